@@ -1,0 +1,79 @@
+"""Anning (安宁): start the dashboard, or rebuild the demo district.
+
+    python app.py                                 serve on http://127.0.0.1:8050
+    python app.py serve --host 0.0.0.0 --port 80  serve elsewhere
+    python app.py demo --incidents 30000 --seed 7 rebuild the demo data
+
+The database URL comes from ``ANNING_DATABASE_URL`` (default: a SQLite file under ``var/``).
+On first start with an empty database the demo district is generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8050
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def serve(host: str, port: int) -> None:
+    """Migrate the database, load the demo district if it is empty, and serve the dashboard."""
+    from dashboard import create_app
+    from data.database import engine, upgrade
+    from data.demo.load import ensure_demo
+
+    eng = engine()
+    upgrade(eng)
+    started = time.perf_counter()
+    if ensure_demo(eng):
+        print(f"demo district generated in {time.perf_counter() - started:.1f} s", flush=True)
+    app = create_app(eng)
+    print(f"Anning is serving on http://{host}:{port}/", flush=True)
+    app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True)
+
+
+def demo(incidents: int, seed: int) -> None:
+    """Replace the demo data with ``incidents`` freshly generated ones."""
+    from data.database import engine
+    from data.demo.load import rebuild_demo
+
+    started = time.perf_counter()
+    count = rebuild_demo(engine(), n_incidents=incidents, seed=seed, progress=_progress)
+    print(f"demo district: {count:,} incidents in {time.perf_counter() - started:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="app.py", description="Anning (安宁) dashboard")
+    sub = parser.add_subparsers(dest="command")
+    p_serve = sub.add_parser("serve", help="serve the dashboard (the default)")
+    for p in (parser, p_serve):
+        p.add_argument("--host", default=DEFAULT_HOST)
+        p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p_demo = sub.add_parser("demo", help="rebuild the demo district")
+    p_demo.add_argument("--incidents", type=int, default=30_000)
+    p_demo.add_argument("--seed", type=int, default=20240601)
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        if args.incidents < 1:
+            parser.error("--incidents must be at least 1")
+        demo(args.incidents, args.seed)
+    else:
+        serve(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

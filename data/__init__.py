@@ -1,0 +1,1 @@
+"""The incident store: settings, engine and session, models, demo scenario, importers."""

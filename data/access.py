@@ -1,0 +1,334 @@
+"""The data-access layer: every question about cases goes through here, and knows who asks.
+
+Pages, callbacks and API routes never query the database or the snapshot directly. They build
+an :class:`IncidentFilter` from their inputs and call :class:`CaseAccess` with the caller's
+:class:`Scope`; the scope limits the stations and decides whether personal details are shown.
+Aggregates are computed on the columnar snapshot (:mod:`data.snapshot`); one case's detail is
+read from the database, and each such view is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from data import audit
+from data.models import Incident, Station
+from data.settings import display_timezone
+from data.snapshot import snapshot_for
+from geo.h3cells import BASE_RESOLUTION, cell_resolution, cells_to_parent
+from geo.jurisdictions import Jurisdiction, from_geojson_text
+
+#: Columns a case list may be sorted by (anything else is refused).
+SORTABLE_COLUMNS: tuple[str, ...] = (
+    "incident_no",
+    "reported_at",
+    "category",
+    "source_channel",
+    "risk_level",
+    "status",
+    "station_code",
+)
+MAX_PAGE_SIZE = 500
+_RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
+_DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]+")
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who asks: the stations they may see (None: all) and whether personal details show."""
+
+    user: str = "anonymous"
+    stations: frozenset[str] | None = None
+    personal_details: bool = False
+    remote_addr: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """A selection of incidents; empty tuples mean "no restriction".
+
+    ``start`` and ``end`` are dates in the installation's time zone, both inclusive.
+    ``cells`` are H3 cells of any one resolution.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    risk_levels: tuple[str, ...] = ()
+    stations: tuple[str, ...] = ()
+    cells: tuple[int, ...] = ()
+    include_unlocated: bool = True
+
+    def expression(self, tz: str) -> pl.Expr:
+        """A polars predicate selecting this filter's incidents from an incident frame."""
+        zone = ZoneInfo(tz)
+        pred = pl.lit(True)
+        if self.start is not None:
+            start = datetime.combine(self.start, time(), zone).astimezone(UTC)
+            pred &= pl.col("reported_at") >= start
+        if self.end is not None:
+            end = datetime.combine(self.end + timedelta(days=1), time(), zone).astimezone(UTC)
+            pred &= pl.col("reported_at") < end
+        for column, values in (
+            ("category", self.categories),
+            ("source_channel", self.sources),
+            ("risk_level", self.risk_levels),
+            ("station_code", self.stations),
+        ):
+            if values:
+                pred &= pl.col(column).is_in(list(values))
+        if self.cells:
+            res = {cell_resolution(c) for c in self.cells}
+            if len(res) != 1:
+                raise ValueError("cells of one resolution only")
+            pred &= cells_to_parent("h3_cell", res.pop()).is_in(list(self.cells))
+        if not self.include_unlocated:
+            pred &= pl.col("location_state") == "located"
+        return pred
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """One case as a reader sees it, with its lifecycle."""
+
+    fields: dict[str, object]
+    status_events: list[dict[str, object]] = field(default_factory=list)
+    follow_up_visits: list[dict[str, object]] = field(default_factory=list)
+
+
+def mask_address(text: str | None) -> str | None:
+    """The address with its house, building and flat numbers hidden."""
+    if text is None:
+        return None
+    return _DIGITS.sub("*", text)
+
+
+class CaseAccess:
+    """Scoped questions about incidents, answered from the snapshot or the database."""
+
+    def __init__(self, engine: Engine, tz: str | None = None) -> None:
+        self.engine = engine
+        self.tz = tz or display_timezone()
+
+    # -- aggregates, on the columnar snapshot -------------------------------------------
+    def incidents(self, scope: Scope, flt: IncidentFilter) -> pl.DataFrame:
+        """The incidents ``scope`` may see that match ``flt`` (snapshot columns)."""
+        frame = snapshot_for(self.engine).refresh()
+        pred = flt.expression(self.tz)
+        if scope.stations is not None:
+            pred &= pl.col("station_code").is_in(sorted(scope.stations))
+        return frame.filter(pred)
+
+    def data_version(self) -> int:
+        """Changes whenever the snapshot changes; caches key on it."""
+        return snapshot_for(self.engine).version
+
+    def cell_counts(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.DataFrame:
+        """Incident count per H3 cell at ``res``: columns ``cell`` (int64) and ``count``."""
+        if not 0 <= res <= BASE_RESOLUTION:
+            raise ValueError(f"resolution must be 0..{BASE_RESOLUTION}, got {res}")
+        located = self.incidents(scope, flt).filter(pl.col("h3_cell").is_not_null())
+        return (
+            located.group_by(cells_to_parent("h3_cell", res).alias("cell"))
+            .agg(pl.len().cast(pl.Int64).alias("count"))
+            .sort("cell")
+        )
+
+    def station_counts(self, scope: Scope, flt: IncidentFilter) -> pl.DataFrame:
+        """Incident count per station: ``station_code`` and ``count`` (stations with none: 0)."""
+        counts = (
+            self.incidents(scope, flt)
+            .filter(pl.col("station_code").is_not_null())
+            .group_by("station_code")
+            .agg(pl.len().cast(pl.Int64).alias("count"))
+        )
+        codes = pl.DataFrame({"station_code": [s.code for s in self.stations(scope)]})
+        return codes.join(counts, on="station_code", how="left").with_columns(
+            pl.col("count").fill_null(0)
+        )
+
+    def trend(self, scope: Scope, flt: IncidentFilter, every: str = "1d") -> pl.DataFrame:
+        """Counts per local day (``every='1d'``) or ISO week (``'1w'``) and category.
+
+        Columns: ``period`` (local date of the period's first day), ``category``, ``count``.
+        Periods without incidents inside the filter's range appear with count 0.
+        """
+        if every not in ("1d", "1w"):
+            raise ValueError(f"every must be '1d' or '1w', got {every!r}")
+        frame = self.incidents(scope, flt).select(
+            pl.col("reported_at").dt.convert_time_zone(self.tz).dt.date().alias("day"),
+            "category",
+        )
+        if frame.is_empty():
+            return pl.DataFrame(
+                schema={"period": pl.Date, "category": pl.String, "count": pl.Int64}
+            )
+        period = pl.col("day").dt.truncate(every).alias("period")
+        counts = frame.group_by(period, "category").agg(pl.len().cast(pl.Int64).alias("count"))
+        first = flt.start or frame["day"].min()
+        last = flt.end or frame["day"].max()
+        periods = pl.date_range(first, last, interval="1d", eager=True).dt.truncate(every).unique()
+        grid = pl.DataFrame({"period": periods.sort()}).join(
+            counts.select("category").unique(), how="cross"
+        )
+        return (
+            grid.join(counts, on=["period", "category"], how="left")
+            .with_columns(pl.col("count").fill_null(0))
+            .sort("period", "category")
+        )
+
+    def case_page(
+        self,
+        scope: Scope,
+        flt: IncidentFilter,
+        sort_by: str = "reported_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 25,
+    ) -> tuple[pl.DataFrame, int]:
+        """One page of the case list and the total number of matching cases.
+
+        Addresses are masked unless ``scope.personal_details``. Times are local.
+        """
+        if sort_by not in SORTABLE_COLUMNS:
+            raise ValueError(f"cannot sort by {sort_by!r}")
+        if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"page out of range: offset={offset}, limit={limit}")
+        frame = self.incidents(scope, flt)
+        key = pl.col(sort_by)
+        if sort_by == "risk_level":
+            key = key.replace_strict(_RISK_ORDER, default=9, return_dtype=pl.Int8)
+        page = frame.sort([key, pl.col("id")], descending=[descending, descending]).slice(
+            offset, limit
+        )
+        page = page.select(
+            "id",
+            "incident_no",
+            pl.col("reported_at")
+            .dt.convert_time_zone(self.tz)
+            .dt.strftime("%Y-%m-%d %H:%M")
+            .alias("reported_at"),
+            "category",
+            "source_channel",
+            "risk_level",
+            "status",
+            "station_code",
+            "address_raw",
+            "warning_letter",
+            "protection_order",
+        )
+        if not scope.personal_details:
+            page = page.with_columns(
+                pl.col("address_raw").map_elements(mask_address, return_dtype=pl.String)
+            )
+        return page, frame.height
+
+    # -- one case, from the database ------------------------------------------------------
+    def case_detail(self, scope: Scope, incident_id: int) -> CaseDetail | None:
+        """One case with its status timeline and follow-up visits, or None if not visible.
+
+        Every call that finds a case is written to the audit trail.
+        """
+        with Session(self.engine) as session:
+            query = (
+                select(Incident)
+                .where(Incident.id == incident_id)
+                .options(
+                    selectinload(Incident.status_events), selectinload(Incident.follow_up_visits)
+                )
+            )
+            if scope.stations is not None:
+                query = query.where(Incident.station_code.in_(sorted(scope.stations)))
+            inc = session.scalars(query).first()
+            if inc is None:
+                return None
+            zone = ZoneInfo(self.tz)
+
+            def local(t: datetime | None) -> str | None:
+                return (
+                    None
+                    if t is None
+                    else (
+                        t.replace(tzinfo=ZoneInfo("UTC"))
+                        .astimezone(zone)
+                        .strftime("%Y-%m-%d %H:%M")
+                    )
+                )
+
+            personal = scope.personal_details
+            fields: dict[str, object] = {
+                "id": inc.id,
+                "incident_no": inc.incident_no,
+                "reported_at": local(inc.reported_at),
+                "category": inc.category,
+                "source_channel": inc.source_channel,
+                "risk_level": inc.risk_level,
+                "status": inc.status,
+                "station_code": inc.station_code,
+                "community": inc.community,
+                "address_raw": inc.address_raw if personal else mask_address(inc.address_raw),
+                "lat": inc.lat if personal else None,
+                "lng": inc.lng if personal else None,
+                "handled_at": local(inc.handled_at),
+                "closed_at": local(inc.closed_at),
+                "warning_letter": inc.warning_letter,
+                "protection_order": inc.protection_order,
+                "minor_involved": inc.minor_involved,
+                "summary": inc.summary if personal else MASK,
+            }
+            events = [
+                {"status": e.status, "at": local(e.at), "department": e.department, "note": e.note}
+                for e in inc.status_events
+            ]
+            visits = [
+                {
+                    "visited_at": local(v.visited_at),
+                    "department": v.department,
+                    "outcome": v.outcome,
+                    "note": v.note,
+                }
+                for v in inc.follow_up_visits
+            ]
+        audit.record(
+            self.engine,
+            scope.user,
+            "view_case",
+            target=f"incident:{incident_id}",
+            remote_addr=scope.remote_addr,
+        )
+        return CaseDetail(fields, events, visits)
+
+    def stations(self, scope: Scope) -> list[Jurisdiction]:
+        """The stations ``scope`` may see, in code order."""
+        with Session(self.engine) as session:
+            query = select(Station).order_by(Station.code)
+            if scope.stations is not None:
+                query = query.where(Station.code.in_(sorted(scope.stations)))
+            return [
+                from_geojson_text(s.code, s.name_zh, s.name_en, s.boundary_geojson)
+                for s in session.scalars(query)
+            ]
+
+    def totals(self) -> dict[str, int]:
+        """Counts for the health check: incidents and stations in the database."""
+        with self.engine.connect() as conn:
+            incidents = conn.execute(select(func.count(Incident.id))).scalar_one()
+            stations = conn.execute(select(func.count(Station.code))).scalar_one()
+        return {"incidents": int(incidents), "stations": int(stations)}
+
+    def date_extent(self, scope: Scope) -> tuple[date, date] | None:
+        """First and last local dates with incidents the scope may see, or None if none."""
+        frame = self.incidents(scope, IncidentFilter())
+        if frame.is_empty():
+            return None
+        local = frame["reported_at"].dt.convert_time_zone(self.tz)
+        return local.min().date(), local.max().date()

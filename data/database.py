@@ -1,0 +1,58 @@
+"""Engine and session: the only place that opens the database.
+
+``engine()`` reads the URL from :func:`data.settings.database_url` once per process;
+``upgrade()`` brings the schema to the newest Alembic migration.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.settings import database_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(eng, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return eng
+    return create_engine(url, pool_pre_ping=True)
+
+
+@cache
+def engine(url: str | None = None) -> Engine:
+    """Return the process-wide engine for ``url`` (default: the configured URL)."""
+    return make_engine(url or database_url())
+
+
+def session(url: str | None = None) -> Session:
+    """Open a new ORM session; use it as ``with session() as s:``."""
+    return sessionmaker(engine(url), expire_on_commit=False)()
+
+
+def upgrade(eng: Engine | None = None) -> None:
+    """Apply every Alembic migration up to ``head`` on ``eng`` (default: the configured one)."""
+    eng = eng or engine()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with eng.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

@@ -1,0 +1,141 @@
+"""Typed SQLAlchemy 2.x models of the incident store.
+
+Times are stored as naive UTC ``DateTime`` values (SQLite has no time zone type); the
+dashboard converts them to the installation's zone for display. Personal identifiers are
+never stored: only keyed pseudonyms (``victim_key``/``offender_key``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Anning table."""
+
+
+class Station(Base):
+    """A police station (派出所) and the jurisdiction it answers for."""
+
+    __tablename__ = "station"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    #: Jurisdiction polygon as GeoJSON geometry text, WGS-84 (lng, lat order).
+    boundary_geojson: Mapped[str] = mapped_column(Text)
+
+
+class Incident(Base):
+    """One reported incident, in the canonical form every importer produces."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        UniqueConstraint("source_system", "incident_no", name="uq_incident_source_no"),
+        Index("ix_incident_reported_at", "reported_at"),
+        Index("ix_incident_station_reported", "station_code", "reported_at"),
+        Index("ix_incident_h3_cell", "h3_cell"),
+        Index("ix_incident_address_key", "address_key"),
+        Index("ix_incident_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The system the incident came from (``demo``, ``110``, ``chicago`` …).
+    source_system: Mapped[str] = mapped_column(String(32))
+    #: The incident id in that system (警情编号).
+    incident_no: Mapped[str] = mapped_column(String(64))
+    source_channel: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    risk_level: Mapped[str] = mapped_column(String(8))
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+    address_raw: Mapped[str | None] = mapped_column(String(300))
+    address_key: Mapped[str | None] = mapped_column(String(300))
+    #: WGS-84 coordinates; null when the incident could not be placed.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    #: H3 resolution-9 cell as a signed 64-bit integer; coarser cells derive from it.
+    h3_cell: Mapped[int | None] = mapped_column(BigInteger)
+    location_state: Mapped[str] = mapped_column(String(16), default="located")
+    station_code: Mapped[str | None] = mapped_column(ForeignKey("station.code"))
+    community: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    warning_letter: Mapped[bool] = mapped_column(Boolean, default=False)
+    protection_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    minor_involved: Mapped[bool] = mapped_column(Boolean, default=False)
+    victim_key: Mapped[str | None] = mapped_column(String(64))
+    offender_key: Mapped[str | None] = mapped_column(String(64))
+    #: Free-text summary (简要案情): sensitive, masked by default in the interface.
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    station: Mapped[Station | None] = relationship()
+    status_events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="incident", order_by="StatusEvent.at"
+    )
+    follow_up_visits: Mapped[list[FollowUpVisit]] = relationship(
+        back_populates="incident", order_by="FollowUpVisit.visited_at"
+    )
+
+
+class StatusEvent(Base):
+    """A step of an incident's lifecycle: it entered ``status`` at ``at`` (UTC)."""
+
+    __tablename__ = "status_event"
+    __table_args__ = (Index("ix_status_event_incident", "incident_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    department: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    incident: Mapped[Incident] = relationship(back_populates="status_events")
+
+
+class FollowUpVisit(Base):
+    """A follow-up visit (回访) to the people of an incident."""
+
+    __tablename__ = "follow_up_visit"
+    __table_args__ = (Index("ix_follow_up_incident", "incident_id", "visited_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    visited_at: Mapped[datetime] = mapped_column(DateTime)
+    department: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    incident: Mapped[Incident] = relationship(back_populates="follow_up_visits")
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit trail: who did what, when, from where."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))

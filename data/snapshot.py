@@ -1,0 +1,98 @@
+"""The columnar snapshot: every incident (minus free text) in one polars frame.
+
+The database is the system of record; analytics read this snapshot instead. It is refreshed
+incrementally: rows whose ``updated_at`` (the time the row was last written) is after the last
+one seen are read and replace their older copies, so new and changed incidents reach the
+dashboard without a reload. If the row count then disagrees with the database, the whole
+table is read again: the snapshot is never silently short.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+
+from data.frames import INCIDENT_SCHEMA, SNAPSHOT_COLUMNS
+from data.models import Incident
+
+_READ_SCHEMA = {c: INCIDENT_SCHEMA[c] for c in SNAPSHOT_COLUMNS}
+
+
+def _read(engine: Engine, since: datetime | None) -> pl.DataFrame:
+    cols = [getattr(Incident, c) for c in SNAPSHOT_COLUMNS]
+    query = select(*cols)
+    if since is not None:
+        query = query.where(Incident.updated_at > since)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    naive = {
+        c: (pl.Datetime("us") if isinstance(t, pl.Datetime) else t) for c, t in _READ_SCHEMA.items()
+    }
+    frame = pl.DataFrame(rows, schema=naive, orient="row")
+    return frame.with_columns(
+        pl.col(c).dt.replace_time_zone("UTC")
+        for c, t in _READ_SCHEMA.items()
+        if isinstance(t, pl.Datetime)
+    )
+
+
+@dataclass
+class Snapshot:
+    """A refreshable in-memory copy of the incident table for one engine."""
+
+    engine: Engine
+    frame: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_READ_SCHEMA))
+    #: Newest ``updated_at`` seen (naive UTC), or None before the first load.
+    seen_until: datetime | None = None
+    #: Incremented each time the frame changes; caches key on it.
+    version: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def refresh(self) -> pl.DataFrame:
+        """Bring the frame up to date with the database and return it."""
+        with self._lock:
+            with self.engine.connect() as conn:
+                newest, count = conn.execute(
+                    select(func.max(Incident.updated_at), func.count(Incident.id))
+                ).one()
+            if newest is None:
+                if self.frame.height:
+                    self.frame = pl.DataFrame(schema=_READ_SCHEMA)
+                    self.version += 1
+                self.seen_until = None
+                return self.frame
+            if (
+                self.seen_until is not None
+                and newest == self.seen_until
+                and (count == self.frame.height)
+            ):
+                return self.frame
+            if self.seen_until is None or count < self.frame.height:
+                fresh = _read(self.engine, None)
+                self.frame = fresh
+            else:
+                changed = _read(self.engine, self.seen_until)
+                kept = self.frame.filter(~pl.col("id").is_in(changed["id"].implode()))
+                self.frame = pl.concat([kept, changed]).sort("id")
+                if self.frame.height != count:
+                    self.frame = _read(self.engine, None)
+            self.seen_until = newest
+            self.version += 1
+            return self.frame
+
+
+_snapshots: dict[str, Snapshot] = {}
+_snapshots_lock = threading.Lock()
+
+
+def snapshot_for(engine: Engine) -> Snapshot:
+    """The process-wide snapshot of ``engine``'s incidents (created on first use)."""
+    key = str(engine.url)
+    with _snapshots_lock:
+        if key not in _snapshots:
+            _snapshots[key] = Snapshot(engine)
+        return _snapshots[key]

@@ -1,0 +1,1 @@
+"""Geometry: datums, H3 cells, jurisdictions and addresses."""
