@@ -1,0 +1,637 @@
+"""Patrol plan: the cells of an area to cover within an area budget, and how well that worked.
+
+What is computed
+----------------
+For a study area given as its resolution-9 H3 cells (a station's jurisdiction, a district),
+every cell gets a score from the incidents of a training window (the ``train_weeks`` before
+``now``), the cells are ranked, and the top ``k = ceil(budget_share * n_cells)`` are the plan.
+Scoring methods (:data:`METHODS`):
+
+``'counts'``
+    Incidents per cell in the window.
+``'kde'``
+    Gaussian kernel density at each cell centre, bandwidth :data:`KDE_BANDWIDTH_M` metres,
+    in incidents per km² (kernel cut at :data:`KDE_CUTOFF_BANDWIDTHS` bandwidths). Distances
+    in the UTM zone of the study area (see :func:`layers.near_repeat.to_local_metres`).
+``'gistar'``
+    Getis-Ord Gi* z-score of the cell counts over the study area (k-ring
+    :data:`GISTAR_K`), from :func:`layers.hotspot.compute`. Cells are ranked by z, not cut at
+    a significance class, so the plan fills exactly the budget.
+
+Ties are broken by the training count, then by the most recent incident in the cell, then
+by cell id, so a plan is deterministic. Only incidents inside the study cells are used, for
+training and for testing alike; unlocated incidents (null ``h3_cell``) are not used.
+
+Accuracy, prospectively
+-----------------------
+:func:`evaluate` rolls over the history: train on ``train_weeks``, plan, then count the
+next ``test_weeks``' incidents that fell in the planned cells. The *hit rate* is that share
+of the test incidents; the *predictive accuracy index* (PAI, Chainey, Tompson & Uhlig 2008)
+is hit rate / area share, where the area share is the realised one, ``k / n_cells`` (H3
+cells of one resolution are of nearly equal area over a city: res-9 areas vary by well
+under 1 % across Chicago). Training never sees an incident at or after the fold's test
+start. :func:`accuracy_panel` is the same test, week by week, for the last ``weeks`` weeks
+before ``now``: what the station chief sees beside the plan.
+
+Default method
+--------------
+:data:`DEFAULT_METHOD` is the method with the best mean PAI at a 5 % area share in the
+rolling test on real Chicago data, ``benchmarks/results/patrol_pai.md`` (produced by
+``benchmarks/bench_patrol_pai.py``). Mean PAI at 5 % over the folds, KDE / Gi* / counts:
+3.61 / 3.32 / 2.87 on the domestic incidents (2017-2019 sample, 32 folds) and 5.31 / 5.11 /
+4.49 on the aggravated assaults at a residence (2010-2019, 127 folds); KDE ranked first at
+1 % as well. The KDE bandwidth was not tuned on these results (500 m did better on the
+domestic sample at 5 %, worse on the larger set).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pyproj
+from scipy.spatial import cKDTree
+
+from geo.h3cells import BASE_RESOLUTION, cell_resolution, cell_to_latlng, grid_disks
+from layers import hotspot
+from layers.near_repeat import to_local_metres
+
+#: Stable id of this layer in the layer registry.
+LAYER_ID = "patrol_plan"
+#: Scoring methods, in the order reports list them.
+METHODS: tuple[str, ...] = ("gistar", "kde", "counts")
+#: Best mean PAI at 5 % in benchmarks/results/patrol_pai.md (both Chicago data sets).
+DEFAULT_METHOD = "kde"
+#: Share of the study area a plan covers.
+DEFAULT_BUDGET_SHARE = 0.05
+#: Weeks of history a plan is trained on.
+TRAIN_WEEKS = 12
+#: Weeks each evaluation fold tests on, and the step between folds.
+TEST_WEEKS = 4
+STEP_WEEKS = 4
+#: Area shares the evaluation reports.
+AREA_SHARES: tuple[float, ...] = (0.01, 0.05)
+#: Weeks the accuracy panel looks back over.
+PANEL_WEEKS = 8
+#: Gaussian kernel bandwidth (standard deviation) of the KDE baseline, metres.
+KDE_BANDWIDTH_M = 300.0
+#: The kernel is cut at this many bandwidths (exp(-8) ≈ 3e-4 of the peak is dropped).
+KDE_CUTOFF_BANDWIDTHS = 4.0
+#: Gi* neighbourhood: the cell and its first ring.
+GISTAR_K = hotspot.DEFAULT_K
+
+#: Columns of the frame :func:`plan` returns.
+PLAN_SCHEMA: dict[str, pl.DataType] = {"cell": pl.Int64, "rank": pl.Int32, "score": pl.Float64}
+#: Columns of the frame :func:`evaluate` returns.
+EVALUATION_SCHEMA: dict[str, pl.DataType] = {
+    "method": pl.String,
+    "fold": pl.Int32,
+    "train_start": pl.Datetime("us", "UTC"),
+    "test_start": pl.Datetime("us", "UTC"),
+    "test_end": pl.Datetime("us", "UTC"),
+    "area_share": pl.Float64,
+    "cells_selected": pl.Int64,
+    "n_cells": pl.Int64,
+    "realised_area_share": pl.Float64,
+    "train_incidents": pl.Int64,
+    "test_incidents": pl.Int64,
+    "hits": pl.Int64,
+    "hit_rate": pl.Float64,
+    "pai": pl.Float64,
+}
+
+_WEEK = timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """How cells are scored.
+
+    Attributes
+    ----------
+    kde_bandwidth_m : float
+        Gaussian kernel bandwidth in metres, > 0.
+    kde_cutoff_bandwidths : float
+        Kernel truncation, in bandwidths, > 0.
+    gistar_k : int
+        Gi* k-ring neighbourhood, >= 0.
+    """
+
+    kde_bandwidth_m: float = KDE_BANDWIDTH_M
+    kde_cutoff_bandwidths: float = KDE_CUTOFF_BANDWIDTHS
+    gistar_k: int = GISTAR_K
+
+    def __post_init__(self) -> None:
+        for name in ("kde_bandwidth_m", "kde_cutoff_bandwidths"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"'{name}' should be a number > 0, got {value!r}")
+        if isinstance(self.gistar_k, bool) or not isinstance(self.gistar_k, int):
+            raise TypeError(f"'gistar_k' should be an int, got {type(self.gistar_k).__name__}")
+        if self.gistar_k < 0:
+            raise ValueError(f"'gistar_k' should be >= 0, got {self.gistar_k}")
+
+
+@dataclass(frozen=True)
+class _StudyArea:
+    """Sorted study cells, their centres in metres, and a KD-tree over those centres."""
+
+    cells: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    crs: str
+    tree: cKDTree
+
+
+def plan(
+    incidents: pl.DataFrame,
+    study_cells: Sequence[int] | np.ndarray | pl.Series,
+    method: str = DEFAULT_METHOD,
+    budget_share: float = DEFAULT_BUDGET_SHARE,
+    *,
+    now: datetime,
+    train_weeks: int = TRAIN_WEEKS,
+    params: ScoringParams | None = None,
+) -> pl.DataFrame:
+    """The cells to patrol: the top ``ceil(budget_share * n_cells)`` study cells by score.
+
+    Parameters
+    ----------
+    incidents : polars.DataFrame
+        An incident frame (see :mod:`data.frames`); reads ``reported_at`` (UTC) and
+        ``h3_cell`` (resolution 9), and ``lat``/``lng`` (WGS-84) for ``'kde'``.
+    study_cells : sequence of int
+        Every resolution-9 cell of the area (e.g. a station's jurisdiction).
+    method : str
+        One of :data:`METHODS`.
+    budget_share : float
+        Share of the study cells to cover, in (0, 1].
+    now : datetime.datetime
+        Time-zone aware; the training window is ``[now - train_weeks, now)``.
+    train_weeks : int
+        Length of the training window in weeks, >= 1.
+    params : ScoringParams, optional
+        KDE bandwidth and Gi* neighbourhood.
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``cell`` (Int64), ``rank`` (Int32, 1 = patrol first) and ``score`` (Float64:
+        incidents, incidents per km², or Gi* z, by method), ``k`` rows in rank order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On a wrong type, missing column, unknown method, budget outside (0, 1], naive
+        ``now``, or study cells that are empty, invalid, or not of resolution 9.
+    """
+    params = ScoringParams() if params is None else params
+    _check_method(method)
+    _check_share(budget_share, "budget_share")
+    _check_weeks(train_weeks, "train_weeks")
+    now = _aware(now, "now")
+    area = _study_area(study_cells)
+    frame = _incident_frame(incidents, need_coordinates=method == "kde", area=area)
+    train = _window(frame, now - train_weeks * _WEEK, now)
+    scored = _ranked(train, area, method, params)
+    k = cells_for_budget(area.cells.size, budget_share)
+    return scored.head(k).select(
+        "cell", pl.int_range(1, k + 1, dtype=pl.Int32).alias("rank"), "score"
+    )
+
+
+def score_cells(
+    incidents: pl.DataFrame,
+    study_cells: Sequence[int] | np.ndarray | pl.Series,
+    method: str = DEFAULT_METHOD,
+    params: ScoringParams | None = None,
+) -> pl.DataFrame:
+    """Score every study cell from all ``incidents`` given (the caller chooses the window).
+
+    Parameters
+    ----------
+    incidents : polars.DataFrame
+        As for :func:`plan`.
+    study_cells : sequence of int
+        Every resolution-9 cell of the area.
+    method : str
+        One of :data:`METHODS`.
+    params : ScoringParams, optional
+        KDE bandwidth and Gi* neighbourhood.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per study cell in rank order: ``cell``, ``score``, ``count`` (incidents in
+        the cell) and ``rank`` (Int32, 1 first).
+    """
+    params = ScoringParams() if params is None else params
+    _check_method(method)
+    area = _study_area(study_cells)
+    frame = _incident_frame(incidents, need_coordinates=method == "kde", area=area)
+    ranked = _ranked(frame, area, method, params)
+    return ranked.select(
+        "cell", "score", "count", pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("rank")
+    )
+
+
+def cells_for_budget(n_cells: int, share: float) -> int:
+    """Number of cells a budget buys: ``ceil(share * n_cells)``, at least 1 for a share > 0.
+
+    The product is rounded to 9 decimals first, so that ``0.05 * 100`` is 5, not 6.
+    """
+    _check_share(share, "share")
+    if n_cells < 1:
+        raise ValueError(f"'n_cells' should be >= 1, got {n_cells}")
+    return max(1, min(n_cells, math.ceil(round(share * n_cells, 9))))
+
+
+def evaluate(
+    incidents: pl.DataFrame,
+    study_cells: Sequence[int] | np.ndarray | pl.Series,
+    method: str = DEFAULT_METHOD,
+    train_weeks: int = TRAIN_WEEKS,
+    test_weeks: int = TEST_WEEKS,
+    step_weeks: int = STEP_WEEKS,
+    area_shares: Sequence[float] = AREA_SHARES,
+    *,
+    end: datetime | None = None,
+    params: ScoringParams | None = None,
+) -> pl.DataFrame:
+    """Rolling prospective test: train on ``train_weeks``, test on the next ``test_weeks``.
+
+    Folds are laid backwards from ``end`` every ``step_weeks``: fold 0 tests on
+    ``[end - test_weeks, end)`` and trains on the ``train_weeks`` before; earlier folds as
+    long as their training window starts at or after the first incident's date (UTC midnight).
+    The result is in chronological order.
+
+    Parameters
+    ----------
+    incidents : polars.DataFrame
+        As for :func:`plan`.
+    study_cells : sequence of int
+        Every resolution-9 cell of the area; test incidents outside it are not counted.
+    method : str
+        One of :data:`METHODS`.
+    train_weeks, test_weeks, step_weeks : int
+        Window lengths and the step between folds, in weeks, each >= 1.
+    area_shares : sequence of float
+        Budgets to report, each in (0, 1].
+    end : datetime.datetime, optional
+        Time-zone aware end of the last test window; default: UTC midnight after the last
+        incident.
+    params : ScoringParams, optional
+        KDE bandwidth and Gi* neighbourhood.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (fold, area share) with the columns of :data:`EVALUATION_SCHEMA`.
+        ``hit_rate`` and ``pai`` are null for a fold without test incidents. Empty when the
+        history is shorter than one fold.
+    """
+    params = ScoringParams() if params is None else params
+    _check_method(method)
+    for name, value in (
+        ("train_weeks", train_weeks),
+        ("test_weeks", test_weeks),
+        ("step_weeks", step_weeks),
+    ):
+        _check_weeks(value, name)
+    shares = tuple(area_shares)
+    if not shares:
+        raise ValueError("'area_shares' should name at least one share")
+    for share in shares:
+        _check_share(share, "area_shares")
+    area = _study_area(study_cells)
+    frame = _incident_frame(incidents, need_coordinates=method == "kde", area=area)
+    if frame.is_empty():
+        return pl.DataFrame(schema=EVALUATION_SCHEMA)
+    first = _midnight(frame["reported_at"].min())
+    end = (
+        _midnight(frame["reported_at"].max()) + timedelta(days=1)
+        if end is None
+        else _aware(end, "end")
+    )
+    folds = []
+    test_end = end
+    while test_end - (test_weeks + train_weeks) * _WEEK >= first:
+        folds.append(test_end)
+        test_end -= step_weeks * _WEEK
+    rows = [
+        _fold_rows(
+            frame,
+            area,
+            method,
+            params,
+            shares,
+            fold_end=fold_end,
+            train_weeks=train_weeks,
+            test_weeks=test_weeks,
+        )
+        for fold_end in reversed(folds)
+    ]
+    if not rows:
+        return pl.DataFrame(schema=EVALUATION_SCHEMA)
+    return (
+        pl.concat(rows)
+        .with_columns(
+            pl.lit(method).alias("method"),
+            (pl.col("test_start").rank("dense") - 1).cast(pl.Int32).alias("fold"),
+        )
+        .select([pl.col(c).cast(t) for c, t in EVALUATION_SCHEMA.items()])
+    )
+
+
+def summarise(evaluation: pl.DataFrame) -> pl.DataFrame:
+    """Summary of :func:`evaluate` per method and area share.
+
+    Parameters
+    ----------
+    evaluation : polars.DataFrame
+        Rows of :func:`evaluate` (several methods may be concatenated).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``method``, ``area_share``, ``folds`` (with test incidents), ``hit_rate_mean``,
+        ``hit_rate_median``, ``pai_mean``, ``pai_median``, and the pooled ``hit_rate_pooled``
+        (all hits / all test incidents) and ``pai_pooled``; ordered by method then share.
+    """
+    missing = [c for c in EVALUATION_SCHEMA if c not in evaluation.columns]
+    if missing:
+        raise ValueError(f"'evaluation' lacks column(s) {missing}: pass evaluate()'s output")
+    scored = evaluation.filter(pl.col("hit_rate").is_not_null())
+    pooled_rate = pl.col("hits").sum() / pl.col("test_incidents").sum()
+    return (
+        scored.group_by("method", "area_share", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.Int64).alias("folds"),
+            pl.col("hit_rate").mean().alias("hit_rate_mean"),
+            pl.col("hit_rate").median().alias("hit_rate_median"),
+            pl.col("pai").mean().alias("pai_mean"),
+            pl.col("pai").median().alias("pai_median"),
+            pooled_rate.alias("hit_rate_pooled"),
+            (pooled_rate / pl.col("realised_area_share").mean()).alias("pai_pooled"),
+        )
+        .sort("method", "area_share", maintain_order=True)
+    )
+
+
+def accuracy_panel(
+    incidents: pl.DataFrame,
+    study_cells: Sequence[int] | np.ndarray | pl.Series,
+    method: str = DEFAULT_METHOD,
+    budget_share: float = DEFAULT_BUDGET_SHARE,
+    *,
+    now: datetime,
+    weeks: int = PANEL_WEEKS,
+    train_weeks: int = TRAIN_WEEKS,
+    params: ScoringParams | None = None,
+) -> pl.DataFrame:
+    """How well the plan predicted each of the last ``weeks`` weeks, prospectively.
+
+    Week ``i`` is the 7 days ``[now - (i + 1) weeks, now - i weeks)``; its plan is trained
+    on the ``train_weeks`` before it, exactly as :func:`plan` would have produced it then.
+
+    Parameters
+    ----------
+    incidents, study_cells, method, budget_share, train_weeks, params
+        As for :func:`plan`.
+    now : datetime.datetime
+        Time-zone aware end of the last week shown.
+    weeks : int
+        Number of weeks, >= 1.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per week, oldest first: ``week_start``, ``week_end`` (UTC),
+        ``train_incidents``, ``test_incidents``, ``hits``, ``hit_rate``, ``pai`` (null
+        without test incidents), the realised ``area_share``, and the panel's headline
+        ``hit_rate_pooled``/``pai_pooled`` over all its weeks (the same on every row).
+    """
+    params = ScoringParams() if params is None else params
+    _check_method(method)
+    _check_share(budget_share, "budget_share")
+    _check_weeks(weeks, "weeks")
+    _check_weeks(train_weeks, "train_weeks")
+    now = _aware(now, "now")
+    area = _study_area(study_cells)
+    frame = _incident_frame(incidents, need_coordinates=method == "kde", area=area)
+    rows = [
+        _fold_rows(
+            frame,
+            area,
+            method,
+            params,
+            (budget_share,),
+            fold_end=now - i * _WEEK,
+            train_weeks=train_weeks,
+            test_weeks=1,
+        )
+        for i in reversed(range(weeks))
+    ]
+    panel = pl.concat(rows)
+    pooled_rate = pl.col("hits").sum() / pl.col("test_incidents").sum()
+    return panel.select(
+        pl.col("test_start").alias("week_start"),
+        pl.col("test_end").alias("week_end"),
+        "train_incidents",
+        "test_incidents",
+        "hits",
+        "hit_rate",
+        "pai",
+        pl.col("realised_area_share").alias("area_share"),
+        pooled_rate.fill_nan(None).alias("hit_rate_pooled"),
+        (pooled_rate / pl.col("realised_area_share").first()).fill_nan(None).alias("pai_pooled"),
+    )
+
+
+# -- private helpers ---------------------------------------------------------------------
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"'method' should be one of {METHODS}, got {method!r}")
+
+
+def _check_share(share: float, name: str) -> None:
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise ValueError(f"'{name}' should be a share in (0, 1], got {share!r}")
+
+
+def _check_weeks(value: int, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"'{name}' should be a whole number of weeks >= 1, got {value!r}")
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if not isinstance(moment, datetime):
+        raise TypeError(f"'{name}' should be a datetime, got {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"'{name}' should be time-zone aware, got naive {moment.isoformat()}")
+    return moment
+
+
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _study_area(study_cells: Sequence[int] | np.ndarray | pl.Series) -> _StudyArea:
+    cells = np.unique(np.asarray(study_cells, dtype=np.int64).ravel())
+    if cells.size == 0:
+        raise ValueError("'study_cells' is empty: give every H3 cell of the area")
+    grid_disks(cells, 0)  # raises on invalid cells or mixed resolutions
+    if cell_resolution(int(cells[0])) != BASE_RESOLUTION:
+        raise ValueError(
+            f"'study_cells' should be H3 resolution {BASE_RESOLUTION}, "
+            f"got {cell_resolution(int(cells[0]))}"
+        )
+    centres = np.array([cell_to_latlng(int(c)) for c in cells])
+    x, y, crs = to_local_metres(centres[:, 0], centres[:, 1])
+    return _StudyArea(cells, x, y, crs, cKDTree(np.column_stack([x, y])))
+
+
+def _incident_frame(
+    incidents: pl.DataFrame, *, need_coordinates: bool, area: _StudyArea
+) -> pl.DataFrame:
+    """Validated incidents inside the study cells: reported_at (UTC), cell (and x, y)."""
+    if not isinstance(incidents, pl.DataFrame):
+        raise TypeError(f"'incidents' should be a polars DataFrame, got {type(incidents).__name__}")
+    needed = ["reported_at", "h3_cell"] + (["lat", "lng"] if need_coordinates else [])
+    missing = [c for c in needed if c not in incidents.columns]
+    if missing:
+        raise ValueError(f"'incidents' lacks column(s) {missing}; has {incidents.columns}")
+    reported = incidents.schema["reported_at"]
+    if not isinstance(reported, pl.Datetime) or reported.time_zone is None:
+        raise TypeError(
+            "'incidents' column 'reported_at' should be a time-zone aware Datetime (UTC), "
+            f"got {reported}"
+        )
+    if not incidents.schema["h3_cell"].is_integer():
+        raise TypeError(
+            f"'incidents' column 'h3_cell' should be an integer H3 cell, "
+            f"got {incidents.schema['h3_cell']}"
+        )
+    columns = [
+        pl.col("reported_at").dt.convert_time_zone("UTC"),
+        pl.col("h3_cell").cast(pl.Int64).alias("cell"),
+    ]
+    if need_coordinates:
+        columns += [pl.col("lat").cast(pl.Float64), pl.col("lng").cast(pl.Float64)]
+    frame = (
+        incidents.select(columns)
+        .drop_nulls()
+        .join(pl.DataFrame({"cell": area.cells}), on="cell", how="semi")
+        .sort("reported_at")
+    )
+    if need_coordinates:
+        frame = frame.filter(pl.col("lat").is_not_nan() & pl.col("lng").is_not_nan())
+        x, y = _project(frame["lat"].to_numpy(), frame["lng"].to_numpy(), area.crs)
+        frame = frame.drop("lat", "lng").with_columns(pl.Series("x", x), pl.Series("y", y))
+    return frame
+
+
+def _project(lat: np.ndarray, lng: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Project into the study area's UTM zone (not the incidents' own, so folds agree)."""
+    if lat.size == 0:
+        return np.zeros(0), np.zeros(0)
+    transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = transformer.transform(lng, lat)
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def _window(frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
+    """Incidents with ``start <= reported_at < end`` (the frame is sorted by time)."""
+    return frame.filter(pl.col("reported_at").is_between(start, end, closed="left"))
+
+
+def _ranked(
+    train: pl.DataFrame, area: _StudyArea, method: str, params: ScoringParams
+) -> pl.DataFrame:
+    """Every study cell with score, count and last incident, in rank order."""
+    per_cell = train.group_by("cell").agg(
+        pl.len().cast(pl.Int64).alias("count"), pl.col("reported_at").max().alias("last_at")
+    )
+    cells = pl.DataFrame({"cell": area.cells}).join(per_cell, on="cell", how="left")
+    cells = cells.with_columns(pl.col("count").fill_null(0))
+    counts = cells["count"].to_numpy().astype(np.float64)
+    if method == "counts":
+        score = counts
+    elif method == "kde":
+        score = _kde_scores(train, area, params)
+    else:
+        observed = cells.select("cell", "count").filter(pl.col("count") > 0)
+        gi = hotspot.compute(observed, k=params.gistar_k, study_cells=area.cells)
+        score = gi["z"].to_numpy()  # hotspot sorts by cell, as area.cells is
+    return cells.with_columns(pl.Series("score", score, dtype=pl.Float64)).sort(
+        ["score", "count", "last_at", "cell"],
+        descending=[True, True, True, False],
+        nulls_last=True,
+    )
+
+
+def _kde_scores(train: pl.DataFrame, area: _StudyArea, params: ScoringParams) -> np.ndarray:
+    """Gaussian kernel density at the study cells' centres, incidents per km²."""
+    if train.is_empty():
+        return np.zeros(area.cells.size)
+    h = params.kde_bandwidth_m
+    points = cKDTree(np.column_stack([train["x"].to_numpy(), train["y"].to_numpy()]))
+    near = area.tree.sparse_distance_matrix(
+        points, params.kde_cutoff_bandwidths * h, output_type="coo_matrix"
+    )
+    kernel = np.exp(-0.5 * (near.data / h) ** 2) / (2.0 * math.pi * h * h)
+    density = np.bincount(near.row, weights=kernel, minlength=area.cells.size)
+    return density * 1e6  # per m² -> per km²
+
+
+def _fold_rows(
+    frame: pl.DataFrame,
+    area: _StudyArea,
+    method: str,
+    params: ScoringParams,
+    shares: tuple[float, ...],
+    *,
+    fold_end: datetime,
+    train_weeks: int,
+    test_weeks: int,
+) -> pl.DataFrame:
+    """Train before ``test_start``, test on ``[test_start, fold_end)``, per area share."""
+    test_start = fold_end - test_weeks * _WEEK
+    train_start = test_start - train_weeks * _WEEK
+    train = _window(frame, train_start, test_start)
+    test = _window(frame, test_start, fold_end)
+    ranked = _ranked(train, area, method, params)
+    rank_of = ranked.select("cell", pl.int_range(pl.len(), dtype=pl.Int64).alias("position"))
+    test_positions = test.join(rank_of, on="cell", how="inner")["position"].to_numpy()
+    n_cells = area.cells.size
+    rows = []
+    for share in shares:
+        k = cells_for_budget(n_cells, share)
+        hits = int((test_positions < k).sum())
+        n_test = test.height
+        hit_rate = hits / n_test if n_test else None
+        realised = k / n_cells
+        rows.append(
+            {
+                "train_start": train_start,
+                "test_start": test_start,
+                "test_end": fold_end,
+                "area_share": float(share),
+                "cells_selected": k,
+                "n_cells": n_cells,
+                "realised_area_share": realised,
+                "train_incidents": train.height,
+                "test_incidents": n_test,
+                "hits": hits,
+                "hit_rate": hit_rate,
+                "pai": None if hit_rate is None else hit_rate / realised,
+            }
+        )
+    schema = {c: t for c, t in EVALUATION_SCHEMA.items() if c not in ("method", "fold")}
+    return pl.DataFrame(rows, schema=schema)
