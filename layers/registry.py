@@ -1,0 +1,236 @@
+"""The layer registry: one entry per analytic layer, keyed by a stable id.
+
+Each :class:`LayerSpec` declares what the layer draws (``cells``, ``points`` or a ``table``),
+the incident columns it reads, its typed parameters (with defaults and bounds, so the API and
+the UI can validate and render them) and how its result is coloured. ``run`` adapts the
+layer's own function to one calling convention: the filtered incidents, a
+:class:`LayerContext` (the time "now", the study area, the display resolution) and the
+validated parameters. Nothing here touches Dash or the database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from geo.h3cells import BASE_RESOLUTION, cells_to_parent
+from layers import emerging_hotspot, hotspot, near_repeat, patrol_plan
+from layers.counts import cell_counts
+
+Geometry = Literal["cells", "points", "table"]
+Legend = Literal["sequential", "diverging", "categorical", "none"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed layer parameter: name, type, default and the range or choices allowed."""
+
+    name: str
+    kind: type
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    def parse(self, raw: Any) -> Any:
+        """Convert ``raw`` (a query-string value or JSON value) to this type, or say why not."""
+        try:
+            if self.kind is bool:
+                if isinstance(raw, bool):
+                    value = raw
+                elif str(raw).strip().lower() in ("1", "true", "yes", "on"):
+                    value = True
+                elif str(raw).strip().lower() in ("0", "false", "no", "off"):
+                    value = False
+                else:
+                    raise ValueError
+            else:
+                value = self.kind(raw)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"parameter {self.name!r}: {raw!r} is not a {self.kind.__name__}"
+            ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"parameter {self.name!r}: {raw!r} is not a finite number")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"parameter {self.name!r}: {value} is below {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"parameter {self.name!r}: {value} is above {self.maximum}")
+        if self.choices and value not in self.choices:
+            allowed = ", ".join(map(str, self.choices))
+            raise ValueError(f"parameter {self.name!r}: {value!r} is not one of {allowed}")
+        return value
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    """What a layer needs besides incidents: the time now (UTC), the area and the resolution.
+
+    ``study_cells`` are the resolution-9 cells covering the stations in view; zero-count cells
+    among them matter to the hot-spot statistics.
+    """
+
+    now: datetime
+    study_cells: np.ndarray
+    res: int = BASE_RESOLUTION
+    time_zone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One analytic layer as the registry knows it."""
+
+    id: str
+    geometry: Geometry
+    needs: tuple[str, ...]
+    params: tuple[Param, ...]
+    #: Column that colours the map (cells/points) or orders the table.
+    value_column: str
+    legend: Legend
+    run: Callable[[pl.DataFrame, LayerContext, dict[str, Any]], pl.DataFrame] = field(repr=False)
+
+    def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate raw parameters (unknown names are refused); defaults fill the rest."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise ValueError(f"layer {self.id!r} has no parameter {', '.join(unknown)}")
+        return {
+            name: (p.parse(raw[name]) if name in raw else p.default) for name, p in known.items()
+        }
+
+
+def _study_at(context: LayerContext, res: int) -> np.ndarray:
+    if res == BASE_RESOLUTION:
+        return np.unique(context.study_cells)
+    frame = pl.DataFrame({"c": context.study_cells}).select(cells_to_parent("c", res))
+    return np.unique(frame.to_series().to_numpy())
+
+
+def _in_study(incidents: pl.DataFrame, context: LayerContext) -> pl.DataFrame:
+    return incidents.filter(pl.col("h3_cell").is_in(context.study_cells.tolist()))
+
+
+def _run_counts(incidents: pl.DataFrame, context: LayerContext, params: dict) -> pl.DataFrame:
+    return cell_counts(incidents, context.res)
+
+
+def _run_hotspot(incidents: pl.DataFrame, context: LayerContext, params: dict) -> pl.DataFrame:
+    counts = cell_counts(_in_study(incidents, context), context.res)
+    return hotspot.compute(
+        counts, k=params["k"], study_cells=_study_at(context, context.res), fdr=params["fdr"]
+    )
+
+
+def _run_emerging(incidents: pl.DataFrame, context: LayerContext, params: dict) -> pl.DataFrame:
+    return emerging_hotspot.compute(
+        _in_study(incidents, context),
+        res=context.res,
+        end=context.now,
+        n_steps=params["weeks"],
+        k=params["k"],
+        study_cells=_study_at(context, context.res),
+    )
+
+
+def _run_near_repeat(incidents: pl.DataFrame, context: LayerContext, params: dict) -> pl.DataFrame:
+    nr_params = near_repeat.NearRepeatParams(
+        permutations=params["permutations"], time_zone=context.time_zone
+    )
+    located = incidents.filter(pl.col("lat").is_not_null() & pl.col("lng").is_not_null())
+    knox = near_repeat.knox_test(located, nr_params)
+    return near_repeat.near_repeat_zones(located, knox, context.now, nr_params)
+
+
+def _run_patrol_plan(incidents: pl.DataFrame, context: LayerContext, params: dict) -> pl.DataFrame:
+    return patrol_plan.plan(
+        _in_study(incidents, context),
+        context.study_cells,
+        params["method"],
+        params["budget_share"],
+        now=context.now,
+        train_weeks=params["train_weeks"],
+    )
+
+
+REGISTRY: dict[str, LayerSpec] = {
+    spec.id: spec
+    for spec in (
+        LayerSpec(
+            "counts", "cells", ("h3_cell",), (), "count", "sequential", _run_counts
+        ),
+        LayerSpec(
+            hotspot.LAYER_ID,
+            "cells",
+            ("h3_cell",),
+            (Param("k", int, hotspot.DEFAULT_K, 0, 5), Param("fdr", bool, True)),
+            "gi_class",
+            "diverging",
+            _run_hotspot,
+        ),
+        LayerSpec(
+            emerging_hotspot.LAYER_ID,
+            "cells",
+            ("h3_cell", "reported_at"),
+            (
+                Param("k", int, hotspot.DEFAULT_K, 0, 3),
+                Param("weeks", int, 26, emerging_hotspot.MIN_TIME_STEPS, 156),
+            ),
+            "category",
+            "categorical",
+            _run_emerging,
+        ),
+        LayerSpec(
+            near_repeat.LAYER_ID,
+            "cells",
+            ("reported_at", "lat", "lng"),
+            (Param("permutations", int, near_repeat.PERMUTATIONS, 9, 999),),
+            "source_incidents",
+            "sequential",
+            _run_near_repeat,
+        ),
+        LayerSpec(
+            patrol_plan.LAYER_ID,
+            "cells",
+            ("h3_cell", "reported_at", "lat", "lng"),
+            (
+                Param("method", str, patrol_plan.DEFAULT_METHOD, choices=patrol_plan.METHODS),
+                Param("budget_share", float, patrol_plan.DEFAULT_BUDGET_SHARE, 0.001, 0.5),
+                Param("train_weeks", int, patrol_plan.TRAIN_WEEKS, 1, 104),
+            ),
+            "rank",
+            "sequential",
+            _run_patrol_plan,
+        ),
+    )
+}
+
+
+def layer(layer_id: str) -> LayerSpec:
+    """The registered layer ``layer_id``; ``KeyError`` naming the known ids otherwise."""
+    try:
+        return REGISTRY[layer_id]
+    except KeyError:
+        raise KeyError(
+            f"no layer {layer_id!r}; known layers: {', '.join(sorted(REGISTRY))}"
+        ) from None
+
+
+def run_layer(
+    layer_id: str,
+    incidents: pl.DataFrame,
+    context: LayerContext,
+    raw_params: Mapping[str, Any] | None = None,
+) -> pl.DataFrame:
+    """Validate the parameters and run one layer on already-filtered incidents."""
+    spec = layer(layer_id)
+    missing = [c for c in spec.needs if c not in incidents.columns]
+    if missing:
+        raise ValueError(f"layer {layer_id!r} needs columns: {', '.join(missing)}")
+    return spec.run(incidents, context, spec.parse_params(raw_params or {}))
