@@ -1,0 +1,60 @@
+"""Loading the demo district into a SQLite store: counts, replacement, first start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+from sqlalchemy import func, select
+
+from data.database import make_engine
+from data.demo.load import ensure_demo, rebuild_demo
+from data.demo.scenario import generate
+from data.models import FollowUpVisit, Incident, Station, StatusEvent
+from data.store import insert_incidents
+
+N = 2_000
+SEED = 11
+END = datetime(2026, 11, 20, 15, 59, tzinfo=UTC)
+
+
+def _count(engine, model, **where) -> int:
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def test_rebuild_demo_writes_every_row_of_the_generator(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}")  # not migrated yet
+    calls: list[tuple[int, int]] = []
+    loaded = rebuild_demo(engine, N, seed=SEED, end=END, progress=lambda *a: calls.append(a))
+    frames = list(generate(N, seed=SEED, end=END))
+    assert loaded == N
+    assert calls[-1] == (N, N)
+    assert _count(engine, Incident) == N
+    assert _count(engine, StatusEvent) == sum(b.status_events.height for b in frames)
+    assert _count(engine, FollowUpVisit) == sum(b.follow_ups.height for b in frames)
+    assert _count(engine, Station) == 10
+    engine.dispose()
+
+
+def test_rebuild_replaces_the_demo_and_keeps_other_sources(sqlite_engine):
+    other = next(generate(3, seed=SEED, end=END)).incidents.with_columns(
+        source_system=pl.lit("import_110"), station_code=pl.lit(None, dtype=pl.String)
+    )
+    insert_incidents(sqlite_engine, other)
+    rebuild_demo(sqlite_engine, 500, seed=SEED, end=END)
+    rebuild_demo(sqlite_engine, 300, seed=SEED + 1, end=END)
+    assert _count(sqlite_engine, Incident, source_system="demo") == 300
+    assert _count(sqlite_engine, Incident, source_system="import_110") == 3
+    assert _count(sqlite_engine, Station) == 10
+
+
+def test_ensure_demo_loads_only_into_an_empty_store(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'first-start.sqlite'}")
+    assert ensure_demo(engine, n_incidents=400, end=END) is True
+    assert ensure_demo(engine, n_incidents=400, end=END) is False
+    assert _count(engine, Incident) == 400
+    engine.dispose()
