@@ -35,10 +35,11 @@ cost grows with the number of close pairs, not with n².
 Distances
 ---------
 Coordinates are WGS-84 degrees; before any distance they are projected to the UTM zone of
-the incidents' mean longitude (northern or southern by their mean latitude; e.g. EPSG:32650,
-UTM 50N, for Shenzhen, EPSG:32616 for Chicago). The chosen CRS is returned in the
-``metric_crs`` column. Data spanning more than :data:`MAX_LONGITUDE_SPAN_DEG` degrees of
-longitude is refused: split it by area first.
+the incidents' mean longitude (northern or southern by their mean latitude; e.g. EPSG:32649,
+UTM 49N, for Shenzhen, EPSG:32616 for Chicago), by :func:`geo.projection.to_local_metres`.
+The chosen CRS is returned in the ``metric_crs`` column. Data spanning more than
+:data:`geo.projection.MAX_LONGITUDE_SPAN_DEG` degrees of longitude is refused: split it by
+area first.
 
 Unlocated incidents
 -------------------
@@ -74,6 +75,7 @@ from geo.h3cells import (
     grid_disks,
     latlng_to_cells,
 )
+from geo.projection import metric_transformer, to_local_metres
 
 #: Stable id of this layer in the layer registry.
 LAYER_ID = "near_repeat"
@@ -95,8 +97,6 @@ SAME_LOCATION_M = 0.5
 ALPHA = 0.05
 #: Calendar dates, and so day differences, are taken in the installation's time zone.
 TIME_ZONE = "Asia/Shanghai"
-#: Widest longitude range projected into one UTM zone (scale error ~1 % at 6° off-meridian).
-MAX_LONGITUDE_SPAN_DEG = 12.0
 
 #: Columns of the frame :func:`knox_test` returns.
 KNOX_SCHEMA: dict[str, pl.DataType] = {
@@ -372,48 +372,6 @@ def near_repeat_zones(
     )
 
 
-def to_local_metres(lat: np.ndarray, lng: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
-    """Project WGS-84 points to the UTM zone of their mean longitude, in metres.
-
-    Parameters
-    ----------
-    lat, lng : numpy.ndarray of float
-        WGS-84 latitude and longitude in degrees (lat first, as h3 has it); no NaN.
-
-    Returns
-    -------
-    x, y : numpy.ndarray of float64
-        Easting and northing in metres.
-    crs : str
-        The CRS used, as ``'EPSG:326zz'`` (north) or ``'EPSG:327zz'`` (south).
-
-    Raises
-    ------
-    ValueError
-        If a coordinate is outside the WGS-84 range (the data is probably projected or has
-        lat/lng swapped), or the points span more than :data:`MAX_LONGITUDE_SPAN_DEG`.
-    """
-    lat = np.asarray(lat, dtype=np.float64)
-    lng = np.asarray(lng, dtype=np.float64)
-    _check_wgs84(lat, lng)
-    span = float(np.ptp(lng)) if lng.size else 0.0
-    if span > MAX_LONGITUDE_SPAN_DEG:
-        raise ValueError(
-            f"incidents span {span:.1f}° of longitude, more than {MAX_LONGITUDE_SPAN_DEG}° "
-            "fit one UTM zone's accuracy; analyse each area separately"
-        )
-    mean_lng = float(lng.mean())
-    zone_number = min(int((mean_lng + 180.0) // 6.0) + 1, 60)
-    epsg = (32600 if float(lat.mean()) >= 0 else 32700) + zone_number
-    crs = pyproj.CRS.from_epsg(epsg)
-    # Distances below are Euclidean in this CRS: it must be projected and in metres.
-    if not crs.is_projected or crs.axis_info[0].unit_name != "metre":
-        raise ValueError(f"{crs.to_string()} is not a projected CRS in metres")
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    x, y = transformer.transform(lng, lat)
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), f"EPSG:{epsg}"
-
-
 # -- private helpers ---------------------------------------------------------------------
 
 
@@ -443,17 +401,6 @@ def _located(incidents: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     )
     located = frame.drop_nulls()
     return located, frame.height - located.height
-
-
-def _check_wgs84(lat: np.ndarray, lng: np.ndarray) -> None:
-    for name, values, limit in (("lat", lat, 90.0), ("lng", lng, 180.0)):
-        bad = ~np.isfinite(values) | (np.abs(values) > limit)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"'{name}' should be WGS-84 degrees within ±{limit:g}; row {i} has {values[i]} "
-                f"({int(bad.sum())} such rows: projected coordinates, or lat/lng swapped?)"
-            )
 
 
 def _local_days(reported_at: pl.Series, time_zone: str) -> np.ndarray:
@@ -609,7 +556,7 @@ def _significant_extent(knox_result: pl.DataFrame) -> tuple[float | None, int | 
 def _cells_within(lat: np.ndarray, lng: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
     """(incident position, cell) pairs: resolution-9 cells whose hexagon is within ``radius``."""
     x, y, crs = to_local_metres(lat, lng)
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    transformer = metric_transformer(int(crs.removeprefix("EPSG:")))
     origins = latlng_to_cells(lat, lng, BASE_RESOLUTION)
     unique_origins, origin_of = np.unique(origins, return_inverse=True)
 

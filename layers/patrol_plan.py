@@ -12,7 +12,7 @@ Scoring methods (:data:`METHODS`):
 ``'kde'``
     Gaussian kernel density at each cell centre, bandwidth :data:`KDE_BANDWIDTH_M` metres,
     in incidents per km² (kernel cut at :data:`KDE_CUTOFF_BANDWIDTHS` bandwidths). Distances
-    in the UTM zone of the study area (see :func:`layers.near_repeat.to_local_metres`).
+    in the UTM zone of the study area (see :func:`geo.projection.to_local_metres`).
 ``'gistar'``
     Getis-Ord Gi* z-score of the cell counts over the study area (k-ring
     :data:`GISTAR_K`), from :func:`layers.hotspot.compute`. Cells are ranked by z, not cut at
@@ -53,12 +53,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
-import pyproj
 from scipy.spatial import cKDTree
 
 from geo.h3cells import BASE_RESOLUTION, cell_resolution, cell_to_latlng, grid_disks
+from geo.projection import metric_transformer, to_local_metres
 from layers import hotspot
-from layers.near_repeat import to_local_metres
 
 #: Stable id of this layer in the layer registry.
 LAYER_ID = "patrol_plan"
@@ -541,7 +540,7 @@ def _project(lat: np.ndarray, lng: np.ndarray, crs: str) -> tuple[np.ndarray, np
     """Project into the study area's UTM zone (not the incidents' own, so folds agree)."""
     if lat.size == 0:
         return np.zeros(0), np.zeros(0)
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    transformer = metric_transformer(int(crs.removeprefix("EPSG:")))
     x, y = transformer.transform(lng, lat)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 

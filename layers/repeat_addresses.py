@@ -64,12 +64,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
-from pyproj import CRS, Transformer
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from geo.addresses import normalise_addresses
+from geo.projection import metric_transformer, utm_epsg
 
 __all__ = [
     "ESCALATION_GAPS",
@@ -430,16 +430,6 @@ def select_repeats(
     return frame.filter(pl.len().over(keys) >= min_incidents)
 
 
-def utm_epsg(mean_lng: float, mean_lat: float) -> int:
-    """EPSG code of the WGS-84 UTM zone holding ``(mean_lng, mean_lat)``.
-
-    Zones are 6° wide from 180° W; 326xx north of the equator, 327xx south. The Norway and
-    Svalbard exceptions are ignored. ``utm_epsg(113.9, 22.6)`` is 32649 (UTM 49N, Bao'an).
-    """
-    zone = int(np.floor((mean_lng + 180.0) / 6.0)) % 60 + 1
-    return (32600 if mean_lat >= 0 else 32700) + zone
-
-
 # --------------------------------------------------------------------------------- internals
 
 
@@ -519,9 +509,7 @@ def _project(points: pl.DataFrame, located: pl.DataFrame) -> pl.DataFrame:
     if points.height == 0:
         return points.with_columns(_x=pl.lit(None, pl.Float64), _y=pl.lit(None, pl.Float64))
     mean_lng, mean_lat = located.select(pl.col("lng").mean(), pl.col("lat").mean()).row(0)
-    to_utm = Transformer.from_crs(
-        CRS.from_epsg(4326), CRS.from_epsg(utm_epsg(mean_lng, mean_lat)), always_xy=True
-    )
+    to_utm = metric_transformer(utm_epsg(mean_lng, mean_lat))
     x, y = to_utm.transform(
         points.get_column("lng").to_numpy(), points.get_column("lat").to_numpy()
     )
