@@ -20,7 +20,14 @@ import numpy as np
 import polars as pl
 
 from geo.h3cells import BASE_RESOLUTION, cells_to_parent
-from layers import emerging_hotspot, hotspot, near_repeat, patrol_plan
+from layers import (
+    emerging_hotspot,
+    hotspot,
+    near_repeat,
+    patrol_plan,
+    repeat_addresses,
+    repeat_people,
+)
 from layers.counts import cell_counts
 
 Geometry = Literal["cells", "points", "table"]
@@ -159,12 +166,29 @@ def _run_patrol_plan(incidents: pl.DataFrame, context: LayerContext, params: dic
     )
 
 
+def _run_repeat_addresses(
+    incidents: pl.DataFrame, context: LayerContext, params: dict
+) -> pl.DataFrame:
+    return repeat_addresses.compute(
+        incidents,
+        repeat_addresses.RepeatAddressParams(
+            min_incidents=params["min_incidents"], snap_distance_m=params["snap_distance_m"]
+        ),
+    ).sort("count", "last_at", descending=True)
+
+
+def _run_repeat_people(
+    incidents: pl.DataFrame, context: LayerContext, params: dict
+) -> pl.DataFrame:
+    return repeat_people.compute(
+        incidents, repeat_people.RepeatPeopleParams(min_incidents=params["min_incidents"])
+    ).sort("count", "last_at", descending=True)
+
+
 REGISTRY: dict[str, LayerSpec] = {
     spec.id: spec
     for spec in (
-        LayerSpec(
-            "counts", "cells", ("h3_cell",), (), "count", "sequential", _run_counts
-        ),
+        LayerSpec("counts", "cells", ("h3_cell",), (), "count", "sequential", _run_counts),
         LayerSpec(
             hotspot.LAYER_ID,
             "cells",
@@ -207,6 +231,27 @@ REGISTRY: dict[str, LayerSpec] = {
             "rank",
             "sequential",
             _run_patrol_plan,
+        ),
+        LayerSpec(
+            repeat_addresses.LAYER_ID,
+            "points",
+            repeat_addresses.REQUIRED_COLUMNS,
+            (
+                Param("min_incidents", int, repeat_addresses.MIN_INCIDENTS, 2, 100),
+                Param("snap_distance_m", float, repeat_addresses.SNAP_DISTANCE_M, 1, 1000),
+            ),
+            "count",
+            "sequential",
+            _run_repeat_addresses,
+        ),
+        LayerSpec(
+            repeat_people.LAYER_ID,
+            "table",
+            (*repeat_people.REQUIRED_COLUMNS, "victim_key", "offender_key"),
+            (Param("min_incidents", int, repeat_people.MIN_INCIDENTS, 2, 100),),
+            "count",
+            "none",
+            _run_repeat_people,
         ),
     )
 }

@@ -20,24 +20,41 @@ def incidents() -> pl.DataFrame:
     """600 incidents over 30 weeks in a ~2 km patch, a third of them in one tight cluster."""
     rng = np.random.default_rng(11)
     n = 600
-    lat = np.where(rng.random(n) < 0.33, 22.560 + rng.normal(0, 0.0008, n),
-                   rng.uniform(22.545, 22.575, n))
+    lat = np.where(
+        rng.random(n) < 0.33, 22.560 + rng.normal(0, 0.0008, n), rng.uniform(22.545, 22.575, n)
+    )
     lng = np.where(lat > 0, 113.883 + rng.normal(0, 0.0008, n), 0)
     uniform = rng.random(n) >= 0.33
     lng[uniform] = rng.uniform(113.868, 113.898, uniform.sum())
     seconds = rng.uniform(0, 30 * 7 * 86400, n)
     times = [NOW - timedelta(seconds=float(s)) for s in seconds]
-    return pl.DataFrame({
-        "id": np.arange(n), "reported_at": times, "lat": lat, "lng": lng,
-        "h3_cell": latlng_to_cells(lat, lng), "category": ["domestic_violence"] * n,
-    })
+    return pl.DataFrame(
+        {
+            "id": np.arange(n),
+            "reported_at": times,
+            "lat": lat,
+            "lng": lng,
+            "h3_cell": latlng_to_cells(lat, lng),
+            "category": ["domestic_violence"] * n,
+            "station_code": ["BA01"] * n,
+            # every tenth incident at one of 20 households, so repeats exist
+            "address_key": [
+                f"翻身路{i % 20}栋302室" if i % 10 == 0 else f"路{i}号" for i in range(n)
+            ],
+            "address_raw": [None] * n,
+            "victim_key": [f"v{i % 20}" if i % 10 == 0 else f"v{i}" for i in range(n)],
+            "offender_key": [None] * n,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def context(incidents) -> LayerContext:
-    study = np.unique(np.concatenate([
-        np.array(grid_disk(c, 1)) for c in np.unique(incidents["h3_cell"].to_numpy())
-    ]))
+    study = np.unique(
+        np.concatenate(
+            [np.array(grid_disk(c, 1)) for c in np.unique(incidents["h3_cell"].to_numpy())]
+        )
+    )
     return LayerContext(now=NOW, study_cells=study, res=9)
 
 
