@@ -22,7 +22,56 @@ from data.models import Incident
 _READ_SCHEMA = {c: INCIDENT_SCHEMA[c] for c in SNAPSHOT_COLUMNS}
 
 
+#: Rows fetched per round trip on the SQLite path; bounds the Python objects alive at once.
+_FETCH_ROWS = 100_000
+#: How SQLAlchemy writes ``DateTime`` values into SQLite text.
+_SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
+
+
 def _read(engine: Engine, since: datetime | None) -> pl.DataFrame:
+    if engine.dialect.name == "sqlite":
+        return _read_sqlite(engine, since)
+    return _read_rows(engine, since)
+
+
+def _read_sqlite(engine: Engine, since: datetime | None) -> pl.DataFrame:
+    """Read raw values through the DB-API cursor in chunks and parse times in polars.
+
+    About twice as fast as SQLAlchemy rows with a third of the peak memory. An Arrow-native
+    SQLite reader (ADBC, connectorx) would be faster still, but it links its own copy of
+    SQLite into the process, and two SQLite libraries in one process break each other's
+    POSIX locks (sqlite.org/howtocorrupt.html, 2.2.1): measured here, its reads missed
+    rows committed after its first connection.
+    """
+    sql = f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM incident"
+    params: tuple = ()
+    if since is not None:
+        sql += " WHERE updated_at > ?"
+        params = (since.strftime("%Y-%m-%d %H:%M:%S.%f"),)
+    raw_schema = {
+        c: (pl.String if isinstance(t, pl.Datetime) else pl.Int64 if t == pl.Boolean else t)
+        for c, t in _READ_SCHEMA.items()
+    }
+    chunks = []
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(_FETCH_ROWS):
+            chunks.append(pl.DataFrame(rows, schema=raw_schema, orient="row"))
+        cur.close()
+    finally:
+        raw.close()
+    frame = pl.concat(chunks) if chunks else pl.DataFrame(schema=raw_schema)
+    return frame.with_columns(
+        pl.col(c).str.to_datetime(_SQLITE_TIME_FORMAT, time_unit="us", time_zone="UTC")
+        if isinstance(t, pl.Datetime)
+        else pl.col(c).cast(t)
+        for c, t in _READ_SCHEMA.items()
+    )
+
+
+def _read_rows(engine: Engine, since: datetime | None) -> pl.DataFrame:
     cols = [getattr(Incident, c) for c in SNAPSHOT_COLUMNS]
     query = select(*cols)
     if since is not None:
