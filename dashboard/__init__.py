@@ -1,0 +1,137 @@
+"""The Anning dashboard: a Dash app over the data-access layer, served entirely from loopback.
+
+:func:`create_app` builds one app for one database engine: the page shell and router
+(:mod:`dashboard.shell`), one module per page (:mod:`dashboard.pages`), and plain Flask routes
+for the health check and the static map geometry. Nothing is loaded from outside: Dash's
+scripts are served locally, there are no external stylesheets, fonts or map tiles.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from dash import Dash, html
+from flask import Flask, Response, jsonify, request
+from sqlalchemy import Engine
+
+from dashboard import shell
+from dashboard.geometry import GeoDocument
+from dashboard.pages import case, overview
+from dashboard.scope import current_scope
+from dashboard.services import install, services
+from data.access import CaseAccess
+from geo.h3cells import DISPLAY_RESOLUTIONS
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = PACKAGE_DIR / "assets"
+TITLE = "安宁"
+#: Browsers may reuse geometry for an hour; the figure's URLs carry a content version.
+GEO_CACHE_SECONDS = 3600
+
+#: Path patterns and the page module that renders each.
+ROUTES: list[shell.Route] = [
+    (re.compile(r"^/?$"), overview),
+    (re.compile(r"^/case/(?P<incident_id>[^/]*)/?$"), case),
+]
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="zh-CN">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+#: Shown until the scripts have loaded (Dash's own placeholder says "Loading..." only).
+LOADING_ENTRY = (
+    '<div id="react-entry-point"><div class="_dash-loading">加载中… Loading…</div></div>'
+)
+
+
+class _AnningDash(Dash):
+    """Dash with a bilingual loading placeholder."""
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        kwargs["app_entry"] = LOADING_ENTRY
+        return super().interpolate_index(**kwargs)
+
+
+def create_app(engine: Engine) -> Dash:
+    """The dashboard for the incidents in ``engine``; serve ``app.server`` (a Flask app).
+
+    Routes besides the pages: ``GET /healthz`` (JSON counts), ``GET /geo/stations.geojson``
+    and ``GET /geo/cells/<res>.geojson`` (static map geometry, cached per process).
+    """
+    app = _AnningDash(
+        __name__,
+        title=TITLE,
+        update_title=None,
+        serve_locally=True,
+        assets_folder=str(ASSETS_DIR),
+        external_stylesheets=[],
+        external_scripts=[],
+        index_string=INDEX_STRING,
+        on_error=shell.error_handler(),
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    install(app.server, CaseAccess(engine))
+    app.layout = shell.root_layout()
+    app.validation_layout = html.Div(
+        [shell.root_layout(), overview.validation_layout(), case.validation_layout()]
+    )
+    shell.register_router(app, ROUTES)
+    for _, module in ROUTES:
+        module.register_callbacks(app)
+    _register_routes(app.server)
+    return app
+
+
+def _geo_response(doc: GeoDocument) -> Response:
+    response = Response(doc.body, mimetype="application/geo+json")
+    response.set_etag(doc.etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = GEO_CACHE_SECONDS
+    return response.make_conditional(request)
+
+
+def _register_routes(server: Flask) -> None:
+    @server.get("/healthz")
+    def healthz() -> tuple[Response, int] | Response:
+        try:
+            totals = services().access.totals()
+        except Exception:
+            logger.exception("health check failed")
+            return jsonify(status="error"), 503
+        return jsonify(status="ok", incidents=totals["incidents"], stations=totals["stations"])
+
+    @server.get("/geo/stations.geojson")
+    def stations_geojson() -> Response:
+        return _geo_response(services().geometry.stations_document(current_scope().stations))
+
+    @server.get("/geo/cells/<res>.geojson")
+    def cells_geojson(res: str) -> tuple[Response, int] | Response:
+        try:
+            value = int(res)
+        except ValueError:
+            value = None
+        if value not in DISPLAY_RESOLUTIONS:
+            allowed = ", ".join(str(r) for r in DISPLAY_RESOLUTIONS)
+            return jsonify(error=f"resolution must be one of {allowed}, got {res!r}"), 400
+        return _geo_response(services().geometry.cells_document(current_scope().stations, value))

@@ -1,0 +1,431 @@
+"""Pure figure functions: frames and parameters in, a ``plotly.graph_objects.Figure`` out.
+
+Nothing here reads the database, the request or the clock; callbacks fetch the frames through
+:class:`data.access.CaseAccess` and pass them in. Map geometry is never embedded: the figures
+refer to the static GeoJSON documents by URL (see :mod:`dashboard.geometry`).
+
+The map draws no text (MapLibre would fetch glyphs from the internet); names go in hover text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.i18n import label, t
+from data.vocab import CATEGORIES
+from geo.h3cells import cell_to_str
+from geo.jurisdictions import Jurisdiction
+
+#: CJK-capable font stack for text plotly draws itself (hover, axes, legend).
+FONT_FAMILY = (
+    '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", sans-serif'
+)
+FONT_COLOUR = "#1f2933"
+
+#: ColorBrewer YlOrRd, 7 classes: sequential and rated colour-blind safe by ColorBrewer; it
+#: starts at a pale yellow that still stands out from the grey station fill.
+SEQUENTIAL_SCALE: tuple[str, ...] = (
+    "#ffeda0",
+    "#fed976",
+    "#feb24c",
+    "#fd8d3c",
+    "#fc4e2a",
+    "#e31a1c",
+    "#b10026",
+)
+#: Okabe–Ito colours (distinguishable under the common colour-vision deficiencies).
+CATEGORY_COLOURS: dict[str, str] = {
+    "domestic_violence": "#D55E00",
+    "relationship_dispute": "#0072B2",
+    "family_dispute": "#E69F00",
+    "child_abuse": "#CC79A7",
+    "elder_abuse": "#009E73",
+    "other": "#999999",
+}
+FALLBACK_COLOUR = "#56B4E9"
+
+STATION_FILL = "#eceff3"
+STATION_LINE = "#5b6573"
+#: Outline of the selected station or cell: blue reads against every YlOrRd class.
+SELECTION_LINE = "#1450c8"
+TRANSPARENT = "rgba(0,0,0,0)"
+
+#: The colour scale reaches its darkest class at this count at the least, so that a map of
+#: ones does not look like a map of hotspots.
+MIN_ZMAX = 5
+#: Cells above this quantile of the counts share the darkest colour (their hover says how many).
+TOP_QUANTILE = 0.98
+#: Up to this count, axes tick every whole number (plotly would tick 0.5, 1, 1.5 …).
+SMALL_COUNT = 6
+
+#: Opacity of the hexagons, so the station borders beneath stay legible.
+CELL_OPACITY = 0.8
+MAP_HEIGHT = 540
+TREND_HEIGHT = MAP_HEIGHT
+#: Size the map's initial view is fitted for (pixels); MapLibre tiles are 512 px wide.
+FIT_SIZE = (720, MAP_HEIGHT)
+_TILE = 512
+#: Fraction of the view left around the stations when fitting.
+FIT_PADDING = 0.08
+
+#: Trace names, also used to tell click targets apart.
+STATION_TRACE = "stations"
+CELL_TRACE = "cells"
+SELECTION_TRACE = "selection"
+
+#: Reasons an empty figure gives, each with a title and a hint in :mod:`dashboard.i18n`.
+EMPTY_REASONS: tuple[str, ...] = ("no_match", "no_data", "no_located")
+
+
+def _mercator_y(lat: float) -> float:
+    """Web-Mercator y of a latitude, 0 (north edge) to 1 (south edge)."""
+    rad = math.radians(lat)
+    return (1 - math.log(math.tan(rad) + 1 / math.cos(rad)) / math.pi) / 2
+
+
+def _mercator_lat(y: float) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y))))
+
+
+def fit_view(
+    bbox: tuple[float, float, float, float] | None,
+    size: tuple[int, int] = FIT_SIZE,
+    padding: float = FIT_PADDING,
+) -> tuple[dict[str, float], float]:
+    """Centre ``{"lat", "lon"}`` and zoom that show ``bbox`` (west, south, east, north).
+
+    Without a box (no stations), the view is Shenzhen at zoom 9.
+    """
+    if bbox is None:
+        return {"lat": 22.6, "lon": 113.9}, 9.0
+    west, south, east, north = bbox
+    width, height = size
+    dx = max((east - west) / 360.0, 1e-9)
+    y_north, y_south = _mercator_y(north), _mercator_y(south)
+    dy = max(abs(y_south - y_north), 1e-9)
+    usable = 1 - 2 * padding
+    zoom = math.log2(min(width * usable / (_TILE * dx), height * usable / (_TILE * dy)))
+    centre = {"lat": _mercator_lat((y_north + y_south) / 2), "lon": (west + east) / 2}
+    return centre, round(min(max(zoom, 0.0), 18.0), 2)
+
+
+def _station_name(station: Jurisdiction, lang: str) -> str:
+    return station.name_en if lang == "en" else station.name_zh
+
+
+def _base_layout(lang: str, height: int) -> dict:
+    return {
+        "height": height,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "font": {"family": FONT_FAMILY, "color": FONT_COLOUR, "size": 13},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "meta": {"lang": lang},
+    }
+
+
+def _annotation(title: str, hint: str) -> dict:
+    return {
+        "text": f"<b>{title}</b><br><span style='font-size:12px'>{hint}</span>",
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "showarrow": False,
+        "align": "center",
+        "font": {"size": 15, "color": "#3e4c59"},
+        "bgcolor": "rgba(255,255,255,0.92)",
+        "bordercolor": "#cbd2d9",
+        "borderpad": 10,
+    }
+
+
+def empty_figure(reason: str, lang: str, height: int = TREND_HEIGHT) -> go.Figure:
+    """A figure with no data that says why: ``reason`` is one of :data:`EMPTY_REASONS`."""
+    if reason not in EMPTY_REASONS:
+        raise ValueError(f"'reason' should be one of {EMPTY_REASONS}, got {reason!r}")
+    layout = _base_layout(lang, height)
+    layout.update(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[_annotation(t(f"empty.{reason}", lang), t(f"empty.{reason}_hint", lang))],
+        meta={"lang": lang, "empty": reason},
+    )
+    return go.Figure(layout=layout)
+
+
+def map_figure(
+    cell_counts: pl.DataFrame,
+    res: int,
+    lang: str,
+    stations_url: str,
+    cells_url: str,
+    *,
+    stations: Sequence[Jurisdiction] = (),
+    cell_station: Mapping[int, str] | None = None,
+    selection: Mapping[str, str] | None = None,
+    empty_reason: str | None = None,
+) -> go.Figure:
+    """Choropleth of incident counts per H3 cell over the station polygons, without tiles.
+
+    Parameters
+    ----------
+    cell_counts : polars.DataFrame
+        Columns ``cell`` (int64 H3 cell at ``res``) and ``count``, as
+        :meth:`data.access.CaseAccess.cell_counts` returns them.
+    res : int
+        H3 resolution of the cells (shown in the figure's metadata).
+    lang : str
+        ``'zh'`` or ``'en'``: hover text and colour-bar title.
+    stations_url, cells_url : str
+        URLs of the station GeoJSON (feature id = station code) and of the cell GeoJSON at
+        ``res`` (feature id = hex cell string). The browser fetches each once.
+    stations : sequence of Jurisdiction
+        Visible stations, for the clickable station trace, names and the fitted view.
+    cell_station : mapping of int to str, optional
+        Station code of each cell, to name the station in a cell's hover text.
+    selection : mapping, optional
+        ``{"kind": "cell"|"station", "id": ...}`` to outline on the map.
+    empty_reason : str, optional
+        If there are no counts to draw, why (one of :data:`EMPTY_REASONS`): shown over the map.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Trace 0 is the transparent station trace (click target), trace 1 the cells; a third
+        trace outlines the selection. Every point's ``customdata`` is ``[kind, id, name]``.
+    """
+    names = {s.code: _station_name(s, lang) for s in stations}
+    codes = [s.code for s in stations]
+    station_trace = go.Choroplethmap(
+        name=STATION_TRACE,
+        geojson=stations_url,
+        featureidkey="id",
+        locations=codes,
+        z=[0] * len(codes),
+        zmin=0,
+        zmax=1,
+        colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
+        showscale=False,
+        marker={"line": {"width": 0}},
+        customdata=[["station", c, names[c]] for c in codes],
+        hovertemplate=t("map.hover_station", lang, station="%{customdata[2]}") + "<extra></extra>",
+    )
+    # Arrays go in as numpy: plotly validates and serialises them without a Python loop
+    # (a 3-year map at resolution 9 has ~3,000 cells).
+    cells = cell_counts["cell"].to_list() if cell_counts.height else []
+    counts = (
+        cell_counts["count"].to_numpy().astype(np.int32)
+        if cell_counts.height
+        else np.zeros(0, np.int32)
+    )
+    top = colour_top(counts)
+    clipped = counts.size > 0 and int(counts.max()) > top
+    owner = cell_station or {}
+    outside = t("map.outside", lang)
+    hex_ids = np.array([cell_to_str(c) for c in cells], dtype=object)
+    cell_customdata = np.array(
+        [
+            ["cell", h, names.get(owner.get(c, ""), outside)]
+            for c, h in zip(cells, hex_ids, strict=True)
+        ],
+        dtype=object,
+    ).reshape(len(cells), 3)
+    cell_trace = go.Choroplethmap(
+        name=CELL_TRACE,
+        geojson=cells_url,
+        featureidkey="id",
+        locations=hex_ids,
+        z=counts,
+        zmin=0,
+        zmax=top,
+        colorscale=[[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)],
+        marker={"opacity": CELL_OPACITY, "line": {"width": 0.4, "color": "white"}},
+        colorbar={
+            "title": {"text": t("map.colorbar", lang), "side": "top"},
+            "thickness": 12,
+            "len": 0.45,
+            "x": 0.99,
+            "xanchor": "right",
+            "y": 0.97,
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "outlinewidth": 0,
+            **_colourbar_ticks(top, clipped),
+        },
+        customdata=cell_customdata,
+        hovertemplate=t("map.hover_cell", lang, station="%{customdata[2]}", count="%{z}")
+        + "<extra></extra>",
+    )
+    traces = [station_trace, cell_trace]
+    if selection and selection.get("kind") in ("cell", "station") and selection.get("id"):
+        is_cell = selection["kind"] == "cell"
+        traces.append(
+            go.Choroplethmap(
+                name=SELECTION_TRACE,
+                geojson=cells_url if is_cell else stations_url,
+                featureidkey="id",
+                locations=[selection["id"]],
+                z=[1],
+                colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
+                showscale=False,
+                marker={"line": {"width": 3, "color": SELECTION_LINE}},
+                hoverinfo="skip",
+            )
+        )
+    centre, zoom = fit_view(_bbox(stations))
+    layout = _base_layout(lang, MAP_HEIGHT)
+    layout.update(
+        map={
+            "style": "white-bg",
+            "center": centre,
+            "zoom": zoom,
+            "layers": [
+                {
+                    "sourcetype": "geojson",
+                    "source": stations_url,
+                    "type": "fill",
+                    "color": STATION_FILL,
+                    "below": "traces",
+                },
+                {
+                    "sourcetype": "geojson",
+                    "source": stations_url,
+                    "type": "line",
+                    "color": STATION_LINE,
+                    "line": {"width": 1.6},
+                },
+            ],
+            "uirevision": "map",
+        },
+        uirevision="map",
+        clickmode="event",
+        hovermode="closest",
+        showlegend=False,
+        meta={"lang": lang, "res": res, "empty": empty_reason},
+    )
+    if empty_reason is not None:
+        if empty_reason not in EMPTY_REASONS:
+            raise ValueError(
+                f"'empty_reason' should be one of {EMPTY_REASONS}, got {empty_reason!r}"
+            )
+        layout["annotations"] = [
+            _annotation(t(f"empty.{empty_reason}", lang), t(f"empty.{empty_reason}_hint", lang))
+        ]
+    return go.Figure(data=traces, layout=layout)
+
+
+def _bbox(stations: Sequence[Jurisdiction]) -> tuple[float, float, float, float] | None:
+    if not stations:
+        return None
+    west = min(s.boundary.bounds[0] for s in stations)
+    south = min(s.boundary.bounds[1] for s in stations)
+    east = max(s.boundary.bounds[2] for s in stations)
+    north = max(s.boundary.bounds[3] for s in stations)
+    return west, south, east, north
+
+
+def colour_top(counts: np.ndarray) -> int:
+    """The count at which the colour scale reaches its darkest class.
+
+    The :data:`TOP_QUANTILE` of the cell counts, so that one extreme cell does not wash every
+    other cell out to pale yellow, and never below :data:`MIN_ZMAX`.
+    """
+    if counts.size == 0:
+        return MIN_ZMAX
+    return max(MIN_ZMAX, math.ceil(float(np.quantile(counts, TOP_QUANTILE))))
+
+
+def _colourbar_ticks(top: int, clipped: bool) -> dict:
+    """Whole-number colour-bar ticks; the top one reads "≥ top" when counts go beyond it."""
+    if not clipped:
+        return _integer_ticks(top)
+    middle = top // 2
+    return {
+        "tickmode": "array",
+        "tickvals": [0, middle, top],
+        "ticktext": ["0", str(middle), f"≥{top}"],
+    }
+
+
+def _integer_ticks(top: int) -> dict:
+    """Axis settings that keep ticks on whole numbers when counts are small."""
+    return {"tick0": 0, "dtick": 1} if top <= SMALL_COUNT else {}
+
+
+def _stacked_max(trend: pl.DataFrame) -> int:
+    return int(trend.group_by("period").agg(pl.col("count").sum())["count"].max() or 0)
+
+
+def trend_figure(
+    trend: pl.DataFrame, every: str, lang: str, *, empty_reason: str = "no_match"
+) -> go.Figure:
+    """Incidents per day (``every='1d'``) or ISO week (``'1w'``), stacked by category.
+
+    ``trend`` has columns ``period`` (date), ``category`` and ``count``, as
+    :meth:`data.access.CaseAccess.trend` returns them. Legend entries, axis titles and date
+    ticks are in ``lang``. With no incidents at all the result is :func:`empty_figure` with
+    ``empty_reason``.
+    """
+    if every not in ("1d", "1w"):
+        raise ValueError(f"'every' should be '1d' or '1w', got {every!r}")
+    if trend.is_empty() or int(trend["count"].sum()) == 0:
+        return empty_figure(empty_reason, lang)
+    present = set(trend["category"].unique().to_list())
+    order = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+    traces = []
+    for category in order:
+        rows = trend.filter(pl.col("category") == category).sort("period")
+        name = label("category", category, lang)
+        traces.append(
+            go.Bar(
+                name=name,
+                # numpy dates and counts: ~50x faster to validate and serialise than lists
+                x=rows["period"].to_numpy().astype("datetime64[D]"),
+                y=rows["count"].to_numpy().astype(np.int32),
+                marker={"color": CATEGORY_COLOURS.get(category, FALLBACK_COLOUR)},
+                customdata=[category] * rows.height,
+                hovertemplate=t("trend.hover", lang, category=name) + "<extra></extra>",
+            )
+        )
+    layout = _base_layout(lang, TREND_HEIGHT)
+    layout.update(
+        margin={"l": 56, "r": 12, "t": 8, "b": 48},
+        barmode="stack",
+        bargap=0.15,
+        hovermode="x unified",
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
+        xaxis={
+            "title": {"text": t("trend.axis_week" if every == "1w" else "trend.axis_day", lang)},
+            "type": "date",
+            "tickformatstops": [
+                {"dtickrange": [None, "M1"], "value": t("trend.tickformat", lang)},
+                {"dtickrange": ["M1", "M12"], "value": t("trend.tickformat_month", lang)},
+                {"dtickrange": ["M12", None], "value": t("trend.tickformat_year", lang)},
+            ],
+            "hoverformat": t("trend.hoverformat", lang),
+            "showgrid": False,
+        },
+        yaxis={
+            "title": {"text": t("trend.axis_count", lang)},
+            "rangemode": "tozero",
+            "gridcolor": "#e4e7eb",
+            **_integer_ticks(_stacked_max(trend)),
+        },
+        showlegend=True,
+        meta={"lang": lang, "every": every},
+    )
+    return go.Figure(data=traces, layout=layout)

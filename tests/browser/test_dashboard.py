@@ -1,0 +1,222 @@
+"""The dashboard in headless Chromium against the real server and a 3,000-incident demo.
+
+Clicks on the map are real mouse clicks: the test asks MapLibre (through plotly's map
+subplot) where a hexagon's centre is on screen and clicks there, so the whole path — WebGL
+drawing, plotly's hit test, ``clickData``, the callbacks — is exercised. That proved
+reliable; emitting ``plotly_click`` by hand would skip the hit test, the part most likely to
+break when plotly or MapLibre change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+import pytest
+import shapely
+from shapely.geometry import shape
+
+pytestmark = pytest.mark.browser
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+#: True once the map has fetched its geometry and MapLibre has drawn the hexagons.
+MAP_READY = """
+() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullData[1]) return false;
+  const sub = gd._fullLayout.map._subplot;
+  if (!sub || !sub.map || !sub.map.loaded()) return false;
+  const url = gd._fullData[1].geojson;
+  const doc = window.PlotlyGeoAssets && window.PlotlyGeoAssets[url];
+  if (!doc || typeof doc !== 'object' || !doc.features) return false;
+  const uid = gd._fullData[1].uid;
+  const layers = sub.map.getStyle().layers.filter(l => l.id.includes(uid)).map(l => l.id);
+  return layers.length > 0 && sub.map.queryRenderedFeatures({layers}).length > 0;
+}
+"""
+
+#: The hexagons on the map: their ids, counts, stations and on-screen centres.
+HEXAGONS = """
+() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  const trace = gd._fullData[1];
+  const doc = window.PlotlyGeoAssets[trace.geojson];
+  const byId = new Map(doc.features.map(f => [f.id, f]));
+  const box = m.getCanvas().getBoundingClientRect();
+  return Array.from(trace.locations).map((id, i) => {
+    const f = byId.get(id);
+    const ring = f.geometry.coordinates[0];
+    let x = 0, y = 0;
+    for (let k = 0; k < ring.length - 1; k++) { x += ring[k][0]; y += ring[k][1]; }
+    const p = m.project([x / (ring.length - 1), y / (ring.length - 1)]);
+    return {id, z: trace.z[i], station: f.properties.station,
+            x: box.left + p.x, y: box.top + p.y};
+  });
+}
+"""
+
+#: Screen position of a WGS-84 point (lng, lat) on the map.
+PROJECT = """
+([lng, lat]) => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  const p = m.project([lng, lat]);
+  const box = m.getCanvas().getBoundingClientRect();
+  return [box.left + p.x, box.top + p.y];
+}
+"""
+
+TREND_NAMES = "() => document.querySelector('#trend .js-plotly-plot')._fullData.map(t => t.name)"
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(MAP_READY)
+    page.wait_for_function(
+        "() => document.querySelector('#trend .js-plotly-plot .barlayer .point')"
+    )
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#kpi-incidents')?.innerText)")
+
+
+def _kpi(page) -> int:
+    return int(page.inner_text("#kpi-incidents").replace(",", ""))
+
+
+def _click(page, x: float, y: float) -> None:
+    page.mouse.move(x, y)
+    page.wait_for_timeout(150)
+    page.mouse.click(x, y)
+
+
+def test_the_first_page_shows_the_map_the_trend_and_chinese(page, server, shoot):
+    _open(page, f"{server}/")
+    assert page.title() == "安宁"
+    assert "安宁" in page.inner_text(".header")
+    assert page.inner_text(".kpis").count("\n") >= 9 and "事件总数" in page.inner_text(".kpis")
+    assert page.locator("#map canvas.maplibregl-canvas").count() == 1
+    hexagons = page.evaluate(HEXAGONS)
+    assert len(hexagons) > 50
+    assert {h["station"] for h in hexagons} == {f"BA{i:02d}" for i in range(1, 11)}
+    assert sum(h["z"] for h in hexagons) <= _kpi(page)
+    assert set(page.evaluate(TREND_NAMES)) >= {"家庭暴力", "婚恋情感纠纷"}
+    assert "共" in page.inner_text("#case-list-total")
+    shoot(page, "overview_zh")
+
+
+def test_a_category_filter_changes_the_numbers_and_the_trend(page, server, shoot):
+    _open(page, f"{server}/")
+    before = _kpi(page)
+    page.click(f"#{'filter-category'}")
+    page.locator(".dash-dropdown-options [role=option]", has_text="家庭暴力").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        f"() => document.querySelector('#kpi-incidents')?.innerText.replace(/,/g, '') != '{before}'"
+    )
+    after = _kpi(page)
+    assert 0 < after < before
+    page.wait_for_function(f"() => ({TREND_NAMES})().join() === '家庭暴力'")
+    assert "cat=domestic_violence" in page.url
+    shoot(page, "filtered_domestic_violence")
+
+
+def test_a_hexagon_click_lists_its_cases_and_a_case_opens_its_detail(page, server, shoot):
+    _open(page, f"{server}/")
+    hottest = max(page.evaluate(HEXAGONS), key=lambda h: h["z"])
+    _click(page, hottest["x"], hottest["y"])
+    page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
+    assert hottest["id"] in page.inner_text("#selection-chip")
+    page.wait_for_function(
+        f"() => document.querySelector('#case-list-total')?.innerText === '共 {hottest['z']} 起'"
+    )
+    assert f"sel=cell:{hottest['id']}" in page.url
+    rows = page.locator("#case-table td[data-dash-column=incident_no]")
+    assert rows.count() == min(hottest["z"], 15)
+    shoot(page, "drilldown_cell")
+
+    number = rows.first.inner_text()
+    rows.first.click()
+    page.wait_for_url(re.compile(r"/case/\d+\?"))
+    page.wait_for_selector("#case-timeline li")
+    assert number in page.inner_text(".page-title")
+    assert page.locator("#case-timeline li").count() >= 1
+    assert "处置过程" in page.inner_text(".case-timeline")
+    assert "已上报" in page.inner_text("#case-timeline")
+    assert "***" in page.inner_text("#case-fields")  # the summary stays masked
+    shoot(page, "case_detail_zh")
+
+    page.click("#back-link")
+    page.wait_for_function(MAP_READY)
+    page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
+    assert hottest["id"] in page.inner_text("#selection-chip")
+
+
+def test_a_station_click_lists_the_station_cases(page, server):
+    _open(page, f"{server}/?cat=elder_abuse")
+    hexagons = page.evaluate(HEXAGONS)
+    with urllib.request.urlopen(f"{server}/geo/stations.geojson") as response:
+        stations = {f["id"]: shape(f["geometry"]) for f in json.load(response)["features"]}
+    cells_url = server + page.evaluate(
+        "() => document.querySelector('#map .js-plotly-plot')._fullData[1].geojson"
+    )
+    with urllib.request.urlopen(cells_url) as response:
+        cells = {f["id"]: shape(f["geometry"]) for f in json.load(response)["features"]}
+    drawn = shapely.union_all([cells[h["id"]] for h in hexagons])
+    # a point of Xixiang's area that no hexagon covers, well inside the polygon
+    free = stations["BA02"].buffer(-0.005).difference(drawn.buffer(0.002))
+    point = free.representative_point()
+    _click(page, *page.evaluate(PROJECT, [point.x, point.y]))
+    page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
+    assert page.inner_text("#selection-chip") == "西乡派出所"
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#case-table td[data-dash-column=station_code]')]"
+        ".every(td => td.innerText === '西乡派出所')"
+    )
+    assert "sel=station:BA02" in page.url
+
+
+def test_the_english_switch_translates_the_page(page, server, shoot):
+    _open(page, f"{server}/")
+    page.locator("#lang-switch label", has_text="English").click()
+    page.wait_for_function("() => document.querySelector('.brand-name')?.innerText === 'Anning'")
+    page.wait_for_function(MAP_READY)
+    page.wait_for_function(f"() => ({TREND_NAMES})().includes('Domestic violence')")
+    assert "lang=en" in page.url
+    chrome = "\n".join(
+        page.inner_text(selector)
+        for selector in (".header .brand", ".filters", ".kpis", ".card-head", "#trend")
+    )
+    # everything the interface itself says is English (the switch offers 中文 by name)
+    assert not _CJK.search(chrome.replace("中文", "")), chrome
+    headers = " ".join(page.locator("#case-table th").all_inner_texts())
+    assert "Incident no." in headers and not _CJK.search(headers)
+    assert page.inner_text("#case-table td[data-dash-column=station_code] >> nth=0").endswith(
+        "Station"
+    )
+    shoot(page, "overview_en")
+    page.reload()  # the choice is kept in the URL …
+    page.wait_for_function("() => document.querySelector('.brand-name')?.innerText === 'Anning'")
+    page.goto(f"{server}/")  # … and in the browser's local storage
+    page.wait_for_function("() => document.querySelector('.brand-name')?.innerText === 'Anning'")
+    assert page.inner_text(".kpis").startswith("Incidents")
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "999999999999999999999999"])
+def test_a_bad_case_id_says_not_found(page, server, raw):
+    page.goto(f"{server}/case/{raw}")
+    page.wait_for_selector("#case-not-found")
+    text = page.inner_text("body")
+    assert "未找到该案件，或您无权查看" in text
+    assert "Traceback" not in text and "Error" not in text
+
+
+def test_a_full_session_stays_on_loopback(page, server, traffic):
+    _open(page, f"{server}/?lang=en")
+    page.goto(f"{server}/case/1?lang=en")
+    page.wait_for_selector("#case-fields")
+    assert traffic.seen and all(traffic.allowed(url) for url in traffic.seen)
+    assert any("/geo/cells/" in url for url in traffic.local)
+    assert any("/_dash-update-component" in url for url in traffic.local)
+    # the page fixture fails the test if any request was addressed elsewhere

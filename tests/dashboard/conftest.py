@@ -1,0 +1,167 @@
+"""A tiny hand-built district for the dashboard's tests: the ten Bao'an stations, five incidents.
+
+Known answers (local time, Asia/Shanghai):
+
+* newest incident on 2026-11-12, oldest on 2026-06-01, so the default range is
+  2026-08-15 … 2026-11-12 and holds incidents 1, 2, 3 and 5;
+* incidents 1 and 2 lie in Xixiang (BA02), at its centre; 3 at Xin'an's (BA01) centre;
+  4 at Shiyan's (BA10) centre, months earlier; 5 could not be placed;
+* in the default range: 4 incidents, 1 high risk, 2 open (1 and 5), 1 warning letter,
+  1 protection order;
+* incident 1 has three status events; incident 3 one follow-up visit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+import pytest
+
+from data.demo.baoan import STATIONS, jurisdictions
+from data.store import insert_incidents, save_stations
+from geo.h3cells import latlng_to_cells
+
+CENTRES = {code: centre for code, _, _, centre in STATIONS}
+
+_BASE = {
+    "source_system": "test",
+    "source_channel": "call_110",
+    "category": "domestic_violence",
+    "risk_level": "low",
+    "address_raw": "宝安区西乡街道固戍社区固戍一路12栋302室",
+    "address_key": "固戍一路12栋302室",
+    "location_state": "located",
+    "community": "固戍社区",
+    "status": "reported",
+    "handled_at": None,
+    "closed_at": None,
+    "warning_letter": False,
+    "protection_order": False,
+    "minor_involved": False,
+    "victim_key": None,
+    "offender_key": None,
+    "summary": "丈夫酒后动手，电话13800138000",
+    "created_at": None,
+    "updated_at": None,
+}
+
+
+def _row(no: str, station: str | None, when: datetime, **fields: object) -> dict:
+    lng, lat = CENTRES[station] if station else (None, None)
+    return {
+        **_BASE,
+        "incident_no": no,
+        "station_code": station,
+        "lng": lng,
+        "lat": lat,
+        "reported_at": when,
+        **fields,
+    }
+
+
+FIXTURE_ROWS = [
+    _row(
+        "T1",
+        "BA02",
+        datetime(2026, 11, 10, 2, 0),
+        risk_level="high",
+        status="handling",
+        warning_letter=True,
+    ),
+    _row(
+        "T2",
+        "BA02",
+        datetime(2026, 11, 11, 12, 0),
+        category="relationship_dispute",
+        status="closed",
+    ),
+    _row(
+        "T3",
+        "BA01",
+        datetime(2026, 11, 12, 1, 0),
+        category="family_dispute",
+        risk_level="medium",
+        status="closed",
+        protection_order=True,
+    ),
+    _row("T4", "BA10", datetime(2026, 6, 1, 4, 0), category="elder_abuse", status="closed"),
+    _row(
+        "T5",
+        None,
+        datetime(2026, 11, 12, 3, 0),
+        category="other",
+        location_state="unlocated",
+        address_raw=None,
+    ),
+]
+
+
+def fixture_frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Incidents, status events and follow-up visits of the fixture district."""
+    frame = pl.DataFrame(FIXTURE_ROWS, infer_schema_length=None)
+    lat = frame["lat"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    lng = frame["lng"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    frame = frame.with_columns(
+        pl.Series("h3_cell", latlng_to_cells(lat, lng)).replace(-1, None),
+        pl.col("reported_at").dt.replace_time_zone("UTC"),
+    )
+    events = pl.DataFrame(
+        {
+            "incident_no": ["T1", "T1", "T1"],
+            "status": ["reported", "dispatched", "handling"],
+            "at": [
+                datetime(2026, 11, 10, 2, 0, tzinfo=UTC),
+                datetime(2026, 11, 10, 2, 1, tzinfo=UTC),
+                datetime(2026, 11, 10, 3, 0, tzinfo=UTC),
+            ],
+            "department": ["police", "police", "womens_federation"],
+            "note": ["接警登记", "任务分拨", None],
+        }
+    )
+    visits = pl.DataFrame(
+        {
+            "incident_no": ["T3"],
+            "visited_at": [datetime(2026, 11, 14, 2, 0, tzinfo=UTC)],
+            "department": ["community"],
+            "outcome": ["stable"],
+            "note": ["回访情况稳定"],
+        }
+    )
+    return frame, events, visits
+
+
+@pytest.fixture(scope="module")
+def fixture_engine(tmp_path_factory):
+    """A migrated SQLite database holding the fixture district."""
+    from data.database import make_engine, upgrade
+
+    path = tmp_path_factory.mktemp("dashboard") / "anning.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    save_stations(engine, jurisdictions())
+    insert_incidents(engine, *fixture_frames())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app(fixture_engine):
+    """The dashboard over the fixture district."""
+    from dashboard import create_app
+
+    return create_app(fixture_engine)
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client of the dashboard's server."""
+    return app.server.test_client()
+
+
+@pytest.fixture
+def request_context(app):
+    """A request context, so callbacks can be called as plain functions."""
+    with app.server.test_request_context("/"):
+        yield

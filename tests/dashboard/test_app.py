@@ -1,0 +1,347 @@
+"""The app over the fixture district: health check, geometry routes, pages and callbacks.
+
+Callbacks are called as plain functions inside a request context (see ``request_context``);
+their answers are checked against the fixture's known numbers (tests/dashboard/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pytest
+from dash import html, no_update
+
+from dashboard import ROUTES, create_app, ids, shell
+from dashboard.pages import case, overview
+from dashboard.scope import DEFAULT_SCOPE
+from data.access import CaseAccess, IncidentFilter
+from data.demo.baoan import STATIONS, jurisdictions
+from geo.h3cells import cell_to_str, latlng_to_cells, str_to_cell
+
+#: Where the fixture's incidents lie (conftest.py puts them at the stations' centres).
+CENTRES = {code: centre for code, _, _, centre in STATIONS}
+DEFAULT = ("2026-08-15", "2026-11-12")
+NO_FILTER = ([], [], [], [])
+
+
+def _text(component) -> str:
+    """Every string inside a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def _find(component, component_id):
+    """The component with ``component_id`` inside a Dash component tree, or None."""
+    if component is None or isinstance(component, str | int | float):
+        return None
+    if isinstance(component, list | tuple):
+        for c in component:
+            found = _find(c, component_id)
+            if found is not None:
+                return found
+        return None
+    if getattr(component, "id", None) == component_id:
+        return component
+    return _find(getattr(component, "children", None), component_id)
+
+
+def _cell(station: str, res: int) -> str:
+    lng, lat = CENTRES[station]
+    return cell_to_str(int(latlng_to_cells([lat], [lng], res)[0]))
+
+
+# -- routes -------------------------------------------------------------------------------------
+def test_healthz_answers_with_the_counts(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "incidents": 5, "stations": 10}
+
+
+def test_station_geometry_is_served_with_codes_names_and_cache_headers(client):
+    response = client.get("/geo/stations.geojson")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    assert response.cache_control.max_age == 3600 and response.cache_control.public
+    doc = response.get_json(force=True)
+    assert [f["id"] for f in doc["features"]] == [j.code for j in jurisdictions()]
+    assert doc["features"][1]["properties"]["name_zh"] == "西乡派出所"
+    assert doc["features"][1]["properties"]["name_en"] == "Xixiang Station"
+    again = client.get("/geo/stations.geojson", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("res", [7, 8, 9])
+def test_cell_geometry_covers_every_station_and_every_located_incident(client, res):
+    response = client.get(f"/geo/cells/{res}.geojson")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    features = response.get_json(force=True)["features"]
+    ids_ = {f["id"] for f in features}
+    assert all(re.fullmatch(r"[0-9a-f]{15}", i) for i in ids_)
+    for code in ("BA01", "BA02", "BA10"):
+        assert _cell(code, res) in ids_
+    stations = {f["properties"].get("station") for f in features}
+    assert stations == {j.code for j in jurisdictions()}
+    assert {len(f["geometry"]["coordinates"][0]) for f in features} == {7}
+
+
+def test_cell_geometry_is_built_once_per_process(app, client):
+    geometry = app.server.extensions["anning"].geometry
+    first = client.get("/geo/cells/8.geojson").get_data()
+    doc = geometry.cells_document(None, 8)
+    assert client.get("/geo/cells/8.geojson").get_data() == first
+    assert geometry.cells_document(None, 8) is doc
+
+
+@pytest.mark.parametrize("res", ["x", "10", "-1", "5", "8.5"])
+def test_a_bad_resolution_is_a_json_400(client, res):
+    response = client.get(f"/geo/cells/{res}.geojson")
+    assert response.status_code == 400
+    assert "resolution" in response.get_json()["error"]
+
+
+def test_the_index_loads_nothing_from_outside(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "<title>安宁</title>" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assets = client.get("/assets/style.css").get_data(as_text=True)
+    assert "Noto Sans CJK SC" in assets and "@import" not in assets and "url(" not in assets
+
+
+def test_a_failing_callback_shows_the_banner_and_no_stack_trace(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database is on fire")
+
+    monkeypatch.setattr(app.server.extensions["anning"].access, "incidents", broken)
+    kpi_ids = [ids.KPI_INCIDENTS, ids.KPI_HIGH_RISK, ids.KPI_OPEN]
+    kpi_ids += [ids.KPI_WARNING_LETTERS, ids.KPI_PROTECTION_ORDERS]
+    inputs = [
+        {"id": ids.DATE_RANGE, "property": "start_date", "value": DEFAULT[0]},
+        {"id": ids.DATE_RANGE, "property": "end_date", "value": DEFAULT[1]},
+    ] + [
+        {"id": i, "property": "value", "value": []}
+        for i in (ids.CATEGORY, ids.SOURCE, ids.RISK, ids.STATION)
+    ]
+    payload = {
+        "output": ".." + "...".join(f"{i}.children" for i in kpi_ids) + "..",
+        "outputs": [{"id": i, "property": "children"} for i in kpi_ids],
+        "inputs": inputs,
+        "changedPropIds": [f"{ids.CATEGORY}.value"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=payload)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert json.loads(body)["sideUpdate"] == {ids.ERROR_BANNER: {"hidden": False}}
+    assert "fire" not in body and "Traceback" not in body
+
+
+# -- pages --------------------------------------------------------------------------------------
+def test_the_overview_renders_with_default_filters_in_chinese(request_context):
+    page = shell.render(ROUTES, "/", "", "zh")
+    text = _text(page)
+    assert "安宁" in text and "事件总数" in text and "案件列表（全部筛选结果）" in text
+    dates = _find(page, ids.DATE_RANGE)
+    assert (str(dates.start_date), str(dates.end_date)) == DEFAULT
+    stations = _find(page, ids.STATION)
+    assert stations.options[1] == {"label": "西乡派出所", "value": "BA02"}
+
+
+def test_the_overview_renders_in_english_with_the_state_of_the_url(request_context):
+    page = shell.render(ROUTES, "/", "?lang=en&cat=elder_abuse&res=9&sel=station:BA02", "en")
+    text = _text(page)
+    assert "Anning" in text and "Incidents" in text and "事件总数" not in text
+    assert _find(page, ids.CATEGORY).value == ["elder_abuse"]
+    assert _find(page, ids.CATEGORY).options[0]["label"] == "Domestic violence"
+    assert _find(page, ids.RESOLUTION).value == 9
+    assert _find(page, ids.SELECTION).data == {"kind": "station", "id": "BA02"}
+    assert _find(page, ids.CASE_TABLE).columns[0]["name"] == "Incident no."
+
+
+def test_an_unknown_path_says_so(request_context):
+    assert "页面不存在" in _text(shell.render(ROUTES, "/nowhere", "", "zh"))
+    assert "does not exist" in _text(shell.render(ROUTES, "/nowhere", "", "en"))
+
+
+def test_a_case_shows_its_fields_timeline_and_visits(app, request_context):
+    access: CaseAccess = app.server.extensions["anning"].access
+    page, _ = access.case_page(DEFAULT_SCOPE, IncidentFilter(), "incident_no", False, 0, 5)
+    ids_by_no = dict(zip(page["incident_no"], page["id"], strict=True))
+    first = shell.render(ROUTES, f"/case/{ids_by_no['T1']}", "?lang=zh&cat=other", "zh")
+    text = _text(first)
+    assert "案件详情 · T1" in text and "西乡派出所" in text and "家庭暴力" in text
+    assert "13800138000" not in text and "12栋302" not in text  # masked by the access layer
+    timeline = _find(first, ids.CASE_TIMELINE)
+    assert [_text(item.children[1]) for item in timeline.children] == [
+        "已上报 公安机关",
+        "已分拨 公安机关",
+        "处置中 妇联",
+    ]
+    assert _find(first, ids.BACK_LINK).href == "/?lang=zh&cat=other"
+    third = shell.render(ROUTES, f"/case/{ids_by_no['T3']}", "", "en")
+    visits = _text(_find(third, ids.CASE_VISITS))
+    assert "Stable" in visits and "Community" in visits and "Situation stable" in visits
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "0", "99999999999999999999999", "1e3", "%20"])
+def test_a_bad_case_id_gets_a_calm_message(request_context, raw):
+    page = shell.render(ROUTES, f"/case/{raw}", "", "zh")
+    notice = _find(page, ids.CASE_NOT_FOUND)
+    assert notice is not None
+    assert "未找到该案件，或您无权查看" in _text(notice)
+
+
+def test_a_case_outside_the_scope_is_not_found(app, request_context, monkeypatch):
+    limited = replace(DEFAULT_SCOPE, stations=frozenset({"BA01"}))
+    monkeypatch.setattr(case, "current_scope", lambda: limited)
+    access: CaseAccess = app.server.extensions["anning"].access
+    page, _ = access.case_page(DEFAULT_SCOPE, IncidentFilter(), "incident_no", False, 0, 5)
+    t1 = dict(zip(page["incident_no"], page["id"], strict=True))["T1"]
+    assert _find(case.layout("en", "", str(t1)), ids.CASE_NOT_FOUND) is not None
+
+
+def test_the_case_id_parser():
+    assert case.parse_incident_id("42") == 42
+    assert case.parse_incident_id(str(2**63 - 1)) == 2**63 - 1
+    for bad in (None, "", "abc", "-1", "0", str(2**63), "4 2", "４２"):
+        assert case.parse_incident_id(bad) is None
+
+
+def test_validation_layouts_hold_every_component_id():
+    tree = html.Div([overview.validation_layout(), case.validation_layout()])
+    for name in (ids.MAP, ids.TREND, ids.CASE_TABLE, ids.SELECTION_CLEAR, ids.CASE_NOT_FOUND):
+        assert _find(tree, name) is not None, name
+
+
+def test_two_apps_in_one_process_keep_their_own_callbacks(fixture_engine):
+    first, second = create_app(fixture_engine), create_app(fixture_engine)
+    assert set(first.callback_map) == set(second.callback_map)
+    assert len(first.callback_map) >= 10
+
+
+# -- callbacks ----------------------------------------------------------------------------------
+def test_kpis_of_the_default_range(request_context):
+    assert overview.update_kpis(*DEFAULT, *NO_FILTER) == ("4", "1", "2", "1", "1")
+
+
+def test_kpis_follow_the_category_filter(request_context):
+    only_dv = overview.update_kpis(*DEFAULT, ["domestic_violence"], [], [], [])
+    assert only_dv == ("1", "1", "1", "1", "0")
+
+
+def test_the_map_callback_counts_per_cell(request_context):
+    fig = overview.update_map(*DEFAULT, *NO_FILTER, 8, None, "zh")
+    cells = dict(zip(fig.data[1].locations, fig.data[1].z, strict=True))
+    assert cells == {_cell("BA02", 8): 2, _cell("BA01", 8): 1}
+    assert fig.data[1].geojson.startswith("/geo/cells/8.geojson?v=")
+    assert fig.layout.map.layers[0].source.startswith("/geo/stations.geojson?v=")
+    hover = {row[1]: row[2] for row in fig.data[1].customdata}
+    assert hover[_cell("BA02", 8)] == "西乡派出所"
+
+
+def test_the_map_says_why_it_is_empty(request_context):
+    nothing = overview.update_map("2020-01-01", "2020-01-31", *NO_FILTER, 8, None, "en")
+    assert nothing.layout.meta["empty"] == "no_match"
+    unplaced = overview.update_map(*DEFAULT, ["other"], [], [], [], 8, None, "en")
+    assert unplaced.layout.meta["empty"] == "no_located"
+
+
+def test_the_map_outlines_a_selected_cell_only_at_its_resolution(request_context):
+    selected = {"kind": "cell", "id": _cell("BA02", 8)}
+    assert overview.update_map(*DEFAULT, *NO_FILTER, 8, selected, "zh").data[-1].name == "selection"
+    assert len(overview.update_map(*DEFAULT, *NO_FILTER, 9, selected, "zh").data) == 2
+
+
+def test_the_trend_callback(request_context):
+    fig = overview.update_trend(*DEFAULT, *NO_FILTER, "1w", "en")
+    assert {tr.name for tr in fig.data} == {
+        "Domestic violence",
+        "Relationship dispute",
+        "Family dispute",
+        "Other",
+    }
+    assert sum(int(v) for tr in fig.data for v in tr.y) == 4
+    empty = overview.update_trend("2020-01-01", "2020-01-31", *NO_FILTER, "1d", "zh")
+    assert empty.layout.meta["empty"] == "no_match"
+
+
+def test_the_case_list_pages_sorts_and_drills_down(request_context):
+    rows, pages, page, total = overview.update_cases(
+        *DEFAULT, *NO_FILTER, None, 0, [{"column_id": "incident_no", "direction": "asc"}], "zh"
+    )
+    assert [r["incident_no"] for r in rows] == ["T1", "T2", "T3", "T5"]
+    assert (pages, page, total) == (1, 0, "共 4 起")
+    station = {"kind": "station", "id": "BA02"}
+    rows, _, _, total = overview.update_cases(*DEFAULT, *NO_FILTER, station, 0, None, "en")
+    assert [r["incident_no"] for r in rows] == ["T2", "T1"]  # newest first by default
+    assert total == "2 cases" and rows[0]["station_code"] == "Xixiang Station"
+    cell = {"kind": "cell", "id": _cell("BA01", 8)}
+    rows, *_ = overview.update_cases(*DEFAULT, *NO_FILTER, cell, 0, None, "zh")
+    assert [r["incident_no"] for r in rows] == ["T3"]
+    outside = overview.update_cases(*DEFAULT, [], [], [], ["BA01"], station, 0, None, "zh")
+    assert outside[0] == [] and outside[3] == "没有符合条件的案件。"
+
+
+def test_an_unsortable_column_keeps_the_default_order(request_context):
+    unsortable = [{"column_id": "address_raw", "direction": "asc"}]
+    assert len(overview.update_cases(*DEFAULT, *NO_FILTER, None, 0, unsortable, "zh")[0]) == 4
+
+
+def test_clicks_select_stations_and_cells_and_the_chip_names_them(request_context):
+    hex_id = _cell("BA02", 8)
+    cell_click = {"points": [{"customdata": ["cell", hex_id, "西乡派出所"], "location": hex_id}]}
+    station_click = {"points": [{"customdata": ["station", "BA10", "石岩派出所"]}]}
+    assert overview.select(cell_click, 0) == {"kind": "cell", "id": hex_id}
+    assert overview.select(station_click, 0) == {"kind": "station", "id": "BA10"}
+    assert overview.select({"points": [{"customdata": ["cell", "garbage", ""]}]}, 0) is no_update
+    assert overview.select(None, 0) is no_update
+    chip, hidden, title = overview.show_selection({"kind": "cell", "id": hex_id}, "zh")
+    assert (chip, hidden, title) == (f"网格 {hex_id}（西乡派出所）", False, "案件列表")
+    assert overview.show_selection({"kind": "station", "id": "BA10"}, "en")[0] == "Shiyan Station"
+    assert overview.show_selection(None, "en") == ("", True, "Cases (all that match the filters)")
+
+
+def test_the_url_carries_the_state_and_a_row_opens_its_case(request_context):
+    query = overview.sync_url(
+        *DEFAULT, ["elder_abuse"], [], [], [], 9, "1w", {"kind": "station", "id": "BA02"}, "en", ""
+    )
+    assert query == (
+        "?lang=en&start=2026-08-15&end=2026-11-12&cat=elder_abuse&res=9&every=1w&sel=station:BA02"
+    )
+    assert overview.open_case({"row": 0, "column": 1, "row_id": 12}) == "/case/12"
+    assert str_to_cell(_cell("BA02", 8))  # the fixture cell is a valid cell
+
+
+def test_reset_restores_the_default_range_and_clears_the_other_filters():
+    defaults = {"start": "2026-08-15", "end": "2026-11-12"}
+    assert overview.reset_filters(1, defaults) == ("2026-08-15", "2026-11-12", [], [], [], [])
+
+
+def test_an_empty_database_says_so_everywhere(sqlite_engine):
+    empty = create_app(sqlite_engine)
+    assert empty.server.test_client().get("/healthz").get_json() == {
+        "status": "ok",
+        "incidents": 0,
+        "stations": 0,
+    }
+    cells = empty.server.test_client().get("/geo/cells/8.geojson").get_json(force=True)
+    assert cells == {"type": "FeatureCollection", "features": []}
+    with empty.server.test_request_context("/"):
+        page = shell.render(ROUTES, "/", "", "en")
+        assert _find(page, ids.DATE_RANGE).start_date is None
+        assert overview.update_map(None, None, *NO_FILTER, 8, None, "en").layout.meta["empty"] == (
+            "no_data"
+        )
+        trend = overview.update_trend(None, None, *NO_FILTER, "1d", "zh")
+        assert trend.layout.meta["empty"] == "no_data"
+        assert overview.update_kpis(None, None, *NO_FILTER) == ("0",) * 5
+        assert overview.update_cases(None, None, *NO_FILTER, None, 0, None, "en")[3] == (
+            "No cases match."
+        )
