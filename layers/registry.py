@@ -21,12 +21,14 @@ import polars as pl
 
 from geo.h3cells import BASE_RESOLUTION, cells_to_parent
 from layers import (
+    early_warning,
     emerging_hotspot,
     hotspot,
     near_repeat,
     patrol_plan,
     repeat_addresses,
     repeat_people,
+    service_levels,
 )
 from layers.counts import cell_counts
 
@@ -87,6 +89,8 @@ class LayerContext:
     study_cells: np.ndarray
     res: int = BASE_RESOLUTION
     time_zone: str = "Asia/Shanghai"
+    #: Follow-up visits of the incidents (``incident_id``, ``visited_at``), for service levels.
+    visits: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,25 @@ def _run_repeat_people(
     ).sort("count", "last_at", descending=True)
 
 
+def _run_early_warning(
+    incidents: pl.DataFrame, context: LayerContext, params: dict
+) -> pl.DataFrame:
+    ew = early_warning.EarlyWarningParams(
+        new_incident_days=params["new_incident_days"],
+        high_risk_days=params["high_risk_days"],
+    )
+    return early_warning.compute(incidents, context.visits, context.now, ew)
+
+
+def _run_service_levels(
+    incidents: pl.DataFrame, context: LayerContext, params: dict
+) -> pl.DataFrame:
+    out = service_levels.compute(incidents, context.visits, context.now)
+    if params["state"] != "all":
+        out = out.filter(pl.col("state") == params["state"])
+    return out.sort("overdue_hours", descending=True)
+
+
 REGISTRY: dict[str, LayerSpec] = {
     spec.id: spec
     for spec in (
@@ -252,6 +275,35 @@ REGISTRY: dict[str, LayerSpec] = {
             "count",
             "none",
             _run_repeat_people,
+        ),
+        LayerSpec(
+            early_warning.LAYER_ID,
+            "table",
+            early_warning.REQUIRED_COLUMNS,
+            (
+                Param(
+                    "new_incident_days",
+                    int,
+                    early_warning.EarlyWarningParams.new_incident_days,
+                    1,
+                    90,
+                ),
+                Param(
+                    "high_risk_days", int, early_warning.EarlyWarningParams.high_risk_days, 1, 365
+                ),
+            ),
+            "score",
+            "none",
+            _run_early_warning,
+        ),
+        LayerSpec(
+            service_levels.LAYER_ID,
+            "table",
+            service_levels.REQUIRED_COLUMNS,
+            (Param("state", str, "all", choices=("all", *service_levels.STATES)),),
+            "overdue_hours",
+            "none",
+            _run_service_levels,
         ),
     )
 }
