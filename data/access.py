@@ -10,20 +10,25 @@ read from the database, and each such view is written to the audit trail.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
+import shapely
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from data import audit
-from data.models import Incident, Station
+from data.models import FollowUpVisit, Incident, Station
 from data.settings import display_timezone
 from data.snapshot import snapshot_for
-from geo.h3cells import BASE_RESOLUTION, cell_resolution, cells_to_parent
+from geo.h3cells import BASE_RESOLUTION, cell_resolution, cells_to_parent, polygon_to_cells
 from geo.jurisdictions import Jurisdiction, from_geojson_text
+from layers import registry
+from layers.registry import LayerContext
 
 #: Columns a case list may be sorted by (anything else is refused).
 SORTABLE_COLUMNS: tuple[str, ...] = (
@@ -39,6 +44,8 @@ MAX_PAGE_SIZE = 500
 _RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]+")
 MASK = "***"
+#: Layers that read follow-up visits (service levels, and early warning through them).
+_LAYERS_WITH_VISITS = frozenset({"service_levels", "early_warning"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ class CaseAccess:
     def __init__(self, engine: Engine, tz: str | None = None) -> None:
         self.engine = engine
         self.tz = tz or display_timezone()
+        self._study_cells: dict[tuple, np.ndarray] = {}
 
     # -- aggregates, on the columnar snapshot -------------------------------------------
     def incidents(self, scope: Scope, flt: IncidentFilter) -> pl.DataFrame:
@@ -306,6 +314,57 @@ class CaseAccess:
             remote_addr=scope.remote_addr,
         )
         return CaseDetail(fields, events, visits)
+
+    # -- analytic layers ----------------------------------------------------------------------
+    def follow_up_visits(self, scope: Scope) -> pl.DataFrame:
+        """Visits (``incident_id``, ``visited_at`` UTC) of the incidents ``scope`` may see."""
+        query = select(FollowUpVisit.incident_id, FollowUpVisit.visited_at)
+        if scope.stations is not None:
+            visible = select(Incident.id).where(Incident.station_code.in_(sorted(scope.stations)))
+            query = query.where(FollowUpVisit.incident_id.in_(visible))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pl.DataFrame(
+            rows, schema={"incident_id": pl.Int64, "visited_at": pl.Datetime("us")}, orient="row"
+        ).with_columns(pl.col("visited_at").dt.replace_time_zone("UTC"))
+
+    def study_cells(self, scope: Scope, stations: tuple[str, ...] = ()) -> np.ndarray:
+        """Resolution-9 cells covering the visible stations (or those of ``stations``)."""
+        key = (scope.stations, stations)
+        if key not in self._study_cells:
+            polygons = [
+                s.boundary for s in self.stations(scope) if not stations or s.code in stations
+            ]
+            cells = (
+                polygon_to_cells(shapely.union_all(polygons), BASE_RESOLUTION) if polygons else []
+            )
+            self._study_cells[key] = np.array(sorted(cells), dtype=np.int64)
+        return self._study_cells[key]
+
+    def layer(
+        self,
+        scope: Scope,
+        flt: IncidentFilter,
+        layer_id: str,
+        raw_params: Mapping[str, object] | None = None,
+        res: int = BASE_RESOLUTION,
+        now: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Run a registered analytic layer on the incidents ``scope`` may see matching ``flt``.
+
+        ``now`` defaults to the clock. Raises ``KeyError`` for an unknown layer and
+        ``ValueError`` for a bad parameter, each naming the culprit.
+        """
+        spec = registry.layer(layer_id)
+        params = spec.parse_params(raw_params or {})  # validate before any work
+        context = LayerContext(
+            now=now or datetime.now(UTC),
+            study_cells=self.study_cells(scope, flt.stations),
+            res=res,
+            time_zone=self.tz,
+            visits=self.follow_up_visits(scope) if layer_id in _LAYERS_WITH_VISITS else None,
+        )
+        return registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
 
     def stations(self, scope: Scope) -> list[Jurisdiction]:
         """The stations ``scope`` may see, in code order."""

@@ -171,3 +171,16 @@ def test_snapshot_refreshes_incrementally(access):
 def test_mask_address_hides_every_number():
     assert mask_address("固戍一路１２栋三〇二室") == "固戍*路*栋*室"
     assert mask_address(None) is None
+
+
+def test_layers_run_through_the_access_layer_within_scope(access):
+    counts = access.layer(Scope(), IncidentFilter(), "counts", res=9)
+    assert counts["count"].sum() == 3
+    only_b = access.layer(Scope(stations=frozenset({"B"})), IncidentFilter(), "counts", res=9)
+    assert only_b["count"].sum() == 1
+    study_b = access.study_cells(Scope(stations=frozenset({"B"})))
+    assert study_b.size > 0 and set(study_b) <= set(access.study_cells(Scope()))
+    with pytest.raises(ValueError, match="'k': 'x' is not a int"):
+        access.layer(Scope(), IncidentFilter(), "hotspot", {"k": "x"})
+    with pytest.raises(KeyError, match="no layer 'nope'"):
+        access.layer(Scope(), IncidentFilter(), "nope")
