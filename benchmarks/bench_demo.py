@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from data.database import make_engine  # noqa: E402
-from data.demo.load import rebuild_demo  # noqa: E402
-from data.demo.scenario import generate  # noqa: E402
-from data.models import FollowUpVisit, Incident, StatusEvent  # noqa: E402
+from data.database import make_engine
+from data.demo.load import rebuild_demo
+from data.demo.scenario import generate
+from data.models import FollowUpVisit, Incident, StatusEvent
 
 
 def peak_rss_mb() -> float:
