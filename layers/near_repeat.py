@@ -291,9 +291,11 @@ def near_repeat_zones(
 ) -> pl.DataFrame:
     """H3 cells currently inside a significant near-repeat window after recent incidents.
 
-    From ``knox_result`` the largest significant space band (radius ``D`` metres: its outer
-    edge) and the largest significant time band (window ``T`` days: its outer edge) are
-    taken, over the bands that are tabulated (not the *more than* bands). Each incident whose
+    From ``knox_result`` the run of significant bands that starts at the nearest ones (same
+    location or the first distance band, in the first time band) and grows through
+    significant neighbouring bands gives the radius ``D`` (the outer edge of its farthest space
+    band, metres) and the window ``T`` (the outer edge of its latest time band, days); the
+    *more than* bands never count. Each incident whose
     calendar date (in ``params.time_zone``) is at most ``T`` days before today's keeps the
     cells around it "hot" until the end of its date plus ``T`` days; the cells are those
     whose hexagon comes within ``D`` metres of the incident (distance measured in the UTM
@@ -534,12 +536,18 @@ def _number(value: float) -> str:
 
 
 def _significant_extent(knox_result: pl.DataFrame) -> tuple[float | None, int | None]:
-    """Outer edges of the largest significant tabulated space band and time band."""
+    """Outer edges of the run of significant bands that starts at the nearest ones.
+
+    The seeds are the significant bands of the first time band at the same location or in the
+    first distance band; the run grows through significant bands that share a side with it
+    (one step in space or in time). A significant band cut off from that run — with 35 bands
+    tested, one or two come out significant by chance — does not widen the zones.
+    """
     if not isinstance(knox_result, pl.DataFrame):
         raise TypeError(
             f"'knox_result' should be a polars DataFrame, got {type(knox_result).__name__}"
         )
-    needed = ("significant", "space_to_m", "time_to_days")
+    needed = ("significant", "space_index", "time_index", "space_to_m", "time_to_days")
     missing = [c for c in needed if c not in knox_result.columns]
     if missing:
         raise ValueError(f"'knox_result' lacks column(s) {missing}: pass the output of knox_test()")
@@ -548,9 +556,24 @@ def _significant_extent(knox_result: pl.DataFrame) -> tuple[float | None, int | 
         & pl.col("space_to_m").is_not_null()
         & pl.col("time_to_days").is_not_null()
     )
-    if bands.is_empty():
+    edges = {
+        (int(r["space_index"]), int(r["time_index"])): (
+            float(r["space_to_m"]),
+            int(r["time_to_days"]),
+        )
+        for r in bands.iter_rows(named=True)
+    }
+    run = [band for band in ((0, 0), (1, 0)) if band in edges]
+    seen = set(run)
+    while run:
+        s_i, t_i = run.pop()
+        for step in ((s_i + 1, t_i), (s_i - 1, t_i), (s_i, t_i + 1), (s_i, t_i - 1)):
+            if step in edges and step not in seen:
+                seen.add(step)
+                run.append(step)
+    if not seen:
         return None, None
-    return float(bands["space_to_m"].max()), int(bands["time_to_days"].max())
+    return max(edges[b][0] for b in seen), max(edges[b][1] for b in seen)
 
 
 def _cells_within(lat: np.ndarray, lng: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:

@@ -321,3 +321,28 @@ def test_zones_need_an_aware_now_and_a_knox_table():
         near_repeat_zones(frame, knox_with({(1, 0)}), datetime(2024, 6, 1))
     with pytest.raises(ValueError, match="knox_result"):
         near_repeat_zones(frame, pl.DataFrame({"x": [1]}), T0)
+
+
+def test_zone_extent_follows_the_run_from_the_nearest_bands():
+    from layers.near_repeat import _significant_extent
+
+    def bands(significant: set[tuple[int, int]]) -> pl.DataFrame:
+        rows = [
+            {
+                "space_index": s,
+                "time_index": t,
+                "significant": (s, t) in significant,
+                "space_to_m": None if s == 6 else s * 100.0,
+                "time_to_days": None if t == 4 else (t + 1) * 7,
+            }
+            for s in range(7)
+            for t in range(5)
+        ]
+        return pl.DataFrame(rows)
+
+    # (1,0) -> (2,0) -> (2,1) is a run; (5,3) stands alone, a chance band: it must not count.
+    assert _significant_extent(bands({(1, 0), (2, 0), (2, 1), (5, 3)})) == (200.0, 14)
+    # nothing significant near the origin: no zone at all, however many far bands are
+    assert _significant_extent(bands({(3, 2), (4, 2)})) == (None, None)
+    # a "more than" band never widens the zone
+    assert _significant_extent(bands({(0, 0), (6, 0), (0, 4)})) == (0.0, 7)
