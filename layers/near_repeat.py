@@ -93,6 +93,8 @@ TIME_BANDWIDTH_DAYS = 7
 TIME_BANDS = 4
 #: Pairs closer than this are at the same location (geocoded to one address: exactly 0 m).
 SAME_LOCATION_M = 0.5
+#: Most pairs within the tabulated distance a test may enumerate (~1 GB of working arrays).
+MAX_CLOSE_PAIRS = 20_000_000
 #: Significance level of a band.
 ALPHA = 0.05
 #: Calendar dates, and so day differences, are taken in the installation's time zone.
@@ -417,6 +419,14 @@ def _close_pairs(
     """Pairs ``i < j`` within the tabulated distance, and the space band of each pair."""
     tree = cKDTree(np.column_stack([x, y]))
     reach = params.max_distance_m + _DISTANCE_RESOLUTION_M
+    # Counting is cheap; listing and permuting that many pairs would exhaust memory.
+    n_pairs = (int(tree.count_neighbors(tree, reach)) - x.size) // 2
+    if n_pairs > MAX_CLOSE_PAIRS:
+        raise ValueError(
+            f"{x.size:,} incidents make {n_pairs:,} pairs within {params.max_distance_m:g} m, "
+            f"more than the {MAX_CLOSE_PAIRS:,} the Knox test handles: choose a shorter period "
+            "or fewer stations"
+        )
     pairs = tree.query_pairs(r=reach, output_type="ndarray")
     first = pairs[:, 0].astype(np.int64)
     second = pairs[:, 1].astype(np.int64)

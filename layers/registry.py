@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -31,6 +31,9 @@ from layers import (
     service_levels,
 )
 from layers.counts import cell_counts
+
+#: Days of history the near-repeat Knox test reads by default (a season of incidents).
+NEAR_REPEAT_HISTORY_DAYS = 90
 
 Geometry = Literal["cells", "points", "table"]
 Legend = Literal["sequential", "diverging", "categorical", "none"]
@@ -154,7 +157,12 @@ def _run_near_repeat(incidents: pl.DataFrame, context: LayerContext, params: dic
     nr_params = near_repeat.NearRepeatParams(
         permutations=params["permutations"], time_zone=context.time_zone
     )
-    located = incidents.filter(pl.col("lat").is_not_null() & pl.col("lng").is_not_null())
+    since = context.now - timedelta(days=params["history_days"])
+    located = incidents.filter(
+        pl.col("lat").is_not_null()
+        & pl.col("lng").is_not_null()
+        & pl.col("reported_at").is_between(since, context.now, closed="left")
+    )
     knox = near_repeat.knox_test(located, nr_params)
     return near_repeat.near_repeat_zones(located, knox, context.now, nr_params)
 
@@ -237,7 +245,11 @@ REGISTRY: dict[str, LayerSpec] = {
             near_repeat.LAYER_ID,
             "cells",
             ("reported_at", "lat", "lng"),
-            (Param("permutations", int, near_repeat.PERMUTATIONS, 9, 999),),
+            (
+                Param("permutations", int, near_repeat.PERMUTATIONS, 9, 999),
+                # The Knox table is read from this much history before "now".
+                Param("history_days", int, NEAR_REPEAT_HISTORY_DAYS, 14, 730),
+            ),
             "source_incidents",
             "sequential",
             _run_near_repeat,
