@@ -3,6 +3,7 @@
     python app.py                                 serve on http://127.0.0.1:8050
     python app.py serve --host 0.0.0.0 --port 80  serve elsewhere
     python app.py demo --incidents 30000 --seed 7 rebuild the demo data
+    python app.py users add NAME --role ROLE      manage users (list, add, reset, remove)
 
 The database URL comes from ``ANNING_DATABASE_URL`` (default: a SQLite file under ``var/``).
 On first start with an empty database the demo district is generated.
@@ -13,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+
+from data.users_cli import add_users_command, run_users_command
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -64,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     p_demo = sub.add_parser("demo", help="rebuild the demo district")
     p_demo.add_argument("--incidents", type=int, default=30_000)
     p_demo.add_argument("--seed", type=int, default=20240601)
+    add_users_command(sub)
     args = parser.parse_args(argv)
 
+    if args.command == "users":
+        return run_users_command(args)
     if args.command == "demo":
         if args.incidents < 1:
             parser.error("--incidents must be at least 1")

@@ -16,9 +16,10 @@ from dash import Dash, html
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Engine
 
-from dashboard import shell
+from dashboard import api, shell
+from dashboard.auth import install_auth
 from dashboard.geometry import GeoDocument
-from dashboard.pages import case, overview
+from dashboard.pages import admin, case, overview
 from dashboard.scope import current_scope
 from dashboard.services import install, services
 from data.access import CaseAccess
@@ -38,6 +39,7 @@ GEO_CACHE_SECONDS = 3600
 ROUTES: list[shell.Route] = [
     (re.compile(r"^/?$"), overview),
     (re.compile(r"^/case/(?P<incident_id>[^/]*)/?$"), case),
+    (re.compile(r"^/admin/?$"), admin),
 ]
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -77,7 +79,8 @@ def create_app(engine: Engine) -> Dash:
     """The dashboard for the incidents in ``engine``; serve ``app.server`` (a Flask app).
 
     Routes besides the pages: ``GET /healthz`` (JSON counts), ``GET /geo/stations.geojson``
-    and ``GET /geo/cells/<res>.geojson`` (static map geometry, cached per process).
+    and ``GET /geo/cells/<res>.geojson`` (static map geometry, cached per process), and the
+    layer API under ``/api/v1/layers`` (:mod:`dashboard.api`).
     """
     app = _AnningDash(
         __name__,
@@ -94,12 +97,19 @@ def create_app(engine: Engine) -> Dash:
     install(app.server, CaseAccess(engine))
     app.layout = shell.root_layout()
     app.validation_layout = html.Div(
-        [shell.root_layout(), overview.validation_layout(), case.validation_layout()]
+        [
+            shell.root_layout(),
+            overview.validation_layout(),
+            case.validation_layout(),
+            admin.validation_layout(),
+        ]
     )
     shell.register_router(app, ROUTES)
     for _, module in ROUTES:
         module.register_callbacks(app)
     _register_routes(app.server)
+    app.server.register_blueprint(api.bp)
+    install_auth(app, engine)  # login for every route; security headers; demo users
     return app
 
 

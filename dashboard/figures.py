@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -78,8 +79,33 @@ STATION_TRACE = "stations"
 CELL_TRACE = "cells"
 SELECTION_TRACE = "selection"
 
+#: Hover labels of the analytic layers: dark, whatever the colour of the cell or dot.
+LAYER_HOVERLABEL = {
+    "bgcolor": "rgba(31,41,51,0.94)",
+    "bordercolor": "#1f2933",
+    "font": {"family": FONT_FAMILY, "color": "white", "size": 13},
+}
+#: Trace names of the point layers: the circles and the dark halo beneath them.
+POINT_TRACE = "points"
+HALO_TRACE = "halo"
+POINT_HALO = "#3e4c59"
+#: Circle diameters (px) of the point layers: one step per square root of the count.
+POINT_MIN_SIZE = 9.0
+POINT_SIZE_STEP = 5.0
+POINT_MAX_SIZE = 34.0
+
 #: Reasons an empty figure gives, each with a title and a hint in :mod:`dashboard.i18n`.
-EMPTY_REASONS: tuple[str, ...] = ("no_match", "no_data", "no_located")
+EMPTY_REASONS: tuple[str, ...] = ("no_match", "no_data", "no_located", "no_layer_rows")
+
+
+@dataclass(frozen=True)
+class LayerColours:
+    """What plotly colours a layer by: one number per feature, its range and colour scale."""
+
+    z: np.ndarray
+    zmin: float
+    zmax: float
+    colorscale: list[list]
 
 
 def _mercator_y(lat: float) -> float:
@@ -171,6 +197,7 @@ def map_figure(
     cell_station: Mapping[int, str] | None = None,
     selection: Mapping[str, str] | None = None,
     empty_reason: str | None = None,
+    show_scale: bool = True,
 ) -> go.Figure:
     """Choropleth of incident counts per H3 cell over the station polygons, without tiles.
 
@@ -194,6 +221,8 @@ def map_figure(
         ``{"kind": "cell"|"station", "id": ...}`` to outline on the map.
     empty_reason : str, optional
         If there are no counts to draw, why (one of :data:`EMPTY_REASONS`): shown over the map.
+    show_scale : bool
+        Draw plotly's colour bar (the overview draws its own legend beside the map instead).
 
     Returns
     -------
@@ -202,21 +231,7 @@ def map_figure(
         trace outlines the selection. Every point's ``customdata`` is ``[kind, id, name]``.
     """
     names = {s.code: _station_name(s, lang) for s in stations}
-    codes = [s.code for s in stations]
-    station_trace = go.Choroplethmap(
-        name=STATION_TRACE,
-        geojson=stations_url,
-        featureidkey="id",
-        locations=codes,
-        z=[0] * len(codes),
-        zmin=0,
-        zmax=1,
-        colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
-        showscale=False,
-        marker={"line": {"width": 0}},
-        customdata=[["station", c, names[c]] for c in codes],
-        hovertemplate=t("map.hover_station", lang, station="%{customdata[2]}") + "<extra></extra>",
-    )
+    station_trace = _station_trace(stations_url, stations, lang)
     # Arrays go in as numpy: plotly validates and serialises them without a Python loop
     # (a 3-year map at resolution 9 has ~3,000 cells).
     cells = cell_counts["cell"].to_list() if cell_counts.height else []
@@ -247,6 +262,7 @@ def map_figure(
         zmax=top,
         colorscale=[[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)],
         marker={"opacity": CELL_OPACITY, "line": {"width": 0.4, "color": "white"}},
+        showscale=show_scale,
         colorbar={
             "title": {"text": t("map.colorbar", lang), "side": "top"},
             "thickness": 12,
@@ -266,19 +282,58 @@ def map_figure(
     traces = [station_trace, cell_trace]
     if selection and selection.get("kind") in ("cell", "station") and selection.get("id"):
         is_cell = selection["kind"] == "cell"
-        traces.append(
-            go.Choroplethmap(
-                name=SELECTION_TRACE,
-                geojson=cells_url if is_cell else stations_url,
-                featureidkey="id",
-                locations=[selection["id"]],
-                z=[1],
-                colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
-                showscale=False,
-                marker={"line": {"width": 3, "color": SELECTION_LINE}},
-                hoverinfo="skip",
-            )
-        )
+        traces.append(_selection_trace(cells_url if is_cell else stations_url, selection["id"]))
+    return go.Figure(
+        data=traces,
+        layout=_map_layout(lang, stations_url, stations, {"res": res}, empty_reason),
+    )
+
+
+def _station_trace(
+    stations_url: str, stations: Sequence[Jurisdiction], lang: str
+) -> go.Choroplethmap:
+    """The transparent station polygons: the click target for a station's cases."""
+    names = {s.code: _station_name(s, lang) for s in stations}
+    codes = [s.code for s in stations]
+    return go.Choroplethmap(
+        name=STATION_TRACE,
+        geojson=stations_url,
+        featureidkey="id",
+        locations=codes,
+        z=[0] * len(codes),
+        zmin=0,
+        zmax=1,
+        colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
+        showscale=False,
+        marker={"line": {"width": 0}},
+        customdata=[["station", c, names[c]] for c in codes],
+        hovertemplate=t("map.hover_station", lang, station="%{customdata[2]}") + "<extra></extra>",
+    )
+
+
+def _selection_trace(url: str, feature_id: str) -> go.Choroplethmap:
+    """The selected cell or station, outlined (``url`` is the GeoJSON holding it)."""
+    return go.Choroplethmap(
+        name=SELECTION_TRACE,
+        geojson=url,
+        featureidkey="id",
+        locations=[feature_id],
+        z=[1],
+        colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
+        showscale=False,
+        marker={"line": {"width": 3, "color": SELECTION_LINE}},
+        hoverinfo="skip",
+    )
+
+
+def _map_layout(
+    lang: str,
+    stations_url: str,
+    stations: Sequence[Jurisdiction],
+    meta: Mapping[str, object],
+    empty_reason: str | None,
+) -> dict:
+    """The map's layout: blank background, station polygons beneath, the fitted view."""
     centre, zoom = fit_view(_bbox(stations))
     layout = _base_layout(lang, MAP_HEIGHT)
     layout.update(
@@ -308,7 +363,7 @@ def map_figure(
         clickmode="event",
         hovermode="closest",
         showlegend=False,
-        meta={"lang": lang, "res": res, "empty": empty_reason},
+        meta={"lang": lang, **meta, "empty": empty_reason},
     )
     if empty_reason is not None:
         if empty_reason not in EMPTY_REASONS:
@@ -318,7 +373,167 @@ def map_figure(
         layout["annotations"] = [
             _annotation(t(f"empty.{empty_reason}", lang), t(f"empty.{empty_reason}_hint", lang))
         ]
-    return go.Figure(data=traces, layout=layout)
+    return layout
+
+
+def _hovertemplate(labels: Sequence[str], first: int, lang: str) -> str:
+    """Bold station (``customdata[2]``), then one ``label: value`` line per hover column."""
+    sep = "：" if lang == "zh" else ": "
+    lines = ["<b>%{customdata[2]}</b>"] + [
+        f"{name}{sep}%{{customdata[{first + i}]}}" for i, name in enumerate(labels)
+    ]
+    return "<br>".join(lines) + "<extra></extra>"
+
+
+def cell_layer_figure(
+    cells: Sequence[str],
+    colours: LayerColours,
+    lang: str,
+    stations_url: str,
+    cells_url: str,
+    *,
+    layer_id: str,
+    res: int,
+    cell_names: Sequence[str],
+    hover_labels: Sequence[str] = (),
+    hover_values: Sequence[Sequence[str]] = (),
+    stations: Sequence[Jurisdiction] = (),
+    selection: tuple[str, str] | None = None,
+    empty_reason: str | None = None,
+) -> go.Figure:
+    """Choropleth of an analytic layer's value per H3 cell, over the station polygons.
+
+    Parameters
+    ----------
+    cells : sequence of str
+        Hex ids of the layer's cells, all at ``res``; ``cells_url`` is the cell GeoJSON at
+        that resolution.
+    colours : LayerColours
+        The value plotly colours each cell by, its range and colour scale (from
+        :func:`dashboard.legends.colour_scale`, so the map and its legend agree).
+    layer_id, res : str, int
+        Recorded in the figure's metadata.
+    cell_names : sequence of str
+        The station name shown at the top of each cell's hover text.
+    hover_labels, hover_values : sequences
+        Names of the hover lines and, per cell, their values (words, already formatted).
+    selection : (url, id), optional
+        A cell or station to outline, and the GeoJSON URL that holds it.
+    empty_reason : str, optional
+        Why there is nothing to draw (one of :data:`EMPTY_REASONS`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Trace 0 the station click target, trace 1 the cells (``customdata`` is
+        ``["cell", hex, station, *hover values]``), then the selection outline if any.
+    """
+    n = len(cells)
+    customdata = np.empty((n, 3 + len(hover_labels)), dtype=object)
+    if n:
+        customdata[:, 0] = "cell"
+        customdata[:, 1] = list(cells)
+        customdata[:, 2] = list(cell_names)
+        if hover_labels:
+            customdata[:, 3:] = np.array(hover_values, dtype=object).reshape(n, len(hover_labels))
+    cell_trace = go.Choroplethmap(
+        name=CELL_TRACE,
+        geojson=cells_url,
+        featureidkey="id",
+        locations=np.asarray(cells, dtype=object),
+        z=colours.z,
+        zmin=colours.zmin,
+        zmax=colours.zmax,
+        colorscale=colours.colorscale,
+        showscale=False,
+        marker={"opacity": CELL_OPACITY, "line": {"width": 0.4, "color": "white"}},
+        customdata=customdata,
+        hovertemplate=_hovertemplate(hover_labels, 3, lang),
+        hoverlabel=LAYER_HOVERLABEL,
+    )
+    traces = [_station_trace(stations_url, stations, lang), cell_trace]
+    if selection is not None:
+        traces.append(_selection_trace(*selection))
+    meta = {"res": res, "layer": layer_id}
+    return go.Figure(
+        data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason)
+    )
+
+
+def point_sizes(counts: np.ndarray) -> np.ndarray:
+    """Marker diameters (px) growing with the square root of the count: 2 → 14 px, 10 → 24 px."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return np.clip(
+        POINT_MIN_SIZE + POINT_SIZE_STEP * np.sqrt(np.maximum(counts - 1, 0)), 0, POINT_MAX_SIZE
+    )
+
+
+def point_layer_figure(
+    lat: np.ndarray,
+    lng: np.ndarray,
+    sizes: np.ndarray,
+    colours: LayerColours,
+    lang: str,
+    stations_url: str,
+    *,
+    layer_id: str,
+    cells: Sequence[str | None],
+    names: Sequence[str],
+    hover_labels: Sequence[str] = (),
+    hover_values: Sequence[Sequence[str]] = (),
+    stations: Sequence[Jurisdiction] = (),
+    selection: tuple[str, str] | None = None,
+    empty_reason: str | None = None,
+) -> go.Figure:
+    """Circles of an analytic point layer (repeat addresses) over the station polygons.
+
+    ``lat``/``lng`` are WGS-84 degrees, ``sizes`` diameters in pixels (:func:`point_sizes`),
+    ``colours`` as for :func:`cell_layer_figure`. ``cells`` is the resolution-9 cell of each
+    point: a click selects it, so the case list shows the cases there. ``names`` head each
+    point's hover text. Circles are drawn over a slightly larger dark halo, so pale ones
+    stay visible on the grey station fill (MapLibre circles have no outline in plotly).
+    """
+    n = len(lat)
+    customdata = np.empty((n, 3 + len(hover_labels)), dtype=object)
+    if n:
+        customdata[:, 0] = "cell"
+        customdata[:, 1] = list(cells)
+        customdata[:, 2] = list(names)
+        if hover_labels:
+            customdata[:, 3:] = np.array(hover_values, dtype=object).reshape(n, len(hover_labels))
+    halo = go.Scattermap(
+        name=HALO_TRACE,
+        lat=lat,
+        lon=lng,
+        mode="markers",
+        marker={"size": sizes + 3, "color": POINT_HALO, "opacity": 0.9},
+        hoverinfo="skip",
+    )
+    points = go.Scattermap(
+        name=POINT_TRACE,
+        lat=lat,
+        lon=lng,
+        mode="markers",
+        marker={
+            "size": sizes,
+            "color": colours.z,
+            "cmin": colours.zmin,
+            "cmax": colours.zmax,
+            "colorscale": colours.colorscale,
+            "showscale": False,
+            "opacity": 0.95,
+        },
+        customdata=customdata,
+        hovertemplate=_hovertemplate(hover_labels, 3, lang),
+        hoverlabel=LAYER_HOVERLABEL,
+    )
+    traces = [_station_trace(stations_url, stations, lang), halo, points]
+    if selection is not None:
+        traces.append(_selection_trace(*selection))
+    meta = {"layer": layer_id}
+    return go.Figure(
+        data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason)
+    )
 
 
 def _bbox(stations: Sequence[Jurisdiction]) -> tuple[float, float, float, float] | None:

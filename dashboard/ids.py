@@ -51,9 +51,47 @@ CASE_TITLE = "case-list-title"
 CASE_TOTAL = "case-list-total"
 CASE_TABLE = "case-table"
 
+# -- analytic layers (overview page) ------------------------------------------------------------
+#: The map's layer switcher, the chosen layer's one-line explanation and the legend.
+LAYER = "map-layer"
+LAYER_HINT = "map-layer-hint"
+MAP_LEGEND = "map-legend"
+#: Pattern-matching types: one parameter control (``{"type", "layer", "param"}``) and the
+#: group of a layer's controls (``{"type", "layer"}``).
+LAYER_PARAM = "layer-param"
+LAYER_PARAMS = "layer-params"
+#: The switch between the case list and the layer table, and the two panels.
+LIST_TABS = "list-tabs"
+CASES_PANEL = "cases-panel"
+LAYER_PANEL = "layer-panel"
+#: The layer table: which layer it shows, its rows, their count and the CSV export link.
+LAYER_TABLE_SOURCE = "layer-table-source"
+LAYER_TABLE = "layer-table"
+LAYER_TABLE_TOTAL = "layer-table-total"
+LAYER_TABLE_EXPORT = "layer-table-export"
+
 # -- case page --------------------------------------------------------------------------------
 BACK_LINK = "back-link"
 CASE_FIELDS = "case-fields"
 CASE_TIMELINE = "case-timeline"
 CASE_VISITS = "case-visits"
 CASE_NOT_FOUND = "case-not-found"
+
+# -- login, roles and the audit trail (dashboard.auth, the case page, the admin page) ---------
+#: Shown on every page of a demo installation.
+DEMO_BANNER = "demo-banner"
+USER_MENU = "user-menu"
+LOGOUT = "logout-button"
+#: Unmasking one case's personal details, with a reason (case page, permitted roles).
+REVEAL_PANEL = "reveal-panel"
+REVEAL_REASON = "reveal-reason"
+REVEAL_BUTTON = "reveal-button"
+REVEAL_MESSAGE = "reveal-message"
+#: The administrator's page; every id starts with "admin-" (dashboard.auth relies on it).
+ADMIN_USERS = "admin-users"
+ADMIN_AUDIT_USER = "admin-audit-user"
+ADMIN_AUDIT_ACTION = "admin-audit-action"
+ADMIN_AUDIT_DATES = "admin-audit-dates"
+ADMIN_AUDIT_TABLE = "admin-audit-table"
+ADMIN_AUDIT_TOTAL = "admin-audit-total"
+ADMIN_AUDIT_EXPORT = "admin-audit-export"

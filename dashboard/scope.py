@@ -1,24 +1,29 @@
 """Who is asking: the one place that decides the :class:`~data.access.Scope` of a request.
 
-Until the login work lands, every request gets the demo scope (all stations, personal details
-masked). That work replaces :func:`current_scope` and nothing else: pages and routes call it
-for each request and hand the result to :class:`~data.access.CaseAccess`.
+Pages, callbacks and routes call :func:`current_scope` for each request and hand the result to
+:class:`~data.access.CaseAccess`. The scope is that of the user the login gate
+(:mod:`dashboard.auth`) found for the request, mapped from their role by
+:func:`data.users.scope_for`; a request without a user sees nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import has_request_context, request
 
+from dashboard.auth import current_user
 from data.access import Scope
+from data.users import NO_ACCESS, scope_for
 
-#: The scope of every request until users log in: all stations, personal details masked.
+#: The command center's view (all stations, personal details masked), for callers that need
+#: a fixed scope, such as tests of the pages. Requests never get it by default.
 DEFAULT_SCOPE = Scope(user="demo", stations=None, personal_details=False)
 
 
 def current_scope() -> Scope:
-    """The scope of the request being served (its address goes to the audit trail)."""
-    if has_request_context():
-        return replace(DEFAULT_SCOPE, remote_addr=request.remote_addr)
-    return DEFAULT_SCOPE
+    """The scope of the request being served (its address goes to the audit trail).
+
+    Outside a request, or for a request nobody is logged in for, :data:`~data.users.NO_ACCESS`.
+    """
+    if not has_request_context():
+        return NO_ACCESS
+    return scope_for(current_user(), request.remote_addr)

@@ -21,7 +21,7 @@ from dash import Dash, Input, Output, State, dcc, html, set_props
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids
+from dashboard import auth, ids
 from dashboard.filters import language_of, with_language
 from dashboard.i18n import LANGUAGES, t
 from data.settings import default_language
@@ -66,6 +66,7 @@ def header(lang: str) -> html.Header:
                         inputClassName="lang-input",
                         labelClassName="lang-option",
                     ),
+                    auth.user_menu(lang),
                 ],
                 className="header-tools",
             ),
@@ -79,6 +80,7 @@ def page_frame(lang: str, body: list, page_class: str) -> html.Div:
     """Header, error banner and ``body``, tagged with the page's language."""
     return html.Div(
         [
+            auth.demo_banner(lang),
             header(lang),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             html.Div(
@@ -109,6 +111,15 @@ def not_found(lang: str, search: str) -> html.Div:
             )
         ],
         "page-missing",
+    )
+
+
+def forbidden(lang: str) -> html.Div:
+    """The page for a path the user's role may not see (see :func:`auth.page_permitted`)."""
+    return page_frame(
+        lang,
+        [html.Div(html.P(t("page.forbidden", lang)), className="card notice", role="alert")],
+        "page-forbidden",
     )
 
 
@@ -149,6 +160,8 @@ def render(routes: list[Route], pathname: str, search: str, lang: str) -> Compon
     for pattern, module in routes:
         match = pattern.match(pathname)
         if match:
+            if not auth.page_permitted(module):
+                return forbidden(lang)
             try:
                 return module.layout(lang, search, **match.groupdict())
             except Exception:

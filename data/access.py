@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,16 +46,26 @@ _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]
 MASK = "***"
 #: Layers that read follow-up visits (service levels, and early warning through them).
 _LAYERS_WITH_VISITS = frozenset({"service_levels", "early_warning"})
+#: Length bounds of the reason a reveal of personal details must give.
+MIN_REASON_LENGTH = 4
+MAX_REASON_LENGTH = 300
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Who asks: the stations they may see (None: all) and whether personal details show."""
+    """Who asks: the stations they may see (None: all) and whether personal details show.
+
+    ``can_reveal`` lets a masked scope unmask one case with a reason
+    (:meth:`CaseAccess.reveal_case`); ``role`` names the user's role. Scopes of logged-in
+    users come from :func:`data.users.scope_for`, the one mapping from roles to scopes.
+    """
 
     user: str = "anonymous"
     stations: frozenset[str] | None = None
     personal_details: bool = False
     remote_addr: str | None = None
+    can_reveal: bool = False
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -391,3 +401,51 @@ class CaseAccess:
             return None
         local = frame["reported_at"].dt.convert_time_zone(self.tz)
         return local.min().date(), local.max().date()
+
+    # -- revealing one case ------------------------------------------------------------
+    def reveal_case(self, scope: Scope, incident_id: int, reason: str) -> CaseDetail | None:
+        """One case with its personal details unmasked, for a reason that goes to the audit trail.
+
+        Parameters
+        ----------
+        scope : Scope
+            Who asks; it must have ``can_reveal`` (or see personal details anyway). The
+            stations of the scope still apply: a case outside them is None.
+        incident_id : int
+            The case.
+        reason : str
+            Why the details are needed: :data:`MIN_REASON_LENGTH` to
+            :data:`MAX_REASON_LENGTH` characters after trimming.
+
+        Returns
+        -------
+        CaseDetail or None
+            The unmasked case, or None if the scope may not see it. A found case is recorded
+            twice: ``view_case``, then ``reveal`` with the reason.
+
+        Raises
+        ------
+        PermissionError
+            The scope may not reveal.
+        ValueError
+            The reason is missing, too short or too long.
+        """
+        if not (scope.can_reveal or scope.personal_details):
+            raise PermissionError(f"{scope.user!r} may not reveal personal details")
+        text = reason.strip() if isinstance(reason, str) else ""
+        if not MIN_REASON_LENGTH <= len(text) <= MAX_REASON_LENGTH:
+            raise ValueError(
+                f"a reason of {MIN_REASON_LENGTH} to {MAX_REASON_LENGTH} characters is required"
+            )
+        detail = self.case_detail(replace(scope, personal_details=True), incident_id)
+        if detail is None:
+            return None
+        audit.record(
+            self.engine,
+            scope.user,
+            "reveal",
+            target=f"incident:{incident_id}",
+            detail=text,
+            remote_addr=scope.remote_addr,
+        )
+        return detail

@@ -34,3 +34,99 @@ def default_language() -> str:
     """Return the interface language shown first: ``zh`` unless ``ANNING_LANGUAGE=en``."""
     lang = os.environ.get("ANNING_LANGUAGE", "zh")
     return lang if lang in ("zh", "en") else "zh"
+
+
+#: Where the pseudonym secret lives by default: beside the database, never inside it.
+DEFAULT_SECRET_FILE = VAR_DIR / "pseudonym.key"
+
+
+def secret_file() -> Path:
+    """Return the path of the pseudonym secret (``ANNING_SECRET_FILE``).
+
+    The file holds the per-installation HMAC key that turns ID numbers into pseudonyms. It is
+    created on first use and must stay outside the database, so that a copy of the database
+    alone cannot be used to test guessed ID numbers.
+    """
+    return Path(os.environ.get("ANNING_SECRET_FILE", DEFAULT_SECRET_FILE))
+
+
+def import_batch_pause() -> float:
+    """Return seconds to sleep after each committed import batch (``ANNING_IMPORT_BATCH_PAUSE``).
+
+    Zero in normal use. Tests set it to widen the window in which they kill an import, to
+    check that a killed import leaves the database consistent.
+    """
+    try:
+        return max(0.0, float(os.environ.get("ANNING_IMPORT_BATCH_PAUSE", "0")))
+    except ValueError:
+        return 0.0
+
+
+# -- login, sessions and demo mode ----------------------------------------------------------
+def _int_setting(name: str, default: int, lowest: int, highest: int) -> int:
+    """An integer setting clamped to ``lowest..highest``; the default if it is not a number."""
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return min(max(value, lowest), highest)
+
+
+def demo_setting() -> str:
+    """Return ``'auto'``, ``'on'`` or ``'off'`` from ``ANNING_DEMO`` (default ``'auto'``).
+
+    Demo mode creates one demo user per role with a password printed on the login page, so it
+    is only ever active while the store holds demo incidents alone (see :mod:`data.users`):
+    ``auto`` and ``on`` both mean "when the store is the demo district"; ``off`` never.
+    """
+    value = os.environ.get("ANNING_DEMO", "auto").strip().lower()
+    if value in ("0", "off", "no", "false"):
+        return "off"
+    if value in ("1", "on", "yes", "true"):
+        return "on"
+    return "auto"
+
+
+def session_idle_minutes() -> int:
+    """Return minutes without a request after which a session ends (``ANNING_SESSION_IDLE_MINUTES``,
+    default 30, 1 to 1440)."""
+    return _int_setting("ANNING_SESSION_IDLE_MINUTES", 30, 1, 1440)
+
+
+def session_max_hours() -> int:
+    """Return hours after which a session ends however active (``ANNING_SESSION_MAX_HOURS``,
+    default 12, 1 to 168)."""
+    return _int_setting("ANNING_SESSION_MAX_HOURS", 12, 1, 168)
+
+
+def login_max_failures() -> int:
+    """Return failed logins in a row that lock an account (``ANNING_LOGIN_MAX_FAILURES``,
+    default 5, 1 to 100)."""
+    return _int_setting("ANNING_LOGIN_MAX_FAILURES", 5, 1, 100)
+
+
+def login_lock_minutes() -> int:
+    """Return minutes an account stays locked (``ANNING_LOGIN_LOCK_MINUTES``, default 15,
+    1 to 1440)."""
+    return _int_setting("ANNING_LOGIN_LOCK_MINUTES", 15, 1, 1440)
+
+
+def cookie_secure() -> str:
+    """Return when cookies get the ``Secure`` flag (``ANNING_COOKIE_SECURE``): ``'auto'``
+    (default: when the request came over HTTPS), ``'on'`` (always) or ``'off'`` (never)."""
+    value = os.environ.get("ANNING_COOKIE_SECURE", "auto").strip().lower()
+    if value in ("1", "on", "yes", "true"):
+        return "on"
+    if value in ("0", "off", "no", "false"):
+        return "off"
+    return "auto"
+
+
+def allowed_origins() -> tuple[str, ...]:
+    """Return origins besides the server's own that may post (``ANNING_ALLOWED_ORIGINS``).
+
+    Comma-separated ``scheme://host[:port]`` values, for a reverse proxy that terminates
+    HTTPS in front of the server (the server then sees ``http://`` and another host).
+    """
+    raw = os.environ.get("ANNING_ALLOWED_ORIGINS", "")
+    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())

@@ -39,6 +39,10 @@ Geometry = Literal["cells", "points", "table"]
 Legend = Literal["sequential", "diverging", "categorical", "none"]
 
 
+#: How an error message names each parameter type.
+_KIND_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
 @dataclass(frozen=True)
 class Param:
     """A typed layer parameter: name, type, default and the range or choices allowed."""
@@ -66,7 +70,7 @@ class Param:
                 value = self.kind(raw)
         except (TypeError, ValueError):
             raise ValueError(
-                f"parameter {self.name!r}: {raw!r} is not a {self.kind.__name__}"
+                f"parameter {self.name!r}: {raw!r} is not {_KIND_WORDS[self.kind]}"
             ) from None
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"parameter {self.name!r}: {raw!r} is not a finite number")

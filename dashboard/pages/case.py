@@ -4,13 +4,17 @@ The case is read through :meth:`data.access.CaseAccess.case_detail`, which appli
 (masking personal details, refusing other stations' cases) and writes the audit trail. An id
 that is not a positive 64-bit integer, or a case the scope may not see, gets one calm message:
 the page never says which of the two it was, and never shows a stack trace.
+
+A role that may reveal personal details (the command center) sees a masked case with a
+reveal panel: after a reason is given, :meth:`data.access.CaseAccess.reveal_case` unmasks
+this one case and records the reason in the audit trail.
 """
 
 from __future__ import annotations
 
 import re
 
-from dash import Dash, dcc, html
+from dash import Dash, Input, NoUpdate, Output, State, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.i18n import MISSING, label, note, t
@@ -18,7 +22,7 @@ from dashboard.scope import current_scope
 from dashboard.services import services
 from dashboard.shell import page_frame
 from dashboard.tables import detail_rows
-from data.access import CaseDetail
+from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail
 
 #: Largest id a database integer key can hold (SQLite and PostgreSQL BIGINT).
 MAX_ID = 2**63 - 1
@@ -41,14 +45,25 @@ def layout(lang: str, search: str, incident_id: str | None = None, **_: str) -> 
         detail = services().access.case_detail(current_scope(), number)
     names = services().station_names(current_scope(), lang) if detail is not None else {}
     return build(
-        lang, search, incident_id or "", detail, names, masked=not current_scope().personal_details
+        lang,
+        search,
+        incident_id or "",
+        detail,
+        names,
+        masked=not current_scope().personal_details,
+        can_reveal=current_scope().can_reveal,
     )
 
 
 def validation_layout() -> html.Div:
     """Every component the page can show, for Dash's callback validation."""
     detail = CaseDetail({"incident_no": "x"}, [], [])
-    return html.Div([build("zh", "", "1", detail, {}, masked=True), build("zh", "", "x", None, {})])
+    return html.Div(
+        [
+            build("zh", "", "1", detail, {}, masked=True, can_reveal=True),
+            build("zh", "", "x", None, {}),
+        ]
+    )
 
 
 def _value_class(name: str, value: object) -> str:
@@ -116,8 +131,12 @@ def build(
     detail: CaseDetail | None,
     station_names: dict[str, str],
     masked: bool = True,
+    can_reveal: bool = False,
 ) -> html.Div:
-    """The page's components (pure). ``detail`` None means not found or not permitted."""
+    """The page's components (pure). ``detail`` None means not found or not permitted.
+
+    A masked case shown to a role that ``can_reveal`` gets the reveal panel (reason, button).
+    """
     if detail is None:
         message = t("case.not_found", lang)
         if parse_incident_id(raw_id) is None:
@@ -136,16 +155,7 @@ def build(
     fields = detail.fields
     title = f"{t('case.title', lang)} · {fields.get('incident_no') or MISSING}"
     field_list = html.Dl(
-        [
-            item
-            for name, caption, value in detail_rows(fields, lang, station_names)
-            for item in (
-                html.Dt(caption, className=f"field-{name}"),
-                html.Dd(value, className=_value_class(name, fields.get(name))),
-            )
-        ],
-        id=ids.CASE_FIELDS,
-        className="field-list",
+        field_items(fields, lang, station_names), id=ids.CASE_FIELDS, className="field-list"
     )
     timeline = _timeline(detail.status_events, lang)
     visits = detail.follow_up_visits
@@ -154,6 +164,7 @@ def build(
         _back_link(lang, search),
         html.H1(title, className="page-title"),
         html.P(t("case.masked", lang), className="muted masked-note") if masked else None,
+        reveal_panel(lang) if masked and can_reveal else None,
         html.Div(
             [
                 html.Section(
@@ -192,5 +203,89 @@ def build(
     return page_frame(lang, body, "case-page")
 
 
+def field_items(
+    fields: dict[str, object], lang: str, station_names: dict[str, str]
+) -> list[html.Dt | html.Dd]:
+    """The case's fields as the terms and values of the field list."""
+    return [
+        item
+        for name, caption, value in detail_rows(fields, lang, station_names)
+        for item in (
+            html.Dt(caption, className=f"field-{name}"),
+            html.Dd(value, className=_value_class(name, fields.get(name))),
+        )
+    ]
+
+
+def reveal_panel(lang: str) -> html.Section:
+    """Reason and button to unmask this case's personal details (recorded as ``reveal``)."""
+    return html.Section(
+        [
+            html.H2(t("reveal.title", lang), className="card-title"),
+            html.P(t("reveal.hint", lang), className="card-hint"),
+            html.Div(
+                [
+                    dcc.Input(
+                        id=ids.REVEAL_REASON,
+                        type="text",
+                        maxLength=MAX_REASON_LENGTH,
+                        placeholder=t("reveal.reason", lang),
+                        className="text-input reveal-reason",
+                    ),
+                    html.Button(
+                        t("reveal.button", lang),
+                        id=ids.REVEAL_BUTTON,
+                        n_clicks=0,
+                        className="button",
+                    ),
+                ],
+                className="reveal-row",
+            ),
+            html.P(id=ids.REVEAL_MESSAGE, className="reveal-message", role="status"),
+        ],
+        id=ids.REVEAL_PANEL,
+        className="card reveal-panel",
+    )
+
+
+def reveal(
+    n_clicks: int | None, reason: object, pathname: str | None, lang: str | None
+) -> tuple[list | NoUpdate, str]:
+    """Callback: unmask the case of the page's path for the reason given, or say why not.
+
+    :meth:`~data.access.CaseAccess.reveal_case` checks the role, the station and the reason,
+    and writes the audit trail; a case the user may not see looks like a missing one.
+    """
+    lang = lang or "zh"
+    if not n_clicks:
+        return no_update, ""
+    match = re.match(r"^/case/([^/]*)/?$", pathname or "")
+    number = parse_incident_id(match.group(1)) if match else None
+    if number is None:
+        return no_update, t("case.not_found", lang)
+    scope = current_scope()
+    try:
+        detail = services().access.reveal_case(scope, number, reason)  # type: ignore[arg-type]
+    except PermissionError:
+        return no_update, t("reveal.refused", lang)
+    except ValueError:
+        return no_update, t(
+            "reveal.bad_reason", lang, low=MIN_REASON_LENGTH, high=MAX_REASON_LENGTH
+        )
+    if detail is None:
+        return no_update, t("case.not_found", lang)
+    names = services().station_names(scope, lang)
+    return field_items(detail.fields, lang, names), t("reveal.done", lang)
+
+
 def register_callbacks(app: Dash) -> None:
-    """The case page has no callbacks of its own: it is rendered whole by the router."""
+    """The case page is rendered whole by the router; its one callback reveals details."""
+    app.callback(
+        Output(ids.CASE_FIELDS, "children"),
+        Output(ids.REVEAL_MESSAGE, "children"),
+        Input(ids.REVEAL_BUTTON, "n_clicks"),
+        State(ids.REVEAL_REASON, "value"),
+        State(ids.URL, "pathname"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )(reveal)

@@ -1,4 +1,11 @@
-"""The overview page (``/``): filters, KPI numbers, the hexagon map, the trend and the case list.
+"""The overview page (``/``): filters, KPI numbers, the map, the trend, the case list and the
+layer table.
+
+The map draws one analytic layer at a time (:mod:`layers.registry`): the switcher, the
+parameter controls and the legend are generated from the registry
+(:mod:`dashboard.layer_controls`, :mod:`dashboard.legends`). Beside the case list, the layer
+table lists the map layer's rows, or those of a table-only layer (early warning, repeat
+victims and offenders, service levels).
 
 Callbacks are thin: they parse their inputs into an
 :class:`~dashboard.filters.OverviewState`, ask :class:`~data.access.CaseAccess` (through
@@ -11,19 +18,45 @@ inside ``app.server.test_request_context()``.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import plotly.graph_objects as go
-from dash import Dash, Input, NoUpdate, Output, State, ctx, dash_table, dcc, html, no_update
+import polars as pl
+from dash import (
+    ALL,
+    Dash,
+    Input,
+    NoUpdate,
+    Output,
+    State,
+    ctx,
+    dash_table,
+    dcc,
+    html,
+    no_update,
+)
 from dash.development.base_component import Component
 from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from dashboard import ids
-from dashboard.figures import empty_figure, map_figure, trend_figure
+from dashboard.api import export_url
+from dashboard.figures import (
+    cell_layer_figure,
+    empty_figure,
+    map_figure,
+    point_layer_figure,
+    point_sizes,
+    trend_figure,
+)
 from dashboard.filters import (
+    DEFAULT_LAYER,
+    MAP_LAYERS,
     MAP_RESOLUTIONS,
+    TABLE_LAYERS,
     OverviewState,
     Selection,
+    control_values,
     default_range,
     from_controls,
     from_query,
@@ -31,19 +64,49 @@ from dashboard.filters import (
     to_query,
 )
 from dashboard.i18n import dropdown_labels, label, options, t
+from dashboard.layer_controls import (
+    FOLLOW_MAP,
+    hidden_groups,
+    layer_options,
+    param_groups,
+    table_source_options,
+)
+from dashboard.layer_views import (
+    MARKDOWN_COLUMNS,
+    hover_text,
+    point_cells,
+    redact,
+    referenced_incidents,
+    sort_frame,
+    table_columns,
+    table_rows,
+    with_station,
+)
+from dashboard.legends import build_legend, colour_scale, legend_component
 from dashboard.scope import current_scope
 from dashboard.services import Services, services
 from dashboard.shell import page_frame
 from dashboard.tables import PAGE_SIZE, case_columns, case_rows, kpis
 from data.access import SORTABLE_COLUMNS, IncidentFilter, Scope
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
-from geo.h3cells import cell_resolution, str_to_cell
+from geo.h3cells import DISPLAY_RESOLUTIONS, cell_resolution, cell_to_str, str_to_cell
+from layers.registry import REGISTRY
 
 #: What callbacks receive from the controls: a date picker's ``YYYY-MM-DD``, a multi-select
 #: dropdown's codes, the selection store's ``{"kind", "id"}``.
 DateValue = str | None
 Codes = list[str] | None
 SelectionData = dict[str, str] | None
+
+#: Widths of the layer table's wordy columns (a rule for a column a layer lacks is ignored).
+LAYER_TABLE_WIDTHS = [
+    {"if": {"column_id": ["reasons", "address_raw", "address_key"]}, "minWidth": "190px"},
+    {"if": {"column_id": ["incident_ids", "incident_no"]}, "minWidth": "150px"},
+    {"if": {"column_id": ["first_at", "last_at", "due_at", "until"]}, "minWidth": "118px"},
+    {"if": {"column_id": ["station", "station_code", "latest_station"]}, "minWidth": "96px"},
+    {"if": {"column_id": ["community", "kind", "role", "state"]}, "minWidth": "80px"},
+    {"if": {"column_id": ["cell", "person_key"]}, "fontFamily": "monospace", "fontSize": "12px"},
+]
 
 #: The case list's initial order: newest first.
 DEFAULT_SORT = [{"column_id": "reported_at", "direction": "desc"}]
@@ -57,6 +120,12 @@ FILTER_INPUTS = [
     Input(ids.RISK, "value"),
     Input(ids.STATION, "value"),
 ]
+#: Every layer parameter control: their values (an input) and their ids (to tell them apart).
+PARAM_VALUES = Input({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "value")
+PARAM_IDS = State({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "id")
+#: What the controls send: the parameter controls' values and ids, in matching order.
+ParamValues = list[object] | None
+ParamIds = list[dict[str, str]] | None
 
 
 # -- layout ---------------------------------------------------------------------------------
@@ -208,10 +277,45 @@ def build(
                 ],
                 className="card-head",
             ),
-            dcc.Graph(
-                id=ids.MAP,
-                config={"displayModeBar": False, "scrollZoom": True, "doubleClick": "reset"},
-                className="map-graph",
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(
+                                t("layers.label", lang), htmlFor=ids.LAYER, className="param-label"
+                            ),
+                            dcc.Dropdown(
+                                id=ids.LAYER,
+                                options=layer_options(MAP_LAYERS, lang),
+                                value=state.layer.id,
+                                clearable=False,
+                                searchable=False,
+                                className="layer-dropdown",
+                            ),
+                        ],
+                        className="param layer-switch",
+                    ),
+                    *param_groups(MAP_LAYERS, state.layer.id, state.layer.values(), lang),
+                ],
+                className="layer-bar",
+            ),
+            html.P(
+                t(f"layer_hint.{state.layer.id}", lang), id=ids.LAYER_HINT, className="layer-hint"
+            ),
+            html.Div(id=ids.MAP_LEGEND, className="map-legend-wrap"),
+            html.Div(
+                [
+                    dcc.Graph(
+                        id=ids.MAP,
+                        config={
+                            "displayModeBar": False,
+                            "scrollZoom": True,
+                            "doubleClick": "reset",
+                        },
+                        className="map-graph",
+                    ),
+                ],
+                className="map-wrap",
             ),
         ],
         className="card map-card",
@@ -238,7 +342,8 @@ def build(
         ],
         className="card trend-card",
     )
-    cases_card = html.Section(
+    table_source = state.table.id if state.table else FOLLOW_MAP
+    cases_panel = html.Div(
         [
             html.Div(
                 [
@@ -316,6 +421,102 @@ def build(
                 css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
             ),
         ],
+        id=ids.CASES_PANEL,
+        hidden=state.tab != "cases",
+    )
+    layer_panel = html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(
+                                t("layer_table.source", lang),
+                                htmlFor=ids.LAYER_TABLE_SOURCE,
+                                className="param-label",
+                            ),
+                            dcc.Dropdown(
+                                id=ids.LAYER_TABLE_SOURCE,
+                                options=table_source_options(state.layer.id, TABLE_LAYERS, lang),
+                                value=table_source,
+                                clearable=False,
+                                searchable=False,
+                                className="layer-dropdown",
+                            ),
+                        ],
+                        className="param layer-switch",
+                    ),
+                    *param_groups(
+                        TABLE_LAYERS,
+                        state.table.id if state.table else None,
+                        state.table.values() if state.table else {},
+                        lang,
+                    ),
+                    html.Span(id=ids.LAYER_TABLE_TOTAL, className="case-total"),
+                    html.A(
+                        t("layer_table.export", lang),
+                        id=ids.LAYER_TABLE_EXPORT,
+                        href="",
+                        className="button export-link",
+                        download="",
+                    ),
+                ],
+                className="layer-bar",
+            ),
+            html.P(t("layer_table.hint", lang), className="card-hint layer-table-hint"),
+            dash_table.DataTable(
+                id=ids.LAYER_TABLE,
+                columns=[],
+                data=[],
+                page_action="custom",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=1,
+                sort_action="custom",
+                sort_mode="single",
+                sort_by=[],
+                cell_selectable=True,
+                markdown_options={"link_target": "_self"},
+                style_as_list_view=True,
+                style_table={"overflowX": "auto"},
+                style_cell={
+                    "fontFamily": "var(--font)",
+                    "fontSize": "13px",
+                    "padding": "6px 10px",
+                    "textAlign": "left",
+                    "whiteSpace": "normal",
+                    "minWidth": "64px",
+                    "maxWidth": "260px",
+                    "cursor": "pointer",
+                },
+                style_header={
+                    "fontWeight": "600",
+                    "backgroundColor": "#f5f7fa",
+                    "whiteSpace": "nowrap",
+                },
+                style_data={"fontFamily": "var(--font)"},
+                style_cell_conditional=LAYER_TABLE_WIDTHS,
+                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+            ),
+        ],
+        id=ids.LAYER_PANEL,
+        hidden=state.tab != "layer",
+    )
+    cases_card = html.Section(
+        [
+            dcc.RadioItems(
+                id=ids.LIST_TABS,
+                options=[
+                    {"label": t(f"tabs.{tab}", lang), "value": tab} for tab in ("cases", "layer")
+                ],
+                value=state.tab,
+                inline=True,
+                className="segmented list-tabs",
+                labelClassName="segment",
+            ),
+            cases_panel,
+            layer_panel,
+        ],
         className="card cases-card",
     )
     body = [
@@ -363,6 +564,27 @@ def geo_urls(svc: Services, scope: Scope, res: int) -> tuple[str, str]:
     )
 
 
+def cells_url(svc: Services, scope: Scope, res: int) -> str:
+    """URL of the cell GeoJSON at ``res``, versioned by content."""
+    return (
+        f"/geo/cells/{res}.geojson?v={svc.geometry.cells_document(scope.stations, res).etag[:12]}"
+    )
+
+
+def _selection_outline(
+    svc: Services, scope: Scope, selection: Selection | None, stations_url: str
+) -> tuple[str, str] | None:
+    """The GeoJSON URL holding the selection and its feature id (None: nothing to outline)."""
+    if selection is None:
+        return None
+    if selection.kind == "station":
+        return stations_url, selection.id
+    res = cell_resolution(str_to_cell(selection.id))
+    if res not in DISPLAY_RESOLUTIONS:
+        return None
+    return cells_url(svc, scope, res), selection.id
+
+
 def update_map(
     start: DateValue,
     end: DateValue,
@@ -372,16 +594,87 @@ def update_map(
     stations: Codes,
     res: int | None,
     selection: SelectionData,
+    layer: str | None,
+    param_values: ParamValues,
+    param_ids: ParamIds,
     lang: str,
-) -> go.Figure:
-    """Callback: the hexagon map of the filtered incidents."""
+) -> tuple[go.Figure, Component]:
+    """Callback: the map of the chosen layer over the filtered incidents, and its legend."""
     state = from_controls(
-        start, end, categories, sources, risks, stations, res, selection=selection
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        res,
+        selection=selection,
+        layer=layer,
+        layer_params=control_values(param_ids, param_values),
     )
     svc, scope = services(), current_scope()
+    if state.layer.id == DEFAULT_LAYER:
+        return _counts_map(svc, scope, state, lang)
+    flt = state.incident_filter()
+    spec = state.layer.spec
+    frame = redact(
+        svc.layer(scope, flt, spec.id, state.layer.values(), state.res),
+        scope.personal_details,
+    )
+    stations_url, _ = geo_urls(svc, scope, state.res)
+    outline = _selection_outline(svc, scope, state.selection, stations_url)
+    empty = _layer_empty_reason(svc, scope, flt, frame)
+    if spec.geometry == "points":
+        figure = _points_map(frame, spec.id, lang, stations_url, svc, scope, outline, empty)
+    else:
+        figure = _cells_map(
+            frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.res
+        )
+    return figure, legend_component(build_legend(spec, frame, lang))
+
+
+def _cells_map(
+    frame: pl.DataFrame,
+    layer_id: str,
+    lang: str,
+    stations_url: str,
+    svc: Services,
+    scope: Scope,
+    outline: tuple[str, str] | None,
+    empty: str | None,
+    res: int,
+) -> go.Figure:
+    """A cell layer: its value per hexagon, at the resolution of its cells (patrol plans and
+    near-repeat zones are always resolution 9; the others follow the chosen ``res``)."""
+    spec = REGISTRY[layer_id]
+    frame, layer_res = _named_cells(svc, scope, frame, res)
+    names = svc.station_names(scope, lang)
+    labels, values = hover_text(frame, layer_id, lang, names, svc.access.tz)
+    outside = t("map.outside", lang)
+    return cell_layer_figure(
+        [cell_to_str(c) for c in frame["cell"].to_list()],
+        colour_scale(spec, frame),
+        lang,
+        stations_url,
+        cells_url(svc, scope, layer_res),
+        layer_id=layer_id,
+        res=layer_res,
+        cell_names=[names.get(c, outside) if c else outside for c in frame["station"].to_list()],
+        hover_labels=labels,
+        hover_values=values,
+        stations=svc.geometry.stations(scope.stations),
+        selection=outline,
+        empty_reason=empty,
+    )
+
+
+def _counts_map(
+    svc: Services, scope: Scope, state: OverviewState, lang: str
+) -> tuple[go.Figure, Component]:
+    """The base layer: incidents per hexagon at the chosen resolution."""
     flt = state.incident_filter()
     counts = svc.access.cell_counts(scope, flt, state.res)
-    stations_url, cells_url = geo_urls(svc, scope, state.res)
+    stations_url, cells_url_ = geo_urls(svc, scope, state.res)
     shown = state.selection
     if (
         shown is not None
@@ -389,17 +682,197 @@ def update_map(
         and cell_resolution(str_to_cell(shown.id)) != state.res
     ):
         shown = None
-    return map_figure(
+    figure = map_figure(
         counts,
         state.res,
         lang,
         stations_url,
-        cells_url,
+        cells_url_,
         stations=svc.geometry.stations(scope.stations),
         cell_station=svc.geometry.cell_owner(scope.stations, state.res),
         selection=shown.to_data() if shown else None,
         empty_reason=None if counts.height else _empty_reason(svc, scope, flt),
+        show_scale=False,
     )
+    legend = build_legend(REGISTRY[DEFAULT_LAYER], counts, lang)
+    return figure, legend_component(legend)
+
+
+def _named_cells(
+    svc: Services, scope: Scope, frame: pl.DataFrame, res: int
+) -> tuple[pl.DataFrame, int]:
+    """A cell layer's result with the ``station`` of each cell, and the cells' resolution
+    (``res`` when there are none)."""
+    layer_res = cell_resolution(int(frame["cell"][0])) if frame.height else res
+    return with_station(frame, svc.geometry.cell_owner(scope.stations, layer_res)), layer_res
+
+
+def _points_map(
+    frame: pl.DataFrame,
+    layer_id: str,
+    lang: str,
+    stations_url: str,
+    svc: Services,
+    scope: Scope,
+    outline: tuple[str, str] | None,
+    empty: str | None,
+) -> go.Figure:
+    """A point layer (repeat addresses): circles sized and coloured by the count."""
+    spec = REGISTRY[layer_id]
+    placed = frame.filter(pl.col("lat").is_not_null() & pl.col("lng").is_not_null()).sort(
+        spec.value_column, descending=True
+    )
+    names = svc.station_names(scope, lang)
+    labels, values = hover_text(placed, layer_id, lang, names, svc.access.tz)
+    return point_layer_figure(
+        placed["lat"].to_numpy(),
+        placed["lng"].to_numpy(),
+        point_sizes(placed[spec.value_column].to_numpy()),
+        colour_scale(spec, placed),
+        lang,
+        stations_url,
+        layer_id=layer_id,
+        cells=point_cells(placed),
+        names=[str(v) if v else "" for v in placed["address_raw"].to_list()]
+        if "address_raw" in placed.columns
+        else [""] * placed.height,
+        hover_labels=labels,
+        hover_values=values,
+        stations=svc.geometry.stations(scope.stations),
+        selection=outline,
+        empty_reason=empty or (None if placed.height else "no_layer_rows"),
+    )
+
+
+def _layer_empty_reason(
+    svc: Services, scope: Scope, flt: IncidentFilter, frame: pl.DataFrame
+) -> str | None:
+    """Why a layer's map says nothing: no incidents match (a layer of zeros would look like
+    an answer), or the layer found nothing; None when there is something to show."""
+    if not svc.access.incidents(scope, flt).height:
+        return _empty_reason(svc, scope, flt)
+    return None if frame.height else "no_layer_rows"
+
+
+def show_layer_controls(
+    layer: str | None, table_source: str | None, lang: str
+) -> tuple[list[bool], str, list[dict[str, str]]]:
+    """Callback: show the chosen layers' parameters, the map layer's hint, and name the map
+    layer in the layer table's selector."""
+    state = from_controls(None, None, None, None, None, None, layer=layer, table=table_source)
+    try:
+        group_ids = [o["id"] for o in ctx.outputs_list[0]]
+    except (MissingCallbackContextException, IndexError, KeyError, TypeError):
+        group_ids = []
+    shown = [state.layer.id] + ([state.table.id] if state.table else [])
+    return (
+        hidden_groups(group_ids, shown),
+        t(f"layer_hint.{state.layer.id}", lang),
+        table_source_options(state.layer.id, TABLE_LAYERS, lang),
+    )
+
+
+def update_layer_table(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    res: int | None,
+    layer: str | None,
+    table_source: str | None,
+    param_values: ParamValues,
+    param_ids: ParamIds,
+    page_current: int | None,
+    sort_by: list[dict[str, str]] | None,
+    lang: str,
+) -> tuple[list[dict], list[dict], int, int, str, str]:
+    """Callback: one page of the layer table (the map layer's rows, or a table-only layer's),
+    its columns, page count, current page, total and CSV export link.
+
+    A change of anything but the page or the order goes back to the first page.
+    """
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        res,
+        layer=layer,
+        layer_params=control_values(param_ids, param_values),
+        table=table_source,
+    )
+    svc, scope = services(), current_scope()
+    choice = state.table_layer
+    flt = state.incident_filter()
+    frame = redact(
+        svc.layer(scope, flt, choice.id, choice.values(), state.res), scope.personal_details
+    )
+    if REGISTRY[choice.id].geometry == "cells":
+        frame, _ = _named_cells(svc, scope, frame, state.res)
+    triggered = _triggered_props()
+    paging_only = bool(triggered) and triggered <= {
+        f"{ids.LAYER_TABLE}.page_current",
+        f"{ids.LAYER_TABLE}.sort_by",
+    }
+    pages = max(1, math.ceil(frame.height / PAGE_SIZE))
+    page = min(int(page_current or 0), pages - 1) if paging_only else 0
+    ordered = sort_frame(frame, choice.id, sort_by)
+    page_frame_ = ordered.slice(page * PAGE_SIZE, PAGE_SIZE)
+    numbers, incident_ids = referenced_incidents(page_frame_)
+    by_number, by_id = svc.case_refs(scope, numbers, incident_ids)
+    rows = table_rows(
+        page_frame_,
+        choice.id,
+        lang,
+        svc.station_names(scope, lang),
+        svc.access.tz,
+        numbers=by_number,
+        ids=by_id,
+        # links live in the layer table: the case page's back link returns to it
+        search=to_query(replace(state, tab="layer"), lang),
+    )
+    total = (
+        t("layer_table.total", lang, n=f"{frame.height:,}")
+        if frame.height
+        else t("layer_table.empty", lang)
+    )
+    href = export_url(choice, state.filters())
+    return table_columns(choice.id, lang), rows, pages, page, total, href
+
+
+def open_layer_row(
+    active_cell: dict | None, rows: list[dict] | None
+) -> tuple[str | NoUpdate, SelectionData | NoUpdate, None]:
+    """Callback: a click on a layer-table row selects its cell (the case list then shows its
+    cases) or opens its case. Clicks on links are left to the link."""
+    if not active_cell or not rows:
+        raise PreventUpdate
+    row_index, column = active_cell.get("row"), active_cell.get("column_id")
+    if not isinstance(row_index, int) or not 0 <= row_index < len(rows):
+        raise PreventUpdate
+    if column in MARKDOWN_COLUMNS and column != "reasons":
+        raise PreventUpdate
+    target = rows[row_index].get("_target")
+    if isinstance(target, str) and target.startswith("case:"):
+        return f"/case/{int(target[5:])}", no_update, None
+    chosen = parse_selection(target) if isinstance(target, str) else None
+    if chosen is None:
+        raise PreventUpdate
+    return no_update, chosen.to_data(), None
+
+
+def show_cases_of_selection(selection: SelectionData) -> str | NoUpdate:
+    """Callback: selecting a place (on the map or in the layer table) shows its cases."""
+    return "cases" if parse_selection(selection) is not None else no_update
+
+
+def switch_list(tab: str | None) -> tuple[bool, bool]:
+    """Callback: show the case list or the layer table."""
+    return tab == "layer", tab != "layer"
 
 
 def update_trend(
@@ -527,11 +1000,30 @@ def sync_url(
     res: int | None,
     every: str | None,
     selection: SelectionData,
+    layer: str | None,
+    param_values: ParamValues,
+    tab: str | None,
+    table_source: str | None,
+    param_ids: ParamIds,
     lang: str,
     search: str | None,
 ) -> str:
     """Callback: write the page's state into the URL's query string (if it changed)."""
-    state = from_controls(start, end, categories, sources, risks, stations, res, every, selection)
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        res,
+        every,
+        selection,
+        layer=layer,
+        layer_params=control_values(param_ids, param_values),
+        table=table_source,
+        tab=tab,
+    )
     query = to_query(state, lang)
     if query == (search or ""):
         raise PreventUpdate
@@ -558,11 +1050,58 @@ def register_callbacks(app: Dash) -> None:
     lang = State(ids.PAGE_LANG, "data")
     app.callback(
         Output(ids.MAP, "figure"),
+        Output(ids.MAP_LEGEND, "children"),
         *FILTER_INPUTS,
         Input(ids.RESOLUTION, "value"),
         Input(ids.SELECTION, "data"),
+        Input(ids.LAYER, "value"),
+        PARAM_VALUES,
+        PARAM_IDS,
         lang,
     )(update_map)
+    app.callback(
+        Output({"type": ids.LAYER_PARAMS, "layer": ALL}, "hidden"),
+        Output(ids.LAYER_HINT, "children"),
+        Output(ids.LAYER_TABLE_SOURCE, "options"),
+        Input(ids.LAYER, "value"),
+        Input(ids.LAYER_TABLE_SOURCE, "value"),
+        lang,
+    )(show_layer_controls)
+    app.callback(
+        Output(ids.LAYER_TABLE, "columns"),
+        Output(ids.LAYER_TABLE, "data"),
+        Output(ids.LAYER_TABLE, "page_count"),
+        Output(ids.LAYER_TABLE, "page_current"),
+        Output(ids.LAYER_TABLE_TOTAL, "children"),
+        Output(ids.LAYER_TABLE_EXPORT, "href"),
+        *FILTER_INPUTS,
+        Input(ids.RESOLUTION, "value"),
+        Input(ids.LAYER, "value"),
+        Input(ids.LAYER_TABLE_SOURCE, "value"),
+        PARAM_VALUES,
+        PARAM_IDS,
+        Input(ids.LAYER_TABLE, "page_current"),
+        Input(ids.LAYER_TABLE, "sort_by"),
+        lang,
+    )(update_layer_table)
+    app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.SELECTION, "data", allow_duplicate=True),
+        Output(ids.LAYER_TABLE, "active_cell"),
+        Input(ids.LAYER_TABLE, "active_cell"),
+        State(ids.LAYER_TABLE, "data"),
+        prevent_initial_call=True,
+    )(open_layer_row)
+    app.callback(
+        Output(ids.LIST_TABS, "value"),
+        Input(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )(show_cases_of_selection)
+    app.callback(
+        Output(ids.CASES_PANEL, "hidden"),
+        Output(ids.LAYER_PANEL, "hidden"),
+        Input(ids.LIST_TABS, "value"),
+    )(switch_list)
     app.callback(
         Output(ids.TREND, "figure"), *FILTER_INPUTS, Input(ids.TREND_EVERY, "value"), lang
     )(update_trend)
@@ -604,6 +1143,11 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.RESOLUTION, "value"),
         Input(ids.TREND_EVERY, "value"),
         Input(ids.SELECTION, "data"),
+        Input(ids.LAYER, "value"),
+        PARAM_VALUES,
+        Input(ids.LIST_TABS, "value"),
+        Input(ids.LAYER_TABLE_SOURCE, "value"),
+        PARAM_IDS,
         lang,
         State(ids.URL, "search"),
         prevent_initial_call=True,

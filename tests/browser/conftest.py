@@ -1,13 +1,16 @@
 """Real-browser fixtures: a demo database, the real server on a free loopback port, Chromium.
 
 The server is started the way users start it (``python app.py --port N`` with
-``ANNING_DATABASE_URL`` pointing at a temporary SQLite demo of 3,000 incidents). Every page
+``ANNING_DATABASE_URL`` pointing at a temporary SQLite demo of 3,000 incidents, in demo
+mode). Pages are logged in as the demo command center (all stations, personal details
+masked) through the real login form, once per session; ``anonymous_page`` is not. Every page
 records the requests it makes; anything not addressed to the server (or a ``blob:``/``data:``
 URL the page made itself) is aborted and fails the test that caused it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -85,6 +88,7 @@ def server(demo_database, tmp_path_factory) -> str:
         **os.environ,
         "ANNING_DATABASE_URL": demo_database,
         "ANNING_VAR_DIR": str(var_dir),
+        "ANNING_DEMO": "1",
         "PYTHONUNBUFFERED": "1",
     }
     with log.open("w") as out:
@@ -130,6 +134,7 @@ class Traffic:
     local: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
 
     def allowed(self, url: str) -> bool:
         """Loopback server URLs and the page's own blob:/data: URLs."""
@@ -142,11 +147,54 @@ def traffic(server) -> Traffic:
     return Traffic(server)
 
 
-@pytest.fixture
-def page(browser, server, traffic):
-    """A fresh Chinese-locale page whose requests may only go to the server."""
+#: The demo user the pages log in as: all stations, personal details masked.
+BROWSER_USER = "demo-command"
+#: Collects the page's Content-Security-Policy violations (none are allowed).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+"""
+
+
+def log_in(page, server: str, username: str, password: str) -> None:
+    """Log in through the login form and wait until the landing page has loaded."""
+    page.goto(f"{server}/login")
+    page.fill("#login-username", username)
+    page.fill("#login-password", password)
+    with page.expect_navigation():
+        page.click("#login-submit")
+
+
+@pytest.fixture(scope="session")
+def signed_in_cookies(browser, server) -> list[dict]:
+    """The cookies of one command-center login, shared by every ``page``.
+
+    Plain ``urllib`` requests of the tests carry the same session from then on (an opener
+    with its cookies is installed), as the browser's own requests do.
+    """
+    from data.users import DEMO_PASSWORD
+
+    context = browser.new_context()
+    tab = context.new_page()
+    log_in(tab, server, BROWSER_USER, DEMO_PASSWORD)
+    assert tab.url == f"{server}/", tab.url
+    cookies = context.cookies()
+    context.close()
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Cookie", "; ".join(f"{c['name']}={c['value']}" for c in cookies))]
+    urllib.request.install_opener(opener)
+    yield cookies
+    urllib.request.install_opener(urllib.request.build_opener())
+
+
+def _page(browser, traffic, cookies: list[dict]):
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     context.set_default_timeout(PAGE_TIMEOUT_MS)
+    if cookies:
+        context.add_cookies(cookies)
+    context.add_init_script(CSP_LISTENER)
 
     def route(route_, request):
         if traffic.allowed(request.url):
@@ -160,12 +208,33 @@ def page(browser, server, traffic):
     context.on("request", lambda request: traffic.seen.append(request.url))
     tab = context.new_page()
     tab.on("pageerror", lambda err: traffic.errors.append(str(err)))
+
+    def console(msg) -> None:
+        if "Content Security Policy" in msg.text:  # Chromium's "Refused to …" reports
+            traffic.csp.append(msg.text)
+
+    tab.on("console", console)
     yield tab
+    with contextlib.suppress(Exception):  # a page mid-navigation: the console still told us
+        traffic.csp.extend(tab.evaluate("window.__cspViolations || []"))
     context.close()
     assert traffic.blocked == [], f"requests left loopback: {traffic.blocked}"
     outside = [url for url in traffic.seen if not traffic.allowed(url)]
     assert outside == [], f"requests left loopback: {outside}"
     assert traffic.errors == [], f"errors in the page: {traffic.errors}"
+    assert traffic.csp == [], f"Content-Security-Policy violations: {traffic.csp}"
+
+
+@pytest.fixture
+def page(browser, server, traffic, signed_in_cookies):
+    """A fresh Chinese-locale page, logged in, whose requests may only go to the server."""
+    yield from _page(browser, traffic, signed_in_cookies)
+
+
+@pytest.fixture
+def anonymous_page(browser, server, traffic):
+    """Like ``page``, but nobody is logged in."""
+    yield from _page(browser, traffic, [])
 
 
 def screenshot(page, name: str) -> Path:
@@ -174,6 +243,12 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def login():
+    """The :func:`log_in` helper, as a fixture."""
+    return log_in
 
 
 @pytest.fixture

@@ -154,14 +154,41 @@ def app(fixture_engine):
     return create_app(fixture_engine)
 
 
+#: The role the page tests run as: every station, personal details masked.
+TEST_ROLE = "command_center"
+TEST_USER = "test-command"
+
+
 @pytest.fixture
-def client(app):
-    """A Flask test client of the dashboard's server."""
-    return app.server.test_client()
+def client(app, fixture_engine):
+    """A Flask test client of the dashboard's server, logged in as the command center.
+
+    Its requests carry the session cookie, a same-origin ``Origin`` and the CSRF header, as
+    the browser's do.
+    """
+    from dashboard.auth import SESSION_COOKIE
+    from data.sessions import open_session
+    from data.users import add_user, get_user
+
+    user = get_user(fixture_engine, TEST_USER) or add_user(
+        fixture_engine, TEST_USER, "test-password-123", TEST_ROLE, actor="tests"
+    )
+    ticket = open_session(fixture_engine, user.id)
+    test_client = app.server.test_client()
+    test_client.set_cookie(SESSION_COOKIE, ticket.token)
+    test_client.environ_base.update(
+        HTTP_ORIGIN="http://localhost", HTTP_X_CSRFTOKEN=ticket.csrf_token
+    )
+    return test_client
 
 
 @pytest.fixture
 def request_context(app):
-    """A request context, so callbacks can be called as plain functions."""
+    """A request context served as the command center, so callbacks can be called as plain
+    functions."""
+    from dashboard.auth import use_identity
+    from data.users import UserInfo
+
     with app.server.test_request_context("/"):
+        use_identity(UserInfo(0, TEST_USER, TEST_USER, TEST_ROLE, None))
         yield

@@ -14,10 +14,13 @@ import pytest
 from dash import html, no_update
 
 from dashboard import ROUTES, create_app, ids, shell
+from dashboard.auth import SESSION_COOKIE, use_identity
 from dashboard.pages import case, overview
 from dashboard.scope import DEFAULT_SCOPE
 from data.access import CaseAccess, IncidentFilter
 from data.demo.baoan import STATIONS, jurisdictions
+from data.sessions import open_session
+from data.users import add_user
 from geo.h3cells import cell_to_str, latlng_to_cells, str_to_cell
 
 #: Where the fixture's incidents lie (conftest.py puts them at the stations' centres).
@@ -236,27 +239,36 @@ def test_kpis_follow_the_category_filter(request_context):
     assert only_dv == ("1", "1", "1", "1", "0")
 
 
+def _map(*args, layer="counts", params=(), lang="zh"):
+    """The map callback's figure for filters, resolution and selection ``args``."""
+    values = [v for _, _, v in params]
+    param_ids = [{"type": ids.LAYER_PARAM, "layer": lay, "param": name} for lay, name, _ in params]
+    return overview.update_map(*args, layer, values, param_ids, lang)
+
+
 def test_the_map_callback_counts_per_cell(request_context):
-    fig = overview.update_map(*DEFAULT, *NO_FILTER, 8, None, "zh")
+    fig, legend = _map(*DEFAULT, *NO_FILTER, 8, None)
     cells = dict(zip(fig.data[1].locations, fig.data[1].z, strict=True))
     assert cells == {_cell("BA02", 8): 2, _cell("BA01", 8): 1}
     assert fig.data[1].geojson.startswith("/geo/cells/8.geojson?v=")
     assert fig.layout.map.layers[0].source.startswith("/geo/stations.geojson?v=")
     hover = {row[1]: row[2] for row in fig.data[1].customdata}
     assert hover[_cell("BA02", 8)] == "西乡派出所"
+    assert fig.data[1].showscale is False  # the legend beside the map says it instead
+    assert "事件数" in _text(legend) and "≥" not in _text(legend)
 
 
 def test_the_map_says_why_it_is_empty(request_context):
-    nothing = overview.update_map("2020-01-01", "2020-01-31", *NO_FILTER, 8, None, "en")
+    nothing, _ = _map("2020-01-01", "2020-01-31", *NO_FILTER, 8, None, lang="en")
     assert nothing.layout.meta["empty"] == "no_match"
-    unplaced = overview.update_map(*DEFAULT, ["other"], [], [], [], 8, None, "en")
+    unplaced, _ = _map(*DEFAULT, ["other"], [], [], [], 8, None, lang="en")
     assert unplaced.layout.meta["empty"] == "no_located"
 
 
 def test_the_map_outlines_a_selected_cell_only_at_its_resolution(request_context):
     selected = {"kind": "cell", "id": _cell("BA02", 8)}
-    assert overview.update_map(*DEFAULT, *NO_FILTER, 8, selected, "zh").data[-1].name == "selection"
-    assert len(overview.update_map(*DEFAULT, *NO_FILTER, 9, selected, "zh").data) == 2
+    assert _map(*DEFAULT, *NO_FILTER, 8, selected)[0].data[-1].name == "selection"
+    assert len(_map(*DEFAULT, *NO_FILTER, 9, selected)[0].data) == 2
 
 
 def test_the_trend_callback(request_context):
@@ -309,9 +321,11 @@ def test_clicks_select_stations_and_cells_and_the_chip_names_them(request_contex
 
 
 def test_the_url_carries_the_state_and_a_row_opens_its_case(request_context):
+    station = {"kind": "station", "id": "BA02"}
     query = overview.sync_url(
-        *DEFAULT, ["elder_abuse"], [], [], [], 9, "1w", {"kind": "station", "id": "BA02"}, "en", ""
-    )
+        *DEFAULT, ["elder_abuse"], [], [], [], 9, "1w", station, "counts", [], "cases", "map",
+        [], "en", "",
+    )  # fmt: skip
     assert query == (
         "?lang=en&start=2026-08-15&end=2026-11-12&cat=elder_abuse&res=9&every=1w&sel=station:BA02"
     )
@@ -331,12 +345,16 @@ def test_an_empty_database_says_so_everywhere(sqlite_engine):
         "incidents": 0,
         "stations": 0,
     }
-    cells = empty.server.test_client().get("/geo/cells/8.geojson").get_json(force=True)
+    user = add_user(sqlite_engine, "empty-cc", "test-password-123", "command_center", actor="t")
+    signed_in = empty.server.test_client()
+    signed_in.set_cookie(SESSION_COOKIE, open_session(sqlite_engine, user.id).token)
+    cells = signed_in.get("/geo/cells/8.geojson").get_json(force=True)
     assert cells == {"type": "FeatureCollection", "features": []}
     with empty.server.test_request_context("/"):
+        use_identity(user)
         page = shell.render(ROUTES, "/", "", "en")
         assert _find(page, ids.DATE_RANGE).start_date is None
-        assert overview.update_map(None, None, *NO_FILTER, 8, None, "en").layout.meta["empty"] == (
+        assert _map(None, None, *NO_FILTER, 8, None, lang="en")[0].layout.meta["empty"] == (
             "no_data"
         )
         trend = overview.update_trend(None, None, *NO_FILTER, "1d", "zh")

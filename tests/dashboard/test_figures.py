@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
@@ -11,11 +12,17 @@ import pytest
 
 from dashboard.figures import (
     CELL_TRACE,
+    HALO_TRACE,
+    POINT_TRACE,
     SELECTION_TRACE,
     STATION_TRACE,
+    LayerColours,
+    cell_layer_figure,
     empty_figure,
     fit_view,
     map_figure,
+    point_layer_figure,
+    point_sizes,
     trend_figure,
 )
 from data.demo.baoan import jurisdictions
@@ -193,3 +200,76 @@ def test_one_extreme_cell_does_not_wash_out_the_others(stations):
     assert trace.zmax < 400
     assert trace.colorbar.ticktext[-1] == f"≥{trace.zmax}"
     assert list(trace.z)[-1] == 400  # the hover still tells the truth
+
+
+# -- analytic layers ----------------------------------------------------------------------------
+def _colours(n: int) -> LayerColours:
+    return LayerColours(
+        np.arange(n, dtype=float), 0.0, max(n - 1, 1), [[0, "#ffffff"], [1, "#000000"]]
+    )
+
+
+def test_a_cell_layer_carries_ids_names_and_hover_lines(counts, stations):
+    hexes = [cell_to_str(c) for c in counts["cell"]]
+    fig = cell_layer_figure(
+        hexes,
+        _colours(3),
+        "en",
+        STATIONS_URL,
+        CELLS_URL,
+        layer_id="hotspot",
+        res=8,
+        cell_names=["Xixiang Station"] * 3,
+        hover_labels=["Class", "z-score"],
+        hover_values=[["Hot spot", "3.10"], ["Not significant", "0.20"], ["Cold spot", "-2.00"]],
+        stations=stations,
+        selection=(CELLS_URL, hexes[0]),
+    )
+    assert [t.name for t in fig.data] == [STATION_TRACE, CELL_TRACE, SELECTION_TRACE]
+    cells = fig.data[1]
+    assert list(cells.locations) == hexes and cells.geojson == CELLS_URL
+    assert list(cells.customdata[2]) == ["cell", hexes[2], "Xixiang Station", "Cold spot", "-2.00"]
+    assert "Class: %{customdata[3]}" in cells.hovertemplate
+    assert "z-score: %{customdata[4]}" in cells.hovertemplate
+    assert cells.showscale is False and fig.layout.meta["layer"] == "hotspot"
+    assert fig.layout.map.style == "white-bg"  # no tiles
+    assert len(pio.to_json(fig)) < 20_000
+
+
+def test_an_empty_cell_layer_says_why(stations):
+    fig = cell_layer_figure(
+        [], _colours(0), "zh", STATIONS_URL, CELLS_URL, layer_id="near_repeat", res=9,
+        cell_names=[], stations=stations, empty_reason="no_layer_rows",
+    )  # fmt: skip
+    assert fig.layout.meta["empty"] == "no_layer_rows"
+    assert "该图层在所选条件下没有结果" in fig.layout.annotations[0].text
+
+
+def test_point_sizes_grow_with_the_count_and_stay_bounded():
+    sizes = point_sizes(np.array([1, 2, 10, 10_000]))
+    assert list(sizes[:3]) == [9.0, 14.0, 24.0]
+    assert sizes[-1] == 34.0
+
+
+def test_a_point_layer_draws_dots_over_a_halo(stations):
+    fig = point_layer_figure(
+        np.array([22.58, 22.60]),
+        np.array([113.86, 113.88]),
+        point_sizes(np.array([5, 2])),
+        _colours(2),
+        "zh",
+        STATIONS_URL,
+        layer_id="repeat_addresses",
+        cells=["89411cac35bffff", "89411cac3cbffff"],
+        names=["固戍*路*栋*室", "宝安*路"],
+        hover_labels=["事件数"],
+        hover_values=[["5"], ["2"]],
+        stations=stations,
+    )
+    assert [t.name for t in fig.data] == [STATION_TRACE, HALO_TRACE, POINT_TRACE]
+    halo, points = fig.data[1], fig.data[2]
+    assert list(halo.marker.size) == [s + 3 for s in points.marker.size]
+    assert halo.hoverinfo == "skip"
+    assert list(points.customdata[0]) == ["cell", "89411cac35bffff", "固戍*路*栋*室", "5"]
+    assert "事件数：%{customdata[3]}" in points.hovertemplate
+    assert fig.layout.meta["layer"] == "repeat_addresses"

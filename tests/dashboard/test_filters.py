@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from dashboard.filters import (
     DEFAULT_RESOLUTION,
+    FilterError,
+    LayerChoice,
     OverviewState,
     Selection,
+    control_values,
     default_range,
     from_controls,
     from_query,
     language_of,
+    parse_filters,
     parse_selection,
     selection_filter,
     to_query,
@@ -115,3 +121,86 @@ def test_a_selected_station_outside_the_station_filter_selects_nothing():
 def test_a_cell_selection_of_a_real_incident_cell_parses():
     cell = int(latlng_to_cells([22.59], [113.87], 8)[0])
     assert parse_selection({"kind": "cell", "id": cell_to_str(cell)}).id == cell_to_str(cell)
+
+
+# -- the layer state ------------------------------------------------------------------------------
+def test_the_layer_and_its_parameters_round_trip_through_the_url():
+    query = (
+        "?lang=zh&layer=hotspot&k=2&fdr=false&tab=layer&table=service_levels&table.state=breached"
+    )
+    state = from_query(query, EXTENT, ["BA01"])
+    assert state.layer == LayerChoice("hotspot", (("k", 2), ("fdr", False)))
+    assert state.table == LayerChoice("service_levels", (("state", "breached"),))
+    assert state.tab == "layer" and state.table_layer.id == "service_levels"
+    again = to_query(state, "zh")
+    assert (
+        "layer=hotspot&k=2&fdr=false&tab=layer&table=service_levels&table.state=breached" in again
+    )
+    assert from_query(again, EXTENT, ["BA01"]) == state
+
+
+def test_defaults_stay_out_of_the_url():
+    state = from_query("?layer=hotspot&k=1", EXTENT, [])
+    assert state.layer.changed() == {}
+    assert to_query(state, "zh").endswith("&layer=hotspot")
+    assert "layer" not in to_query(from_query("?layer=counts", EXTENT, []), "zh")
+
+
+def test_bad_layer_state_falls_back_on_the_page():
+    state = from_query(
+        "?layer=early_warning&k=9&tab=secret&table=hotspot&table.state=lost", EXTENT, []
+    )
+    assert state.layer == LayerChoice()  # a table-only layer is not a map layer
+    assert state.tab == "cases" and state.table is None
+    bad = from_query("?layer=hotspot&k=1;DROP&fdr=maybe", EXTENT, [])
+    assert bad.layer.values() == {"k": 1, "fdr": True}
+
+
+def test_controls_give_the_chosen_layers_parameters():
+    values = control_values(
+        [
+            {"type": "layer-param", "layer": "hotspot", "param": "k"},
+            {"type": "layer-param", "layer": "hotspot", "param": "fdr"},
+            {"type": "layer-param", "layer": "service_levels", "param": "state"},
+            {"type": "layer-param", "layer": "nope", "param": "x"},
+        ],
+        [3, [], "due_soon", 1],
+    )
+    assert values == {"hotspot": {"k": 3, "fdr": False}, "service_levels": {"state": "due_soon"}}
+    state = from_controls(
+        None, None, None, None, None, None, layer="hotspot", layer_params=values,
+        table="service_levels",
+    )  # fmt: skip
+    assert state.layer.values() == {"k": 3, "fdr": False}
+    assert state.table.values() == {"state": "due_soon"}
+    out_of_range = from_controls(
+        None, None, None, None, None, None, layer="hotspot", layer_params={"hotspot": {"k": 50}}
+    )
+    assert out_of_range.layer.values()["k"] == 1
+
+
+def test_the_strict_parser_names_the_bad_key():
+    with pytest.raises(FilterError, match=r"^start: '2024-13-45'") as err:
+        parse_filters({"start": "2024-13-45"}, EXTENT, [], strict=True)
+    assert err.value.key == "start"
+    with pytest.raises(FilterError, match=r"^res"):
+        parse_filters({"res": "99"}, EXTENT, [], strict=True)
+    with pytest.raises(FilterError, match=r"^st: unknown station 'BA02'"):
+        parse_filters({"st": "BA02"}, EXTENT, ["BA01"], strict=True)
+    with pytest.raises(FilterError, match=r"^start: 2026-02-01 is after end"):
+        parse_filters({"start": "2026-02-01", "end": "2026-01-01"}, EXTENT, [], strict=True)
+    long = parse_filters({"cat": "x" * 500}, EXTENT, [], strict=False)
+    assert long.categories == ()
+    with pytest.raises(FilterError) as err:
+        parse_filters({"cat": "x" * 500}, EXTENT, [], strict=True)
+    assert len(str(err.value)) < 300
+
+
+def test_one_parser_serves_the_page_and_the_api():
+    params = {"start": "2026-01-01", "end": "2026-02-01", "cat": "elder_abuse", "res": "9"}
+    lenient = parse_filters(params, EXTENT, ["BA01"])
+    strict = parse_filters(params, EXTENT, ["BA01"], strict=True)
+    assert lenient == strict
+    state = from_query("?" + "&".join(f"{k}={v}" for k, v in params.items()), EXTENT, ["BA01"])
+    assert state.filters() == strict
+    assert strict.incident_filter() == state.incident_filter()

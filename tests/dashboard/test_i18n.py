@@ -10,10 +10,30 @@ import pytest
 
 from dashboard import i18n
 from dashboard.figures import EMPTY_REASONS
-from dashboard.filters import MAP_RESOLUTIONS, TREND_PERIODS
-from dashboard.i18n import LANGUAGES, STRINGS, VOCABULARY, label, normalise_language, t
+from dashboard.filters import MAP_RESOLUTIONS, TABS, TREND_PERIODS
+from dashboard.i18n import (
+    LANGUAGES,
+    STRINGS,
+    VOCABULARY,
+    column_label,
+    label,
+    normalise_language,
+    t,
+)
+from dashboard.layer_controls import PARAM_VOCABULARY
+from dashboard.layer_views import HOVER_COLUMNS, TABLE_COLUMNS
 from dashboard.tables import CASE_COLUMNS, DETAIL_FIELDS
 from data import vocab
+from layers import (
+    early_warning,
+    emerging_hotspot,
+    hotspot,
+    patrol_plan,
+    repeat_addresses,
+    repeat_people,
+    service_levels,
+)
+from layers.registry import REGISTRY
 
 DASHBOARD_DIR = Path(__file__).resolve().parents[2] / "dashboard"
 
@@ -122,6 +142,7 @@ def test_every_computed_key_family_is_complete():
         + [f"empty.{r}" for r in EMPTY_REASONS]
         + [f"empty.{r}_hint" for r in EMPTY_REASONS]
         + [f"lang.{lang}" for lang in LANGUAGES]
+        + [f"tabs.{tab}" for tab in TABS]
     )
     assert [k for k in computed if k not in STRINGS] == []
     assert set(i18n.dropdown_labels("en")) == {
@@ -133,3 +154,67 @@ def test_every_computed_key_family_is_complete():
         "clear_selection",
         "no_options_found",
     }
+
+
+# -- analytic layers -------------------------------------------------------------------------------
+#: Each layer vocabulary and the codes the layers write.
+LAYER_VOCABULARY_CODES = {
+    "gi_class": tuple(hotspot.CLASS_LABELS.values()),
+    "emerging": emerging_hotspot.CATEGORIES,
+    "reason": early_warning.REASONS,
+    "ew_kind": early_warning.KINDS,
+    "sla": service_levels.SLAS,
+    "sla_state": ("all", *service_levels.STATES),
+    "patrol_method": patrol_plan.METHODS,
+    "role": tuple(repeat_people.ROLES),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LAYER_VOCABULARY_CODES))
+def test_every_layer_code_has_a_label_in_both_languages(kind):
+    for code in LAYER_VOCABULARY_CODES[kind]:
+        entry = VOCABULARY[kind].get(code)
+        assert entry is not None, f"{kind}.{code} has no label"
+        assert set(entry) == set(LANGUAGES) and all(entry.values()), f"{kind}.{code}"
+    labels = [label(kind, c, "zh") for c in LAYER_VOCABULARY_CODES[kind]]
+    assert len(set(labels)) == len(labels), f"two {kind} codes read the same"
+
+
+def test_every_registered_layer_and_parameter_has_words():
+    for layer_id, spec in REGISTRY.items():
+        for key in (f"layer.{layer_id}", f"layer_hint.{layer_id}"):
+            assert key in STRINGS, key
+        if spec.geometry != "table":
+            assert f"legend.{layer_id}" in STRINGS, layer_id
+        for param in spec.params:
+            assert f"param.{param.name}" in STRINGS, f"{layer_id}: {param.name}"
+            if param.choices:
+                vocabulary = PARAM_VOCABULARY.get(param.name)
+                assert vocabulary is not None, f"choices of {param.name} have no vocabulary"
+                for choice in param.choices:
+                    assert choice in VOCABULARY[vocabulary], f"{param.name}={choice}"
+
+
+def test_every_shown_column_has_a_header_in_both_languages():
+    for layer_id in REGISTRY:
+        for column in (*TABLE_COLUMNS[layer_id], *HOVER_COLUMNS.get(layer_id, ())):
+            zh, en = column_label(column, "zh", layer_id), column_label(column, "en", layer_id)
+            assert zh and en and zh != en, f"{layer_id}.{column}"
+
+
+def test_every_repeat_address_and_warning_column_has_a_header():
+    for schema in (
+        repeat_addresses.OUTPUT_SCHEMA,
+        repeat_people.OUTPUT_SCHEMA,
+        early_warning.OUTPUT_SCHEMA,
+        service_levels.OUTPUT_SCHEMA,
+        hotspot.OUTPUT_SCHEMA,
+        emerging_hotspot.OUTPUT_SCHEMA,
+    ):
+        for column in schema:
+            assert column_label(column, "en"), column
+
+
+def test_an_unknown_column_is_an_error_that_names_it():
+    with pytest.raises(KeyError, match="no_such_column"):
+        column_label("no_such_column", "zh")

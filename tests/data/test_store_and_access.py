@@ -180,7 +180,7 @@ def test_layers_run_through_the_access_layer_within_scope(access):
     assert only_b["count"].sum() == 1
     study_b = access.study_cells(Scope(stations=frozenset({"B"})))
     assert study_b.size > 0 and set(study_b) <= set(access.study_cells(Scope()))
-    with pytest.raises(ValueError, match="'k': 'x' is not a int"):
+    with pytest.raises(ValueError, match="'k': 'x' is not a whole number"):
         access.layer(Scope(), IncidentFilter(), "hotspot", {"k": "x"})
     with pytest.raises(KeyError, match="no layer 'nope'"):
         access.layer(Scope(), IncidentFilter(), "nope")

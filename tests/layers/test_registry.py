@@ -115,7 +115,7 @@ def test_parameters_are_typed_and_bounded():
     spec = layer("hotspot")
     assert spec.parse_params({}) == {"k": 1, "fdr": True}
     assert spec.parse_params({"k": "2", "fdr": "false"}) == {"k": 2, "fdr": False}
-    with pytest.raises(ValueError, match="'k': 'two' is not a int"):
+    with pytest.raises(ValueError, match="'k': 'two' is not a whole number"):
         spec.parse_params({"k": "two"})
     with pytest.raises(ValueError, match="'k': 9 is above 5"):
         spec.parse_params({"k": "9"})

@@ -1,0 +1,246 @@
+"""Colours and legends of the map layers, generated from the layer registry.
+
+Each :class:`~layers.registry.LayerSpec` names a legend type; this module turns a layer's
+result into the numbers plotly colours by (:func:`colour_scale`) and into the legend the
+page shows beside the map (:func:`build_legend`, drawn by :func:`legend_component`), so the
+two always agree. Everything here is pure: frames in, values and components out.
+
+Palettes
+--------
+* ``sequential``: ColorBrewer YlOrRd (:data:`dashboard.figures.SEQUENTIAL_SCALE`), darkest at
+  the 98th percentile of the values (:func:`dashboard.figures.colour_top`); ranks are drawn
+  the other way round (rank 1 darkest).
+* ``diverging``: ColorBrewer RdBu, 7 classes, for the Gi* classes hot 99 % … cold 99 %.
+  RdBu is rated colour-blind safe by ColorBrewer; hot is red, cold blue, "not significant"
+  near-white, as in Esri's hot spot renderer.
+* ``categorical``: the 17 emerging hot spot patterns, hot ones in reds, oranges and
+  purples, cold ones in blues and teals, lighter for "new"/"consecutive", darker for
+  "persistent"/"intensifying" (Esri's renderer uses the same hue split). Only the
+  patterns present are listed in the legend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from dash import html
+
+from dashboard.figures import SEQUENTIAL_SCALE, LayerColours, colour_top
+from dashboard.i18n import label, t
+from layers import emerging_hotspot, hotspot
+from layers.registry import LayerSpec
+
+#: ColorBrewer RdBu, 7 classes, hot (3) to cold (-3).
+DIVERGING_COLOURS: tuple[str, ...] = (
+    "#b2182b",
+    "#ef8a62",
+    "#fddbc7",
+    "#f7f7f7",
+    "#d1e5f0",
+    "#67a9cf",
+    "#2166ac",
+)
+#: Colour of each emerging hot spot pattern (:data:`layers.emerging_hotspot.CATEGORIES`).
+EMERGING_COLOURS: dict[str, str] = {
+    "new_hotspot": "#fee08b",
+    "consecutive_hotspot": "#fdae61",
+    "intensifying_hotspot": "#d73027",
+    "persistent_hotspot": "#a50026",
+    "diminishing_hotspot": "#f46d43",
+    "sporadic_hotspot": "#de77ae",
+    "oscillating_hotspot": "#8e0152",
+    "historical_hotspot": "#bf812d",
+    "new_coldspot": "#c6dbef",
+    "consecutive_coldspot": "#9ecae1",
+    "intensifying_coldspot": "#2166ac",
+    "persistent_coldspot": "#053061",
+    "diminishing_coldspot": "#4393c3",
+    "sporadic_coldspot": "#80cdc1",
+    "oscillating_coldspot": "#01665e",
+    "historical_coldspot": "#8c96c6",
+    "no_pattern": "#f7f7f7",
+}
+#: Value columns drawn darkest at their smallest value (rank 1 is the first to patrol).
+REVERSED_COLUMNS: frozenset[str] = frozenset({"rank"})
+
+
+@dataclass(frozen=True)
+class Classes:
+    """The discrete classes of a layer's value column, in legend order.
+
+    ``values`` are the column's values, ``codes`` their vocabulary codes (labels come from
+    :func:`dashboard.i18n.label` with ``vocabulary``) and ``colours`` their colours.
+    """
+
+    vocabulary: str
+    values: tuple[object, ...]
+    codes: tuple[str, ...]
+    colours: tuple[str, ...]
+
+
+#: Classes of every layer whose legend is ``diverging`` or ``categorical``.
+CLASSES: dict[str, Classes] = {
+    hotspot.LAYER_ID: Classes(
+        "gi_class",
+        tuple(hotspot.CLASS_LABELS),
+        tuple(hotspot.CLASS_LABELS.values()),
+        DIVERGING_COLOURS,
+    ),
+    emerging_hotspot.LAYER_ID: Classes(
+        "emerging",
+        emerging_hotspot.CATEGORIES,
+        emerging_hotspot.CATEGORIES,
+        tuple(EMERGING_COLOURS[c] for c in emerging_hotspot.CATEGORIES),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One class of a legend: its colour, its words and how many rows fall in it."""
+
+    colour: str
+    label: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Legend:
+    """A legend as the page draws it.
+
+    ``kind`` is the spec's legend type. Discrete legends list ``entries``; a sequential one
+    is a colour ramp (``entries`` are its stops, unlabelled) with ``ticks`` under it.
+    """
+
+    kind: str
+    title: str
+    entries: tuple[LegendEntry, ...] = ()
+    ticks: tuple[str, ...] = ()
+    note: str | None = None
+
+
+def classes_of(spec: LayerSpec) -> Classes:
+    """The classes of a discrete-legend layer; ``KeyError`` naming the layer otherwise."""
+    try:
+        return CLASSES[spec.id]
+    except KeyError:
+        raise KeyError(f"layer {spec.id!r} has a {spec.legend} legend but no classes") from None
+
+
+def _stepped(colours: Sequence[str]) -> list[list]:
+    """A plotly colour scale of flat steps, one per colour, over ``[0, 1]``."""
+    n = len(colours)
+    scale: list[list] = []
+    for i, colour in enumerate(colours):
+        scale.append([i / n, colour])
+        scale.append([(i + 1) / n, colour])
+    return scale
+
+
+def _class_index(values: pl.Series, classes: Classes) -> np.ndarray:
+    """Position of each value in ``classes.values`` (-1 where it is not a class)."""
+    index = {v: i for i, v in enumerate(classes.values)}
+    return np.array([index.get(v, -1) for v in values.to_list()], dtype=np.float64)
+
+
+def colour_scale(spec: LayerSpec, frame: pl.DataFrame) -> LayerColours:
+    """The numbers plotly colours ``frame``'s rows by, for the spec's legend type."""
+    values = frame[spec.value_column] if frame.height else pl.Series([], dtype=pl.Float64)
+    if spec.legend in ("diverging", "categorical"):
+        classes = classes_of(spec)
+        n = len(classes.values)
+        return LayerColours(_class_index(values, classes), -0.5, n - 0.5, _stepped(classes.colours))
+    z = values.cast(pl.Float64).fill_null(0).to_numpy()
+    ramp = [[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)]
+    if spec.value_column in REVERSED_COLUMNS:
+        low = 1.0
+        high = float(max(z.max(), 2.0)) if z.size else 2.0
+        ramp = [[1 - stop, colour] for stop, colour in reversed(ramp)]
+        return LayerColours(z, low, high, ramp)
+    return LayerColours(z, 0.0, float(colour_top(z)), ramp)
+
+
+def build_legend(spec: LayerSpec, frame: pl.DataFrame, lang: str) -> Legend:
+    """The legend of ``spec``'s result ``frame`` in ``lang``.
+
+    Diverging legends list every class (a reader must see that cold spots exist even when
+    there are none), categorical ones only the classes present; both say how many rows fall
+    in each. Sequential legends give the ramp's ends (``≥`` when values go beyond the top).
+    """
+    title = t(f"legend.{spec.id}", lang)
+    if spec.legend in ("diverging", "categorical"):
+        classes = classes_of(spec)
+        counts: dict[object, int] = {}
+        if frame.height:
+            for value, n in frame.group_by(spec.value_column).agg(pl.len()).iter_rows():
+                counts[value] = int(n)
+        entries = tuple(
+            LegendEntry(colour, label(classes.vocabulary, code, lang), counts.get(value, 0))
+            for value, code, colour in zip(
+                classes.values, classes.codes, classes.colours, strict=True
+            )
+            if spec.legend == "diverging" or counts.get(value)
+        )
+        if not entries:
+            return Legend(spec.legend, title, note=t("legend.empty", lang))
+        return Legend(spec.legend, title, entries)
+    if spec.legend != "sequential":
+        return Legend(spec.legend, title)
+    stops = tuple(LegendEntry(c, "") for c in SEQUENTIAL_SCALE)
+    note = t("legend.size_note", lang) if spec.geometry == "points" else None
+    if not frame.height:
+        return Legend("sequential", title, stops, note=t("legend.empty", lang))
+    scale = colour_scale(spec, frame)
+    if spec.value_column in REVERSED_COLUMNS:
+        ticks = (
+            t("legend.rank_first", lang, rank=int(scale.zmin)),
+            t("legend.rank_first", lang, rank=int(scale.zmax)),
+        )
+        return Legend("sequential", title, tuple(reversed(stops)), ticks, note)
+    top = int(scale.zmax)
+    clipped = bool(scale.z.size) and float(scale.z.max()) > top
+    ticks = ("0", f"≥{top}" if clipped else str(top))
+    return Legend("sequential", title, stops, ticks, note)
+
+
+def legend_component(legend: Legend) -> html.Div:
+    """The legend as HTML, one strip: swatches with labels and counts, or a ramp between its
+    ends."""
+    children: list = [html.Div(legend.title, className="legend-title")]
+    if legend.kind in ("diverging", "categorical"):
+        children.append(
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Span(className="legend-swatch", style={"background": e.colour}),
+                            html.Span(e.label, className="legend-label"),
+                            html.Span(
+                                "" if e.count is None else f"{e.count:,}",
+                                className="legend-count",
+                            ),
+                        ],
+                        className="legend-entry",
+                    )
+                    for e in legend.entries
+                ],
+                className="legend-entries",
+            )
+        )
+    elif legend.kind == "sequential" and legend.entries:
+        ramp = ", ".join(e.colour for e in legend.entries)
+        low, high = legend.ticks if len(legend.ticks) == 2 else ("", "")
+        children += [
+            html.Span(low, className="legend-tick"),
+            html.Div(
+                className="legend-ramp",
+                style={"background": f"linear-gradient(to right, {ramp})"},
+            ),
+            html.Span(high, className="legend-tick"),
+        ]
+    if legend.note:
+        children.append(html.Div(legend.note, className="legend-note"))
+    return html.Div(children, className=f"map-legend legend-{legend.kind}")

@@ -1,0 +1,72 @@
+"""The administrator's page: the users, the audit trail to browse, its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from canary import audit_rows, sign_in
+
+from dashboard import ROUTES, ids, shell
+from dashboard.auth import use_identity
+from dashboard.pages import admin
+from data.users import get_user
+
+
+def _text(component) -> str:
+    return str(component.to_plotly_json()) if hasattr(component, "to_plotly_json") else ""
+
+
+def test_the_page_lists_the_users_and_no_incident(canary_app, canary_engine):
+    with canary_app.server.test_request_context("/admin"):
+        use_identity(get_user(canary_engine, "t-admin"))
+        page = shell.render(ROUTES, "/admin", "", "en")
+    text = str(page)
+    for name in ("t-admin", "t-command", "t-chief", "t-analyst"):
+        assert name in text
+    assert "Station chief" in text and "Users are managed on the command line" in text
+    assert "CANARY" not in text and "SUMMARY" not in text
+
+
+def test_the_audit_log_pages_filters_and_links_its_export(canary_app, canary_engine):
+    for _ in range(3):  # something to find
+        sign_in(canary_app, canary_engine, "t-leader").get("/admin/audit.csv")
+    with canary_app.server.test_request_context("/admin"):
+        use_identity(get_user(canary_engine, "t-admin"))
+        rows, pages, page, total, href = admin.update_audit("t-lead", "denied", None, None, 0, "en")
+        assert len(rows) == 3 and (pages, page) == (1, 0) and total == "3 entries"
+        assert {r["user"] for r in rows} == {"t-leader"} and rows[0]["at"] >= rows[-1]["at"]
+        assert href == "/admin/audit.csv?user=t-lead&action=denied"
+        everything = admin.update_audit(None, None, None, None, 10_000, "en")
+        assert everything[2] == everything[1] - 1  # past the end: the last page
+        bad = admin.update_audit(None, "'; drop", "2026-99-01", None, 0, "en")
+        assert bad[0] == [] and bad[3].startswith("Invalid filter: action")
+
+
+def test_the_export_is_the_filtered_trail_and_is_itself_recorded(principals, canary_engine):
+    response = principals["administrator"].client.get(
+        "/admin/audit.csv?action=user_add&name=users-added.csv"
+    )
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="users-added.csv"'
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    table = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert {r["action"] for r in table} == {"user_add"}
+    assert {r["target"] for r in table} >= {"user:t-admin", "user:t-chief"}
+    export = audit_rows(canary_engine, "export")[-1]
+    assert (export["user"], export["target"]) == ("t-admin", "audit_event")
+    assert '"action": "user_add"' in export["detail"]
+
+
+@pytest.mark.parametrize("principal", ["command_center", "station_chief", "analyst"])
+def test_no_other_role_reaches_the_trail(principals, principal):
+    assert principals[principal].client.get("/admin/audit.csv").status_code == 403
+
+
+def test_the_page_ids_all_start_with_admin():
+    from dashboard import auth
+
+    names = [v for k, v in vars(ids).items() if k.startswith("ADMIN_")]
+    assert names and all(n.startswith(auth.ADMIN_ID_PREFIX) for n in names)

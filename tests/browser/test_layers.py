@@ -1,0 +1,179 @@
+"""The analytic layers in headless Chromium: switcher, legend, parameters, layer table, API.
+
+Runs against the real server and the 3,000-incident demo of conftest.py, logged in as the
+demo command center when the server asks for a login. The ``page`` fixture fails a test if
+any request leaves the loopback server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+DEMO_USER = "demo-command"
+DEMO_PASSWORD = "anning-demo"
+
+#: True once the map shows layer ``layer`` and MapLibre has drawn its trace.
+LAYER_READY = """
+(layer) => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.map) return false;
+  const meta = gd._fullLayout.meta || {};
+  if ((meta.layer || 'counts') !== layer) return false;
+  const sub = gd._fullLayout.map._subplot;
+  return !!(sub && sub.map && sub.map.loaded());
+}
+"""
+
+#: The points of the repeat-address layer: their cells and on-screen positions.
+POINTS = """
+() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  const trace = gd._fullData.find(t => t.name === 'points');
+  const box = m.getCanvas().getBoundingClientRect();
+  return Array.from(trace.lat).map((lat, i) => {
+    const p = m.project([trace.lon[i], lat]);
+    return {cell: trace.customdata[i][1], size: trace.marker.size[i],
+            x: box.left + p.x, y: box.top + p.y};
+  });
+}
+"""
+
+
+def _param_input(layer: str, name: str) -> str:
+    """CSS selector of a parameter control (Dash writes pattern ids as sorted JSON)."""
+    return f"""[id='{
+        json.dumps({"layer": layer, "param": name, "type": "layer-param"}, separators=(",", ":"))
+    }']"""
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    if "/login" in page.url:
+        page.fill("#login-username", DEMO_USER)
+        page.fill("#login-password", DEMO_PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_url(re.compile(r"^(?!.*/login)"))
+    page.wait_for_selector("#map .js-plotly-plot")
+    page.wait_for_selector("#map-legend .map-legend")
+
+
+def _choose(page, dropdown: str, option: str) -> None:
+    page.click(f"#{dropdown}")
+    page.locator(".dash-dropdown-options [role=option]", has_text=option).first.click()
+
+
+def test_hot_spots_k_and_the_layer_table(page, server, shoot, traffic):
+    _open(page, f"{server}/")
+    _choose(page, "map-layer", "热点与冷点（Gi*）")
+    page.wait_for_function(LAYER_READY, arg="hotspot")
+    page.wait_for_function("() => location.search.includes('layer=hotspot')")
+    legend = page.inner_text("#map-legend")
+    for words in ("Gi* 热点等级", "热点（99% 置信）", "不显著", "冷点（99% 置信）"):
+        assert words in legend
+    assert "Getis-Ord" in page.inner_text("#map-layer-hint")
+    page.wait_for_timeout(500)  # let MapLibre finish painting before the picture
+    shoot(page, "layer_hotspot")
+
+    k = page.locator(_param_input("hotspot", "k"))
+    assert k.get_attribute("min") == "0" and k.get_attribute("max") == "5"
+    k.fill("2")
+    k.press("Enter")
+    page.wait_for_function("() => location.search.includes('k=2')")
+
+    page.locator("#list-tabs label", has_text="图层数据").click()
+    page.wait_for_selector("#layer-panel:not([hidden]) #layer-table td")
+    page.wait_for_function(
+        "() => document.querySelector('#layer-table-export').getAttribute('href').includes('k=2')"
+    )
+    headers = " ".join(page.locator("#layer-table th").all_inner_texts())
+    assert "热点等级" in headers and "派出所" in headers
+    first = page.inner_text("#layer-table td[data-dash-column=label] >> nth=0")
+    assert first.startswith("热点")  # hottest first
+    assert "共" in page.inner_text("#layer-table-total")
+    export = page.get_attribute("#layer-table-export", "href")
+    assert export.startswith("/api/v1/layers/hotspot?") and "format=csv" in export
+    assert "tab=layer" in page.url
+
+    # a row selects its cell and shows the cases there
+    page.locator("#layer-table td[data-dash-column=station] >> nth=0").click()
+    page.wait_for_selector("#cases-panel:not([hidden])")
+    page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
+    assert "sel=cell:" in page.url
+    page.wait_for_function(
+        "() => /\\d/.test(document.querySelector('#case-list-total')?.innerText || '')"
+    )
+
+
+def test_the_early_warning_table_shows_reasons_as_chips(page, server, shoot):
+    _open(page, f"{server}/?tab=layer")
+    _choose(page, "layer-table-source", "预警清单")
+    page.wait_for_selector("#layer-table td[data-dash-column=reasons] code")
+    assert "table=early_warning" in page.url
+    headers = page.locator("#layer-table th").all_inner_texts()
+    assert [h.strip() for h in headers[:3]] == ["排名", "类型", "预警原因"]
+    chips = page.locator("#layer-table td[data-dash-column=reasons] code").all_inner_texts()
+    assert chips and all(_CJK.search(c) and "_" not in c for c in chips)
+    # its parameters are shown, the map layer's are not
+    assert page.locator(_param_input("early_warning", "high_risk_days")).is_visible()
+    links = page.locator("#layer-table td[data-dash-column=incident_ids] a")
+    assert links.count() > 0
+    href = links.first.get_attribute("href")
+    assert re.match(r"^/case/\d+\?", href) and "table=early_warning" in href
+    colour = links.first.evaluate("a => getComputedStyle(a).color")
+    assert colour == "rgb(20, 80, 200)"  # the accent blue, not the data table's pink
+    shoot(page, "early_warning_table")
+
+    links.first.click()
+    page.wait_for_url(re.compile(r"/case/\d+\?"))
+    page.wait_for_selector("#case-fields")
+
+
+def test_repeat_addresses_are_dots_that_drill_down(page, server, shoot):
+    _open(page, f"{server}/?layer=repeat_addresses")
+    page.wait_for_function(LAYER_READY, arg="repeat_addresses")
+    legend = page.inner_text("#map-legend")
+    assert "地址事件数" in legend and "圆点大小表示事件数" in legend
+    points = page.evaluate(POINTS)
+    assert len(points) > 3
+    page.wait_for_timeout(500)
+    shoot(page, "layer_repeat_addresses")
+
+    biggest = max(points, key=lambda p: p["size"])
+    page.mouse.move(biggest["x"], biggest["y"])
+    page.wait_for_timeout(200)
+    page.mouse.click(biggest["x"], biggest["y"])
+    page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
+    assert biggest["cell"] in page.inner_text("#selection-chip")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#case-table td[data-dash-column=incident_no]').length > 0"
+    )
+
+
+def test_a_shared_link_reproduces_the_view_in_english(page, server):
+    _open(page, f"{server}/?lang=en&layer=patrol_plan&method=counts&tab=layer")
+    page.wait_for_function(LAYER_READY, arg="patrol_plan")
+    method = page.locator(_param_input("patrol_plan", "method"))
+    assert "Incident counts" in method.inner_text()
+    assert "Patrol priority" in page.inner_text("#map-legend")
+    chrome = "\n".join(
+        page.inner_text(s) for s in (".map-card .layer-bar", "#map-legend", "#layer-panel")
+    )
+    assert not _CJK.search(chrome), chrome
+
+
+def test_the_api_answers_in_the_logged_in_browser(page, server):
+    _open(page, f"{server}/")
+    body = page.evaluate("async () => (await fetch('/api/v1/layers/hotspot?k=2&res=9')).json()")
+    assert body["layer"] == "hotspot" and body["params"]["k"] == 2 and body["count"] > 0
+    refused = page.evaluate(
+        "async () => { const r = await fetch('/api/v1/layers/hotspot?k=1;DROP'); "
+        "return [r.status, await r.json()]; }"
+    )
+    assert refused[0] == 400 and "'k'" in refused[1]["error"]

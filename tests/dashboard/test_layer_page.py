@@ -1,0 +1,322 @@
+"""The overview's layer switcher, legend and layer table over the fixture district.
+
+Controls are pure builders; callbacks are called as plain functions inside a request served
+as the command center (``request_context``), as in test_app.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dash import dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import ids
+from dashboard.filters import MAP_LAYERS, TABLE_LAYERS
+from dashboard.layer_controls import (
+    FOLLOW_MAP,
+    hidden_groups,
+    layer_options,
+    param_control,
+    param_group,
+    param_groups,
+    table_source_options,
+)
+from dashboard.pages import overview
+from dashboard.scope import DEFAULT_SCOPE
+from dashboard.services import LAYER_CACHE_SIZE, layer_now, services
+from data.access import IncidentFilter
+from layers.registry import REGISTRY, Param
+
+DEFAULT = ("2026-08-15", "2026-11-12")
+NO_FILTER = ([], [], [], [])
+
+
+def _text(component) -> str:
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def _params(**by_layer: dict) -> tuple[list, list]:
+    """Control values and ids as the callbacks receive them: ``_params(hotspot={"k": 2})``."""
+    values, control_ids = [], []
+    for layer_id, params in by_layer.items():
+        for name, value in params.items():
+            values.append(value)
+            control_ids.append({"type": ids.LAYER_PARAM, "layer": layer_id, "param": name})
+    return values, control_ids
+
+
+def _map(layer: str, lang: str = "zh", selection=None, res: int = 8, **params):
+    values, control_ids = _params(**{layer: params}) if params else ([], [])
+    return overview.update_map(
+        *DEFAULT, *NO_FILTER, res, selection, layer, values, control_ids, lang
+    )
+
+
+def _table(layer: str, table: str = FOLLOW_MAP, page: int = 0, sort=None, lang="zh", **params):
+    values, control_ids = _params(**params)
+    return overview.update_layer_table(
+        *DEFAULT, *NO_FILTER, 8, layer, table, values, control_ids, page, sort, lang
+    )
+
+
+# -- controls (pure) -------------------------------------------------------------------------------
+def test_the_switcher_lists_the_map_layers_in_words():
+    assert MAP_LAYERS[0] == "counts"
+    assert set(MAP_LAYERS) == {i for i, s in REGISTRY.items() if s.geometry in ("cells", "points")}
+    assert set(TABLE_LAYERS) == {"early_warning", "repeat_people", "service_levels"}
+    options = layer_options(MAP_LAYERS, "zh")
+    assert options[1] == {"label": "热点与冷点（Gi*）", "value": "hotspot"}
+    table = table_source_options("hotspot", TABLE_LAYERS, "en")
+    assert table[0] == {"label": "Map layer: Hot and cold spots (Gi*)", "value": FOLLOW_MAP}
+    assert [o["value"] for o in table[1:]] == list(TABLE_LAYERS)
+
+
+def test_parameters_are_rendered_after_their_type():
+    number = param_control("hotspot", Param("k", int, 1, 0, 5), 2, "zh")
+    control = number.children[1]
+    assert isinstance(control, dcc.Input) and control.type == "number"
+    assert (control.min, control.max, control.step, control.value) == (0, 5, 1, 2)
+    assert control.id == {"type": ids.LAYER_PARAM, "layer": "hotspot", "param": "k"}
+    assert number.children[0].children == "邻域环数 k"
+    share = param_control("patrol_plan", REGISTRY["patrol_plan"].params[1], 0.05, "en")
+    assert share.children[1].step == "any"
+    choice = param_control("patrol_plan", REGISTRY["patrol_plan"].params[0], "kde", "en")
+    assert isinstance(choice.children[1], dcc.Dropdown)
+    assert {"label": "Kernel density", "value": "kde"} in choice.children[1].options
+    flag = param_control("hotspot", Param("fdr", bool, True), False, "en")
+    assert isinstance(flag.children, dcc.Checklist) and flag.children.value == []
+    assert flag.children.options[0]["label"] == "FDR correction"
+
+
+def test_only_the_chosen_layers_group_shows():
+    groups = param_groups(MAP_LAYERS, "hotspot", {"k": 3}, "zh")
+    shown = [g for g in groups if not g.hidden]
+    assert [g.id["layer"] for g in shown] == ["hotspot"]
+    assert shown[0].children[0].children[1].value == 3
+    assert "counts" not in {g.id["layer"] for g in groups}  # no parameters, no group
+    group = param_group(REGISTRY["service_levels"], {}, "en", hidden=False)
+    assert group.children[0].children[1].value == "all"
+    ids_ = [{"layer": "hotspot"}, {"layer": "early_warning"}, {"layer": "patrol_plan"}]
+    assert hidden_groups(ids_, ["hotspot", "early_warning"]) == [False, False, True]
+
+
+def test_the_page_renders_the_layer_state_of_its_url(request_context):
+    page = overview.layout("zh", "?layer=hotspot&k=2&tab=layer&table=early_warning")
+    switch = _find(page, ids.LAYER)
+    assert switch.value == "hotspot"
+    assert _find(page, {"type": ids.LAYER_PARAM, "layer": "hotspot", "param": "k"}).value == 2
+    assert _find(page, ids.LAYER_TABLE_SOURCE).value == "early_warning"
+    assert _find(page, ids.CASES_PANEL).hidden is True
+    assert _find(page, ids.LAYER_PANEL).hidden is False
+    assert "Getis-Ord" in _text(_find(page, ids.LAYER_HINT))
+
+
+def _find(component, component_id):
+    if component is None or isinstance(component, str | int | float):
+        return None
+    if isinstance(component, list | tuple):
+        for c in component:
+            found = _find(c, component_id)
+            if found is not None:
+                return found
+        return None
+    if getattr(component, "id", None) == component_id:
+        return component
+    return _find(getattr(component, "children", None), component_id)
+
+
+# -- the map ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("layer_id", [i for i in MAP_LAYERS if i != "counts"])
+def test_every_map_layer_draws_with_a_legend(request_context, layer_id):
+    figure, legend = _map(layer_id, "en")
+    assert figure.data[0].name == "stations"
+    assert figure.layout.meta["layer"] == layer_id
+    assert _text(legend).startswith(_text(legend.children[0]))
+    spec = REGISTRY[layer_id]
+    if spec.geometry == "points":
+        assert [t.name for t in figure.data[:3]] == ["stations", "halo", "points"]
+    else:
+        assert figure.data[1].name == "cells"
+        assert figure.data[1].geojson.startswith("/geo/cells/")
+
+
+def test_the_hot_spot_map_colours_classes_and_names_them(request_context):
+    figure, legend = _map("hotspot", "zh", k=1)
+    cells = figure.data[1]
+    assert len(cells.locations) > 100  # every cell of the study area, zeros included
+    hover = list(cells.customdata[0])
+    assert hover[0] == "cell" and hover[1] == cells.locations[0]
+    assert "热点等级" in cells.hovertemplate and "Z 值" in cells.hovertemplate
+    text = _text(legend)
+    assert "热点（99% 置信）" in text and "冷点（99% 置信）" in text and "不显著" in text
+
+
+def test_repeat_addresses_are_points_that_select_their_cell(request_context):
+    figure, legend = _map("repeat_addresses", "zh", min_incidents=2)
+    points = figure.data[2]
+    assert len(points.lat) == 1  # T1 and T2 share an address
+    assert points.customdata[0][0] == "cell" and points.customdata[0][1].startswith("89")
+    assert "*" in points.customdata[0][2]  # the address, masked
+    click = {"points": [{"customdata": list(points.customdata[0])}]}
+    assert overview.select(click, 0) == {"kind": "cell", "id": points.customdata[0][1]}
+    assert "圆点大小" in _text(legend)
+
+
+def test_a_selected_cell_is_outlined_on_a_layer_at_any_resolution(request_context):
+    figure, _ = _map("repeat_addresses")
+    cell = figure.data[2].customdata[0][1]
+    again, _ = _map("repeat_addresses", selection={"kind": "cell", "id": cell})
+    assert again.data[-1].name == "selection"
+    assert again.data[-1].geojson.startswith("/geo/cells/9.geojson")
+
+
+def test_an_empty_layer_says_why(request_context):
+    figure, _ = overview.update_map(
+        "2020-01-01", "2020-01-31", *NO_FILTER, 8, None, "hotspot", [], [], "en"
+    )
+    assert figure.layout.meta["empty"] == "no_match"
+    figure, _ = _map("repeat_addresses", min_incidents=5)
+    assert figure.layout.meta["empty"] == "no_layer_rows"
+
+
+def test_a_bad_parameter_falls_back_to_its_default(request_context):
+    figure, _ = _map("hotspot", k=99)
+    assert figure.layout.meta["layer"] == "hotspot"
+
+
+def test_the_controls_callback_shows_the_hint_and_names_the_map_layer(request_context):
+    hidden, hint, options = overview.show_layer_controls("patrol_plan", FOLLOW_MAP, "en")
+    assert "area budget" in hint
+    assert options[0]["label"] == "Map layer: Patrol plan"
+    assert hidden == []  # outside Dash there are no groups to report on
+
+
+# -- the layer table -------------------------------------------------------------------------------
+def test_the_table_follows_the_map_layer(request_context):
+    columns, rows, pages, page, total, href = _table("hotspot")
+    assert [c["id"] for c in columns][:3] == ["cell", "station", "label"]
+    assert total.startswith("共 ") and pages >= 1 and page == 0
+    assert len(rows) == 15
+    assert rows[0]["label"].startswith("热点")  # hottest first
+    assert rows[0]["_target"].startswith("cell:")
+    assert href.startswith("/api/v1/layers/hotspot?start=2026-08-15&end=2026-11-12&res=8")
+    assert href.endswith("&format=csv")
+
+
+def test_the_table_pages_and_sorts(request_context):
+    _, first, pages, _, _, _ = _table("hotspot")
+    _, ascending, _, _, _, _ = _table("hotspot", sort=[{"column_id": "z", "direction": "asc"}])
+    assert first[0]["z"] != ascending[0]["z"]
+    assert pages > 1
+    overview_ctx_page = _table("hotspot", page=1)
+    assert overview_ctx_page[3] == 0  # outside a paging event, a new view starts on page 1
+
+
+@pytest.mark.parametrize("table", TABLE_LAYERS)
+def test_table_only_layers_answer(request_context, table):
+    columns, _, _, _, total, href = _table("counts", table, lang="en")
+    assert columns[0]["name"]
+    assert f"/api/v1/layers/{table}?" in href
+    assert total.endswith("rows") or total == "No results for these filters."
+
+
+def test_service_levels_link_their_cases_and_take_the_state_parameter(request_context):
+    _, rows, *_ = _table("counts", "service_levels", service_levels={"state": "breached"})
+    assert rows and all(r["state"] == "已超时" for r in rows)
+    assert rows[0]["incident_no"].startswith("[T")
+    assert "/case/" in rows[0]["incident_no"] and "tab=layer" in rows[0]["incident_no"]
+    assert rows[0]["_target"].startswith("case:")
+
+
+def test_early_warning_rows_carry_translated_reason_chips(request_context):
+    _, rows, *_ = _table("counts", "early_warning")
+    assert rows
+    chips = " ".join(r["reasons"] for r in rows)
+    assert "`" in chips and "sla_breached" not in chips
+
+
+def test_a_row_click_selects_its_cell_or_opens_its_case():
+    rows = [{"_target": "cell:89411cac35bffff"}, {"_target": "case:12"}, {"_target": None}]
+    path, selection, cleared = overview.open_layer_row({"row": 0, "column_id": "z"}, rows)
+    assert (path, selection, cleared) == (
+        no_update,
+        {"kind": "cell", "id": "89411cac35bffff"},
+        None,
+    )
+    assert overview.show_cases_of_selection(selection) == "cases"
+    assert overview.show_cases_of_selection(None) is no_update
+    assert overview.open_layer_row({"row": 1, "column_id": "sla"}, rows)[0] == "/case/12"
+    for cell in ({"row": 2, "column_id": "x"}, {"row": 0, "column_id": "incident_ids"}, None):
+        with pytest.raises(PreventUpdate):
+            overview.open_layer_row(cell, rows)
+    with pytest.raises(PreventUpdate):
+        overview.open_layer_row({"row": 9, "column_id": "z"}, rows)
+
+
+def test_the_list_switch_and_the_url():
+    assert overview.switch_list("layer") == (True, False)
+    assert overview.switch_list("cases") == (False, True)
+    values, control_ids = _params(hotspot={"k": 2, "fdr": ["on"]}, service_levels={"state": "all"})
+    query = overview.sync_url(
+        *DEFAULT, *NO_FILTER, 8, "1d", None, "hotspot", values, "layer", "service_levels",
+        control_ids, "zh", "",
+    )  # fmt: skip
+    assert query.endswith("&layer=hotspot&k=2&tab=layer&table=service_levels")
+
+
+# -- the cache -------------------------------------------------------------------------------------
+def test_layer_results_are_cached_per_view(request_context):
+    svc = services()
+    flt = IncidentFilter()
+    now = layer_now(None, svc.access.tz)
+    first = svc.layer(DEFAULT_SCOPE, flt, "hotspot", {"k": 2}, 8, now)
+    hits = svc.layer_hits
+    again = svc.layer(DEFAULT_SCOPE, flt, "hotspot", {"k": "2"}, 8, now)
+    assert again is first and svc.layer_hits == hits + 1
+    other = svc.layer(DEFAULT_SCOPE, flt, "hotspot", {"k": 3}, 8, now)
+    assert other is not first
+    narrow = svc.layer(
+        DEFAULT_SCOPE.__class__(user="x", stations=frozenset({"BA01"})),
+        flt,
+        "hotspot",
+        {"k": 2},
+        8,
+        now,
+    )
+    assert narrow is not first
+    for k in range(LAYER_CACHE_SIZE + 2):
+        svc.layer(DEFAULT_SCOPE, flt, "counts", {}, 8, now.replace(year=2000 + k))
+    misses = svc.layer_misses
+    svc.layer(DEFAULT_SCOPE, flt, "hotspot", {"k": 2}, 8, now)
+    assert svc.layer_misses == misses + 1  # dropped, least recently used
+
+
+def test_now_is_the_end_of_a_past_window_else_the_clock():
+    from datetime import UTC, date, datetime
+
+    clock = datetime(2026, 11, 25, 17, 48, 31, tzinfo=UTC)
+    assert layer_now(None, "Asia/Shanghai", clock) == datetime(2026, 11, 25, 17, 48, tzinfo=UTC)
+    assert layer_now(date(2026, 11, 12), "Asia/Shanghai", clock) == datetime(
+        2026, 11, 12, 16, 0, tzinfo=UTC
+    )
+    assert layer_now(date(2026, 12, 31), "Asia/Shanghai", clock).day == 25
+
+
+def test_bad_parameters_are_refused_before_any_work(request_context):
+    with pytest.raises(ValueError, match="'k'"):
+        services().layer(DEFAULT_SCOPE, IncidentFilter(), "hotspot", {"k": -1})
+    with pytest.raises(KeyError, match="known layers"):
+        services().layer(DEFAULT_SCOPE, IncidentFilter(), "heatmap")
+
+
+def test_validation_layout_holds_the_layer_components():
+    tree = html.Div([overview.validation_layout()])
+    for name in (ids.LAYER, ids.MAP_LEGEND, ids.LAYER_TABLE, ids.LIST_TABS, ids.LAYER_PANEL):
+        assert _find(tree, name) is not None, name
+    assert _find(tree, {"type": ids.LAYER_PARAMS, "layer": "early_warning"}) is not None
