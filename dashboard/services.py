@@ -27,7 +27,6 @@ from flask import Flask, current_app
 
 from dashboard.geometry import GeometryCache
 from data.access import CaseAccess, IncidentFilter, Scope
-from data.snapshot import snapshot_for
 from geo.h3cells import BASE_RESOLUTION
 from layers.registry import layer as registered_layer
 
@@ -141,13 +140,7 @@ class Services:
         return result
 
     def _data_version(self) -> int:
-        """The snapshot's version after bringing it up to date.
-
-        :meth:`CaseAccess.data_version` reports the version as last refreshed; refreshing
-        first (one ``max``/``count`` query when nothing changed) keeps a cached layer from
-        outliving a change that no other view has read yet.
-        """
-        snapshot_for(self.access.engine).refresh()
+        """The snapshot's version, brought up to date (see :meth:`CaseAccess.data_version`)."""
         return self.access.data_version()
 
     def case_refs(

@@ -147,8 +147,14 @@ class CaseAccess:
         return frame.filter(pred)
 
     def data_version(self) -> int:
-        """Changes whenever the snapshot changes; caches key on it."""
-        return snapshot_for(self.engine).version
+        """The snapshot's version after bringing it up to date; caches key on it.
+
+        Refreshing first (one ``max``/``count`` query when nothing changed) keeps a cached
+        result from outliving a change that no other view has read yet.
+        """
+        snapshot = snapshot_for(self.engine)
+        snapshot.refresh()
+        return snapshot.version
 
     def cell_counts(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.DataFrame:
         """Incident count per H3 cell at ``res``: columns ``cell`` (int64) and ``count``."""
