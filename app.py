@@ -4,6 +4,9 @@
     python app.py serve --host 0.0.0.0 --port 80  serve elsewhere
     python app.py demo --incidents 30000 --seed 7 rebuild the demo data
     python app.py users add NAME --role ROLE      manage users (list, add, reset, remove)
+    python app.py import FILE --profile cn-110    import incidents (--mapping, --rejects, --all)
+    python app.py stations FILE --code-field F --name-field F
+                                                  import station polygons
 
 The database URL comes from ``ANNING_DATABASE_URL`` (default: a SQLite file under ``var/``).
 On first start with an empty database the demo district is generated.
@@ -15,6 +18,7 @@ import argparse
 import sys
 import time
 
+from data.importers.cli import IMPORT_COMMANDS, add_import_commands, run_command
 from data.users_cli import add_users_command, run_users_command
 
 DEFAULT_HOST = "127.0.0.1"
@@ -68,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--incidents", type=int, default=30_000)
     p_demo.add_argument("--seed", type=int, default=20240601)
     add_users_command(sub)
+    add_import_commands(sub)
     args = parser.parse_args(argv)
 
+    if args.command in IMPORT_COMMANDS:
+        return run_command(args)
     if args.command == "users":
         return run_users_command(args)
     if args.command == "demo":

@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 import shapely
+from browser_helpers import wait_for_url_part
 from shapely.geometry import shape
 
 pytestmark = pytest.mark.browser
@@ -118,7 +119,7 @@ def test_a_category_filter_changes_the_numbers_and_the_trend(page, server, shoot
     after = _kpi(page)
     assert 0 < after < before
     page.wait_for_function(f"() => ({TREND_NAMES})().join() === '家庭暴力'")
-    assert "cat=domestic_violence" in page.url
+    wait_for_url_part(page, "cat=domestic_violence")
     shoot(page, "filtered_domestic_violence")
 
 
@@ -131,7 +132,7 @@ def test_a_hexagon_click_lists_its_cases_and_a_case_opens_its_detail(page, serve
     page.wait_for_function(
         f"() => document.querySelector('#case-list-total')?.innerText === '共 {hottest['z']} 起'"
     )
-    assert f"sel=cell:{hottest['id']}" in page.url
+    wait_for_url_part(page, f"sel=cell:{hottest['id']}")
     rows = page.locator("#case-table td[data-dash-column=incident_no]")
     assert rows.count() == min(hottest["z"], 15)
     shoot(page, "drilldown_cell")
@@ -174,7 +175,7 @@ def test_a_station_click_lists_the_station_cases(page, server):
         "() => [...document.querySelectorAll('#case-table td[data-dash-column=station_code]')]"
         ".every(td => td.innerText === '西乡派出所')"
     )
-    assert "sel=station:BA02" in page.url
+    wait_for_url_part(page, "sel=station:BA02")
 
 
 def test_the_english_switch_translates_the_page(page, server, shoot):
@@ -183,7 +184,7 @@ def test_the_english_switch_translates_the_page(page, server, shoot):
     page.wait_for_function("() => document.querySelector('.brand-name')?.innerText === 'Anning'")
     page.wait_for_function(MAP_READY)
     page.wait_for_function(f"() => ({TREND_NAMES})().includes('Domestic violence')")
-    assert "lang=en" in page.url
+    wait_for_url_part(page, "lang=en")
     chrome = "\n".join(
         page.inner_text(selector)
         for selector in (".header .brand", ".filters", ".kpis", ".card-head", "#trend")

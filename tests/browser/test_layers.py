@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from browser_helpers import wait_for_url_part
 
 pytestmark = pytest.mark.browser
 
@@ -99,13 +100,12 @@ def test_hot_spots_k_and_the_layer_table(page, server, shoot, traffic):
     assert "共" in page.inner_text("#layer-table-total")
     export = page.get_attribute("#layer-table-export", "href")
     assert export.startswith("/api/v1/layers/hotspot?") and "format=csv" in export
-    assert "tab=layer" in page.url
-
+    wait_for_url_part(page, "tab=layer")
     # a row selects its cell and shows the cases there
     page.locator("#layer-table td[data-dash-column=station] >> nth=0").click()
     page.wait_for_selector("#cases-panel:not([hidden])")
     page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
-    assert "sel=cell:" in page.url
+    wait_for_url_part(page, "sel=cell:")
     page.wait_for_function(
         "() => /\\d/.test(document.querySelector('#case-list-total')?.innerText || '')"
     )
@@ -115,7 +115,7 @@ def test_the_early_warning_table_shows_reasons_as_chips(page, server, shoot):
     _open(page, f"{server}/?tab=layer")
     _choose(page, "layer-table-source", "预警清单")
     page.wait_for_selector("#layer-table td[data-dash-column=reasons] code")
-    assert "table=early_warning" in page.url
+    wait_for_url_part(page, "table=early_warning")
     headers = page.locator("#layer-table th").all_inner_texts()
     assert [h.strip() for h in headers[:3]] == ["排名", "类型", "预警原因"]
     chips = page.locator("#layer-table td[data-dash-column=reasons] code").all_inner_texts()

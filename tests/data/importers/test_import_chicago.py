@@ -1,0 +1,93 @@
+"""The Chicago round trip on real data: districts as stations, then the crimes sample."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from importer_fixtures import CHICAGO
+from sqlalchemy import select
+
+from data.access import CaseAccess, Scope
+from data.importers.run import import_file
+from data.importers.stations import import_stations
+from data.models import Incident
+from geo.jurisdictions import assign_stations
+
+CRIMES = CHICAGO / "crimes_2017_2019_sample.csv"
+DISTRICTS = CHICAGO / "police_districts.geojson"
+DOMESTIC_ROWS = 4_107
+ALL_ROWS = 25_000
+MIN_POLYGON_AGREEMENT = 0.98
+
+pytestmark = pytest.mark.skipif(not CRIMES.is_file(), reason="shared Chicago data not present")
+
+
+def _incidents(engine) -> pl.DataFrame:
+    cols = [
+        "incident_no",
+        "category",
+        "station_code",
+        "location_state",
+        "lat",
+        "lng",
+        "h3_cell",
+        "address_key",
+        "summary",
+    ]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*(getattr(Incident, c) for c in cols))).all()
+    return pl.DataFrame(rows, schema=cols, orient="row")
+
+
+@pytest.fixture
+def chicago(sqlite_engine):
+    summary = import_stations(sqlite_engine, DISTRICTS, "DIST_NUM", "DIST_LABEL")
+    assert summary.stations == 23 and summary.merged == ["31"]  # district 31 has 3 parts
+    return sqlite_engine
+
+
+def test_domestic_incidents_per_district_match_the_file(chicago):
+    summary = import_file(chicago, CRIMES, "chicago")
+    assert summary.rows_read == ALL_ROWS and summary.balanced
+    assert (summary.inserted, summary.rejected, summary.filtered) == (
+        DOMESTIC_ROWS,
+        0,
+        ALL_ROWS - DOMESTIC_ROWS,
+    )
+    stored = _incidents(chicago)
+    assert stored.height == DOMESTIC_ROWS
+    assert set(stored["category"]) == {"domestic_violence"}
+    source = pl.read_csv(CRIMES, infer_schema=False).filter(pl.col("domestic") == "True")
+    expected = source.group_by("district").len().sort("district")
+    got = stored.group_by("station_code").len().sort("station_code")
+    assert got.rows() == expected.rows()
+    assert stored["summary"][0].count(" / ") == 2  # primary type / description / location
+    assert stored["address_key"].null_count() == 0
+
+
+def test_district_polygons_agree_with_the_named_district(chicago):
+    import_file(chicago, CRIMES, "chicago")
+    stored = _incidents(chicago).filter(pl.col("lat").is_not_null())
+    polygons = assign_stations(
+        stored["lng"].to_numpy(), stored["lat"].to_numpy(), CaseAccess(chicago).stations(Scope())
+    )
+    agree = (pl.Series(polygons, dtype=pl.String) == stored["station_code"]).fill_null(False)
+    assert agree.mean() >= MIN_POLYGON_AGREEMENT
+    # Points in no polygon are kept with their named district but off the map.
+    outside = stored.filter(pl.col("location_state") == "outside")
+    assert outside["h3_cell"].null_count() == outside.height
+    assert outside["station_code"].null_count() == 0
+
+
+def test_all_keeps_the_other_crimes_as_a_non_dv_category(chicago):
+    import_file(chicago, CRIMES, "chicago")
+    summary = import_file(chicago, CRIMES, "chicago", keep_all=True)
+    assert (summary.inserted, summary.unchanged, summary.filtered) == (
+        ALL_ROWS - DOMESTIC_ROWS,
+        DOMESTIC_ROWS,
+        0,
+    )
+    counts = dict(_incidents(chicago).group_by("category").len().iter_rows())
+    assert counts == {"domestic_violence": DOMESTIC_ROWS, "other": ALL_ROWS - DOMESTIC_ROWS}
+    outside = [w for w in summary.warnings if w.kind == "outside"]
+    assert outside[0].count == 55  # PROVENANCE.md: 55 points fall in no polygon
