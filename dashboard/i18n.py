@@ -102,6 +102,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "layer.repeat_people": {"zh": "重复受害人与加害人", "en": "Repeat victims and offenders"},
     "layer.early_warning": {"zh": "预警清单", "en": "Early warning"},
     "layer.service_levels": {"zh": "服务时限", "en": "Service levels"},
+    "layer.patrol_accuracy": {"zh": "巡逻方案预测准确度", "en": "Patrol plan accuracy"},
     "layer_hint.counts": {
         "zh": "每个六边形网格内的事件数。",
         "en": "Incidents in each hexagon.",
@@ -142,6 +143,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "已超时或即将到期的服务时限（24 小时处置、15 天办结、2 个月内回访 4 次）。",
         "en": "Service levels breached or due soon (handled in 24 h, closed in 15 days, "
         "4 follow-up visits in 2 months).",
+    },
+    "accuracy.summary": {
+        "zh": "前瞻检验（过去 {weeks} 周，每周只用此前数据预测）：命中率 {rate:.0f}%，"
+        "PAI {pai:.1f}。逐周明细见“图层数据”中的“巡逻方案预测准确度”。",
+        "en": "Tested prospectively on the past {weeks} weeks (each predicted from earlier "
+        "data only): hit rate {rate:.0f}%, PAI {pai:.1f}. Week by week: Layer data → "
+        "Patrol plan accuracy.",
+    },
+    "accuracy.none": {
+        "zh": "过去几周没有可检验的事件，暂无预测准确度。",
+        "en": "No incidents in the past weeks to test the plan on yet.",
+    },
+    "layer_hint.patrol_accuracy": {
+        "zh": "巡逻方案对过去每一周的前瞻性预测效果：命中率（落入方案网格的事件占比）与"
+        "PAI（命中率 ÷ 面积占比）。",
+        "en": "How well the patrol plan predicted each past week, prospectively: hit rate "
+        "(share of incidents in the planned cells) and PAI (hit rate ÷ area share).",
     },
     "param.k": {"zh": "邻域环数 k", "en": "Neighbour rings k"},
     "param.fdr": {"zh": "FDR 多重检验校正", "en": "FDR correction"},
@@ -284,6 +302,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "column.address_id": {"zh": "地址编号", "en": "Address id"},
     "column.address_key": {"zh": "标准化地址", "en": "Normalised address"},
     "column.first_at": {"zh": "首次", "en": "First"},
+    "column.week_start": {"zh": "周起", "en": "Week from"},
+    "column.week_end": {"zh": "周止", "en": "Week to"},
+    "column.train_incidents": {"zh": "训练事件数", "en": "Training incidents"},
+    "column.test_incidents": {"zh": "当周事件数", "en": "Incidents that week"},
+    "column.hits": {"zh": "命中数", "en": "Hits"},
+    "column.hit_rate": {"zh": "命中率", "en": "Hit rate"},
+    "column.pai": {"zh": "预测精度指数 PAI", "en": "PAI"},
+    "column.area_share": {"zh": "面积占比", "en": "Area share"},
+    "column.hit_rate_pooled": {"zh": "合计命中率", "en": "Pooled hit rate"},
+    "column.pai_pooled": {"zh": "合计预测精度指数", "en": "Pooled PAI"},
     "column.last_at": {"zh": "最近一次", "en": "Latest"},
     "column.gaps_days": {"zh": "间隔（天）", "en": "Gaps (days)"},
     "column.median_gap_days": {"zh": "间隔中位数（天）", "en": "Median gap (days)"},

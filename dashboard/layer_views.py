@@ -78,6 +78,17 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "last_at",
         "incident_ids",
     ),
+    "patrol_accuracy": (
+        "week_start",
+        "week_end",
+        "test_incidents",
+        "hits",
+        "hit_rate",
+        "pai",
+        "area_share",
+        "hit_rate_pooled",
+        "pai_pooled",
+    ),
     "service_levels": (
         "incident_no",
         "sla",
@@ -111,6 +122,7 @@ DEFAULT_ORDER: dict[str, tuple[str, bool]] = {
     "repeat_people": ("count", True),
     "early_warning": ("rank", False),
     "service_levels": ("overdue_hours", True),
+    "patrol_accuracy": ("week_start", True),
 }
 #: Columns the table draws as markdown: reason chips and links to cases.
 MARKDOWN_COLUMNS: frozenset[str] = frozenset({"reasons", "incident_ids", "incident_no"})

@@ -244,3 +244,15 @@ def legend_component(legend: Legend) -> html.Div:
     if legend.note:
         children.append(html.Div(legend.note, className="legend-note"))
     return html.Div(children, className=f"map-legend legend-{legend.kind}")
+
+
+def accuracy_note(panel: pl.DataFrame, lang: str) -> html.Div:
+    """The patrol plan's track record to read beside its legend: pooled hit rate and PAI of
+    the plan over the last weeks, each week predicted from the weeks before it."""
+    pai = panel["pai_pooled"][0] if panel.height else None
+    if pai is None:
+        return html.Div(t("accuracy.none", lang), className="legend-accuracy")
+    text = t("accuracy.summary", lang).format(
+        weeks=panel.height, rate=100 * panel["hit_rate_pooled"][0], pai=pai
+    )
+    return html.Div(text, className="legend-accuracy")

@@ -182,6 +182,20 @@ def _run_patrol_plan(incidents: pl.DataFrame, context: LayerContext, params: dic
     )
 
 
+def _run_patrol_accuracy(
+    incidents: pl.DataFrame, context: LayerContext, params: dict
+) -> pl.DataFrame:
+    return patrol_plan.accuracy_panel(
+        _in_study(incidents, context),
+        context.study_cells,
+        params["method"],
+        params["budget_share"],
+        now=context.now,
+        weeks=params["weeks"],
+        train_weeks=params["train_weeks"],
+    )
+
+
 def _run_repeat_addresses(
     incidents: pl.DataFrame, context: LayerContext, params: dict
 ) -> pl.DataFrame:
@@ -270,6 +284,22 @@ REGISTRY: dict[str, LayerSpec] = {
             "rank",
             "sequential",
             _run_patrol_plan,
+        ),
+        LayerSpec(
+            # How well the patrol plan predicted each of the last weeks, prospectively:
+            # what the station chief reads beside the plan before trusting it.
+            "patrol_accuracy",
+            "table",
+            ("h3_cell", "reported_at", "lat", "lng"),
+            (
+                Param("method", str, patrol_plan.DEFAULT_METHOD, choices=patrol_plan.METHODS),
+                Param("budget_share", float, patrol_plan.DEFAULT_BUDGET_SHARE, 0.001, 0.5),
+                Param("weeks", int, patrol_plan.PANEL_WEEKS, 1, 52),
+                Param("train_weeks", int, patrol_plan.TRAIN_WEEKS, 1, 104),
+            ),
+            "pai",
+            "none",
+            _run_patrol_accuracy,
         ),
         LayerSpec(
             repeat_addresses.LAYER_ID,

@@ -82,7 +82,7 @@ from dashboard.layer_views import (
     table_rows,
     with_station,
 )
-from dashboard.legends import build_legend, colour_scale, legend_component
+from dashboard.legends import accuracy_note, build_legend, colour_scale, legend_component
 from dashboard.scope import current_scope
 from dashboard.services import Services, services
 from dashboard.shell import page_frame
@@ -111,6 +111,12 @@ LAYER_TABLE_WIDTHS = [
 #: The case list's initial order: newest first.
 DEFAULT_SORT = [{"column_id": "reported_at", "direction": "desc"}]
 
+#: Seconds between two looks at the store's data version: an incident pushed through the
+#: API (or imported) appears within this time, without a reload. The look is one cheap query.
+REFRESH_SECONDS = 5
+#: Fires the views of the filtered incidents again when the data changed (the last input).
+DATA_CHANGED = Input(ids.DATA_VERSION, "data")
+
 #: Inputs shared by every view of the filtered incidents, in :func:`from_controls` order.
 FILTER_INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
@@ -136,7 +142,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     extent = svc.access.date_extent(scope)
     names = svc.station_names(scope, lang)
     state = from_query(search, extent, list(names))
-    return build(lang, state, extent, names)
+    return build(lang, state, extent, names, version=svc.access.data_version())
 
 
 def validation_layout() -> html.Div:
@@ -180,8 +186,13 @@ def build(
     state: OverviewState,
     extent: tuple[date, date] | None,
     station_names: dict[str, str],
+    version: int | None = None,
 ) -> html.Div:
-    """The page's components for ``state`` in ``lang`` (pure: no database, no request)."""
+    """The page's components for ``state`` in ``lang`` (pure: no database, no request).
+
+    ``version`` is the store's data version the page is drawn from; the poll timer compares
+    it with the store's every :data:`REFRESH_SECONDS` and refreshes the views on a change.
+    """
     default_start, default_end = default_range(extent)
     month_format = "MMMM YYYY" if lang == "en" else "YYYY年M月"
     filters = html.Aside(
@@ -529,6 +540,8 @@ def build(
                 dcc.Store(
                     id=ids.SELECTION, data=state.selection.to_data() if state.selection else None
                 ),
+                dcc.Store(id=ids.DATA_VERSION, data=version),
+                dcc.Interval(id=ids.REFRESH_TICK, interval=REFRESH_SECONDS * 1000),
             ],
             className="main-column",
         ),
@@ -598,6 +611,7 @@ def update_map(
     param_values: ParamValues,
     param_ids: ParamIds,
     lang: str,
+    version: int | None = None,
 ) -> tuple[go.Figure, Component]:
     """Callback: the map of the chosen layer over the filtered incidents, and its legend."""
     state = from_controls(
@@ -630,7 +644,14 @@ def update_map(
         figure = _cells_map(
             frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.res
         )
-    return figure, legend_component(build_legend(spec, frame, lang))
+    legend = legend_component(build_legend(spec, frame, lang))
+    if spec.id == "patrol_plan":
+        # The plan's own track record, beside the plan: what the chief reads before trusting it.
+        values = state.layer.values()
+        tested = {k: values[k] for k in ("method", "budget_share", "train_weeks")}
+        panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.res)
+        legend = html.Div([legend, accuracy_note(panel, lang)])
+    return figure, legend
 
 
 def _cells_map(
@@ -1006,6 +1027,7 @@ def sync_url(
     table_source: str | None,
     param_ids: ParamIds,
     lang: str,
+    version: int | None = None,
     search: str | None,
 ) -> str:
     """Callback: write the page's state into the URL's query string (if it changed)."""

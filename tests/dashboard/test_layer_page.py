@@ -69,7 +69,12 @@ def _table(layer: str, table: str = FOLLOW_MAP, page: int = 0, sort=None, lang="
 def test_the_switcher_lists_the_map_layers_in_words():
     assert MAP_LAYERS[0] == "counts"
     assert set(MAP_LAYERS) == {i for i, s in REGISTRY.items() if s.geometry in ("cells", "points")}
-    assert set(TABLE_LAYERS) == {"early_warning", "repeat_people", "service_levels"}
+    assert set(TABLE_LAYERS) == {
+        "early_warning",
+        "patrol_accuracy",
+        "repeat_people",
+        "service_levels",
+    }
     options = layer_options(MAP_LAYERS, "zh")
     assert options[1] == {"label": "热点与冷点（Gi*）", "value": "hotspot"}
     table = table_source_options("hotspot", TABLE_LAYERS, "en")
@@ -320,3 +325,11 @@ def test_validation_layout_holds_the_layer_components():
     for name in (ids.LAYER, ids.MAP_LEGEND, ids.LAYER_TABLE, ids.LIST_TABS, ids.LAYER_PANEL):
         assert _find(tree, name) is not None, name
     assert _find(tree, {"type": ids.LAYER_PARAMS, "layer": "early_warning"}) is not None
+
+
+def test_the_patrol_plan_map_shows_its_track_record_beside_the_legend(request_context):
+    _, legend = _map("patrol_plan", lang="en", budget_share=0.1)
+    text = _text(legend)
+    assert "Tested prospectively on the past 8 weeks" in text or "No incidents in the past" in text
+    _, hotspot_legend = _map("hotspot", lang="en")
+    assert "prospectively" not in _text(hotspot_legend)

@@ -181,3 +181,21 @@ def test_every_map_layer_has_a_legend_in_both_languages(lang):
             frame = pl.DataFrame(schema={spec.value_column: pl.String})
         legend = build_legend(spec, frame, lang)
         assert legend.title and legend.kind == spec.legend
+
+
+def test_the_patrol_plan_legend_carries_its_measured_accuracy():
+    from dashboard.legends import accuracy_note
+
+    panel = pl.DataFrame(
+        {
+            "week_start": [1, 2],
+            "hit_rate_pooled": [0.25, 0.25],
+            "pai_pooled": [5.04, 5.04],
+        }
+    )
+    zh = accuracy_note(panel, "zh").children
+    assert "过去 2 周" in zh and "命中率 25%" in zh and "PAI 5.0" in zh
+    en = accuracy_note(panel, "en").children
+    assert "past 2 weeks" in en and "hit rate 25%" in en
+    none = pl.DataFrame({"hit_rate_pooled": [None], "pai_pooled": [None]})
+    assert accuracy_note(none, "en").children.startswith("No incidents")
