@@ -4,6 +4,7 @@
     python app.py serve --host 0.0.0.0 --port 80  serve elsewhere
     python app.py demo --incidents 30000 --seed 7 rebuild the demo data
     python app.py users add NAME --role ROLE      manage users (list, add, reset, remove)
+    python app.py tokens add NAME [--profile P]   push API tokens (add, list, revoke)
     python app.py import FILE --profile cn-110    import incidents (--mapping, --rejects, --all)
     python app.py stations FILE --code-field F --name-field F
                                                   import station polygons
@@ -19,6 +20,7 @@ import sys
 import time
 
 from data.importers.cli import IMPORT_COMMANDS, add_import_commands, run_command
+from data.tokens_cli import add_tokens_command, run_tokens_command
 from data.users_cli import add_users_command, run_users_command
 
 DEFAULT_HOST = "127.0.0.1"
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--incidents", type=int, default=30_000)
     p_demo.add_argument("--seed", type=int, default=20240601)
     add_users_command(sub)
+    add_tokens_command(sub)
     add_import_commands(sub)
     args = parser.parse_args(argv)
 
@@ -79,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_command(args)
     if args.command == "users":
         return run_users_command(args)
+    if args.command == "tokens":
+        return run_tokens_command(args)
     if args.command == "demo":
         if args.incidents < 1:
             parser.error("--incidents must be at least 1")

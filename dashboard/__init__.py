@@ -16,7 +16,7 @@ from dash import Dash, html
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Engine
 
-from dashboard import api, shell
+from dashboard import api, push_api, shell
 from dashboard.auth import install_auth
 from dashboard.geometry import GeoDocument
 from dashboard.pages import admin, case, overview
@@ -80,7 +80,8 @@ def create_app(engine: Engine) -> Dash:
 
     Routes besides the pages: ``GET /healthz`` (JSON counts), ``GET /geo/stations.geojson``
     and ``GET /geo/cells/<res>.geojson`` (static map geometry, cached per process), and the
-    layer API under ``/api/v1/layers`` (:mod:`dashboard.api`).
+    layer API under ``/api/v1/layers`` (:mod:`dashboard.api`) and the push API
+    ``POST /api/v1/incidents`` (:mod:`dashboard.push_api`).
     """
     app = _AnningDash(
         __name__,
@@ -110,6 +111,7 @@ def create_app(engine: Engine) -> Dash:
     _register_routes(app.server)
     app.server.register_blueprint(api.bp)
     install_auth(app, engine)  # login for every route; security headers; demo users
+    push_api.install_push_api(app, engine)  # POST /api/v1/incidents, bearer tokens
     return app
 
 

@@ -32,6 +32,9 @@ TREND_EVERY = "trend-every"
 RESET_FILTERS = "filter-reset"
 #: The default date range of the page (what "reset" restores).
 DEFAULTS = "filter-defaults"
+#: The overview's poll timer, and the data version it last saw (a change refreshes the views).
+REFRESH_TICK = "refresh-tick"
+DATA_VERSION = "data-version"
 
 MAP = "map"
 TREND = "trend"

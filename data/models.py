@@ -181,3 +181,23 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiToken(Base):
+    """A bearer token another system (the 110 platform) pushes incidents with.
+
+    Only the SHA-256 of the token is stored: it is shown once, when created, and a copy of
+    the database cannot be used to push. ``profile`` names the mapping profile its pushes
+    are read with (and so the ``source_system`` they are stored under); a token with
+    ``revoked_at`` set is refused.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

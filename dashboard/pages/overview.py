@@ -905,8 +905,10 @@ def update_trend(
     stations: Codes,
     every: str | None,
     lang: str,
+    version: int | None = None,
 ) -> go.Figure:
-    """Callback: the daily or weekly trend of the filtered incidents."""
+    """Callback: the daily or weekly trend of the filtered incidents (``version``: the data
+    version, an input only so that new data redraws it)."""
     state = from_controls(start, end, categories, sources, risks, stations, every=every)
     svc, scope = services(), current_scope()
     flt = state.incident_filter()
@@ -923,8 +925,10 @@ def update_kpis(
     sources: Codes,
     risks: Codes,
     stations: Codes,
+    version: int | None = None,
 ) -> tuple[str, ...]:
-    """Callback: the five headline numbers, formatted with thousands separators."""
+    """Callback: the five headline numbers, formatted with thousands separators (``version``:
+    the data version, an input only so that new data recounts them)."""
     state = from_controls(start, end, categories, sources, risks, stations)
     frame = services().access.incidents(current_scope(), state.incident_filter())
     k = kpis(frame)
@@ -943,10 +947,12 @@ def update_cases(
     page_current: int | None,
     sort_by: list[dict[str, str]] | None,
     lang: str,
+    version: int | None = None,
 ) -> tuple[list[dict], int, int, str]:
     """Callback: one page of the case list, its page count and total.
 
-    A change of filters or selection goes back to the first page.
+    A change of filters or selection goes back to the first page; new data (``version``)
+    keeps the page shown.
     """
     state = from_controls(start, end, categories, sources, risks, stations, selection=selection)
     svc, scope = services(), current_scope()
@@ -954,6 +960,7 @@ def update_cases(
     paging_only = bool(triggered) and triggered <= {
         f"{ids.CASE_TABLE}.page_current",
         f"{ids.CASE_TABLE}.sort_by",
+        f"{ids.DATA_VERSION}.data",
     }
     page = int(page_current or 0) if paging_only else 0
     column, descending = "reported_at", True
@@ -1027,7 +1034,6 @@ def sync_url(
     table_source: str | None,
     param_ids: ParamIds,
     lang: str,
-    version: int | None = None,
     search: str | None,
 ) -> str:
     """Callback: write the page's state into the URL's query string (if it changed)."""
@@ -1067,6 +1073,15 @@ def open_case(active_cell: dict | None) -> str | NoUpdate:
     return f"/case/{int(active_cell['row_id'])}"
 
 
+def poll_data_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
+    """Callback: the store's data version when it differs from the page's, else no update.
+
+    One cheap query every :data:`REFRESH_SECONDS`; the views redraw only on a change.
+    """
+    current = services().access.data_version()
+    return current if current != known else no_update
+
+
 def register_callbacks(app: Dash) -> None:
     """Register the page's callbacks on ``app``."""
     lang = State(ids.PAGE_LANG, "data")
@@ -1080,6 +1095,7 @@ def register_callbacks(app: Dash) -> None:
         PARAM_VALUES,
         PARAM_IDS,
         lang,
+        DATA_CHANGED,
     )(update_map)
     app.callback(
         Output({"type": ids.LAYER_PARAMS, "layer": ALL}, "hidden"),
@@ -1125,7 +1141,11 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.LIST_TABS, "value"),
     )(switch_list)
     app.callback(
-        Output(ids.TREND, "figure"), *FILTER_INPUTS, Input(ids.TREND_EVERY, "value"), lang
+        Output(ids.TREND, "figure"),
+        *FILTER_INPUTS,
+        Input(ids.TREND_EVERY, "value"),
+        lang,
+        DATA_CHANGED,
     )(update_trend)
     app.callback(
         Output(ids.KPI_INCIDENTS, "children"),
@@ -1134,6 +1154,7 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.KPI_WARNING_LETTERS, "children"),
         Output(ids.KPI_PROTECTION_ORDERS, "children"),
         *FILTER_INPUTS,
+        DATA_CHANGED,
     )(update_kpis)
     app.callback(
         Output(ids.CASE_TABLE, "data"),
@@ -1145,7 +1166,14 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.CASE_TABLE, "page_current"),
         Input(ids.CASE_TABLE, "sort_by"),
         lang,
+        DATA_CHANGED,
     )(update_cases)
+    app.callback(
+        Output(ids.DATA_VERSION, "data"),
+        Input(ids.REFRESH_TICK, "n_intervals"),
+        State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )(poll_data_version)
     app.callback(
         Output(ids.SELECTION_CHIP, "children"),
         Output(ids.SELECTION_CHIP_WRAP, "hidden"),

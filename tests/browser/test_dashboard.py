@@ -15,28 +15,13 @@ import urllib.request
 
 import pytest
 import shapely
-from browser_helpers import wait_for_url_part
+from browser_helpers import MAP_READY, wait_for_url_part
 from shapely.geometry import shape
 
 pytestmark = pytest.mark.browser
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
-#: True once the map has fetched its geometry and MapLibre has drawn the hexagons.
-MAP_READY = """
-() => {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullData[1]) return false;
-  const sub = gd._fullLayout.map._subplot;
-  if (!sub || !sub.map || !sub.map.loaded()) return false;
-  const url = gd._fullData[1].geojson;
-  const doc = window.PlotlyGeoAssets && window.PlotlyGeoAssets[url];
-  if (!doc || typeof doc !== 'object' || !doc.features) return false;
-  const uid = gd._fullData[1].uid;
-  const layers = sub.map.getStyle().layers.filter(l => l.id.includes(uid)).map(l => l.id);
-  return layers.length > 0 && sub.map.queryRenderedFeatures({layers}).length > 0;
-}
-"""
 
 #: The hexagons on the map: their ids, counts, stations and on-screen centres.
 HEXAGONS = """

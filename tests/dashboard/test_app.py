@@ -131,7 +131,7 @@ def test_a_failing_callback_shows_the_banner_and_no_stack_trace(app, client, mon
     ] + [
         {"id": i, "property": "value", "value": []}
         for i in (ids.CATEGORY, ids.SOURCE, ids.RISK, ids.STATION)
-    ]
+    ] + [{"id": ids.DATA_VERSION, "property": "data", "value": None}]
     payload = {
         "output": ".." + "...".join(f"{i}.children" for i in kpi_ids) + "..",
         "outputs": [{"id": i, "property": "children"} for i in kpi_ids],
