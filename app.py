@@ -19,6 +19,8 @@ import argparse
 import sys
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from data.importers.cli import IMPORT_COMMANDS, add_import_commands, run_command
 from data.tokens_cli import add_tokens_command, run_tokens_command
 from data.users_cli import add_users_command, run_users_command
@@ -84,12 +86,21 @@ def main(argv: list[str] | None = None) -> int:
         return run_users_command(args)
     if args.command == "tokens":
         return run_tokens_command(args)
-    if args.command == "demo":
-        if args.incidents < 1:
-            parser.error("--incidents must be at least 1")
-        demo(args.incidents, args.seed)
-    else:
-        serve(args.host, args.port)
+    if args.command == "demo" and args.incidents < 1:
+        parser.error("--incidents must be at least 1")
+    try:
+        if args.command == "demo":
+            demo(args.incidents, args.seed)
+        else:
+            serve(args.host, args.port)
+    except (SQLAlchemyError, OSError) as exc:
+        # What a user can fix (a wrong database URL, an unwritable folder, a port in use) gets
+        # one line, not a stack trace.
+        from data.settings import database_url
+
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"anning: {reason} (database: {database_url()})", file=sys.stderr)
+        return 2
     return 0
 
 

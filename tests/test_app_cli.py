@@ -1,0 +1,58 @@
+"""The command line: demo rebuild and the one-line errors a user can act on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+
+
+def _app(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_demo_rebuilds_the_district_into_the_configured_database(tmp_path):
+    db = tmp_path / "demo.sqlite"
+    done = _app(
+        "demo",
+        "--incidents",
+        "500",
+        "--seed",
+        "3",
+        env={"ANNING_DATABASE_URL": f"sqlite:///{db}", "ANNING_VAR_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "demo district: 500 incidents" in done.stdout
+    assert db.exists()
+
+
+def test_a_bad_database_url_is_one_line_not_a_stack_trace(tmp_path):
+    done = _app("demo", "--incidents", "10", env={"ANNING_DATABASE_URL": "nonsense://x"})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "anning: Can't load plugin: sqlalchemy.dialects:nonsense (database: nonsense://x)"
+    )
+
+
+def test_an_unwritable_database_folder_is_named(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    url = f"sqlite:///{blocker}/sub/anning.sqlite"
+    done = _app("demo", "--incidents", "10", env={"ANNING_DATABASE_URL": url})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert str(blocker) in done.stderr
+
+
+def test_zero_incidents_is_refused_by_the_parser():
+    done = _app("demo", "--incidents", "0", env={})
+    assert done.returncode == 2 and "--incidents must be at least 1" in done.stderr
