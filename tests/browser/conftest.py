@@ -77,16 +77,15 @@ def demo_database(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def server(demo_database, tmp_path_factory) -> str:
-    """Base URL of the real server (``python app.py``) on a free loopback port."""
+@contextlib.contextmanager
+def running_server(database_url: str, var_dir: Path, incidents: int = DEMO_INCIDENTS):
+    """Run the real server (``python app.py``) on a free loopback port; yield its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    var_dir = tmp_path_factory.mktemp("var")
     log = var_dir / "server.log"
     env = {
         **os.environ,
-        "ANNING_DATABASE_URL": demo_database,
+        "ANNING_DATABASE_URL": database_url,
         "ANNING_VAR_DIR": str(var_dir),
         "ANNING_DEMO": "1",
         "PYTHONUNBUFFERED": "1",
@@ -101,7 +100,7 @@ def server(demo_database, tmp_path_factory) -> str:
         )
     try:
         health = _wait_healthy(base, proc, log)
-        assert health["incidents"] == DEMO_INCIDENTS and health["stations"] == 10, health
+        assert health["incidents"] == incidents and health["stations"] == 10, health
         yield base
     finally:
         proc.terminate()
@@ -109,6 +108,13 @@ def server(demo_database, tmp_path_factory) -> str:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(demo_database, tmp_path_factory) -> str:
+    """Base URL of the real server on the shared demo database (tests must not change it)."""
+    with running_server(demo_database, tmp_path_factory.mktemp("var")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -255,3 +261,60 @@ def login():
 def shoot():
     """The :func:`screenshot` helper, as a fixture."""
     return screenshot
+
+
+# -- a server of its own, for tests that change the data -----------------------------------
+#: A real (non-demo) command-center user of ``own_database``.
+WATCHER = "live-watcher"
+WATCHER_PASSWORD = "watch-the-wall-screen-42"
+
+
+@pytest.fixture(scope="module")
+def own_database(tmp_path_factory) -> str:
+    """A demo database of its own (for tests that change the data), with a real user."""
+    from data.database import make_engine
+    from data.demo.load import rebuild_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('push') / 'anning.sqlite'}"
+    engine = make_engine(url)
+    rebuild_demo(engine, DEMO_INCIDENTS, DEMO_SEED)
+    engine.dispose()
+    env = {**os.environ, "ANNING_DATABASE_URL": url}
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "app.py"),
+            "users",
+            "add",
+            WATCHER,
+            "--role",
+            "command_center",
+            "--password-stdin",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        input=f"{WATCHER_PASSWORD}\n",
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return url
+
+
+@pytest.fixture(scope="module")
+def own_server(own_database, tmp_path_factory) -> str:
+    """The real server on ``own_database``."""
+    with running_server(own_database, tmp_path_factory.mktemp("push-var")) as base:
+        yield base
+
+
+@pytest.fixture
+def watching_page(browser, own_server):
+    """A page of ``own_server`` logged in as the real user (demo sessions end with real data)."""
+    pages = _page(browser, Traffic(own_server), [])
+    tab = next(pages)
+    log_in(tab, own_server, WATCHER, WATCHER_PASSWORD)
+    yield tab
+    with contextlib.suppress(StopIteration):  # runs the page's own checks (loopback, errors)
+        next(pages)

@@ -1,4 +1,9 @@
-"""A pushed incident appears on an open overview within 10 seconds, without a reload."""
+"""A pushed incident appears on an open overview within 10 seconds, without a reload.
+
+The push puts a non-demo incident into the store, which ends demo mode (demo sessions are
+refused once real data is there). So this test has its own database and server, and watches
+the page as a real (non-demo) user made with the command line.
+"""
 
 from __future__ import annotations
 
@@ -72,9 +77,12 @@ def _kpi_total(page) -> int:
     return int(page.inner_text(f"#{ids.KPI_INCIDENTS}").replace(",", "").strip() or 0)
 
 
-def test_a_pushed_incident_shows_without_a_reload(page, server, demo_database, tmp_path):
-    token = _token(demo_database, tmp_path)
-    pushed = _incident_like_the_newest(demo_database)
+def test_a_pushed_incident_shows_without_a_reload(
+    watching_page, own_server, own_database, tmp_path
+):
+    page, server = watching_page, own_server
+    token = _token(own_database, tmp_path)
+    pushed = _incident_like_the_newest(own_database)
     page.goto(f"{server}/")
     wait_for_url_part(page, "start=")  # the page has written its state: it is settled
     page.wait_for_function(MAP_READY)
