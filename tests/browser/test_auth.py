@@ -58,6 +58,7 @@ def test_a_chief_logs_in_sees_the_banner_and_logs_out(anonymous_page, server, sh
     assert DEMO_BANNER in page.inner_text("#demo-banner")
     menu = page.inner_text("#user-menu")
     assert "演示·新安派出所所长" in menu and "派出所所长 · 新安派出所" in menu
+    page.wait_for_selector("#case-table td[data-dash-column=station_code]")  # the list loaded
     stations = page.evaluate(
         "() => [...document.querySelectorAll('#case-table td[data-dash-column=station_code]')]"
         ".map(td => td.innerText)"
