@@ -137,6 +137,10 @@ def _register_routes(server: Flask) -> None:
     def stations_geojson() -> Response:
         return _geo_response(services().geometry.stations_document(current_scope().stations))
 
+    @server.get("/geo/areas.geojson")
+    def areas_geojson() -> Response:
+        return _geo_response(services().geometry.areas_document(current_scope().stations))
+
     @server.get("/geo/cells/<res>.geojson")
     def cells_geojson(res: str) -> tuple[Response, int] | Response:
         try:

@@ -76,6 +76,10 @@ FIT_PADDING = 0.08
 
 #: Trace names, also used to tell click targets apart.
 STATION_TRACE = "stations"
+#: Outline widths (px): flat stations; leaves and the areas over them when stations nest.
+STATION_LINE_WIDTH = 1.6
+LEAF_LINE_WIDTH = 0.7
+AREA_LINE_WIDTH = 2.6
 CELL_TRACE = "cells"
 SELECTION_TRACE = "selection"
 
@@ -194,6 +198,7 @@ def map_figure(
     cells_url: str,
     *,
     stations: Sequence[Jurisdiction] = (),
+    areas_url: str | None = None,
     cell_station: Mapping[int, str] | None = None,
     selection: Mapping[str, str] | None = None,
     empty_reason: str | None = None,
@@ -214,7 +219,10 @@ def map_figure(
         URLs of the station GeoJSON (feature id = station code) and of the cell GeoJSON at
         ``res`` (feature id = hex cell string). The browser fetches each once.
     stations : sequence of Jurisdiction
-        Visible stations, for the clickable station trace, names and the fitted view.
+        Visible stations, for the clickable station trace (leaves), names and the fitted view.
+    areas_url : str, optional
+        URL of the area GeoJSON when stations nest (districts over beats): drawn as thicker
+        outlines over the leaves.
     cell_station : mapping of int to str, optional
         Station code of each cell, to name the station in a cell's hover text.
     selection : mapping, optional
@@ -285,16 +293,16 @@ def map_figure(
         traces.append(_selection_trace(cells_url if is_cell else stations_url, selection["id"]))
     return go.Figure(
         data=traces,
-        layout=_map_layout(lang, stations_url, stations, {"res": res}, empty_reason),
+        layout=_map_layout(lang, stations_url, stations, {"res": res}, empty_reason, areas_url),
     )
 
 
 def _station_trace(
     stations_url: str, stations: Sequence[Jurisdiction], lang: str
 ) -> go.Choroplethmap:
-    """The transparent station polygons: the click target for a station's cases."""
+    """The transparent leaf station polygons: the click target for a station's cases."""
     names = {s.code: _station_name(s, lang) for s in stations}
-    codes = [s.code for s in stations]
+    codes = [s.code for s in stations if s.level == "leaf"]
     return go.Choroplethmap(
         name=STATION_TRACE,
         geojson=stations_url,
@@ -332,9 +340,22 @@ def _map_layout(
     stations: Sequence[Jurisdiction],
     meta: Mapping[str, object],
     empty_reason: str | None,
+    areas_url: str | None = None,
 ) -> dict:
-    """The map's layout: blank background, station polygons beneath, the fitted view."""
+    """The map's layout: blank background, station polygons beneath, the fitted view.
+
+    With ``areas_url`` (stations nest) the leaves get a thin line and the areas a thick one.
+    """
     centre, zoom = fit_view(_bbox(stations))
+    area_layers = [
+        {
+            "sourcetype": "geojson",
+            "source": areas_url,
+            "type": "line",
+            "color": STATION_LINE,
+            "line": {"width": AREA_LINE_WIDTH},
+        }
+    ]
     layout = _base_layout(lang, MAP_HEIGHT)
     layout.update(
         map={
@@ -354,8 +375,9 @@ def _map_layout(
                     "source": stations_url,
                     "type": "line",
                     "color": STATION_LINE,
-                    "line": {"width": 1.6},
+                    "line": {"width": LEAF_LINE_WIDTH if areas_url else STATION_LINE_WIDTH},
                 },
+                *(area_layers if areas_url else []),
             ],
             "uirevision": "map",
         },
@@ -398,6 +420,7 @@ def cell_layer_figure(
     hover_labels: Sequence[str] = (),
     hover_values: Sequence[Sequence[str]] = (),
     stations: Sequence[Jurisdiction] = (),
+    areas_url: str | None = None,
     selection: tuple[str, str] | None = None,
     empty_reason: str | None = None,
 ) -> go.Figure:
@@ -456,7 +479,7 @@ def cell_layer_figure(
         traces.append(_selection_trace(*selection))
     meta = {"res": res, "layer": layer_id}
     return go.Figure(
-        data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason)
+        data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason, areas_url)
     )
 
 
@@ -482,6 +505,7 @@ def point_layer_figure(
     hover_labels: Sequence[str] = (),
     hover_values: Sequence[Sequence[str]] = (),
     stations: Sequence[Jurisdiction] = (),
+    areas_url: str | None = None,
     selection: tuple[str, str] | None = None,
     empty_reason: str | None = None,
 ) -> go.Figure:
@@ -532,7 +556,7 @@ def point_layer_figure(
         traces.append(_selection_trace(*selection))
     meta = {"layer": layer_id}
     return go.Figure(
-        data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason)
+        data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason, areas_url)
     )
 
 

@@ -38,8 +38,6 @@ DEFAULT_RESOLUTION = 8
 #: Days in the default date range, ending on the newest incident's day.
 DEFAULT_RANGE_DAYS = 90
 TREND_PERIODS: tuple[str, ...] = ("1d", "1w")
-#: Never matches: a station filter intersected with a station outside it selects nothing.
-_NO_STATION: tuple[str, ...] = ("",)
 #: URL keys of the incident filter and the map resolution, shared with the JSON API.
 FILTER_KEYS: tuple[str, ...] = ("start", "end", "cat", "src", "risk", "st", "res")
 #: The map's base layer: incidents per hexagon.
@@ -537,7 +535,8 @@ def selection_filter(flt: IncidentFilter, selection: Selection | None) -> Incide
     if selection.kind == "cell":
         return replace(flt, cells=(str_to_cell(selection.id),))
     if flt.stations and selection.id not in flt.stations:
-        return replace(flt, stations=_NO_STATION)
+        # Both must hold: a beat clicked inside a filtered district, or nothing at all.
+        return replace(flt, within=(selection.id,))
     return replace(flt, stations=(selection.id,))
 
 

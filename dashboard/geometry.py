@@ -44,7 +44,8 @@ def _round_coordinates(value: object) -> object:
 def stations_feature_collection(stations: Sequence[Jurisdiction]) -> dict:
     """GeoJSON of the station polygons: feature ``id`` is the station code.
 
-    Properties carry ``name_zh`` and ``name_en`` (for hover text; the map draws no labels).
+    Properties carry ``name_zh``, ``name_en`` (for hover text; the map draws no labels) and
+    ``level`` (``"area"`` or ``"leaf"``).
     """
     features = []
     for s in stations:
@@ -53,7 +54,12 @@ def stations_feature_collection(stations: Sequence[Jurisdiction]) -> dict:
             {
                 "type": "Feature",
                 "id": s.code,
-                "properties": {"code": s.code, "name_zh": s.name_zh, "name_en": s.name_en},
+                "properties": {
+                    "code": s.code,
+                    "name_zh": s.name_zh,
+                    "name_en": s.name_en,
+                    "level": s.level,
+                },
                 "geometry": {
                     "type": geometry["type"],
                     "coordinates": _round_coordinates(geometry["coordinates"]),
@@ -167,18 +173,38 @@ class GeometryCache:
                 self._stations[key] = list(self._load(key))
             return self._stations[key]
 
+    def leaves(self, key: frozenset[str] | None) -> list[Jurisdiction]:
+        """The visible leaf stations (all of them when stations do not nest)."""
+        return [s for s in self.stations(key) if s.level == "leaf"]
+
+    def areas(self, key: frozenset[str] | None) -> list[Jurisdiction]:
+        """The visible areas: stations other stations lie in (none when they do not nest)."""
+        return [s for s in self.stations(key) if s.level == "area"]
+
     def stations_document(self, key: frozenset[str] | None) -> GeoDocument:
-        """The station polygons as a served document."""
-        stations = self.stations(key)
+        """The leaf station polygons (what is filled and clicked) as a served document."""
+        return self._document(key, "stations", self.leaves)
+
+    def areas_document(self, key: frozenset[str] | None) -> GeoDocument:
+        """The area polygons (drawn as thick outlines over the leaves) as a served document."""
+        return self._document(key, "areas", self.areas)
+
+    def _document(
+        self,
+        key: frozenset[str] | None,
+        name: str,
+        select: Callable[[frozenset[str] | None], list[Jurisdiction]],
+    ) -> GeoDocument:
+        stations = select(key)
         with self._lock:
-            doc_key = (key, "stations")
+            doc_key = (key, name)
             if doc_key not in self._documents:
                 self._documents[doc_key] = GeoDocument.of(stations_feature_collection(stations))
             return self._documents[doc_key]
 
     def cell_owner(self, key: frozenset[str] | None, res: int) -> dict[int, str]:
-        """Station code of each covering cell at ``res``."""
-        stations = self.stations(key)
+        """Leaf station code of each covering cell at ``res``."""
+        stations = self.leaves(key)
         with self._lock:
             if (key, res) not in self._owners:
                 cells = covering_cells(stations, res)

@@ -5,12 +5,15 @@ an :class:`IncidentFilter` from their inputs and call :class:`CaseAccess` with t
 :class:`Scope`; the scope limits the stations and decides whether personal details are shown.
 Aggregates are computed on the columnar snapshot (:mod:`data.snapshot`); one case's detail is
 read from the database, and each such view is written to the audit trail.
+
+Stations may nest (a district and its beats): a station code in a filter or a scope stands for
+that station and every station under it (:meth:`CaseAccess.expand_stations`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -55,6 +58,8 @@ MAX_REASON_LENGTH = 300
 class Scope:
     """Who asks: the stations they may see (None: all) and whether personal details show.
 
+    An area in ``stations`` (a district) lets them see every station under it too.
+
     ``can_reveal`` lets a masked scope unmask one case with a reason
     (:meth:`CaseAccess.reveal_case`); ``role`` names the user's role. Scopes of logged-in
     users come from :func:`data.users.scope_for`, the one mapping from roles to scopes.
@@ -73,7 +78,8 @@ class IncidentFilter:
     """A selection of incidents; empty tuples mean "no restriction".
 
     ``start`` and ``end`` are dates in the installation's time zone, both inclusive.
-    ``cells`` are H3 cells of any one resolution.
+    ``cells`` are H3 cells of any one resolution. An area in ``stations`` selects its own
+    incidents and those of every station under it (expanded by :class:`CaseAccess`).
     """
 
     start: date | None = None
@@ -84,6 +90,9 @@ class IncidentFilter:
     stations: tuple[str, ...] = ()
     cells: tuple[int, ...] = ()
     include_unlocated: bool = True
+    #: A second station restriction, e.g. a beat clicked inside a filtered district: an
+    #: incident must match both ``stations`` and ``within`` (each expanded like ``stations``).
+    within: tuple[str, ...] = ()
 
     def expression(self, tz: str) -> pl.Expr:
         """A polars predicate selecting this filter's incidents from an incident frame."""
@@ -100,6 +109,7 @@ class IncidentFilter:
             ("source_channel", self.sources),
             ("risk_level", self.risk_levels),
             ("station_code", self.stations),
+            ("station_code", self.within),
         ):
             if values:
                 pred &= pl.col(column).is_in(list(values))
@@ -141,10 +151,34 @@ class CaseAccess:
     def incidents(self, scope: Scope, flt: IncidentFilter) -> pl.DataFrame:
         """The incidents ``scope`` may see that match ``flt`` (snapshot columns)."""
         frame = snapshot_for(self.engine).refresh()
+        if flt.stations:
+            flt = replace(flt, stations=tuple(sorted(self.expand_stations(flt.stations))))
+        if flt.within:
+            flt = replace(flt, within=tuple(sorted(self.expand_stations(flt.within))))
         pred = flt.expression(self.tz)
         if scope.stations is not None:
-            pred &= pl.col("station_code").is_in(sorted(scope.stations))
+            pred &= pl.col("station_code").is_in(sorted(self.expand_stations(scope.stations)))
         return frame.filter(pred)
+
+    def expand_stations(self, codes: Iterable[str]) -> frozenset[str]:
+        """``codes`` and the codes of every station under them (a district → its beats)."""
+        wanted = set(codes)
+        children: dict[str, list[str]] = {}
+        for code, parent in self._station_parents().items():
+            if parent is not None:
+                children.setdefault(parent, []).append(code)
+        todo = list(wanted)
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in wanted:
+                    wanted.add(child)
+                    todo.append(child)
+        return frozenset(wanted)
+
+    def _station_parents(self) -> dict[str, str | None]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Station.code, Station.parent_code)).all()
+        return dict(rows)
 
     def data_version(self) -> int:
         """The snapshot's version after bringing it up to date; caches key on it.
@@ -271,7 +305,8 @@ class CaseAccess:
                 )
             )
             if scope.stations is not None:
-                query = query.where(Incident.station_code.in_(sorted(scope.stations)))
+                visible = sorted(self.expand_stations(scope.stations))
+                query = query.where(Incident.station_code.in_(visible))
             inc = session.scalars(query).first()
             if inc is None:
                 return None
@@ -336,7 +371,8 @@ class CaseAccess:
         """Visits (``incident_id``, ``visited_at`` UTC) of the incidents ``scope`` may see."""
         query = select(FollowUpVisit.incident_id, FollowUpVisit.visited_at)
         if scope.stations is not None:
-            visible = select(Incident.id).where(Incident.station_code.in_(sorted(scope.stations)))
+            codes = sorted(self.expand_stations(scope.stations))
+            visible = select(Incident.id).where(Incident.station_code.in_(codes))
             query = query.where(FollowUpVisit.incident_id.in_(visible))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
@@ -348,8 +384,9 @@ class CaseAccess:
         """Resolution-9 cells covering the visible stations (or those of ``stations``)."""
         key = (scope.stations, stations)
         if key not in self._study_cells:
+            wanted = self.expand_stations(stations)
             polygons = [
-                s.boundary for s in self.stations(scope) if not stations or s.code in stations
+                s.boundary for s in self.stations(scope) if not stations or s.code in wanted
             ]
             cells = (
                 polygon_to_cells(shapely.union_all(polygons), BASE_RESOLUTION) if polygons else []
@@ -383,14 +420,26 @@ class CaseAccess:
         return registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
 
     def stations(self, scope: Scope) -> list[Jurisdiction]:
-        """The stations ``scope`` may see, in code order."""
+        """The stations ``scope`` may see (areas and leaves), in code order.
+
+        Each carries its ``parent_code`` and its ``level``: ``"area"`` if some station lies
+        under it, else ``"leaf"``.
+        """
         with Session(self.engine) as session:
-            query = select(Station).order_by(Station.code)
-            if scope.stations is not None:
-                query = query.where(Station.code.in_(sorted(scope.stations)))
+            rows = list(session.scalars(select(Station).order_by(Station.code)))
+            areas = {s.parent_code for s in rows if s.parent_code is not None}
+            visible = None if scope.stations is None else self.expand_stations(scope.stations)
             return [
-                from_geojson_text(s.code, s.name_zh, s.name_en, s.boundary_geojson)
-                for s in session.scalars(query)
+                from_geojson_text(
+                    s.code,
+                    s.name_zh,
+                    s.name_en,
+                    s.boundary_geojson,
+                    parent_code=s.parent_code,
+                    level="area" if s.code in areas else "leaf",
+                )
+                for s in rows
+                if visible is None or s.code in visible
             ]
 
     def totals(self) -> dict[str, int]:

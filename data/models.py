@@ -29,7 +29,13 @@ class Base(DeclarativeBase):
 
 
 class Station(Base):
-    """A police station (派出所) and the jurisdiction it answers for."""
+    """A police station (派出所) and the jurisdiction it answers for.
+
+    Stations may nest: ``parent_code`` names the area a station lies in (a Chicago beat's
+    district). A station that is some station's parent is an *area*; the others are *leaves*,
+    and incidents are placed in leaves. Stations without a parent and without children (Bao'an's
+    ten) are flat leaves.
+    """
 
     __tablename__ = "station"
 
@@ -38,6 +44,8 @@ class Station(Base):
     name_en: Mapped[str] = mapped_column(String(100))
     #: Jurisdiction polygon as GeoJSON geometry text, WGS-84 (lng, lat order).
     boundary_geojson: Mapped[str] = mapped_column(Text)
+    #: The area this station lies in, or None for a top-level station.
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("station.code"), default=None)
 
 
 class Incident(Base):

@@ -34,6 +34,7 @@ def save_stations(engine: Engine, stations: Iterable[Jurisdiction]) -> int:
             "name_zh": s.name_zh,
             "name_en": s.name_en,
             "boundary_geojson": s.boundary_geojson(),
+            "parent_code": s.parent_code,
         }
         for s in stations
     ]

@@ -16,21 +16,34 @@ from shapely.geometry.base import BaseGeometry
 
 @dataclass(frozen=True)
 class Jurisdiction:
-    """A station's code, names and polygon (WGS-84)."""
+    """A station's code, names and polygon (WGS-84), and where it sits among the stations.
+
+    ``parent_code`` is the area the station lies in (None at the top); ``level`` is
+    ``"area"`` for a station that has children and ``"leaf"`` for one that has none.
+    """
 
     code: str
     name_zh: str
     name_en: str
     boundary: BaseGeometry
+    parent_code: str | None = None
+    level: str = "leaf"
 
     def boundary_geojson(self) -> str:
         """The polygon as GeoJSON geometry text."""
         return json.dumps(mapping(self.boundary))
 
 
-def from_geojson_text(code: str, name_zh: str, name_en: str, text: str) -> Jurisdiction:
+def from_geojson_text(
+    code: str,
+    name_zh: str,
+    name_en: str,
+    text: str,
+    parent_code: str | None = None,
+    level: str = "leaf",
+) -> Jurisdiction:
     """Build a :class:`Jurisdiction` from stored GeoJSON geometry text."""
-    return Jurisdiction(code, name_zh, name_en, shape(json.loads(text)))
+    return Jurisdiction(code, name_zh, name_en, shape(json.loads(text)), parent_code, level)
 
 
 def partition(area: BaseGeometry, seeds: dict[str, tuple[float, float]]) -> dict[str, BaseGeometry]:

@@ -18,6 +18,7 @@ inside ``app.server.test_request_context()``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -90,6 +91,7 @@ from dashboard.tables import PAGE_SIZE, case_columns, case_rows, kpis
 from data.access import SORTABLE_COLUMNS, IncidentFilter, Scope
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
 from geo.h3cells import DISPLAY_RESOLUTIONS, cell_resolution, cell_to_str, str_to_cell
+from geo.jurisdictions import Jurisdiction
 from layers.registry import REGISTRY
 
 #: What callbacks receive from the controls: a date picker's ``YYYY-MM-DD``, a multi-select
@@ -142,7 +144,43 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     extent = svc.access.date_extent(scope)
     names = svc.station_names(scope, lang)
     state = from_query(search, extent, list(names))
-    return build(lang, state, extent, names, version=svc.access.data_version())
+    labels = station_labels(svc.geometry.stations(scope.stations), names)
+    return build(lang, state, extent, labels, version=svc.access.data_version())
+
+
+#: Indent of a leaf under its area in the station dropdown.
+LEAF_INDENT = "\u00a0" * 4
+
+
+def station_labels(stations: Sequence[Jurisdiction], names: Mapping[str, str]) -> dict[str, str]:
+    """Station code → dropdown label, in dropdown order.
+
+    Flat stations keep their order and names. When stations nest, each area comes first with
+    its leaves indented under it (``'8'``, ``'    0811'`` …); selecting an area selects its leaves.
+    """
+    children: dict[str, list[str]] = {}
+    for s in stations:
+        if s.parent_code is not None:
+            children.setdefault(s.parent_code, []).append(s.code)
+    if not children:
+        return dict(names)
+    labels: dict[str, str] = {}
+
+    def add(code: str, depth: int) -> None:
+        labels[code] = LEAF_INDENT * depth + names.get(code, code)
+        for child in sorted(children.get(code, ()), key=_code_key):
+            add(child, depth + 1)
+
+    visible = {s.code for s in stations}
+    tops = [s.code for s in stations if s.parent_code is None or s.parent_code not in visible]
+    for code in sorted(tops, key=lambda c: (c not in children, _code_key(c))):
+        add(code, 0)
+    return labels
+
+
+def _code_key(code: str) -> tuple[int, str]:
+    """Numeric codes in number order ('2' before '10'), then the others."""
+    return (int(code), code) if code.isdigit() else (1 << 62, code)
 
 
 def validation_layout() -> html.Div:
@@ -577,6 +615,13 @@ def geo_urls(svc: Services, scope: Scope, res: int) -> tuple[str, str]:
     )
 
 
+def areas_geo_url(svc: Services, scope: Scope) -> str | None:
+    """URL of the area GeoJSON, versioned by content; None when stations do not nest."""
+    if not svc.geometry.areas(scope.stations):
+        return None
+    return f"/geo/areas.geojson?v={svc.geometry.areas_document(scope.stations).etag[:12]}"
+
+
 def cells_url(svc: Services, scope: Scope, res: int) -> str:
     """URL of the cell GeoJSON at ``res``, versioned by content."""
     return (
@@ -684,6 +729,7 @@ def _cells_map(
         hover_labels=labels,
         hover_values=values,
         stations=svc.geometry.stations(scope.stations),
+        areas_url=areas_geo_url(svc, scope),
         selection=outline,
         empty_reason=empty,
     )
@@ -710,6 +756,7 @@ def _counts_map(
         stations_url,
         cells_url_,
         stations=svc.geometry.stations(scope.stations),
+        areas_url=areas_geo_url(svc, scope),
         cell_station=svc.geometry.cell_owner(scope.stations, state.res),
         selection=shown.to_data() if shown else None,
         empty_reason=None if counts.height else _empty_reason(svc, scope, flt),
@@ -760,6 +807,7 @@ def _points_map(
         hover_labels=labels,
         hover_values=values,
         stations=svc.geometry.stations(scope.stations),
+        areas_url=areas_geo_url(svc, scope),
         selection=outline,
         empty_reason=empty or (None if placed.height else "no_layer_rows"),
     )

@@ -2,6 +2,7 @@
 
     python app.py import FILE --profile NAME [--mapping FILE] [--rejects FILE] [--all]
     python app.py stations FILE --code-field F --name-field F [--name-en-field F] [--layer L]
+                                  [--parent-field F]
 
 Problems the user can fix are printed as one line naming the file, row, column, value and
 reason, never as a stack trace. Exit status: 0 all rows accounted for and none rejected,
@@ -68,6 +69,11 @@ def add_import_commands(subparsers: argparse._SubParsersAction) -> None:
     p_stations.add_argument("--name-field", required=True, help="attribute with the name")
     p_stations.add_argument("--name-en-field", help="attribute with the English name")
     p_stations.add_argument("--layer", help="layer of a multi-layer file (GeoPackage)")
+    p_stations.add_argument(
+        "--parent-field",
+        help="attribute with the code of the stored area each station lies in "
+        "(e.g. a beat's district; import the areas first)",
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -142,6 +148,7 @@ def _stations(args: argparse.Namespace) -> int:
         name_en_field=args.name_en_field,
         layer=args.layer,
         user=_user(),
+        parent_field=args.parent_field,
     )
     print("\n".join(summary.lines()))
     return EXIT_OK

@@ -5,6 +5,10 @@ stored at all, so none can be checked); it is *outside* when it lies in none of 
 it gets no H3 cell and no station from its position, so it is never counted on the map or in a
 station by accident. Rows without usable coordinates are *unlocated* until an earlier incident at
 the same normalised address places them (:func:`fill_from_addresses`).
+
+When stations nest (districts and their beats), points are placed in the finest level: the
+*leaf* stations, those no station lies under. A row's named station agrees with its point when
+it is that leaf or one of the areas above it (a beat's district); the row then gets the leaf.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ class Placement:
     invalid : numpy.ndarray of bool
         Rows with coordinates that are no position in either order (dropped, unlocated).
     disagrees : numpy.ndarray of bool
-        Rows whose named station differs from the polygon their point falls in (name kept).
+        Rows whose named station is neither the leaf polygon their point falls in nor an area
+        above it (name kept).
     """
 
     frame: pl.DataFrame
@@ -65,7 +70,8 @@ def place_points(
     named_station : numpy.ndarray of object
         Known station code the row names, or None.
     jurisdictions : list of Jurisdiction
-        Stored station polygons (WGS-84). When empty, points are not checked against any.
+        Stored station polygons (WGS-84), areas and leaves. Points are placed in the leaves
+        (stations that are no station's parent). When empty, points are not checked against any.
 
     Returns
     -------
@@ -75,7 +81,14 @@ def place_points(
     -----
     Coordinates are taken as swapped when the given latitude is beyond ±90° but the longitude
     is not, or when the given point lies in no jurisdiction while the swapped one lies in one.
+
+    A located row whose named station agrees (the leaf, or an area above it) gets the leaf; any
+    other row with a named station keeps the name; the rest get the leaf they are in, if any.
     """
+    areas = {j.parent_code for j in jurisdictions if j.parent_code is not None}
+    leaves = [j for j in jurisdictions if j.code not in areas]
+    parent_of = {j.code: j.parent_code for j in jurisdictions}
+    jurisdictions = leaves
     x = np.asarray(lng, dtype=np.float64)
     y = np.asarray(lat, dtype=np.float64)
     datum = np.asarray(datum, dtype=object)
@@ -101,8 +114,11 @@ def place_points(
     state = np.where(located, "located", np.where(usable, "outside", "unlocated"))
     named = np.asarray(named_station, dtype=object)
     has_name = named != None  # noqa: E711
-    disagrees = located & has_name & inside & (station != named)
-    final_station = np.where(has_name, named, np.where(located, station, None))
+    agrees = located & has_name & inside & _agrees(station, named, parent_of)
+    disagrees = located & has_name & inside & ~agrees
+    final_station = np.where(
+        agrees, station, np.where(has_name, named, np.where(located, station, None))
+    )
     cells = latlng_to_cells(np.where(located, wlat, np.nan), np.where(located, wlng, np.nan))
     frame = pl.DataFrame(
         {
@@ -177,6 +193,23 @@ def fill_from_addresses(frame: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.Da
     )
     count = joined.select(hit.sum()).item()
     return filled.drop("_lng", "_lat", "_h3_cell", "_station_code"), int(count)
+
+
+def _agrees(station: np.ndarray, named: np.ndarray, parent_of: dict) -> np.ndarray:
+    """Whether each row's named code is its leaf ``station`` or an area above that leaf."""
+    chains: dict[str, set[str]] = {}
+    out = np.zeros(station.shape, dtype=bool)
+    for i, (leaf, name) in enumerate(zip(station.tolist(), named.tolist(), strict=True)):
+        if leaf is None or name is None:
+            continue
+        if leaf not in chains:
+            chain, code = set(), leaf
+            while code is not None and code not in chain:
+                chain.add(code)
+                code = parent_of.get(code)
+            chains[leaf] = chain
+        out[i] = name in chains[leaf]
+    return out
 
 
 def _convert(x: np.ndarray, y: np.ndarray, datum: np.ndarray, rows: np.ndarray):

@@ -5,11 +5,17 @@ Features are reprojected to WGS-84 (EPSG:4326). Invalid polygons are repaired wi
 or missing geometry), or no code, is reported by feature number and nothing is written, so a
 layer is never half-imported. Features that share a code (a station in several parts) are
 merged into one station.
+
+Stations may nest: with a parent field (a Chicago beat's ``DISTRICT``) each station is put under
+an area already stored (import the districts first). Numeric codes are matched whatever their
+leading zeros (``'008'`` and ``8`` name district ``'8'``); a parent that is not stored is
+reported by feature and value, and nothing is written.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +25,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from data import audit
+from data.models import Station
 from data.store import save_stations
 from geo.jurisdictions import Jurisdiction
 
@@ -51,6 +58,8 @@ class StationSummary:
     source_crs: str
     repaired: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
+    #: Areas the stations were put under (with ``--parent-field``).
+    parents: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The summary as the command line prints it."""
@@ -58,6 +67,8 @@ class StationSummary:
             f"{self.path.name}: {self.stations:,} stations from {self.features:,} features "
             f"(CRS {self.source_crs} → {WGS84})"
         ]
+        if self.parents:
+            out.append(f"  under {len(self.parents):,} areas: {', '.join(self.parents)}")
         if self.merged:
             out.append(f"  codes in several features, merged: {', '.join(self.merged)}")
         if self.repaired:
@@ -71,6 +82,8 @@ def read_stations(
     name_field: str,
     name_en_field: str | None = None,
     layer: str | None = None,
+    parent_field: str | None = None,
+    parents: Iterable[str] = (),
 ) -> tuple[list[Jurisdiction], StationSummary]:
     """Read station polygons from a vector file.
 
@@ -84,6 +97,11 @@ def read_stations(
         Attribute holding the English name; default the name.
     layer : str, optional
         Layer of a multi-layer file (GeoPackage); default the first.
+    parent_field : str, optional
+        Attribute holding the code of the area each station lies in; default none (flat).
+    parents : iterable of str
+        Codes a parent may name (the stored stations); numeric codes match whatever their
+        leading zeros.
 
     Returns
     -------
@@ -103,6 +121,7 @@ def read_stations(
         ("--code-field", code_field),
         ("--name-field", name_field),
         ("--name-en-field", name_en_field),
+        ("--parent-field", parent_field),
     ):
         if name is not None and name not in fields:
             raise StationImportError(
@@ -113,6 +132,9 @@ def read_stations(
     codes = _text(frame[code_field])
     names = _text(frame[name_field])
     names_en = _text(frame[name_en_field]) if name_en_field else names
+    parent_values = _text(frame[parent_field]) if parent_field else [None] * len(frame)
+    known_parents = _code_lookup(parents)
+    parent_of: dict[str, str | None] = {}
     problems: list[str] = []
     repaired: list[str] = []
     parts: dict[str, list[BaseGeometry]] = {}
@@ -129,6 +151,28 @@ def read_stations(
         if problem:
             problems.append(f"{where}: {problem}")
             continue
+        parent = None
+        if parent_field:
+            value = parent_values[i]
+            parent = _match_code(value, known_parents) if value else None
+            if value is None:
+                problems.append(f"{where}: {parent_field} is empty")
+                continue
+            if parent is None:
+                problems.append(
+                    f"{where}: {parent_field}={value!r} is not a stored station "
+                    "(import the areas first)"
+                )
+                continue
+            if parent == code:
+                problems.append(f"{where}: {parent_field}={value!r} is the station itself")
+                continue
+            if parent_of.setdefault(code, parent) != parent:
+                problems.append(
+                    f"{where}: {parent_field}={value!r} differs from the other parts' "
+                    f"{parent_of[code]!r}"
+                )
+                continue
         if was_repaired:
             repaired.append(code)
         parts.setdefault(code, []).append(polygon)
@@ -143,9 +187,13 @@ def read_stations(
         raise StationImportError(f"{path}: nothing imported: {listed}{more}")
     if not parts:
         raise StationImportError(f"{path}: no features")
-    stations = [Jurisdiction(code, *labels[code], _merge(parts[code])) for code in sorted(parts)]
+    stations = [
+        Jurisdiction(code, *labels[code], _merge(parts[code]), parent_code=parent_of.get(code))
+        for code in sorted(parts)
+    ]
     merged = sorted(c for c, p in parts.items() if len(p) > 1)
-    summary = StationSummary(path, len(stations), len(frame), source_crs, repaired, merged)
+    areas = sorted({p for p in parent_of.values() if p}, key=_code_order)
+    summary = StationSummary(path, len(stations), len(frame), source_crs, repaired, merged, areas)
     return stations, summary
 
 
@@ -157,14 +205,23 @@ def import_stations(
     name_en_field: str | None = None,
     layer: str | None = None,
     user: str = "cli",
+    parent_field: str | None = None,
 ) -> StationSummary:
     """Read station polygons (:func:`read_stations`) and insert or replace them in the store.
+
+    With ``parent_field`` each station is put under the stored station its value names.
 
     Returns
     -------
     StationSummary
     """
-    stations, summary = read_stations(path, code_field, name_field, name_en_field, layer)
+    stored: list[str] = []
+    if parent_field:
+        with engine.connect() as conn:
+            stored = list(conn.execute(select(Station.code)).scalars())
+    stations, summary = read_stations(
+        path, code_field, name_field, name_en_field, layer, parent_field, stored
+    )
     save_stations(engine, stations)
     audit.record(
         engine,
@@ -219,6 +276,36 @@ def _text(values: pd.Series) -> list[str | None]:
             text = str(v).strip()
             out.append(text or None)
     return out
+
+
+def _digits_key(code: str) -> str | None:
+    """A numeric code without its leading zeros (``'008'`` → ``'8'``); None if not numeric."""
+    return (code.lstrip("0") or "0") if code.isdigit() else None
+
+
+def _code_lookup(codes: Iterable[str]) -> dict[str, str]:
+    """Each code, and each numeric code without its leading zeros, to the stored code."""
+    codes = list(codes)
+    lookup: dict[str, str] = {}
+    for code in codes:
+        key = _digits_key(code)
+        if key is not None:
+            lookup.setdefault(key, code)
+    lookup.update({c: c for c in codes})
+    return lookup
+
+
+def _match_code(value: str, lookup: dict[str, str]) -> str | None:
+    """The stored code ``value`` names: exactly, else as the same number."""
+    if value in lookup:
+        return lookup[value]
+    key = _digits_key(value)
+    return lookup.get(key) if key is not None else None
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    key = _digits_key(code)
+    return (int(key), code) if key is not None else (1 << 62, code)
 
 
 def _polygon(geom: BaseGeometry | None) -> tuple[BaseGeometry | None, str | None, bool]:

@@ -125,13 +125,17 @@ def test_a_failing_callback_shows_the_banner_and_no_stack_trace(app, client, mon
     monkeypatch.setattr(app.server.extensions["anning"].access, "incidents", broken)
     kpi_ids = [ids.KPI_INCIDENTS, ids.KPI_HIGH_RISK, ids.KPI_OPEN]
     kpi_ids += [ids.KPI_WARNING_LETTERS, ids.KPI_PROTECTION_ORDERS]
-    inputs = [
-        {"id": ids.DATE_RANGE, "property": "start_date", "value": DEFAULT[0]},
-        {"id": ids.DATE_RANGE, "property": "end_date", "value": DEFAULT[1]},
-    ] + [
-        {"id": i, "property": "value", "value": []}
-        for i in (ids.CATEGORY, ids.SOURCE, ids.RISK, ids.STATION)
-    ] + [{"id": ids.DATA_VERSION, "property": "data", "value": None}]
+    inputs = (
+        [
+            {"id": ids.DATE_RANGE, "property": "start_date", "value": DEFAULT[0]},
+            {"id": ids.DATE_RANGE, "property": "end_date", "value": DEFAULT[1]},
+        ]
+        + [
+            {"id": i, "property": "value", "value": []}
+            for i in (ids.CATEGORY, ids.SOURCE, ids.RISK, ids.STATION)
+        ]
+        + [{"id": ids.DATA_VERSION, "property": "data", "value": None}]
+    )
     payload = {
         "output": ".." + "...".join(f"{i}.children" for i in kpi_ids) + "..",
         "outputs": [{"id": i, "property": "children"} for i in kpi_ids],

@@ -114,7 +114,8 @@ def test_a_selected_station_outside_the_station_filter_selects_nothing():
     outside = selection_filter(IncidentFilter(stations=("BA01",)), Selection("station", "BA02"))
     unfiltered = selection_filter(IncidentFilter(), Selection("station", "BA02"))
     assert inside.stations == unfiltered.stations == ("BA02",)
-    assert outside.stations == ("",)  # no station has an empty code
+    # Both restrictions hold (a beat inside a filtered district; here: nothing).
+    assert (outside.stations, outside.within) == (("BA01",), ("BA02",))
     assert selection_filter(IncidentFilter(), None) == IncidentFilter()
 
 

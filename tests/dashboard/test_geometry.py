@@ -65,6 +65,7 @@ def test_documents_carry_ids_names_and_stations():
         "code": "W",
         "name_zh": "西所",
         "name_en": "West",
+        "level": "leaf",
     }
     cell = _cell(113.81, 22.62, 8)
     cells = cells_feature_collection([cell], {cell: "W"})

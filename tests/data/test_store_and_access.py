@@ -23,18 +23,31 @@ STATION_B = Jurisdiction("B", "乙派出所", "Station B", box(113.85, 22.60, 11
 
 def _incidents(rows: list[dict]) -> pl.DataFrame:
     base = {
-        "source_system": "test", "source_channel": "call_110", "category": "domestic_violence",
-        "risk_level": "low", "address_raw": "翻身路12栋302室", "address_key": "翻身路12栋302室",
-        "location_state": "located", "community": None, "status": "reported",
-        "handled_at": None, "closed_at": None, "warning_letter": False,
-        "protection_order": False, "minor_involved": False, "victim_key": None,
-        "offender_key": None, "summary": "电话13800138000报警", "created_at": None,
+        "source_system": "test",
+        "source_channel": "call_110",
+        "category": "domestic_violence",
+        "risk_level": "low",
+        "address_raw": "翻身路12栋302室",
+        "address_key": "翻身路12栋302室",
+        "location_state": "located",
+        "community": None,
+        "status": "reported",
+        "handled_at": None,
+        "closed_at": None,
+        "warning_letter": False,
+        "protection_order": False,
+        "minor_involved": False,
+        "victim_key": None,
+        "offender_key": None,
+        "summary": "电话13800138000报警",
+        "created_at": None,
         "updated_at": None,
     }
     frame = pl.DataFrame([{**base, **r} for r in rows], infer_schema_length=None)
     cells = latlng_to_cells(frame["lat"].to_numpy(), frame["lng"].to_numpy())
-    stations = assign_stations(frame["lng"].to_numpy(), frame["lat"].to_numpy(),
-                               [STATION_A, STATION_B])
+    stations = assign_stations(
+        frame["lng"].to_numpy(), frame["lat"].to_numpy(), [STATION_A, STATION_B]
+    )
     return frame.with_columns(
         pl.Series("h3_cell", cells).replace(-1, None),
         pl.Series("station_code", stations, dtype=pl.String),
@@ -47,20 +60,47 @@ def access(sqlite_engine):
     save_stations(sqlite_engine, [STATION_A, STATION_B])
     rows = [
         # 2024-03-01 23:30 UTC is 2024-03-02 07:30 in Shanghai
-        {"incident_no": "1", "reported_at": datetime(2024, 3, 1, 23, 30), "lat": 22.62,
-         "lng": 113.82, "risk_level": "high"},
-        {"incident_no": "2", "reported_at": datetime(2024, 3, 2, 10, 0), "lat": 22.62,
-         "lng": 113.82, "category": "relationship_dispute"},
-        {"incident_no": "3", "reported_at": datetime(2024, 3, 5, 10, 0), "lat": 22.61,
-         "lng": 113.88, "status": "closed"},
-        {"incident_no": "4", "reported_at": datetime(2024, 3, 9, 10, 0), "lat": None,
-         "lng": None, "location_state": "unlocated"},
+        {
+            "incident_no": "1",
+            "reported_at": datetime(2024, 3, 1, 23, 30),
+            "lat": 22.62,
+            "lng": 113.82,
+            "risk_level": "high",
+        },
+        {
+            "incident_no": "2",
+            "reported_at": datetime(2024, 3, 2, 10, 0),
+            "lat": 22.62,
+            "lng": 113.82,
+            "category": "relationship_dispute",
+        },
+        {
+            "incident_no": "3",
+            "reported_at": datetime(2024, 3, 5, 10, 0),
+            "lat": 22.61,
+            "lng": 113.88,
+            "status": "closed",
+        },
+        {
+            "incident_no": "4",
+            "reported_at": datetime(2024, 3, 9, 10, 0),
+            "lat": None,
+            "lng": None,
+            "location_state": "unlocated",
+        },
     ]
-    events = pl.DataFrame({
-        "incident_no": ["1", "1"], "status": ["reported", "dispatched"],
-        "at": [datetime(2024, 3, 1, 23, 30, tzinfo=UTC), datetime(2024, 3, 1, 23, 31, tzinfo=UTC)],
-        "department": ["police", "police"], "note": [None, None],
-    })
+    events = pl.DataFrame(
+        {
+            "incident_no": ["1", "1"],
+            "status": ["reported", "dispatched"],
+            "at": [
+                datetime(2024, 3, 1, 23, 30, tzinfo=UTC),
+                datetime(2024, 3, 1, 23, 31, tzinfo=UTC),
+            ],
+            "department": ["police", "police"],
+            "note": [None, None],
+        }
+    )
     assert insert_incidents(sqlite_engine, _incidents(rows), events) == 4
     return CaseAccess(sqlite_engine, tz="Asia/Shanghai")
 
@@ -75,12 +115,18 @@ def test_rows_events_and_stations_are_stored(access):
 
 
 def test_a_batch_is_all_or_nothing(access):
-    bad = _incidents([{"incident_no": "5", "reported_at": datetime(2024, 3, 9), "lat": 22.62,
-                       "lng": 113.82}])
-    orphan_event = pl.DataFrame({
-        "incident_no": ["nope"], "status": ["reported"],
-        "at": [datetime(2024, 3, 9, tzinfo=UTC)], "department": [None], "note": [None],
-    })
+    bad = _incidents(
+        [{"incident_no": "5", "reported_at": datetime(2024, 3, 9), "lat": 22.62, "lng": 113.82}]
+    )
+    orphan_event = pl.DataFrame(
+        {
+            "incident_no": ["nope"],
+            "status": ["reported"],
+            "at": [datetime(2024, 3, 9, tzinfo=UTC)],
+            "department": [None],
+            "note": [None],
+        }
+    )
     with pytest.raises(ValueError, match="not in this batch"):
         insert_incidents(access.engine, bad, orphan_event)
     assert access.totals()["incidents"] == 4
@@ -133,8 +179,9 @@ def test_case_page_sorts_pages_and_masks(access):
     assert total == 4 and page.height == 2
     assert page["risk_level"][0] == "high"
     assert page["address_raw"][0] == "翻身路*栋*室"
-    full, _ = access.case_page(Scope(personal_details=True), IncidentFilter(), "incident_no",
-                               False, 0, 10)
+    full, _ = access.case_page(
+        Scope(personal_details=True), IncidentFilter(), "incident_no", False, 0, 10
+    )
     assert full["address_raw"][0] == "翻身路12栋302室"
     with pytest.raises(ValueError, match="cannot sort by"):
         access.case_page(Scope(), IncidentFilter(), "summary; drop table incident")
@@ -160,9 +207,19 @@ def test_snapshot_refreshes_incrementally(access):
     first = snap.refresh()
     version = snap.version
     assert snap.refresh() is first and snap.version == version  # nothing new: no re-read
-    insert_incidents(access.engine, _incidents([
-        {"incident_no": "9", "reported_at": datetime(2020, 1, 1), "lat": 22.62, "lng": 113.86},
-    ]))
+    insert_incidents(
+        access.engine,
+        _incidents(
+            [
+                {
+                    "incident_no": "9",
+                    "reported_at": datetime(2020, 1, 1),
+                    "lat": 22.62,
+                    "lng": 113.86,
+                },
+            ]
+        ),
+    )
     after = snap.refresh()
     assert after.height == 5 and snap.version == version + 1
     assert "9" in after["incident_no"].to_list()  # an old incident written late still arrives

@@ -354,11 +354,15 @@ def test_too_many_close_pairs_is_refused_not_run(monkeypatch):
     monkeypatch.setattr(nr, "MAX_CLOSE_PAIRS", 10)
     rng = np.random.default_rng(0)
     n = 50  # fifty incidents within a few metres: 1,225 close pairs
-    frame = pl.DataFrame({
-        "reported_at": [datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=int(d))
-                        for d in rng.integers(0, 60, n)],
-        "lat": 22.55 + rng.normal(0, 1e-5, n),
-        "lng": 113.88 + rng.normal(0, 1e-5, n),
-    })
+    frame = pl.DataFrame(
+        {
+            "reported_at": [
+                datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=int(d))
+                for d in rng.integers(0, 60, n)
+            ],
+            "lat": 22.55 + rng.normal(0, 1e-5, n),
+            "lng": 113.88 + rng.normal(0, 1e-5, n),
+        }
+    )
     with pytest.raises(ValueError, match="1,225 pairs within 500 m, more than the 10"):
         nr.knox_test(frame)

@@ -1,4 +1,7 @@
-"""The Chicago round trip on real data: districts as stations, then the crimes sample."""
+"""The Chicago round trip on real data: districts as stations, then the crimes sample.
+
+Also districts and their beats in one database: incidents go to beats, districts expand.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import pytest
 from importer_fixtures import CHICAGO
 from sqlalchemy import select
 
-from data.access import CaseAccess, Scope
+from data.access import CaseAccess, IncidentFilter, Scope
 from data.importers.run import import_file
 from data.importers.stations import import_stations
 from data.models import Incident
@@ -15,6 +18,7 @@ from geo.jurisdictions import assign_stations
 
 CRIMES = CHICAGO / "crimes_2017_2019_sample.csv"
 DISTRICTS = CHICAGO / "police_districts.geojson"
+BEATS = CHICAGO / "police_beats.geojson"
 DOMESTIC_ROWS = 4_107
 ALL_ROWS = 25_000
 MIN_POLYGON_AGREEMENT = 0.98
@@ -91,3 +95,64 @@ def test_all_keeps_the_other_crimes_as_a_non_dv_category(chicago):
     assert counts == {"domestic_violence": DOMESTIC_ROWS, "other": ALL_ROWS - DOMESTIC_ROWS}
     outside = [w for w in summary.warnings if w.kind == "outside"]
     assert outside[0].count == 55  # PROVENANCE.md: 55 points fall in no polygon
+
+
+@pytest.fixture
+def chicago_beats(chicago):
+    """Districts, then the beats under them, in one database."""
+    summary = import_stations(chicago, BEATS, "BEAT_NUM", "BEAT_NUM", parent_field="DISTRICT")
+    assert summary.stations == 275 and len(summary.parents) == 23
+    return chicago
+
+
+def test_with_beats_incidents_go_to_beats_and_districts_still_add_up(chicago_beats):
+    summary = import_file(chicago_beats, CRIMES, "chicago")
+    assert summary.inserted == DOMESTIC_ROWS and summary.balanced
+    access = CaseAccess(chicago_beats)
+    stations = access.stations(Scope())
+    beats = {s.code for s in stations if s.level == "leaf"}
+    districts = sorted(s.code for s in stations if s.level == "area")
+    assert len(beats) == 275 and len(districts) == 23
+    stored = _incidents(chicago_beats)
+    disagree = next(w.count for w in summary.warnings if w.kind == "station_disagrees")
+    located = stored.filter(pl.col("location_state") == "located")
+    # Every located incident whose named district agrees with its point gets a beat; the few
+    # that disagree keep the district the file names.
+    in_beats = located.filter(pl.col("station_code").is_in(sorted(beats)))
+    assert in_beats.height == located.height - disagree
+    assert disagree <= (1 - MIN_POLYGON_AGREEMENT) * located.height
+    # Each district, expanded to its beats, counts what the file says.
+    source = pl.read_csv(CRIMES, infer_schema=False).filter(pl.col("domestic") == "True")
+    expected = dict(source.group_by("district").len().iter_rows())
+    got = {
+        d: stored.filter(pl.col("station_code").is_in(sorted(access.expand_stations([d])))).height
+        for d in districts
+    }
+    assert {d: n for d, n in got.items() if n} == expected
+
+
+def test_filter_and_scope_by_district_select_its_beats(chicago_beats):
+    import_file(chicago_beats, CRIMES, "chicago")
+    access = CaseAccess(chicago_beats)
+    beats_of_8 = {s.code for s in access.stations(Scope()) if s.parent_code == "8"}
+    stored = _incidents(chicago_beats)
+    expected = set(
+        stored.filter(pl.col("station_code").is_in(sorted(beats_of_8 | {"8"})))["incident_no"]
+    )
+    in_beats = set(stored.filter(pl.col("station_code").is_in(sorted(beats_of_8)))["incident_no"])
+    assert len(in_beats) > 0.9 * len(expected)
+    by_filter = access.incidents(Scope(), IncidentFilter(stations=("8",)))
+    assert set(by_filter["incident_no"]) == expected
+    chief = Scope(user="chief", stations=frozenset({"8"}))
+    assert set(access.incidents(chief, IncidentFilter())["incident_no"]) == expected
+    assert {s.code for s in access.stations(chief)} == beats_of_8 | {"8"}
+    one_beat = sorted(beats_of_8)[0]
+    only = access.incidents(chief, IncidentFilter(stations=(one_beat,)))
+    assert set(only["station_code"]) <= {one_beat}
+    other = access.incidents(Scope(stations=frozenset({"9"})), IncidentFilter(stations=("8",)))
+    assert other.is_empty()
+    first = stored.filter(pl.col("station_code").is_in(sorted(beats_of_8)))["incident_no"][0]
+    with chicago_beats.connect() as conn:
+        case_id = conn.execute(select(Incident.id).where(Incident.incident_no == first)).scalar()
+    assert access.case_detail(chief, case_id) is not None
+    assert access.case_detail(Scope(user="x", stations=frozenset({"9"})), case_id) is None

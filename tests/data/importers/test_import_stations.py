@@ -107,3 +107,63 @@ def test_chicago_beats_import(sqlite_engine):
     stored = CaseAccess(sqlite_engine).stations(Scope())
     assert all(s.boundary.is_valid and not s.boundary.is_empty for s in stored)
     assert {s.code for s in stored} == set(source["BEAT_NUM"])
+
+
+DISTRICTS = CHICAGO / "police_districts.geojson"
+
+
+@pytest.mark.skipif(not BEATS.is_file(), reason="shared Chicago data not present")
+def test_beats_are_put_under_their_districts(sqlite_engine):
+    import_stations(sqlite_engine, DISTRICTS, "DIST_NUM", "DIST_NUM")
+    summary = import_stations(sqlite_engine, BEATS, "BEAT_NUM", "BEAT_NUM", parent_field="DISTRICT")
+    assert summary.features == 277 and summary.stations == 275  # two beats in two parts
+    stored = CaseAccess(sqlite_engine).stations(Scope())
+    districts = [s for s in stored if s.parent_code is None]
+    beats = [s for s in stored if s.parent_code is not None]
+    assert len(districts) == 23 and len(beats) == 275
+    assert {s.level for s in districts} == {"area"} and {s.level for s in beats} == {"leaf"}
+    # DISTRICT '08' names district '8': numeric codes match whatever their leading zeros.
+    assert {s.parent_code for s in beats} == {s.code for s in districts}
+    assert next(s for s in beats if s.code == "0811").parent_code == "8"
+    assert len(summary.parents) == 23 and "under 23 areas" in summary.lines()[1]
+
+
+def test_a_parent_that_is_not_stored_is_named_and_nothing_is_written(sqlite_engine, tmp_path):
+    import_stations(
+        sqlite_engine, _write(tmp_path, "areas", [box(0, 0, 2, 1)], ["8"]), "code", "name"
+    )
+    layer = _layer([box(0, 0, 1, 1), box(1, 0, 2, 1)], ["0811", "0999"])
+    layer["district"] = ["008", "9"]
+    path = tmp_path / "beats.geojson"
+    layer.to_file(path, driver="GeoJSON")
+    with pytest.raises(StationImportError) as err:
+        import_stations(sqlite_engine, path, "code", "name", parent_field="district")
+    assert "feature 2 (code=0999): district='9' is not a stored station" in str(err.value)
+    assert [s.code for s in CaseAccess(sqlite_engine).stations(Scope())] == ["8"]
+    with pytest.raises(StationImportError, match="--parent-field 'nope' is not a field"):
+        import_stations(sqlite_engine, path, "code", "name", parent_field="nope")
+
+
+def test_an_area_in_a_scope_or_filter_stands_for_its_stations(sqlite_engine, tmp_path):
+    import_stations(
+        sqlite_engine, _write(tmp_path, "areas", [box(0, 0, 2, 1)], ["8"]), "code", "name"
+    )
+    layer = _layer([box(0, 0, 1, 1), box(1, 0, 2, 1)], ["0811", "0812"])
+    layer["district"] = ["8", "8"]
+    path = tmp_path / "beats.geojson"
+    layer.to_file(path, driver="GeoJSON")
+    import_stations(sqlite_engine, path, "code", "name", parent_field="district")
+    access = CaseAccess(sqlite_engine)
+    assert access.expand_stations(["8"]) == {"8", "0811", "0812"}
+    assert access.expand_stations(["0811"]) == {"0811"}
+    assert [s.code for s in access.stations(Scope(stations=frozenset({"8"})))] == [
+        "0811",
+        "0812",
+        "8",
+    ]
+
+
+def _write(tmp_path, name, geoms, codes):
+    path = tmp_path / f"{name}.geojson"
+    _layer(geoms, codes).to_file(path, driver="GeoJSON")
+    return path
