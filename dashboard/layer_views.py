@@ -3,9 +3,7 @@
 A layer (:mod:`layers.registry`) returns a polars frame of its own columns. This module turns
 it into what the map's hover text, the layer table and the JSON API show:
 
-* :func:`redact` hides what a scope without personal details may not read: address text
-  has its numbers masked (as the case list does) and exact positions become the centre of
-  their resolution-9 cell (~0.1 km², what the cell map shows anyway);
+* (masking for the caller's scope is done before, by :meth:`data.access.CaseAccess.layer`);
 * :func:`with_station` names the station of each cell; :func:`format_column` writes a
   column in words (codes translated, times local, numbers rounded);
 * :func:`table_columns`, :func:`sort_frame` and :func:`table_rows` build the layer table,
@@ -24,7 +22,6 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from dashboard.i18n import MISSING, column_label, label, t, yes_no
-from data.access import mask_address
 from geo.h3cells import BASE_RESOLUTION, cell_to_latlng, cell_to_str, latlng_to_cells
 from layers import hotspot
 from layers.registry import REGISTRY
@@ -128,8 +125,6 @@ DEFAULT_ORDER: dict[str, tuple[str, bool]] = {
 MARKDOWN_COLUMNS: frozenset[str] = frozenset({"reasons", "incident_ids", "incident_no"})
 #: How many case links a cell shows before "+n more".
 MAX_LINKS = 4
-#: Address text a scope without personal details sees masked.
-ADDRESS_COLUMNS: tuple[str, ...] = ("address_raw", "address_key", "address_id")
 #: Vocabulary of the code columns (see :func:`dashboard.i18n.label`), and per-layer overrides.
 VOCABULARY_OF_COLUMN: dict[str, str] = {
     "label": "gi_class",
@@ -157,32 +152,6 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 # -- what a scope may read ---------------------------------------------------------------------
-def redact(frame: pl.DataFrame, personal_details: bool) -> pl.DataFrame:
-    """``frame`` as a scope may read it: without personal details, address numbers are masked
-    and ``lat``/``lng`` become the centre of their resolution-9 cell.
-
-    ``entry_id`` values naming an address (``address:<address_id>``) are masked as well.
-    """
-    if personal_details or frame.is_empty():
-        return frame
-    exprs = [
-        pl.col(c).map_elements(mask_address, return_dtype=pl.String)
-        for c in ADDRESS_COLUMNS
-        if c in frame.columns
-    ]
-    if "entry_id" in frame.columns:
-        exprs.append(
-            pl.when(pl.col("entry_id").str.starts_with("address:"))
-            .then(pl.col("entry_id").map_elements(mask_address, return_dtype=pl.String))
-            .otherwise(pl.col("entry_id"))
-            .alias("entry_id")
-        )
-    if "lat" in frame.columns and "lng" in frame.columns:
-        lat, lng = _cell_centres(frame["lat"], frame["lng"])
-        exprs += [pl.Series("lat", lat, dtype=pl.Float64), pl.Series("lng", lng, dtype=pl.Float64)]
-    return frame.with_columns(exprs) if exprs else frame
-
-
 def _base_cells(lat: pl.Series, lng: pl.Series) -> list[int]:
     """Resolution-9 cell (int64) of each point; -1 where a coordinate is missing."""
     return latlng_to_cells(
@@ -190,12 +159,6 @@ def _base_cells(lat: pl.Series, lng: pl.Series) -> list[int]:
         lng.cast(pl.Float64).fill_null(float("nan")).to_numpy(),
         BASE_RESOLUTION,
     ).tolist()
-
-
-def _cell_centres(lat: pl.Series, lng: pl.Series) -> tuple[list, list]:
-    """Centres of the resolution-9 cells of the points (None where a point is missing)."""
-    centres = [cell_to_latlng(c) if c >= 0 else (None, None) for c in _base_cells(lat, lng)]
-    return [c[0] for c in centres], [c[1] for c in centres]
 
 
 def point_cells(frame: pl.DataFrame) -> list[str | None]:

@@ -28,7 +28,14 @@ from data import audit
 from data.models import FollowUpVisit, Incident, Station
 from data.settings import display_timezone
 from data.snapshot import snapshot_for
-from geo.h3cells import BASE_RESOLUTION, cell_resolution, cells_to_parent, polygon_to_cells
+from geo.h3cells import (
+    BASE_RESOLUTION,
+    cell_resolution,
+    cell_to_latlng,
+    cells_to_parent,
+    latlng_to_cells,
+    polygon_to_cells,
+)
 from geo.jurisdictions import Jurisdiction, from_geojson_text
 from layers import registry
 from layers.registry import LayerContext
@@ -130,6 +137,41 @@ class CaseDetail:
     fields: dict[str, object]
     status_events: list[dict[str, object]] = field(default_factory=list)
     follow_up_visits: list[dict[str, object]] = field(default_factory=list)
+
+
+#: Layer columns holding address text, masked for a scope without personal details.
+LAYER_ADDRESS_COLUMNS: tuple[str, ...] = ("address_raw", "address_key", "address_id")
+
+
+def redact_layer(frame: pl.DataFrame, personal_details: bool) -> pl.DataFrame:
+    """A layer's rows as a scope may read them: without personal details, address numbers are
+    masked (also in ``entry_id`` values naming an address) and ``lat``/``lng`` become the centre
+    of their resolution-9 cell (~0.1 km²)."""
+    if personal_details or frame.is_empty():
+        return frame
+    exprs = [
+        pl.col(c).map_elements(mask_address, return_dtype=pl.String)
+        for c in LAYER_ADDRESS_COLUMNS
+        if c in frame.columns
+    ]
+    if "entry_id" in frame.columns:
+        exprs.append(
+            pl.when(pl.col("entry_id").str.starts_with("address:"))
+            .then(pl.col("entry_id").map_elements(mask_address, return_dtype=pl.String))
+            .otherwise(pl.col("entry_id"))
+            .alias("entry_id")
+        )
+    if "lat" in frame.columns and "lng" in frame.columns:
+        cells = latlng_to_cells(
+            frame["lat"].cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+            frame["lng"].cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+        )
+        centres = [cell_to_latlng(c) if c >= 0 else (None, None) for c in cells]
+        exprs += [
+            pl.Series("lat", [c[0] for c in centres], dtype=pl.Float64),
+            pl.Series("lng", [c[1] for c in centres], dtype=pl.Float64),
+        ]
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def mask_address(text: str | None) -> str | None:
@@ -405,7 +447,8 @@ class CaseAccess:
     ) -> pl.DataFrame:
         """Run a registered analytic layer on the incidents ``scope`` may see matching ``flt``.
 
-        ``now`` defaults to the clock. Raises ``KeyError`` for an unknown layer and
+        ``now`` defaults to the clock. Rows are masked as the scope requires
+        (:func:`redact_layer`). Raises ``KeyError`` for an unknown layer and
         ``ValueError`` for a bad parameter, each naming the culprit.
         """
         spec = registry.layer(layer_id)
@@ -417,7 +460,8 @@ class CaseAccess:
             time_zone=self.tz,
             visits=self.follow_up_visits(scope) if layer_id in _LAYERS_WITH_VISITS else None,
         )
-        return registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
+        result = registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
+        return redact_layer(result, scope.personal_details)
 
     def stations(self, scope: Scope) -> list[Jurisdiction]:
         """The stations ``scope`` may see (areas and leaves), in code order.

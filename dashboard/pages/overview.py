@@ -76,7 +76,6 @@ from dashboard.layer_views import (
     MARKDOWN_COLUMNS,
     hover_text,
     point_cells,
-    redact,
     referenced_incidents,
     sort_frame,
     table_columns,
@@ -676,10 +675,7 @@ def update_map(
         return _counts_map(svc, scope, state, lang)
     flt = state.incident_filter()
     spec = state.layer.spec
-    frame = redact(
-        svc.layer(scope, flt, spec.id, state.layer.values(), state.res),
-        scope.personal_details,
-    )
+    frame = svc.layer(scope, flt, spec.id, state.layer.values(), state.res)
     stations_url, _ = geo_urls(svc, scope, state.res)
     outline = _selection_outline(svc, scope, state.selection, stations_url)
     empty = _layer_empty_reason(svc, scope, flt, frame)
@@ -877,9 +873,7 @@ def update_layer_table(
     svc, scope = services(), current_scope()
     choice = state.table_layer
     flt = state.incident_filter()
-    frame = redact(
-        svc.layer(scope, flt, choice.id, choice.values(), state.res), scope.personal_details
-    )
+    frame = svc.layer(scope, flt, choice.id, choice.values(), state.res)
     if REGISTRY[choice.id].geometry == "cells":
         frame, _ = _named_cells(svc, scope, frame, state.res)
     triggered = _triggered_props()

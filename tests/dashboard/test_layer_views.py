@@ -16,13 +16,13 @@ from dashboard.layer_views import (
     hover_text,
     json_rows,
     reason_chips,
-    redact,
     row_target,
     sort_frame,
     table_columns,
     table_rows,
     with_station,
 )
+from data.access import redact_layer as redact
 from geo.h3cells import cell_to_latlng, cell_to_str, latlng_to_cells
 from layers.registry import REGISTRY
 

@@ -241,3 +241,11 @@ def test_layers_run_through_the_access_layer_within_scope(access):
         access.layer(Scope(), IncidentFilter(), "hotspot", {"k": "x"})
     with pytest.raises(KeyError, match="no layer 'nope'"):
         access.layer(Scope(), IncidentFilter(), "nope")
+
+
+def test_layer_rows_are_masked_below_the_pages(access):
+    masked = access.layer(Scope(), IncidentFilter(), "repeat_addresses")
+    assert masked["address_key"].to_list() == ["翻身路*栋*室"]
+    full = access.layer(Scope(personal_details=True), IncidentFilter(), "repeat_addresses")
+    assert full["address_key"].to_list() == ["翻身路12栋302室"]
+    assert (masked["lat"][0], masked["lng"][0]) != (full["lat"][0], full["lng"][0])
