@@ -109,8 +109,8 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class OverviewState:
-    """Everything the overview shows, as the URL carries it."""
+class Filters:
+    """The incident filter and the map resolution, as :func:`parse_filters` reads them."""
 
     start: date | None = None
     end: date | None = None
@@ -119,6 +119,39 @@ class OverviewState:
     risk_levels: tuple[str, ...] = ()
     stations: tuple[str, ...] = ()
     res: int = DEFAULT_RESOLUTION
+    #: Every station code the caller may see (the strict parser checks ``st`` against it).
+    known_stations: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def incident_filter(self) -> IncidentFilter:
+        """The :class:`~data.access.IncidentFilter` of these values."""
+        return IncidentFilter(
+            start=self.start,
+            end=self.end,
+            categories=self.categories,
+            sources=self.sources,
+            risk_levels=self.risk_levels,
+            stations=self.stations,
+        )
+
+    def to_data(self) -> dict[str, object]:
+        """The values as JSON (what the API reports it applied)."""
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "cat": list(self.categories),
+            "src": list(self.sources),
+            "risk": list(self.risk_levels),
+            "st": list(self.stations),
+            "res": self.res,
+        }
+
+
+@dataclass(frozen=True)
+class OverviewState:
+    """Everything the overview shows, as the URL carries it."""
+
+    #: The incident filter and the map resolution (the keys shared with the JSON API).
+    filters: Filters = Filters()
     every: str = "1d"
     selection: Selection | None = None
     #: The map layer and its parameters.
@@ -135,30 +168,11 @@ class OverviewState:
 
     def incident_filter(self) -> IncidentFilter:
         """The filter of the controls (without the drill-down selection)."""
-        return IncidentFilter(
-            start=self.start,
-            end=self.end,
-            categories=self.categories,
-            sources=self.sources,
-            risk_levels=self.risk_levels,
-            stations=self.stations,
-        )
+        return self.filters.incident_filter()
 
     def case_filter(self) -> IncidentFilter:
         """The filter of the case list: the controls narrowed to the selection."""
         return selection_filter(self.incident_filter(), self.selection)
-
-    def filters(self) -> Filters:
-        """The filter keys' values (what the API is asked for the same view)."""
-        return Filters(
-            start=self.start,
-            end=self.end,
-            categories=self.categories,
-            sources=self.sources,
-            risk_levels=self.risk_levels,
-            stations=self.stations,
-            res=self.res,
-        )
 
 
 def default_range(extent: tuple[date, date] | None) -> tuple[date | None, date | None]:
@@ -274,44 +288,6 @@ def parse_table(value: object, raw: Mapping[str, object]) -> LayerChoice | None:
     return layer_choice(value, raw, TABLE_LAYERS)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The incident filter and the map resolution, as :func:`parse_filters` reads them."""
-
-    start: date | None = None
-    end: date | None = None
-    categories: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    risk_levels: tuple[str, ...] = ()
-    stations: tuple[str, ...] = ()
-    res: int = DEFAULT_RESOLUTION
-    #: Every station code the caller may see (the strict parser checks ``st`` against it).
-    known_stations: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def incident_filter(self) -> IncidentFilter:
-        """The :class:`~data.access.IncidentFilter` of these values."""
-        return IncidentFilter(
-            start=self.start,
-            end=self.end,
-            categories=self.categories,
-            sources=self.sources,
-            risk_levels=self.risk_levels,
-            stations=self.stations,
-        )
-
-    def to_data(self) -> dict[str, object]:
-        """The values as JSON (what the API reports it applied)."""
-        return {
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
-            "cat": list(self.categories),
-            "src": list(self.sources),
-            "risk": list(self.risk_levels),
-            "st": list(self.stations),
-            "res": self.res,
-        }
-
-
 def _strict_codes(key: str, raw: str | None, allowed: Sequence[str], what: str) -> None:
     if raw is None:
         return
@@ -396,20 +372,13 @@ def from_query(
     ``station_codes`` are the stations the user may see (others are dropped).
     """
     params = query_params(search)
-    flt = parse_filters(params, extent, station_codes)
     table_raw = {
         k[len(TABLE_PARAM_PREFIX) :]: v
         for k, v in params.items()
         if k.startswith(TABLE_PARAM_PREFIX)
     }
     return OverviewState(
-        start=flt.start,
-        end=flt.end,
-        categories=flt.categories,
-        sources=flt.sources,
-        risk_levels=flt.risk_levels,
-        stations=flt.stations,
-        res=flt.res,
+        filters=parse_filters(params, extent, station_codes),
         every=parse_every(params.get("every")),
         selection=parse_selection(params.get("sel")),
         layer=layer_choice(params.get("layer"), params),
@@ -444,13 +413,15 @@ def from_controls(
         start_day, end_day = end_day, start_day
     station_values = stations if isinstance(stations, list | tuple) else ()
     return OverviewState(
-        start=start_day,
-        end=end_day,
-        categories=parse_codes(categories, CATEGORIES),
-        sources=parse_codes(sources, SOURCES),
-        risk_levels=parse_codes(risk_levels, RISK_LEVELS),
-        stations=tuple(dict.fromkeys(str(s) for s in station_values)),
-        res=parse_resolution(res),
+        filters=Filters(
+            start=start_day,
+            end=end_day,
+            categories=parse_codes(categories, CATEGORIES),
+            sources=parse_codes(sources, SOURCES),
+            risk_levels=parse_codes(risk_levels, RISK_LEVELS),
+            stations=tuple(dict.fromkeys(str(s) for s in station_values)),
+            res=parse_resolution(res),
+        ),
         every=parse_every(every),
         selection=parse_selection(selection),
         layer=layer_choice(layer, (layer_params or {}).get(str(layer), {})),
@@ -483,20 +454,21 @@ def control_values(
 def to_query(state: OverviewState, lang: str) -> str:
     """The URL query string (with the leading ``?``) that :func:`from_query` reads back."""
     params: dict[str, str] = {"lang": normalise_language(lang)}
-    if state.start is not None:
-        params["start"] = state.start.isoformat()
-    if state.end is not None:
-        params["end"] = state.end.isoformat()
+    flt = state.filters
+    if flt.start is not None:
+        params["start"] = flt.start.isoformat()
+    if flt.end is not None:
+        params["end"] = flt.end.isoformat()
     for key, values in (
-        ("cat", state.categories),
-        ("src", state.sources),
-        ("risk", state.risk_levels),
-        ("st", state.stations),
+        ("cat", flt.categories),
+        ("src", flt.sources),
+        ("risk", flt.risk_levels),
+        ("st", flt.stations),
     ):
         if values:
             params[key] = ",".join(values)
-    if state.res != DEFAULT_RESOLUTION:
-        params["res"] = str(state.res)
+    if flt.res != DEFAULT_RESOLUTION:
+        params["res"] = str(flt.res)
     if state.every != "1d":
         params["every"] = state.every
     if state.selection is not None:

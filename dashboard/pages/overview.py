@@ -239,8 +239,8 @@ def build(
                 "filter.dates",
                 dcc.DatePickerRange(
                     id=ids.DATE_RANGE,
-                    start_date=state.start,
-                    end_date=state.end,
+                    start_date=state.filters.start,
+                    end_date=state.filters.end,
                     min_date_allowed=extent[0] if extent else None,
                     max_date_allowed=extent[1] if extent else None,
                     display_format="YYYY-MM-DD",
@@ -257,18 +257,25 @@ def build(
             _field(
                 "filter.category",
                 _dropdown(
-                    ids.CATEGORY, options("category", CATEGORIES, lang), state.categories, lang
+                    ids.CATEGORY,
+                    options("category", CATEGORIES, lang),
+                    state.filters.categories,
+                    lang,
                 ),
                 lang,
             ),
             _field(
                 "filter.source",
-                _dropdown(ids.SOURCE, options("source", SOURCES, lang), state.sources, lang),
+                _dropdown(
+                    ids.SOURCE, options("source", SOURCES, lang), state.filters.sources, lang
+                ),
                 lang,
             ),
             _field(
                 "filter.risk",
-                _dropdown(ids.RISK, options("risk", RISK_LEVELS, lang), state.risk_levels, lang),
+                _dropdown(
+                    ids.RISK, options("risk", RISK_LEVELS, lang), state.filters.risk_levels, lang
+                ),
                 lang,
             ),
             _field(
@@ -276,7 +283,7 @@ def build(
                 _dropdown(
                     ids.STATION,
                     [{"label": name, "value": code} for code, name in station_names.items()],
-                    state.stations,
+                    state.filters.stations,
                     lang,
                 ),
                 lang,
@@ -286,7 +293,7 @@ def build(
                 dcc.RadioItems(
                     id=ids.RESOLUTION,
                     options=[{"label": t(f"res.{r}", lang), "value": r} for r in MAP_RESOLUTIONS],
-                    value=state.res,
+                    value=state.filters.res,
                     className="radio-list",
                     labelClassName="radio-option",
                 ),
@@ -675,22 +682,22 @@ def update_map(
         return _counts_map(svc, scope, state, lang)
     flt = state.incident_filter()
     spec = state.layer.spec
-    frame = svc.layer(scope, flt, spec.id, state.layer.values(), state.res)
-    stations_url, _ = geo_urls(svc, scope, state.res)
+    frame = svc.layer(scope, flt, spec.id, state.layer.values(), state.filters.res)
+    stations_url, _ = geo_urls(svc, scope, state.filters.res)
     outline = _selection_outline(svc, scope, state.selection, stations_url)
     empty = _layer_empty_reason(svc, scope, flt, frame)
     if spec.geometry == "points":
         figure = _points_map(frame, spec.id, lang, stations_url, svc, scope, outline, empty)
     else:
         figure = _cells_map(
-            frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.res
+            frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.filters.res
         )
     legend = legend_component(build_legend(spec, frame, lang))
     if spec.id == "patrol_plan":
         # The plan's own track record, beside the plan: what the chief reads before trusting it.
         values = state.layer.values()
         tested = {k: values[k] for k in ("method", "budget_share", "train_weeks")}
-        panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.res)
+        panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.filters.res)
         legend = html.Div([legend, accuracy_note(panel, lang)])
     return figure, legend
 
@@ -736,24 +743,24 @@ def _counts_map(
 ) -> tuple[go.Figure, Component]:
     """The base layer: incidents per hexagon at the chosen resolution."""
     flt = state.incident_filter()
-    counts = svc.access.cell_counts(scope, flt, state.res)
-    stations_url, cells_url_ = geo_urls(svc, scope, state.res)
+    counts = svc.access.cell_counts(scope, flt, state.filters.res)
+    stations_url, cells_url_ = geo_urls(svc, scope, state.filters.res)
     shown = state.selection
     if (
         shown is not None
         and shown.kind == "cell"
-        and cell_resolution(str_to_cell(shown.id)) != state.res
+        and cell_resolution(str_to_cell(shown.id)) != state.filters.res
     ):
         shown = None
     figure = map_figure(
         counts,
-        state.res,
+        state.filters.res,
         lang,
         stations_url,
         cells_url_,
         stations=svc.geometry.stations(scope.stations),
         areas_url=areas_geo_url(svc, scope),
-        cell_station=svc.geometry.cell_owner(scope.stations, state.res),
+        cell_station=svc.geometry.cell_owner(scope.stations, state.filters.res),
         selection=shown.to_data() if shown else None,
         empty_reason=None if counts.height else _empty_reason(svc, scope, flt),
         show_scale=False,
@@ -873,9 +880,9 @@ def update_layer_table(
     svc, scope = services(), current_scope()
     choice = state.table_layer
     flt = state.incident_filter()
-    frame = svc.layer(scope, flt, choice.id, choice.values(), state.res)
+    frame = svc.layer(scope, flt, choice.id, choice.values(), state.filters.res)
     if REGISTRY[choice.id].geometry == "cells":
-        frame, _ = _named_cells(svc, scope, frame, state.res)
+        frame, _ = _named_cells(svc, scope, frame, state.filters.res)
     triggered = _triggered_props()
     paging_only = bool(triggered) and triggered <= {
         f"{ids.LAYER_TABLE}.page_current",
@@ -903,7 +910,7 @@ def update_layer_table(
         if frame.height
         else t("layer_table.empty", lang)
     )
-    href = export_url(choice, state.filters())
+    href = export_url(choice, state.filters)
     return table_columns(choice.id, lang), rows, pages, page, total, href
 
 

@@ -9,6 +9,7 @@ import pytest
 from dashboard.filters import (
     DEFAULT_RESOLUTION,
     FilterError,
+    Filters,
     LayerChoice,
     OverviewState,
     Selection,
@@ -41,20 +42,24 @@ def test_the_default_range_is_the_last_90_days_up_to_the_newest_incident():
 
 def test_an_empty_query_gives_the_defaults():
     state = from_query("", EXTENT, ["BA01", "BA02"])
-    assert (state.start, state.end) == (date(2026, 8, 23), date(2026, 11, 20))
-    assert state.categories == state.stations == ()
-    assert state.res == DEFAULT_RESOLUTION and state.every == "1d" and state.selection is None
+    assert (state.filters.start, state.filters.end) == (date(2026, 8, 23), date(2026, 11, 20))
+    assert state.filters.categories == state.filters.stations == ()
+    assert (
+        state.filters.res == DEFAULT_RESOLUTION and state.every == "1d" and state.selection is None
+    )
 
 
 def test_a_query_round_trips():
     state = OverviewState(
-        start=date(2026, 1, 1),
-        end=date(2026, 2, 1),
-        categories=("domestic_violence", "elder_abuse"),
-        sources=("call_110",),
-        risk_levels=("high",),
-        stations=("BA02",),
-        res=9,
+        filters=Filters(
+            start=date(2026, 1, 1),
+            end=date(2026, 2, 1),
+            categories=("domestic_violence", "elder_abuse"),
+            sources=("call_110",),
+            risk_levels=("high",),
+            stations=("BA02",),
+            res=9,
+        ),
         every="1w",
         selection=Selection("cell", CELL),
     )
@@ -69,21 +74,25 @@ def test_bad_values_fall_back_instead_of_failing():
         "?start=yesterday&end=2026-13-40&cat=arson,elder_abuse&res=12&every=1m&st=XX&sel=cell:zz"
     )
     state = from_query(query, EXTENT, ["BA01"])
-    assert (state.start, state.end) == (date(2026, 8, 23), date(2026, 11, 20))
-    assert state.categories == ("elder_abuse",)
-    assert state.stations == ()
-    assert (state.res, state.every, state.selection) == (DEFAULT_RESOLUTION, "1d", None)
+    assert (state.filters.start, state.filters.end) == (date(2026, 8, 23), date(2026, 11, 20))
+    assert state.filters.categories == ("elder_abuse",)
+    assert state.filters.stations == ()
+    assert (state.filters.res, state.every, state.selection) == (DEFAULT_RESOLUTION, "1d", None)
 
 
 def test_reversed_dates_are_swapped():
     state = from_controls("2026-02-01", "2026-01-01T00:00:00", [], [], [], [])
-    assert (state.start, state.end) == (date(2026, 1, 1), date(2026, 2, 1))
+    assert (state.filters.start, state.filters.end) == (date(2026, 1, 1), date(2026, 2, 1))
 
 
 def test_controls_keep_codes_in_vocabulary_order():
     state = from_controls(None, None, ["elder_abuse", "domestic_violence"], None, ["low"], None)
-    assert state.categories == ("domestic_violence", "elder_abuse")
-    assert state.risk_levels == ("low",) and state.sources == () and state.stations == ()
+    assert state.filters.categories == ("domestic_violence", "elder_abuse")
+    assert (
+        state.filters.risk_levels == ("low",)
+        and state.filters.sources == ()
+        and state.filters.stations == ()
+    )
 
 
 def test_selections_are_validated():
@@ -203,5 +212,5 @@ def test_one_parser_serves_the_page_and_the_api():
     strict = parse_filters(params, EXTENT, ["BA01"], strict=True)
     assert lenient == strict
     state = from_query("?" + "&".join(f"{k}={v}" for k, v in params.items()), EXTENT, ["BA01"])
-    assert state.filters() == strict
+    assert state.filters == strict
     assert strict.incident_filter() == state.incident_filter()
