@@ -451,14 +451,7 @@ def cell_layer_figure(
         Trace 0 the station click target, trace 1 the cells (``customdata`` is
         ``["cell", hex, station, *hover values]``), then the selection outline if any.
     """
-    n = len(cells)
-    customdata = np.empty((n, 3 + len(hover_labels)), dtype=object)
-    if n:
-        customdata[:, 0] = "cell"
-        customdata[:, 1] = list(cells)
-        customdata[:, 2] = list(cell_names)
-        if hover_labels:
-            customdata[:, 3:] = np.array(hover_values, dtype=object).reshape(n, len(hover_labels))
+    customdata = _cell_customdata(cells, cell_names, hover_labels, hover_values)
     cell_trace = go.Choroplethmap(
         name=CELL_TRACE,
         geojson=cells_url,
@@ -481,6 +474,24 @@ def cell_layer_figure(
     return go.Figure(
         data=traces, layout=_map_layout(lang, stations_url, stations, meta, empty_reason, areas_url)
     )
+
+
+def _cell_customdata(
+    cells: Sequence[str | None],
+    names: Sequence[str],
+    hover_labels: Sequence[str],
+    hover_values: Sequence[Sequence[str]],
+) -> np.ndarray:
+    """Per-feature ``["cell", hex, name, *hover values]``: what a click and the hover read."""
+    n = len(cells)
+    customdata = np.empty((n, 3 + len(hover_labels)), dtype=object)
+    if n:
+        customdata[:, 0] = "cell"
+        customdata[:, 1] = list(cells)
+        customdata[:, 2] = list(names)
+        if hover_labels:
+            customdata[:, 3:] = np.array(hover_values, dtype=object).reshape(n, len(hover_labels))
+    return customdata
 
 
 def point_sizes(counts: np.ndarray) -> np.ndarray:
@@ -517,14 +528,7 @@ def point_layer_figure(
     point's hover text. Circles are drawn over a slightly larger dark halo, so pale ones
     stay visible on the grey station fill (MapLibre circles have no outline in plotly).
     """
-    n = len(lat)
-    customdata = np.empty((n, 3 + len(hover_labels)), dtype=object)
-    if n:
-        customdata[:, 0] = "cell"
-        customdata[:, 1] = list(cells)
-        customdata[:, 2] = list(names)
-        if hover_labels:
-            customdata[:, 3:] = np.array(hover_values, dtype=object).reshape(n, len(hover_labels))
+    customdata = _cell_customdata(cells, names, hover_labels, hover_values)
     halo = go.Scattermap(
         name=HALO_TRACE,
         lat=lat,
