@@ -452,6 +452,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit.at": {"zh": "时间", "en": "Time"},
     "audit.user": {"zh": "用户", "en": "User"},
     "audit.action": {"zh": "操作", "en": "Action"},
+    "audit_action.login": {"zh": "登录", "en": "Login"},
+    "audit_action.login_failed": {"zh": "登录失败", "en": "Failed login"},
+    "audit_action.logout": {"zh": "退出登录", "en": "Logout"},
+    "audit_action.account_locked": {"zh": "账号锁定", "en": "Account locked"},
+    "audit_action.session_end": {"zh": "会话结束", "en": "Session ended"},
+    "audit_action.denied": {"zh": "拒绝访问", "en": "Access denied"},
+    "audit_action.view_case": {"zh": "查看案件", "en": "Case viewed"},
+    "audit_action.reveal": {"zh": "显示个人信息", "en": "Details revealed"},
+    "audit_action.export": {"zh": "导出", "en": "Export"},
+    "audit_action.api_layer": {"zh": "图层接口查询", "en": "Layer API query"},
+    "audit_action.import": {"zh": "导入", "en": "Import"},
+    "audit_action.import_started": {"zh": "开始导入", "en": "Import started"},
+    "audit_action.push": {"zh": "推送", "en": "Push"},
+    "audit_action.push_refused": {"zh": "推送被拒", "en": "Push refused"},
+    "audit_action.token_add": {"zh": "新增令牌", "en": "Token added"},
+    "audit_action.token_revoke": {"zh": "吊销令牌", "en": "Token revoked"},
+    "audit_action.user_add": {"zh": "新增用户", "en": "User added"},
+    "audit_action.user_remove": {"zh": "删除用户", "en": "User removed"},
+    "audit_action.user_reset": {"zh": "重置密码", "en": "Password reset"},
+    "audit_action.demo_users_removed": {"zh": "删除演示用户", "en": "Demo users removed"},
     "audit.target": {"zh": "对象", "en": "Target"},
     "audit.detail": {"zh": "详情", "en": "Detail"},
     "audit.remote_addr": {"zh": "来源地址", "en": "From"},
@@ -614,6 +634,13 @@ def normalise_language(value: object) -> str:
         if value.startswith("en"):
             return "en"
     return DEFAULT_LANGUAGE
+
+
+def audit_action_label(code: str, lang: str) -> str:
+    """The words for an audit action code; an action this version does not know shows as its
+    code, so an old or new entry of the trail is never hidden."""
+    entry = STRINGS.get(f"audit_action.{code}")
+    return (entry.get(lang) or entry[DEFAULT_LANGUAGE]) if entry else code
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -29,7 +29,7 @@ from flask import Response, jsonify, request
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.filters import parse_date
-from dashboard.i18n import t
+from dashboard.i18n import audit_action_label, t
 from dashboard.services import services
 from dashboard.shell import page_frame
 from data import audit
@@ -191,7 +191,9 @@ def build(
                     html.Label(t("admin.filter_action", lang), className="field-label"),
                     dcc.Dropdown(
                         id=ids.ADMIN_AUDIT_ACTION,
-                        options=[{"label": a, "value": a} for a in actions],
+                        options=[
+                            {"label": audit_action_label(a, lang), "value": a} for a in actions
+                        ],
                         placeholder=t("filter.all", lang),
                         className="filter-dropdown",
                     ),
@@ -294,6 +296,7 @@ def update_audit(
     if page >= pages:
         page = pages - 1
         rows, total = audit.events(access.engine, query, access.tz, page * PAGE_SIZE, PAGE_SIZE)
+    rows = [{**r, "action": audit_action_label(r["action"], lang)} for r in rows]
     return (
         rows,
         pages,

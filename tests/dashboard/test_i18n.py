@@ -218,3 +218,24 @@ def test_every_repeat_address_and_warning_column_has_a_header():
 def test_an_unknown_column_is_an_error_that_names_it():
     with pytest.raises(KeyError, match="no_such_column"):
         column_label("no_such_column", "zh")
+
+
+def test_audit_actions_read_in_words_and_unknown_ones_stay_visible():
+    from dashboard.i18n import audit_action_label
+    from dashboard.push_api import AUDIT_PUSH, AUDIT_REFUSED
+    from data.importers.run import AUDIT_IMPORT, AUDIT_IMPORT_STARTED
+
+    for code in (
+        "login",
+        "login_failed",
+        "view_case",
+        "reveal",
+        "export",
+        AUDIT_PUSH,
+        AUDIT_REFUSED,
+        AUDIT_IMPORT,
+        AUDIT_IMPORT_STARTED,
+    ):
+        zh, en = audit_action_label(code, "zh"), audit_action_label(code, "en")
+        assert zh != code and en != code and zh != en, code
+    assert audit_action_label("future_action", "zh") == "future_action"
