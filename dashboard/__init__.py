@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from dashboard import api, push_api, shell
 from dashboard.auth import install_auth
 from dashboard.geometry import GeoDocument
-from dashboard.pages import admin, case, overview
+from dashboard.pages import admin, case, command, overview, review, station
 from dashboard.scope import current_scope
 from dashboard.services import install, services
 from data.access import CaseAccess
@@ -40,6 +40,9 @@ ROUTES: list[shell.Route] = [
     (re.compile(r"^/?$"), overview),
     (re.compile(r"^/case/(?P<incident_id>[^/]*)/?$"), case),
     (re.compile(r"^/admin/?$"), admin),
+    (re.compile(r"^/command/?$"), command),
+    (re.compile(r"^/review/?$"), review),
+    (re.compile(r"^/station/(?P<code>[^/]*)/?$"), station),
 ]
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -103,6 +106,9 @@ def create_app(engine: Engine) -> Dash:
             overview.validation_layout(),
             case.validation_layout(),
             admin.validation_layout(),
+            command.validation_layout(),
+            review.validation_layout(),
+            station.validation_layout(),
         ]
     )
     shell.register_router(app, ROUTES)

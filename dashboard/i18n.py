@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dashboard.text import command, review, station
+from dashboard.text import map as map_text
+
 #: Interface languages, the default first.
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -476,6 +479,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit.detail": {"zh": "详情", "en": "Detail"},
     "audit.remote_addr": {"zh": "来源地址", "en": "From"},
 }
+
+
+
+def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]]) -> None:
+    """Add each screen's strings to ``base``; a key defined twice is a programming error."""
+    for strings in screens:
+        twice = sorted(set(base) & set(strings))
+        if twice:
+            raise ValueError(f"interface strings defined twice: {', '.join(twice)}")
+        base.update(strings)
+
+
+_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
 VOCABULARY: dict[str, dict[str, dict[str, str]]] = {

@@ -1,0 +1,3 @@
+"""Interface strings of the review screen (keys start with ``review.``)."""
+
+STRINGS: dict[str, dict[str, str]] = {}
