@@ -16,7 +16,7 @@ from dash import Dash, html
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Engine
 
-from dashboard import api, push_api, shell
+from dashboard import api, patrol_sheet, push_api, shell, station_export
 from dashboard.auth import install_auth
 from dashboard.geometry import GeoDocument
 from dashboard.pages import admin, case, command, overview, review, station
@@ -115,6 +115,8 @@ def create_app(engine: Engine) -> Dash:
     for _, module in ROUTES:
         module.register_callbacks(app)
     _register_routes(app.server)
+    patrol_sheet.register(app.server)  # GET /station/<code>/patrol-sheet
+    station_export.register(app.server)  # GET /station/<code>/cases.<csv|xlsx>
     app.server.register_blueprint(api.bp)
     install_auth(app, engine)  # login for every route; security headers; demo users
     push_api.install_push_api(app, engine)  # POST /api/v1/incidents, bearer tokens

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard import palettes
 from dashboard.i18n import label, t
 from data.vocab import CATEGORIES
 from geo.h3cells import cell_to_str
@@ -28,32 +29,16 @@ FONT_FAMILY = (
 )
 FONT_COLOUR = "#1f2933"
 
-#: ColorBrewer YlOrRd, 7 classes: sequential and rated colour-blind safe by ColorBrewer; it
-#: starts at a pale yellow that still stands out from the grey station fill.
-SEQUENTIAL_SCALE: tuple[str, ...] = (
-    "#ffeda0",
-    "#fed976",
-    "#feb24c",
-    "#fd8d3c",
-    "#fc4e2a",
-    "#e31a1c",
-    "#b10026",
-)
-#: Okabe–Ito colours (distinguishable under the common colour-vision deficiencies).
-CATEGORY_COLOURS: dict[str, str] = {
-    "domestic_violence": "#D55E00",
-    "relationship_dispute": "#0072B2",
-    "family_dispute": "#E69F00",
-    "child_abuse": "#CC79A7",
-    "elder_abuse": "#009E73",
-    "other": "#999999",
-}
-FALLBACK_COLOUR = "#56B4E9"
+#: The colour scales live in :mod:`dashboard.palettes` (tested for colour-blind readers);
+#: these names stay for the modules that import them from here.
+SEQUENTIAL_SCALE: tuple[str, ...] = palettes.SEQUENTIAL
+CATEGORY_COLOURS: dict[str, str] = palettes.CATEGORY
+FALLBACK_COLOUR = palettes.FALLBACK
 
 STATION_FILL = "#eceff3"
 STATION_LINE = "#5b6573"
-#: Outline of the selected station or cell: blue reads against every YlOrRd class.
-SELECTION_LINE = "#1450c8"
+#: Outline of the selected station or cell (see :data:`dashboard.palettes.SELECTION_LINE`).
+SELECTION_LINE = palettes.SELECTION_LINE
 TRANSPARENT = "rgba(0,0,0,0)"
 
 #: The colour scale reaches its darkest class at this count at the least, so that a map of
@@ -268,7 +253,7 @@ def map_figure(
         z=counts,
         zmin=0,
         zmax=top,
-        colorscale=[[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)],
+        colorscale=palettes.ramp(SEQUENTIAL_SCALE),
         marker={"opacity": CELL_OPACITY, "line": {"width": 0.4, "color": "white"}},
         showscale=show_scale,
         colorbar={

@@ -5,12 +5,15 @@ back link and the language switch keep it, and a bookmarked URL restores it. Eve
 from it is validated here; a bad value falls back to the default instead of failing.
 
 Keys: ``lang``, ``start`` and ``end`` (``YYYY-MM-DD``), ``cat``, ``src``, ``risk``, ``st``
-(comma-separated codes), ``res`` (7, 8 or 9), ``every`` (``1d``/``1w``), ``sel``
+(comma-separated codes), ``res`` (7, 8 or 9: a hexagon size chosen by hand; without it the
+size follows the map's zoom), ``every`` (``1d``/``1w``), ``sel``
 (``cell:<hex>`` or ``station:<code>``), ``layer`` (a map layer of :mod:`layers.registry`)
 followed by that layer's parameters under their own names (``layer=hotspot&k=2``), ``tab``
 (``cases`` or ``layer``: which list shows below the map), and ``table`` (a table-only layer
 shown in the layer table instead of the map layer) with its parameters prefixed ``table.``
-(``table=service_levels&table.state=breached``).
+(``table=service_levels&table.state=breached``), ``week`` (``YYYY-MM-DD``, the Monday of the
+time slider's week) and ``win`` (weeks in the slider's window, ending with that week).
+A ``sel`` may also name a bar of the trend: ``period:<first day>.<1d|1w>[.<category>]``.
 
 The filter keys (:data:`FILTER_KEYS`) are parsed by :func:`parse_filters` for the overview
 and for the JSON API alike: leniently for the page (a bad value falls back to its default),
@@ -29,12 +32,18 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.i18n import normalise_language
 from data.access import IncidentFilter
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
-from geo.h3cells import BASE_RESOLUTION, cell_resolution, str_to_cell
+from geo.h3cells import BASE_RESOLUTION, DISPLAY_RESOLUTIONS, cell_resolution, str_to_cell
 from layers.registry import REGISTRY, LayerSpec
 
 #: Hexagon resolutions the overview offers, coarsest first, and the default.
 MAP_RESOLUTIONS: tuple[int, ...] = (7, 8, 9)
 DEFAULT_RESOLUTION = 8
+#: The resolution control's value that lets the map's zoom choose the hexagon size.
+RES_AUTO = "auto"
+#: Weeks the time slider's window may span (ending with the slider's week).
+WINDOW_WEEKS: tuple[int, ...] = (1, 4)
+#: Kinds of drill-down selection: a hexagon, a station, a bar of the trend.
+SELECTION_KINDS: tuple[str, ...] = ("cell", "station", "period")
 #: Days in the default date range, ending on the newest incident's day.
 DEFAULT_RANGE_DAYS = 90
 TREND_PERIODS: tuple[str, ...] = ("1d", "1w")
@@ -93,8 +102,27 @@ class LayerChoice:
 
 
 @dataclass(frozen=True)
+class TimeWindow:
+    """The time slider's window: ``weeks`` weeks ending with the week starting ``week``."""
+
+    week: date
+    weeks: int = 1
+
+    @property
+    def first_day(self) -> date:
+        """The window's first day (a Monday)."""
+        return self.week - timedelta(weeks=self.weeks - 1)
+
+    @property
+    def last_day(self) -> date:
+        """The window's last day (a Sunday)."""
+        return self.week + timedelta(days=6)
+
+
+@dataclass(frozen=True)
 class Selection:
-    """What the drill-down selected: a station (by code) or an H3 cell (hex string)."""
+    """What the drill-down selected: a station (by code), an H3 cell (hex string) or a bar
+    of the trend (``period``: ``<first day>.<1d|1w>[.<category>]``)."""
 
     kind: str
     id: str
@@ -160,6 +188,11 @@ class OverviewState:
     table: LayerChoice | None = None
     #: Which list shows below the map (one of :data:`TABS`).
     tab: str = "cases"
+    #: Whether the map's zoom chooses the hexagon size (``filters.res`` then holds the
+    #: resolution of the current zoom) or ``filters.res`` was chosen by hand.
+    auto_res: bool = True
+    #: The time slider's window; None: the whole date range.
+    window: TimeWindow | None = None
 
     @property
     def table_layer(self) -> LayerChoice:
@@ -167,12 +200,55 @@ class OverviewState:
         return self.table or self.layer
 
     def incident_filter(self) -> IncidentFilter:
-        """The filter of the controls (without the drill-down selection)."""
+        """The filter of the controls and the time slider (without the drill-down selection):
+        what the map, its layer, the KPIs and the lists show."""
+        return self.window_filters().incident_filter()
+
+    def range_filter(self) -> IncidentFilter:
+        """The filter of the controls over their whole date range (the trend's)."""
         return self.filters.incident_filter()
+
+    def window_filters(self) -> Filters:
+        """The filters with their dates narrowed to the time slider's window."""
+        return narrowed(self.filters, self.window)
 
     def case_filter(self) -> IncidentFilter:
         """The filter of the case list: the controls narrowed to the selection."""
         return selection_filter(self.incident_filter(), self.selection)
+
+
+def narrowed(filters: Filters, window: TimeWindow | None) -> Filters:
+    """``filters`` with its dates narrowed to ``window`` (unchanged without one)."""
+    if window is None:
+        return filters
+    start = max(filters.start, window.first_day) if filters.start else window.first_day
+    end = min(filters.end, window.last_day) if filters.end else window.last_day
+    return replace(filters, start=start, end=end)
+
+
+def monday(day: date) -> date:
+    """The Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def parse_window(
+    week: object, weeks: object, start: date | None, end: date | None
+) -> TimeWindow | None:
+    """The slider's window from its week (``YYYY-MM-DD`` or a date) and length; None when
+    either is invalid or the window misses the ``start``–``end`` range."""
+    day = week if isinstance(week, date) else parse_date(week)
+    if day is None:
+        return None
+    try:
+        length = int(weeks) if weeks not in (None, "") else WINDOW_WEEKS[0]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        length = WINDOW_WEEKS[0]
+    window = TimeWindow(monday(day), length if length in WINDOW_WEEKS else WINDOW_WEEKS[0])
+    if (end is not None and window.first_day > end) or (
+        start is not None and window.last_day < start
+    ):
+        return None
+    return window
 
 
 def default_range(extent: tuple[date, date] | None) -> tuple[date | None, date | None]:
@@ -225,7 +301,41 @@ def parse_selection(value: object) -> Selection | None:
         return Selection("cell", ident.lower())
     if kind == "station" and len(ident) <= 32:
         return Selection("station", ident)
+    if kind == "period":
+        return _parse_period(ident)
     return None
+
+
+def _parse_period(ident: str) -> Selection | None:
+    """A trend-bar selection ``<day>.<1d|1w>[.<category>]``; None if any part is invalid."""
+    parts = ident.split(".")
+    if len(parts) not in (2, 3) or parts[1] not in TREND_PERIODS:
+        return None
+    day = parse_date(parts[0])
+    if day is None or len(parts[0]) != 10:
+        return None
+    if parts[1] == "1w":
+        day = monday(day)
+    if len(parts) == 3 and parts[2] not in CATEGORIES:
+        return None
+    return Selection("period", ".".join([day.isoformat(), *parts[1:]]))
+
+
+def period_of(selection: Selection) -> tuple[date, date, str | None]:
+    """First and last day and category (None: all) of a ``period`` selection."""
+    parts = selection.id.split(".")
+    first = date.fromisoformat(parts[0])
+    last = first + timedelta(days=6 if parts[1] == "1w" else 0)
+    return first, last, parts[2] if len(parts) == 3 else None
+
+
+def parse_resolution_choice(value: object) -> int | None:
+    """A resolution chosen by hand (one of :data:`MAP_RESOLUTIONS`), or None: automatic."""
+    try:
+        res = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return res if res in MAP_RESOLUTIONS else None
 
 
 def parse_resolution(value: object) -> int:
@@ -365,11 +475,13 @@ def from_query(
     search: str | None,
     extent: tuple[date, date] | None,
     station_codes: Sequence[str] = (),
+    auto_res: int | None = None,
 ) -> OverviewState:
     """The overview state in ``search``, defaults where a value is missing or invalid.
 
     ``extent`` (first and last day with incidents) gives the default date range;
-    ``station_codes`` are the stations the user may see (others are dropped).
+    ``station_codes`` are the stations the user may see (others are dropped); ``auto_res``
+    is the resolution of the map's zoom, used when the URL chooses none.
     """
     params = query_params(search)
     table_raw = {
@@ -377,13 +489,19 @@ def from_query(
         for k, v in params.items()
         if k.startswith(TABLE_PARAM_PREFIX)
     }
+    filters = parse_filters(params, extent, station_codes)
+    manual = parse_resolution_choice(params.get("res"))
+    if manual is None and auto_res is not None:
+        filters = replace(filters, res=auto_res)
     return OverviewState(
-        filters=parse_filters(params, extent, station_codes),
+        filters=filters,
         every=parse_every(params.get("every")),
         selection=parse_selection(params.get("sel")),
         layer=layer_choice(params.get("layer"), params),
         table=parse_table(params.get("table"), table_raw),
         tab=parse_tab(params.get("tab")),
+        auto_res=manual is None,
+        window=parse_window(params.get("week"), params.get("win"), filters.start, filters.end),
     )
 
 
@@ -402,12 +520,19 @@ def from_controls(
     layer_params: Mapping[str, Mapping[str, object]] | None = None,
     table: object = None,
     tab: object = "cases",
+    zoom_res: object = None,
+    window: TimeWindow | None = None,
 ) -> OverviewState:
     """The overview state from the controls' values (as callbacks receive them).
 
     ``layer_params`` holds the parameter controls' values per layer id (see
-    :func:`control_values`); those of the chosen map and table layers are used.
+    :func:`control_values`); those of the chosen map and table layers are used. ``res`` is
+    a resolution chosen by hand or :data:`RES_AUTO` (or None): the resolution of the map's
+    zoom ``zoom_res`` then (the default resolution without one). ``window`` is the time
+    slider's (see :mod:`dashboard.time_slider`).
     """
+    manual = parse_resolution_choice(res)
+    effective = manual if manual is not None else _display_resolution(zoom_res)
     start_day, end_day = parse_date(start), parse_date(end)
     if start_day is not None and end_day is not None and start_day > end_day:
         start_day, end_day = end_day, start_day
@@ -420,14 +545,26 @@ def from_controls(
             sources=parse_codes(sources, SOURCES),
             risk_levels=parse_codes(risk_levels, RISK_LEVELS),
             stations=tuple(dict.fromkeys(str(s) for s in station_values)),
-            res=parse_resolution(res),
+            res=effective,
         ),
         every=parse_every(every),
         selection=parse_selection(selection),
         layer=layer_choice(layer, (layer_params or {}).get(str(layer), {})),
         table=parse_table(table, (layer_params or {}).get(str(table), {})),
         tab=parse_tab(tab),
+        auto_res=manual is None,
+        window=window,
     )
+
+
+def _display_resolution(value: object) -> int:
+    """A resolution the map can draw (:data:`geo.h3cells.DISPLAY_RESOLUTIONS`), else the
+    default."""
+    try:
+        res = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_RESOLUTION
+    return res if res in DISPLAY_RESOLUTIONS else DEFAULT_RESOLUTION
 
 
 def control_values(
@@ -467,7 +604,7 @@ def to_query(state: OverviewState, lang: str) -> str:
     ):
         if values:
             params[key] = ",".join(values)
-    if flt.res != DEFAULT_RESOLUTION:
+    if not state.auto_res:
         params["res"] = str(flt.res)
     if state.every != "1d":
         params["every"] = state.every
@@ -483,6 +620,10 @@ def to_query(state: OverviewState, lang: str) -> str:
         params.update(
             {TABLE_PARAM_PREFIX + k: _param_text(v) for k, v in state.table.changed().items()}
         )
+    if state.window is not None:
+        params["week"] = state.window.week.isoformat()
+        if state.window.weeks != WINDOW_WEEKS[0]:
+            params["win"] = str(state.window.weeks)
     return "?" + urlencode(params, safe=",:")
 
 
@@ -506,6 +647,19 @@ def selection_filter(flt: IncidentFilter, selection: Selection | None) -> Incide
         return flt
     if selection.kind == "cell":
         return replace(flt, cells=(str_to_cell(selection.id),))
+    if selection.kind == "period":
+        first, last, category = period_of(selection)
+        flt = replace(
+            flt,
+            start=max(flt.start, first) if flt.start else first,
+            end=min(flt.end, last) if flt.end else last,
+        )
+        if category is None:
+            return flt
+        # A bar of a category the filter leaves out cannot be clicked; should the URL name
+        # one anyway, nothing matches (an empty tuple would mean "every category").
+        inside = not flt.categories or category in flt.categories
+        return replace(flt, categories=(category,) if inside else ("",))
     if flt.stations and selection.id not in flt.stations:
         # Both must hold: a beat clicked inside a filtered district, or nothing at all.
         return replace(flt, within=(selection.id,))

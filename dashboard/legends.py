@@ -7,16 +7,15 @@ two always agree. Everything here is pure: frames in, values and components out.
 
 Palettes
 --------
-* ``sequential``: ColorBrewer YlOrRd (:data:`dashboard.figures.SEQUENTIAL_SCALE`), darkest at
-  the 98th percentile of the values (:func:`dashboard.figures.colour_top`); ranks are drawn
-  the other way round (rank 1 darkest).
-* ``diverging``: ColorBrewer RdBu, 7 classes, for the Gi* classes hot 99 % … cold 99 %.
-  RdBu is rated colour-blind safe by ColorBrewer; hot is red, cold blue, "not significant"
-  near-white, as in Esri's hot spot renderer.
-* ``categorical``: the 17 emerging hot spot patterns, hot ones in reds, oranges and
-  purples, cold ones in blues and teals, lighter for "new"/"consecutive", darker for
-  "persistent"/"intensifying" (Esri's renderer uses the same hue split). Only the
-  patterns present are listed in the legend.
+All colours come from :mod:`dashboard.palettes` (checked there for colour-blind readers):
+
+* ``sequential``: :data:`~dashboard.palettes.SEQUENTIAL` (YlOrBr), darkest at the 98th
+  percentile of the values (:func:`dashboard.figures.colour_top`); ranks are drawn the other
+  way round (rank 1 darkest).
+* ``diverging``: :data:`~dashboard.palettes.DIVERGING`, 7 classes, for the Gi* classes hot
+  99 % … cold 99 %: hot orange, cold blue, "not significant" light grey.
+* ``categorical``: the 17 emerging hot spot patterns (:data:`~dashboard.palettes.EMERGING`),
+  hot ones in warm hues, cold ones in cool hues. Only the patterns present are listed.
 """
 
 from __future__ import annotations
@@ -28,41 +27,16 @@ import numpy as np
 import polars as pl
 from dash import html
 
+from dashboard import palettes
 from dashboard.figures import SEQUENTIAL_SCALE, LayerColours, colour_top
 from dashboard.i18n import label, t
 from layers import emerging_hotspot, hotspot
 from layers.registry import LayerSpec
 
-#: ColorBrewer RdBu, 7 classes, hot (3) to cold (-3).
-DIVERGING_COLOURS: tuple[str, ...] = (
-    "#b2182b",
-    "#ef8a62",
-    "#fddbc7",
-    "#f7f7f7",
-    "#d1e5f0",
-    "#67a9cf",
-    "#2166ac",
-)
-#: Colour of each emerging hot spot pattern (:data:`layers.emerging_hotspot.CATEGORIES`).
-EMERGING_COLOURS: dict[str, str] = {
-    "new_hotspot": "#fee08b",
-    "consecutive_hotspot": "#fdae61",
-    "intensifying_hotspot": "#d73027",
-    "persistent_hotspot": "#a50026",
-    "diminishing_hotspot": "#f46d43",
-    "sporadic_hotspot": "#de77ae",
-    "oscillating_hotspot": "#8e0152",
-    "historical_hotspot": "#bf812d",
-    "new_coldspot": "#c6dbef",
-    "consecutive_coldspot": "#9ecae1",
-    "intensifying_coldspot": "#2166ac",
-    "persistent_coldspot": "#053061",
-    "diminishing_coldspot": "#4393c3",
-    "sporadic_coldspot": "#80cdc1",
-    "oscillating_coldspot": "#01665e",
-    "historical_coldspot": "#8c96c6",
-    "no_pattern": "#f7f7f7",
-}
+#: Hot (3) to cold (-3), orange–grey–blue (:data:`dashboard.palettes.DIVERGING`).
+DIVERGING_COLOURS: tuple[str, ...] = palettes.DIVERGING
+#: Colour of each emerging hot spot pattern (:data:`dashboard.palettes.EMERGING`).
+EMERGING_COLOURS: dict[str, str] = palettes.EMERGING
 #: Value columns drawn darkest at their smallest value (rank 1 is the first to patrol).
 REVERSED_COLUMNS: frozenset[str] = frozenset({"rank"})
 
@@ -154,7 +128,7 @@ def colour_scale(spec: LayerSpec, frame: pl.DataFrame) -> LayerColours:
         n = len(classes.values)
         return LayerColours(_class_index(values, classes), -0.5, n - 0.5, _stepped(classes.colours))
     z = values.cast(pl.Float64).fill_null(0).to_numpy()
-    ramp = [[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)]
+    ramp = palettes.ramp(SEQUENTIAL_SCALE)
     if spec.value_column in REVERSED_COLUMNS:
         low = 1.0
         high = float(max(z.max(), 2.0)) if z.size else 2.0

@@ -174,6 +174,23 @@ def redact_layer(frame: pl.DataFrame, personal_details: bool) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
+#: Longest address search accepted (a real one is a street and a number).
+MAX_ADDRESS_QUERY = 60
+
+
+def address_matches(query: str, personal_details: bool) -> pl.Expr:
+    """A predicate: the incident's address contains ``query`` (literally, case-insensitive).
+
+    Without personal details the search runs on the masked address, so a search for a house
+    number cannot tell a masked reader which case lies at it.
+    """
+    text = query.strip()[:MAX_ADDRESS_QUERY].lower()
+    column = pl.col("address_raw")
+    if not personal_details:
+        column = column.str.replace_all(_DIGITS.pattern, "*")
+    return column.str.to_lowercase().str.contains(text, literal=True).fill_null(False)
+
+
 def mask_address(text: str | None) -> str | None:
     """The address with its house, building and flat numbers hidden."""
     if text is None:
@@ -294,16 +311,24 @@ class CaseAccess:
         descending: bool = True,
         offset: int = 0,
         limit: int = 25,
+        address: str | None = None,
+        statuses: tuple[str, ...] = (),
     ) -> tuple[pl.DataFrame, int]:
         """One page of the case list and the total number of matching cases.
 
         Addresses are masked unless ``scope.personal_details``. Times are local.
+        ``address`` keeps cases whose address contains it (see :meth:`address_matches`);
+        ``statuses`` keeps cases in one of those statuses.
         """
         if sort_by not in SORTABLE_COLUMNS:
             raise ValueError(f"cannot sort by {sort_by!r}")
         if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"page out of range: offset={offset}, limit={limit}")
         frame = self.incidents(scope, flt)
+        if statuses:
+            frame = frame.filter(pl.col("status").is_in(list(statuses)))
+        if address and address.strip():
+            frame = frame.filter(address_matches(address, scope.personal_details))
         key = pl.col(sort_by)
         if sort_by == "risk_level":
             key = key.replace_strict(_RISK_ORDER, default=9, return_dtype=pl.Int8)
@@ -331,6 +356,76 @@ class CaseAccess:
                 pl.col("address_raw").map_elements(mask_address, return_dtype=pl.String)
             )
         return page, frame.height
+
+    def case_export(
+        self,
+        scope: Scope,
+        flt: IncidentFilter,
+        sort_by: str = "reported_at",
+        descending: bool = True,
+        address: str | None = None,
+        statuses: tuple[str, ...] = (),
+        max_rows: int = 100_000,
+    ) -> tuple[pl.DataFrame, int]:
+        """Every case of the list :meth:`case_page` pages through (up to ``max_rows``), and
+        the number matching. Masked like the pages; the caller writes the audit trail."""
+        pages: list[pl.DataFrame] = []
+        offset, total = 0, None
+        while total is None or offset < min(total, max_rows):
+            limit = min(MAX_PAGE_SIZE, max_rows - offset)
+            page, total = self.case_page(
+                scope, flt, sort_by, descending, offset, limit, address, statuses
+            )
+            if page.is_empty():
+                break
+            pages.append(page)
+            offset += page.height
+        if not pages:
+            empty, total = self.case_page(scope, flt, sort_by, descending, 0, 1, address, statuses)
+            return empty, total
+        return pl.concat(pages), total or 0
+
+    def linked_incidents(self, scope: Scope, incident_id: int) -> pl.DataFrame:
+        """Other incidents at the same address key or with the same victim pseudonym.
+
+        Only incidents ``scope`` may see, and only if it may see ``incident_id`` itself.
+        Columns as :meth:`case_page` (masked alike) plus ``link``: ``'address'``,
+        ``'victim'`` or ``'both'``; newest first. Empty when nothing links.
+        """
+        frame = self.incidents(scope, IncidentFilter())
+        own = frame.filter(pl.col("id") == incident_id)
+        key = own["address_key"][0] if own.height else None
+        victim = own["victim_key"][0] if own.height else None
+        same_address = (pl.col("address_key") == pl.lit(key, pl.String)).fill_null(False)
+        same_victim = (pl.col("victim_key") == pl.lit(victim, pl.String)).fill_null(False)
+        linked = frame.filter((pl.col("id") != incident_id) & (same_address | same_victim))
+        linked = linked.with_columns(
+            pl.when(same_address & same_victim)
+            .then(pl.lit("both"))
+            .when(same_address)
+            .then(pl.lit("address"))
+            .otherwise(pl.lit("victim"))
+            .alias("link")
+        ).sort("reported_at", "id", descending=True)
+        shown = linked.select(
+            "id",
+            "incident_no",
+            pl.col("reported_at")
+            .dt.convert_time_zone(self.tz)
+            .dt.strftime("%Y-%m-%d %H:%M")
+            .alias("reported_at"),
+            "category",
+            "risk_level",
+            "status",
+            "station_code",
+            "address_raw",
+            "link",
+        )
+        if not scope.personal_details:
+            shown = shown.with_columns(
+                pl.col("address_raw").map_elements(mask_address, return_dtype=pl.String)
+            )
+        return shown
 
     # -- one case, from the database ------------------------------------------------------
     def case_detail(self, scope: Scope, incident_id: int) -> CaseDetail | None:

@@ -37,10 +37,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-@cache
 def engine(url: str | None = None) -> Engine:
-    """Return the process-wide engine for ``url`` (default: the configured URL)."""
-    return make_engine(url or database_url())
+    """Return the process-wide engine for ``url`` (default: the configured URL).
+
+    Keyed on the URL itself, so a changed configuration never gets the old database's engine.
+    """
+    return _engine_for(url or database_url())
+
+
+@cache
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
 
 
 def session(url: str | None = None) -> Session:

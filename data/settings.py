@@ -130,3 +130,35 @@ def allowed_origins() -> tuple[str, ...]:
     """
     raw = os.environ.get("ANNING_ALLOWED_ORIGINS", "")
     return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+# -- the command-centre wall screen ----------------------------------------------------------
+#: Bounds of ``ANNING_WALL_REFRESH_SECONDS``: faster would load the server for nothing, slower
+#: would leave a wall screen showing an hour-old picture.
+WALL_REFRESH_MIN_SECONDS = 5
+WALL_REFRESH_MAX_SECONDS = 3600
+
+
+def wall_refresh_seconds() -> int:
+    """Return seconds between two full refreshes of the wall screen
+    (``ANNING_WALL_REFRESH_SECONDS``, default 30, 5 to 3600).
+
+    Raises
+    ------
+    ValueError
+        If the variable is set to anything but a whole number in range, naming the variable
+        and the value (a wall that silently refreshes at another rate is worse than none).
+    """
+    raw = os.environ.get("ANNING_WALL_REFRESH_SECONDS", "30").strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"ANNING_WALL_REFRESH_SECONDS should be a whole number of seconds, got {raw!r}"
+        ) from None
+    if not WALL_REFRESH_MIN_SECONDS <= value <= WALL_REFRESH_MAX_SECONDS:
+        raise ValueError(
+            f"ANNING_WALL_REFRESH_SECONDS should be {WALL_REFRESH_MIN_SECONDS} to "
+            f"{WALL_REFRESH_MAX_SECONDS}, got {value}"
+        )
+    return value

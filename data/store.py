@@ -59,48 +59,116 @@ def insert_incidents(
     Events and visits refer to their incident by ``incident_no`` (within this batch, whose
     incidents all share one ``source_system``). ``created_at`` and ``updated_at`` are set to
     the time of writing. Returns the number of incidents inserted.
+
+    Rows travel by each database's bulk path, the one the importer uses too: the sqlite3
+    driver's ``executemany`` on SQLite (see :func:`_sqlite_executemany`), ``COPY … FROM STDIN``
+    on PostgreSQL with psycopg, SQLAlchemy Core elsewhere.
     """
     written = datetime.now(UTC).replace(tzinfo=None)
-    incidents = _naive_utc(
-        conform(incidents, {k: v for k, v in INCIDENT_SCHEMA.items() if k != "id"})
-    ).with_columns(
-        # updated_at is when the row was written: the snapshot refreshes on it.
-        pl.lit(written).alias("created_at"),
-        pl.lit(written).alias("updated_at"),
-    )
+    incidents = _naive_utc(conform(incidents, _WRITE_SCHEMA))
     if incidents.is_empty():
         return 0
     systems = incidents["source_system"].unique().to_list()
     if len(systems) != 1:
         raise ValueError(f"one batch holds one source system, got {systems}")
+    children = []
+    for frame, schema, model in (
+        (status_events, STATUS_EVENT_SCHEMA, StatusEvent),
+        (follow_ups, FOLLOW_UP_SCHEMA, FollowUpVisit),
+    ):
+        if frame is None or frame.is_empty():
+            continue
+        frame = _naive_utc(conform(frame, schema))
+        unknown = frame.filter(~pl.col("incident_no").is_in(incidents["incident_no"].implode()))
+        if not unknown.is_empty():
+            raise ValueError(
+                f"{model.__tablename__} rows refer to incidents not in this batch: "
+                f"{unknown['incident_no'].head(5).to_list()}"
+            )
+        children.append((frame, model.__tablename__))
+    writer = _bulk_writer(engine)
     with engine.begin() as conn:
-        result = conn.execute(
-            insert(Incident).returning(
-                Incident.id, Incident.incident_no, sort_by_parameter_order=True
-            ),
-            incidents.to_dicts(),
-        )
-        ids = dict((no, i) for i, no in result.all())
-        for frame, schema, model in (
-            (status_events, STATUS_EVENT_SCHEMA, StatusEvent),
-            (follow_ups, FOLLOW_UP_SCHEMA, FollowUpVisit),
-        ):
-            if frame is None or frame.is_empty():
-                continue
-            frame = _naive_utc(conform(frame, schema))
-            unknown = frame.filter(~pl.col("incident_no").is_in(list(ids)))
-            if not unknown.is_empty():
-                raise ValueError(
-                    f"{model.__tablename__} rows refer to incidents not in this batch: "
-                    f"{unknown['incident_no'].head(5).to_list()}"
-                )
-            rows = frame.with_columns(
-                pl.col("incident_no")
-                .replace_strict(ids, return_dtype=pl.Int64)
-                .alias("incident_id")
-            ).drop("incident_no")
-            conn.execute(insert(model), rows.to_dicts())
-    return len(ids)
+        ids = writer(conn, incidents, written)
+        for frame, table in children:
+            rows = frame.join(ids, on="incident_no", how="left", maintain_order="left").drop(
+                "incident_no"
+            )
+            rows = rows.select("incident_id", *(c for c in rows.columns if c != "incident_id"))
+            _write_rows(conn, table, rows)
+    return ids.height
+
+
+_ID_SCHEMA = {"incident_no": pl.String, "incident_id": pl.Int64}
+
+
+def _bulk_writer(engine: Engine):
+    """The incident writer for ``engine``'s database: rows in, ``incident_no`` → id out."""
+    if engine.dialect.name == "sqlite":
+        return _sqlite_write_incidents
+    if _copy_capable(engine):
+        return _copy_write_incidents
+    return _insert_new
+
+
+def _copy_capable(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+
+def _sqlite_write_incidents(conn, new: pl.DataFrame, written: datetime) -> pl.DataFrame:
+    """Insert under the write lock; the new rows are exactly those above the largest id."""
+    _sqlite_begin_immediate(conn)
+    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM incident").scalar_one()
+    stamp = pl.select(pl.lit(written).dt.strftime(_SQLITE_TIME_FORMAT)).item()
+    constants = {"source_system": new["source_system"][0], "created_at": stamp, "updated_at": stamp}
+    _sqlite_executemany(conn, "incident", new.select(list(_WRITE_SCHEMA)), constants)
+    rows = conn.exec_driver_sql(
+        "SELECT incident_no, id FROM incident WHERE id > ? ORDER BY id", (before,)
+    ).all()
+    return pl.DataFrame(rows, schema=_ID_SCHEMA, orient="row")
+
+
+def _copy_write_incidents(conn, new: pl.DataFrame, written: datetime) -> pl.DataFrame:
+    """PostgreSQL: ``COPY`` the rows in, then read their ids back by incident number."""
+    _copy_rows(conn, "incident", _with_write_times(new, written))
+    return _ids_of(conn, new)
+
+
+def _write_rows(conn, table: str, rows: pl.DataFrame) -> None:
+    """Insert ``rows`` into ``table`` by the connection's bulk path."""
+    if rows.is_empty():
+        return
+    if conn.dialect.name == "sqlite":
+        _sqlite_executemany(conn, table, rows)
+    elif _copy_capable(conn.engine):
+        _copy_rows(conn, table, rows)
+    else:
+        model = {"status_event": StatusEvent, "follow_up_visit": FollowUpVisit}[table]
+        conn.execute(insert(model), rows.to_dicts())
+
+
+#: Marks NULL in the CSV sent to ``COPY`` (an empty string stays an empty string).
+_COPY_NULL = "\\N"
+
+
+def _copy_rows(conn, table: str, rows: pl.DataFrame) -> None:
+    """Stream ``rows`` into ``table`` with PostgreSQL's ``COPY … FROM STDIN`` (CSV)."""
+    payload = rows.write_csv(
+        include_header=False, null_value=_COPY_NULL, datetime_format="%Y-%m-%d %H:%M:%S%.6f"
+    )
+    columns = ", ".join(f'"{c}"' for c in rows.columns)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '{_COPY_NULL}')"
+        with cursor.copy(statement) as copy:
+            copy.write(payload)
+    finally:
+        cursor.close()
+
+
+def _ids_of(conn, new: pl.DataFrame) -> pl.DataFrame:
+    """``incident_no`` → id of the stored rows of ``new``'s source system and numbers."""
+    found = _existing(conn, new["source_system"][0], new["incident_no"].to_list(), False)
+    return pl.DataFrame(found.select("incident_no", "id").rows(), schema=_ID_SCHEMA, orient="row")
 
 
 def delete_source_system(engine: Engine, source_system: str) -> None:
@@ -201,11 +269,11 @@ def upsert_incidents(
         changed = joined.filter(pl.col("outcome") == "updated")
         if sqlite:
             _sqlite_insert_new(conn, new, written, note)
-        else:
-            ids = _insert_new(conn, new, written)
-            _insert_events(conn, _new_events(new, ids, written), note, sqlite)
+        elif not new.is_empty():
+            ids = _bulk_writer(engine)(conn, new, written)
+            _insert_events(conn, _new_events(new, ids, written), note)
         _update_changed(conn, changed, written)
-        _insert_events(conn, _change_events(changed, written), note, sqlite)
+        _insert_events(conn, _change_events(changed, written), note)
     return joined.select("incident_no", "outcome")
 
 
@@ -320,16 +388,10 @@ def _with_write_times(new: pl.DataFrame, written: datetime) -> pl.DataFrame:
 
 def _insert_new(conn, new: pl.DataFrame, written: datetime) -> pl.DataFrame:
     """Insert rows (any database); return ``incident_no`` → ``incident_id``."""
-    id_schema = {"incident_no": pl.String, "incident_id": pl.Int64}
     if new.is_empty():
-        return pl.DataFrame(schema=id_schema)
+        return pl.DataFrame(schema=_ID_SCHEMA)
     conn.execute(insert(Incident), _with_write_times(new, written).to_dicts())
-    found = (
-        _existing(conn, new["source_system"][0], new["incident_no"].to_list(), False)
-        .select("incident_no", "id")
-        .rows()
-    )
-    return pl.DataFrame(found, schema=id_schema, orient="row")
+    return _ids_of(conn, new)
 
 
 def _sqlite_insert_new(conn, new: pl.DataFrame, written: datetime, note: str | None) -> None:
@@ -463,11 +525,8 @@ def _change_events(changed: pl.DataFrame, written: datetime) -> pl.DataFrame:
     )
 
 
-def _insert_events(conn, events: pl.DataFrame, note: str | None, sqlite: bool) -> None:
+def _insert_events(conn, events: pl.DataFrame, note: str | None) -> None:
     if events.is_empty():
         return
     events = events.with_columns(pl.lit(note, dtype=pl.String).alias("note"))
-    if sqlite:
-        _sqlite_executemany(conn, "status_event", events.select(_EVENT_COLUMNS))
-    else:
-        conn.execute(insert(StatusEvent), events.select(_EVENT_COLUMNS).to_dicts())
+    _write_rows(conn, "status_event", events.select(_EVENT_COLUMNS))

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
+from data.database import make_engine
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,19 +26,21 @@ def _app(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_demo_rebuilds_the_district_into_the_configured_database(tmp_path):
-    db = tmp_path / "demo.sqlite"
+def test_demo_rebuilds_the_district_into_the_configured_database(db_url, tmp_path):
     done = _app(
         "demo",
         "--incidents",
         "500",
         "--seed",
         "3",
-        env={"ANNING_DATABASE_URL": f"sqlite:///{db}", "ANNING_VAR_DIR": str(tmp_path)},
+        env={"ANNING_DATABASE_URL": db_url, "ANNING_VAR_DIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
     assert "demo district: 500 incidents" in done.stdout
-    assert db.exists()
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM incident")).scalar_one() == 500
+    engine.dispose()
 
 
 def test_a_bad_database_url_is_one_line_not_a_stack_trace(tmp_path):
@@ -45,6 +52,7 @@ def test_a_bad_database_url_is_one_line_not_a_stack_trace(tmp_path):
     )
 
 
+@pytest.mark.sqlite_only
 def test_an_unwritable_database_folder_is_named(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
 from dash import Dash, Input, NoUpdate, Output, State, dcc, html, no_update
 
 from dashboard import ids
@@ -21,6 +22,7 @@ from dashboard.i18n import MISSING, label, note, t
 from dashboard.scope import current_scope
 from dashboard.services import services
 from dashboard.shell import page_frame
+from dashboard.station_linked import back_target, linked_section
 from dashboard.tables import detail_rows
 from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail
 
@@ -44,6 +46,9 @@ def layout(lang: str, search: str, incident_id: str | None = None, **_: str) -> 
     if number is not None:
         detail = services().access.case_detail(current_scope(), number)
     names = services().station_names(current_scope(), lang) if detail is not None else {}
+    linked = None
+    if detail is not None and number is not None:
+        linked = services().access.linked_incidents(current_scope(), number)
     return build(
         lang,
         search,
@@ -52,6 +57,7 @@ def layout(lang: str, search: str, incident_id: str | None = None, **_: str) -> 
         names,
         masked=not current_scope().personal_details,
         can_reveal=current_scope().can_reveal,
+        linked=linked,
     )
 
 
@@ -119,6 +125,9 @@ def _visit_table(visits: list[dict[str, object]], lang: str) -> html.Table | htm
 
 
 def _back_link(lang: str, search: str) -> dcc.Link:
+    target = back_target(search)  # opened from a station's workspace: back there
+    if target is not None:
+        return dcc.Link(t(target[1], lang), href=target[0], id=ids.BACK_LINK, className="back-link")
     return dcc.Link(
         t("case.back", lang), href="/" + (search or ""), id=ids.BACK_LINK, className="back-link"
     )
@@ -132,10 +141,12 @@ def build(
     station_names: dict[str, str],
     masked: bool = True,
     can_reveal: bool = False,
+    linked: pl.DataFrame | None = None,
 ) -> html.Div:
     """The page's components (pure). ``detail`` None means not found or not permitted.
 
     A masked case shown to a role that ``can_reveal`` gets the reveal panel (reason, button).
+    ``linked`` (from :meth:`~data.access.CaseAccess.linked_incidents`) adds that section.
     """
     if detail is None:
         message = t("case.not_found", lang)
@@ -193,6 +204,9 @@ def build(
                             ],
                             className="card case-visits",
                         ),
+                        linked_section(linked, lang, search, station_names)
+                        if linked is not None
+                        else None,
                     ],
                     className="case-side",
                 ),

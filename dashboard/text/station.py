@@ -1,3 +1,156 @@
 """Interface strings of the station screen (keys start with ``station.``)."""
 
-STRINGS: dict[str, dict[str, str]] = {}
+STRINGS: dict[str, dict[str, str]] = {
+    "station.title": {"zh": "{station} · 派出所工作台", "en": "{station} · station workspace"},
+    "station.not_found": {
+        "zh": "没有这个派出所：请检查链接中的派出所编号。",
+        "en": "There is no such station: check the station code in the link.",
+    },
+    "station.switch": {"zh": "切换派出所", "en": "Switch station"},
+    "station.cases_title": {"zh": "本所案件", "en": "Cases of the station"},
+    "station.search": {"zh": "按地址搜索", "en": "Search by address"},
+    "station.search_placeholder": {
+        "zh": "输入街道、小区或楼栋…",
+        "en": "Street, compound or building…",
+    },
+    "station.status": {"zh": "处置状态", "en": "Status"},
+    "station.risk": {"zh": "风险等级", "en": "Risk level"},
+    "station.category": {"zh": "警情类别", "en": "Category"},
+    "station.all": {"zh": "全部", "en": "All"},
+    "station.clear": {"zh": "清除筛选", "en": "Clear filters"},
+    "station.total": {"zh": "共 {n} 起", "en": "{n} cases"},
+    "station.loading": {"zh": "正在加载…", "en": "Loading…"},
+    "station.empty.cases": {
+        "zh": "没有符合条件的案件（{why}）。请放宽或清除筛选条件。",
+        "en": "No case matches ({why}). Widen or clear the filters.",
+    },
+    "station.empty.none": {
+        "zh": "本所暂无案件记录。",
+        "en": "This station has no cases on record.",
+    },
+    "station.why.address": {"zh": "地址含“{q}”", "en": "address contains “{q}”"},
+    "station.why.status": {"zh": "状态：{v}", "en": "status: {v}"},
+    "station.why.risk": {"zh": "风险：{v}", "en": "risk: {v}"},
+    "station.why.category": {"zh": "类别：{v}", "en": "category: {v}"},
+    "station.export_csv": {"zh": "导出 CSV", "en": "Export CSV"},
+    "station.export_xlsx": {"zh": "导出 Excel", "en": "Export Excel"},
+    "station.export_hint": {
+        "zh": "导出当前筛选结果，导出记录写入审计日志。",
+        "en": "Exports the filtered list; each export is recorded in the audit trail.",
+    },
+    "station.export_sheet": {"zh": "案件清单", "en": "Cases"},
+    "station.row_hint": {"zh": "点击一行查看案件详情", "en": "Click a row to open the case"},
+    "station.masked": {
+        "zh": "地址已按您的权限隐去门牌号。",
+        "en": "House numbers are hidden for your role.",
+    },
+    # -- side panels -------------------------------------------------------------------------
+    "station.due_title": {"zh": "本周到期回访", "en": "Follow-ups due this week"},
+    "station.due_at": {"zh": "到期", "en": "Due"},
+    "station.visits": {"zh": "已回访", "en": "Visits"},
+    "station.visits_of": {"zh": "{n}/{of} 次", "en": "{n} of {of}"},
+    "station.overdue_note": {
+        "zh": "另有 {n} 起在办案件回访已逾期。",
+        "en": "{n} open cases are already past their follow-up deadline.",
+    },
+    "station.empty.due": {
+        "zh": "未来 {days} 天内没有到期的回访。",
+        "en": "No follow-up falls due in the next {days} days.",
+    },
+    "station.warnings_title": {"zh": "预警对象", "en": "Early warnings"},
+    "station.kind": {"zh": "类型", "en": "Kind"},
+    "station.reason": {"zh": "原因", "en": "Why"},
+    "station.where": {"zh": "地点", "en": "Where"},
+    "station.last_at": {"zh": "最近警情", "en": "Last incident"},
+    "station.empty.warnings": {
+        "zh": "当前没有预警对象：近期没有高风险、升级或新发的重复警情。",
+        "en": "No early warning now: no recent high-risk, escalating or repeat incident.",
+    },
+    "station.repeats_title": {"zh": "重复警情地址", "en": "Repeat addresses"},
+    "station.incidents": {"zh": "警情数", "en": "Incidents"},
+    "station.flags": {"zh": "标记", "en": "Flags"},
+    "station.flag_escalating": {"zh": "升级", "en": "Escalating"},
+    "station.flag_marac": {"zh": "一年3次以上", "en": "3+ in a year"},
+    "station.empty.repeats": {
+        "zh": "本所没有发生两次以上警情的地址。",
+        "en": "No address of the station has had more than one incident.",
+    },
+    "station.more": {"zh": "另有 {n} 条未列出。", "en": "{n} more not listed."},
+    "station.plan_title": {"zh": "巡逻计划", "en": "Patrol plan"},
+    "station.cell_no": {"zh": "网格号", "en": "Cell"},
+    "station.incidents_12w": {"zh": "近12周警情", "en": "Incidents, 12 weeks"},
+    "station.repeat_addresses": {"zh": "重复地址", "en": "Repeat addresses"},
+    "station.warnings": {"zh": "预警", "en": "Warnings"},
+    "station.empty.plan": {
+        "zh": "没有巡逻计划：近12周本所没有可定位的警情。",
+        "en": "No patrol plan: the station had no placed incident in the last 12 weeks.",
+    },
+    "station.print_sheet": {"zh": "打印巡逻单", "en": "Print patrol sheet"},
+    "station.panels_failed": {
+        "zh": "侧栏数据暂时无法加载，请稍后刷新。",
+        "en": "The side panels could not be loaded; please refresh later.",
+    },
+    # -- the patrol sheet ----------------------------------------------------------------------
+    "station.sheet_title": {"zh": "{station} 巡逻单", "en": "{station} patrol sheet"},
+    "station.sheet_meta": {
+        "zh": "{date} · 方法：{method} · {cells} 个网格 · 依据近 {weeks} 周警情 · 打印人：{user}",
+        "en": "{date} · method: {method} · {cells} cells · from the last {weeks} weeks · "
+        "printed by {user}",
+    },
+    "station.sheet_print_hint": {
+        "zh": "用浏览器的“打印”（Ctrl+P）输出到 A4 纸。",
+        "en": "Print with the browser's Print (Ctrl+P) on A4 paper.",
+    },
+    "station.sheet_map": {"zh": "巡逻网格地图", "en": "Map of the patrol cells"},
+    "station.sheet_addresses": {"zh": "重点地址", "en": "Addresses to visit"},
+    "station.sheet_no_address": {"zh": "无重点地址，巡逻即可", "en": "No listed address; patrol"},
+    "station.sheet_more_addresses": {"zh": " 等{n}处", "en": " and {n} more"},
+    "station.sheet_more_cells": {
+        "zh": "另有 {n} 个网格未列出，请在工作台查看。",
+        "en": "{n} more cells are not listed; see the workspace.",
+    },
+    "station.sheet_reason_rank": {"zh": "排名第 {rank}", "en": "ranked {rank}"},
+    "station.sheet_reason_incidents": {
+        "zh": "近 {weeks} 周警情 {n} 起",
+        "en": "{n} incidents in {weeks} weeks",
+    },
+    "station.sheet_reason_repeats": {"zh": "重复地址 {n} 处", "en": "{n} repeat addresses"},
+    "station.sheet_reason_warnings": {"zh": "预警 {n} 条", "en": "{n} early warnings"},
+    "station.sheet_key_cell": {"zh": "巡逻网格（编号=排名）", "en": "Patrol cell (number = rank)"},
+    "station.sheet_key_address": {
+        "zh": "网格内重复警情地址",
+        "en": "Repeat address in a patrol cell",
+    },
+    "station.sheet_key_other": {"zh": "其他重复警情地址", "en": "Other repeat address"},
+    "station.sheet_footer": {
+        "zh": "内部资料 注意保密 · 用后销毁",
+        "en": "Internal · confidential · destroy after use",
+    },
+    # -- linked incidents (on the case page) -----------------------------------------------------
+    "station.linked_title": {"zh": "关联警情", "en": "Linked incidents"},
+    "station.linked_hint": {
+        "zh": "同一地址或同一受害人的其他警情",
+        "en": "Other incidents at the same address or with the same victim",
+    },
+    "station.linked_count": {"zh": "{n} 起", "en": "{n}"},
+    "station.linked_link": {"zh": "关联", "en": "Link"},
+    "station.link.address": {"zh": "同一地址", "en": "Same address"},
+    "station.link.victim": {"zh": "同一受害人", "en": "Same victim"},
+    "station.link.both": {"zh": "同一地址和受害人", "en": "Same address and victim"},
+    "station.linked_empty": {
+        "zh": "没有同一地址或同一受害人的其他警情。",
+        "en": "No other incident at this address or with this victim.",
+    },
+    "station.back": {"zh": "← 返回派出所工作台", "en": "← Back to the station"},
+    # -- the grid's own texts ------------------------------------------------------------------
+    "station.grid.page": {"zh": "第", "en": "Page"},
+    "station.grid.of": {"zh": "/", "en": "of"},
+    "station.grid.to": {"zh": "至", "en": "to"},
+    "station.grid.more": {"zh": "更多", "en": "more"},
+    "station.grid.next": {"zh": "下一页", "en": "Next page"},
+    "station.grid.previous": {"zh": "上一页", "en": "Previous page"},
+    "station.grid.first": {"zh": "首页", "en": "First page"},
+    "station.grid.last": {"zh": "末页", "en": "Last page"},
+    "station.grid.loading": {"zh": "加载中…", "en": "Loading…"},
+    "station.grid.no_rows": {"zh": "没有案件", "en": "No cases"},
+}

@@ -6,7 +6,7 @@ import argparse
 import json
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from dashboard.push_api import MAX_BODY_BYTES, MAX_ITEMS, PUSH_PATH
 from data.models import ApiToken, AuditEvent, Incident, StatusEvent
@@ -234,9 +234,7 @@ def test_raw_ids_and_phones_never_reach_the_database(client, store, token):
     assert push(client, pushed, token).status_code == 200
     with store.connect() as conn:
         row = conn.execute(select(Incident)).one()
-        tables = [
-            r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
-        ]
+        tables = inspect(conn).get_table_names()
         dump = " ".join(
             str(v)
             for table in tables

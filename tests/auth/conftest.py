@@ -8,15 +8,17 @@ from sqlalchemy import select
 
 from data.demo.baoan import jurisdictions
 from data.store import insert_incidents, save_stations
+from tests.backends import drop, fresh_url
 
 
 @pytest.fixture(scope="module")
 def canary_engine(tmp_path_factory):
-    """A migrated SQLite store holding the canary district and one user per role."""
+    """A migrated store holding the canary district and one user per role."""
     from data.database import make_engine, upgrade
     from data.users import add_user
 
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('auth') / 'anning.sqlite'}")
+    url = fresh_url(tmp_path_factory.mktemp("auth"))
+    engine = make_engine(url)
     upgrade(engine)
     save_stations(engine, jurisdictions())
     insert_incidents(engine, *frames())
@@ -25,6 +27,7 @@ def canary_engine(tmp_path_factory):
             add_user(engine, spec[0], PASSWORD, spec[1], spec[2], actor="tests")
     yield engine
     engine.dispose()
+    drop(url)
 
 
 @pytest.fixture(scope="module")

@@ -208,7 +208,7 @@ def test_every_role_is_in_the_table_and_strangers_see_nothing():
 # -- the trail stays as written ----------------------------------------------------------
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE audit_event SET user = 'someone else'", "DELETE FROM audit_event"],
+    ["UPDATE audit_event SET \"user\" = 'someone else'", "DELETE FROM audit_event"],
 )
 def test_the_database_refuses_to_change_the_audit_trail(engine, statement):
     add_user(engine, "he", PASSWORD, "analyst", actor="t")

@@ -125,10 +125,10 @@ def test_an_unknown_role_is_refused_by_argparse(store, capsys):
     assert "invalid choice: 'wizard'" in capsys.readouterr().err
 
 
-def test_the_real_command_line(tmp_path):
+def test_the_real_command_line(db_url, tmp_path):
     env = {
         **os.environ,
-        "ANNING_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        "ANNING_DATABASE_URL": db_url,
         "ANNING_VAR_DIR": str(tmp_path),
     }
     add = subprocess.run(

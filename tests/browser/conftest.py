@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import drop, fresh_url
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("ANNING_CHROMIUM", "/usr/bin/chromium")
@@ -65,16 +67,16 @@ def _wait_healthy(url: str, proc: subprocess.Popen | None, log: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory) -> str:
-    """URL of a temporary SQLite database holding a small demo district."""
+    """URL of a temporary database holding a small demo district."""
     from data.database import make_engine
     from data.demo.load import rebuild_demo
 
-    path = tmp_path_factory.mktemp("browser") / "anning.sqlite"
-    url = f"sqlite:///{path}"
+    url = fresh_url(tmp_path_factory.mktemp("browser"))
     engine = make_engine(url)
     rebuild_demo(engine, DEMO_INCIDENTS, DEMO_SEED)
     engine.dispose()
-    return url
+    yield url
+    drop(url)
 
 
 @contextlib.contextmanager
@@ -275,7 +277,7 @@ def own_database(tmp_path_factory) -> str:
     from data.database import make_engine
     from data.demo.load import rebuild_demo
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('push') / 'anning.sqlite'}"
+    url = fresh_url(tmp_path_factory.mktemp("push"))
     engine = make_engine(url)
     rebuild_demo(engine, DEMO_INCIDENTS, DEMO_SEED)
     engine.dispose()
@@ -299,7 +301,8 @@ def own_database(tmp_path_factory) -> str:
         timeout=120,
         check=True,
     )
-    return url
+    yield url
+    drop(url)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ import pytest
 from data.demo.baoan import STATIONS, jurisdictions
 from data.store import insert_incidents, save_stations
 from geo.h3cells import latlng_to_cells
+from tests.backends import drop, fresh_url
 
 CENTRES = {code: centre for code, _, _, centre in STATIONS}
 
@@ -134,16 +135,17 @@ def fixture_frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
 
 @pytest.fixture(scope="module")
 def fixture_engine(tmp_path_factory):
-    """A migrated SQLite database holding the fixture district."""
+    """A migrated database holding the fixture district."""
     from data.database import make_engine, upgrade
 
-    path = tmp_path_factory.mktemp("dashboard") / "anning.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
+    url = fresh_url(tmp_path_factory.mktemp("dashboard"))
+    engine = make_engine(url)
     upgrade(engine)
     save_stations(engine, jurisdictions())
     insert_incidents(engine, *fixture_frames())
     yield engine
     engine.dispose()
+    drop(url)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from dashboard.filters import (
     LayerChoice,
     OverviewState,
     Selection,
+    TimeWindow,
     control_values,
     default_range,
     from_controls,
@@ -62,11 +63,67 @@ def test_a_query_round_trips():
         ),
         every="1w",
         selection=Selection("cell", CELL),
+        auto_res=False,
+        window=TimeWindow(date(2026, 1, 12), 4),
     )
     query = to_query(state, "en")
     assert query.startswith("?lang=en&")
+    assert "res=9" in query and "week=2026-01-12&win=4" in query
     assert from_query(query, EXTENT, ["BA01", "BA02"]) == state
     assert language_of(query) == "en"
+
+
+def test_without_res_the_zoom_chooses_the_resolution():
+    state = from_query("?start=2026-01-01", EXTENT, auto_res=9)
+    assert state.auto_res and state.filters.res == 9
+    assert "res=" not in to_query(state, "zh")
+    assert from_query("?res=7", EXTENT, auto_res=9).filters.res == 7  # a hand choice wins
+    auto = from_controls(None, None, None, None, None, None, "auto", zoom_res=6)
+    assert auto.auto_res and auto.filters.res == 6
+    assert from_controls(None, None, None, None, None, None, "auto", zoom_res=12).filters.res == 8
+    manual = from_controls(None, None, None, None, None, None, 7, zoom_res=6)
+    assert not manual.auto_res and manual.filters.res == 7
+
+
+def test_the_time_window_narrows_the_dates_of_every_view_but_the_trend():
+    query = "?start=2026-01-01&end=2026-02-01&week=2026-01-29&win=4"
+    state = from_query(query, EXTENT)
+    assert state.window == TimeWindow(date(2026, 1, 26), 4)  # the week's Monday
+    flt = state.incident_filter()
+    # four weeks from Monday 5 January, the last one clipped to the range's end
+    assert (flt.start, flt.end) == (date(2026, 1, 5), date(2026, 2, 1))
+    assert state.range_filter().start == date(2026, 1, 1)
+    one = from_query("?start=2026-01-01&end=2026-02-01&week=2026-01-12", EXTENT)
+    assert (one.incident_filter().start, one.incident_filter().end) == (
+        date(2026, 1, 12),
+        date(2026, 1, 18),
+    )
+    for bad in ("week=2026-03-02", "week=nonsense", "week="):
+        assert from_query(f"?start=2026-01-01&end=2026-02-01&{bad}", EXTENT).window is None
+    assert from_query("?start=2026-01-01&week=2026-01-12&win=3", EXTENT).window.weeks == 1
+
+
+def test_a_trend_bar_selects_its_period_and_category():
+    bar = parse_selection("period:2026-01-14.1w.elder_abuse")
+    assert bar == Selection("period", "2026-01-12.1w.elder_abuse")  # weeks start on Monday
+    assert parse_selection(bar.to_param()) == bar
+    flt = selection_filter(IncidentFilter(start=date(2026, 1, 1), end=date(2026, 1, 31)), bar)
+    assert (flt.start, flt.end, flt.categories) == (
+        date(2026, 1, 12),
+        date(2026, 1, 18),
+        ("elder_abuse",),
+    )
+    day = selection_filter(IncidentFilter(), parse_selection("period:2026-01-14.1d"))
+    assert (day.start, day.end, day.categories) == (date(2026, 1, 14), date(2026, 1, 14), ())
+    excluded = IncidentFilter(categories=("domestic_violence",))
+    assert selection_filter(excluded, bar).categories == ("",)  # nothing, not everything
+    for bad in (
+        "period:2026-01-14",
+        "period:2026-01-14.1m",
+        "period:x.1d",
+        "period:2026-01-14.1d.arson",
+    ):
+        assert parse_selection(bad) is None
 
 
 def test_bad_values_fall_back_instead_of_failing():

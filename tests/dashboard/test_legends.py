@@ -56,13 +56,18 @@ def test_every_discrete_legend_layer_has_classes_with_a_colour_each():
         assert len(set(classes.colours)) == len(classes.colours), spec.id
 
 
-def test_the_gi_classes_run_hot_to_cold_in_a_red_blue_palette():
+def test_the_gi_classes_run_hot_to_cold_in_an_orange_blue_palette():
     classes = CLASSES["hotspot"]
     assert classes.values == (3, 2, 1, 0, -1, -2, -3)
     assert classes.codes == tuple(hotspot.CLASS_LABELS.values())
     assert classes.colours == DIVERGING_COLOURS and len(DIVERGING_COLOURS) == 7
-    red, blue = int(DIVERGING_COLOURS[0][1:3], 16), int(DIVERGING_COLOURS[-1][5:7], 16)
-    assert red > 0xA0 and blue > 0xA0
+
+    def rgb(colour: str) -> tuple[int, int, int]:
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    for hot, cold in zip(DIVERGING_COLOURS[:3], DIVERGING_COLOURS[:3:-1], strict=True):
+        (hr, _, hb), (cr, _, cb) = rgb(hot), rgb(cold)
+        assert hr > hb and cb > cr  # hot classes are warm (red over blue), cold ones cool
 
 
 def test_every_emerging_category_has_its_own_colour():

@@ -26,8 +26,8 @@ def _count(engine, model, **where) -> int:
         return conn.execute(query).scalar_one()
 
 
-def test_rebuild_demo_writes_every_row_of_the_generator(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}")  # not migrated yet
+def test_rebuild_demo_writes_every_row_of_the_generator(db_url):
+    engine = make_engine(db_url)  # not migrated yet
     calls: list[tuple[int, int]] = []
     loaded = rebuild_demo(engine, N, seed=SEED, end=END, progress=lambda *a: calls.append(a))
     frames = list(generate(N, seed=SEED, end=END))
@@ -52,8 +52,8 @@ def test_rebuild_replaces_the_demo_and_keeps_other_sources(sqlite_engine):
     assert _count(sqlite_engine, Station) == 10
 
 
-def test_ensure_demo_loads_only_into_an_empty_store(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'first-start.sqlite'}")
+def test_ensure_demo_loads_only_into_an_empty_store(db_url):
+    engine = make_engine(db_url)
     assert ensure_demo(engine, n_incidents=400, end=END) is True
     assert ensure_demo(engine, n_incidents=400, end=END) is False
     assert _count(engine, Incident) == 400

@@ -17,9 +17,9 @@ def _run(*argv: str) -> int:
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANNING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    return tmp_path / "cli.sqlite"
+def database(db_url, monkeypatch):
+    monkeypatch.setenv("ANNING_DATABASE_URL", db_url)
+    return db_url
 
 
 def test_import_prints_the_summary_and_exits_0(database, tmp_path, capsys):

@@ -12,6 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from importer_fixtures import cn110_rows, write_csv
 from sqlalchemy import inspect
 
@@ -42,6 +43,7 @@ def _count(db: str, table: str) -> int:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+@pytest.mark.sqlite_only  # reads the file with sqlite3 and checks SQLite's bulk-load index drop
 def test_a_killed_import_is_consistent_and_a_rerun_completes_it(sqlite_engine, tmp_path):
     db = str(tmp_path / "anning.sqlite")
     path = write_csv(tmp_path / "big.csv", cn110_rows(count=ROWS))

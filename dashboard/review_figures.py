@@ -1,0 +1,163 @@
+"""Figures of the review screen (plotly) and the chart configuration that saves them as PNG.
+
+Pure functions: frames in, figures out. Colours are the Okabe–Ito palette for categories and
+sources (distinguishable under the common colour-vision deficiencies) and ColorBrewer YlOrRd
+for the heatmap. Bars carry ``customdata`` ``[code, first day, last day]`` so a click can
+open the overview on those cases.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.figures import (
+    CATEGORY_COLOURS,
+    FALLBACK_COLOUR,
+    FONT_COLOUR,
+    FONT_FAMILY,
+    SEQUENTIAL_SCALE,
+)
+from dashboard.i18n import label, t
+from data.vocab import CATEGORIES, SOURCES
+
+#: Okabe–Ito colours for the sources.
+SOURCE_COLOURS: dict[str, str] = {
+    "call_110": "#0072B2",
+    "grid_patrol": "#E69F00",
+    "court": "#009E73",
+    "womens_federation": "#CC79A7",
+    "mediation_referral": "#56B4E9",
+    "mandatory_report": "#D55E00",
+    "other": "#999999",
+}
+#: What a trend groups by: its vocabulary kind, code order and colours.
+DIMENSIONS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
+    "category": ("category", CATEGORIES, CATEGORY_COLOURS),
+    "source": ("source", SOURCES, SOURCE_COLOURS),
+}
+CHART_HEIGHT = 340
+HEATMAP_HEIGHT = 300
+#: Modebar buttons kept: the PNG download, zoom reset.
+_REMOVED_BUTTONS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]
+
+
+def graph_config(filename: str) -> dict:
+    """``dcc.Graph`` config: the modebar's "download as PNG" (offline, in the browser) at
+    twice the size, named ``filename``; no plotly logo or link."""
+    return {
+        "displaylogo": False,
+        "displayModeBar": True,
+        "modeBarButtonsToRemove": _REMOVED_BUTTONS,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def _layout(lang: str, height: int) -> dict:
+    return {
+        "height": height,
+        "margin": {"l": 52, "r": 12, "t": 8, "b": 44},
+        "font": {"family": FONT_FAMILY, "color": FONT_COLOUR, "size": 12},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "meta": {"lang": lang},
+    }
+
+
+def message_figure(text: str, lang: str, height: int = CHART_HEIGHT) -> go.Figure:
+    """An empty chart that says why it is empty."""
+    layout = _layout(lang, height)
+    layout.update(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": text,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 14, "color": "#3e4c59"},
+            }
+        ],
+        meta={"lang": lang, "empty": True},
+    )
+    return go.Figure(layout=layout)
+
+
+def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> go.Figure:
+    """Stacked bars of incidents per day or week (``every``) by category or source.
+
+    ``trend`` is :func:`dashboard.review_data.trend` (``period``, ``code``, ``count``).
+    """
+    kind, order, colours = DIMENSIONS[dimension]
+    present = set(trend["code"].unique().to_list())
+    codes = [c for c in order if c in present] + sorted(present - set(order))
+    step = timedelta(days=6 if every == "1w" else 0)
+    traces = []
+    for code in codes:
+        rows = trend.filter(pl.col("code") == code).sort("period")
+        name = label(kind, code, lang)
+        days = rows["period"].to_list()
+        traces.append(
+            go.Bar(
+                name=name,
+                x=[d.isoformat() for d in days],
+                y=rows["count"].to_list(),
+                marker={"color": colours.get(code, FALLBACK_COLOUR)},
+                customdata=[[code, d.isoformat(), (d + step).isoformat()] for d in days],
+                hovertemplate=t("review.bar_hover", lang, name=name),
+            )
+        )
+    layout = _layout(lang, CHART_HEIGHT)
+    top = int(trend.group_by("period").agg(pl.col("count").sum())["count"].max() or 0)
+    layout.update(
+        barmode="stack",
+        bargap=0.15,
+        hovermode="x unified",
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
+        xaxis={
+            "title": {"text": t("review.axis_week" if every == "1w" else "review.axis_day", lang)},
+            "type": "date",
+            "tickformat": t("review.tickformat", lang),
+            "showgrid": False,
+        },
+        yaxis={
+            "title": {"text": t("review.axis_count", lang)},
+            "rangemode": "tozero",
+            "gridcolor": "#e4e7eb",
+            **({"dtick": 1} if top <= 6 else {}),
+        },
+        margin={"l": 52, "r": 12, "t": 40, "b": 44},
+        meta={"lang": lang, "dimension": dimension, "every": every},
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def heatmap_figure(grid: np.ndarray, lang: str) -> go.Figure:
+    """Incidents by weekday (rows, Monday at the top) and hour of the day (columns)."""
+    days = [t(f"review.weekday.{d}", lang) for d in range(7)]
+    scale = [[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)]
+    trace = go.Heatmap(
+        z=grid.tolist(),
+        x=list(range(24)),
+        y=days,
+        colorscale=[[0.0, "#ffffff"], *scale[1:]] if grid.max() > 0 else scale,
+        zmin=0,
+        xgap=1,
+        ygap=1,
+        colorbar={"title": {"text": t("review.axis_count", lang)}, "thickness": 12},
+        hovertemplate=t("review.heat_hover", lang),
+    )
+    layout = _layout(lang, HEATMAP_HEIGHT)
+    layout.update(
+        xaxis={"title": {"text": t("review.axis_hour", lang)}, "dtick": 2, "showgrid": False},
+        yaxis={"autorange": "reversed", "showgrid": False},
+        meta={"lang": lang, "heatmap": True},
+    )
+    return go.Figure(data=[trace], layout=layout)
