@@ -38,18 +38,42 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def serve(host: str, port: int) -> None:
-    """Migrate the database, load the demo district if it is empty, and serve the dashboard."""
-    from dashboard import create_app
+def prepare_database() -> None:
+    """Migrate the database and load the demo district if it is empty (once per start).
+
+    ``python app.py`` calls it before serving; under gunicorn the master process calls it
+    before forking the workers (``gunicorn.conf.py``), so workers never race to migrate.
+    """
     from data.database import engine, upgrade
     from data.demo.load import ensure_demo
+    from data.users import sync_demo_users
 
     eng = engine()
     upgrade(eng)
     started = time.perf_counter()
     if ensure_demo(eng):
         print(f"demo district generated in {time.perf_counter() - started:.1f} s", flush=True)
-    app = create_app(eng)
+    sync_demo_users(eng)
+
+
+def wsgi():
+    """The WSGI application for a production server: ``gunicorn -c gunicorn.conf.py``.
+
+    Each worker builds its own app, snapshot and caches; workers share only the database.
+    """
+    from dashboard import create_app
+    from data.database import engine
+
+    return create_app(engine()).server
+
+
+def serve(host: str, port: int) -> None:
+    """Migrate the database, load the demo district if it is empty, and serve the dashboard."""
+    from dashboard import create_app
+    from data.database import engine
+
+    prepare_database()
+    app = create_app(engine())
     print(f"Anning is serving on http://{host}:{port}/", flush=True)
     app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True)
 

@@ -9,6 +9,7 @@ scripts are served locally, there are no external stylesheets, fonts or map tile
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from dash import Dash, html
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Engine
 
-from dashboard import api, patrol_sheet, push_api, shell, station_export
+from dashboard import api, patrol_sheet, push_api, review_export, shell, station_export
 from dashboard.auth import install_auth
 from dashboard.geometry import GeoDocument
 from dashboard.pages import admin, case, command, overview, review, station
@@ -118,6 +119,7 @@ def create_app(engine: Engine) -> Dash:
     patrol_sheet.register(app.server)  # GET /station/<code>/patrol-sheet
     station_export.register(app.server)  # GET /station/<code>/cases.<csv|xlsx>
     app.server.register_blueprint(api.bp)
+    app.server.register_blueprint(review_export.bp)  # GET /review/export.pdf|.xlsx
     install_auth(app, engine)  # login for every route; security headers; demo users
     push_api.install_push_api(app, engine)  # POST /api/v1/incidents, bearer tokens
     return app
@@ -139,7 +141,15 @@ def _register_routes(server: Flask) -> None:
         except Exception:
             logger.exception("health check failed")
             return jsonify(status="error"), 503
-        return jsonify(status="ok", incidents=totals["incidents"], stations=totals["stations"])
+        return jsonify(
+            status="ok",
+            incidents=totals["incidents"],
+            stations=totals["stations"],
+            # Which worker answered and what its columnar copy holds: under gunicorn each
+            # worker keeps its own snapshot, refreshed from the shared database.
+            worker=os.getpid(),
+            snapshot_incidents=services().access.snapshot_rows(),
+        )
 
     @server.get("/geo/stations.geojson")
     def stations_geojson() -> Response:

@@ -581,6 +581,10 @@ class CaseAccess:
                 if visible is None or s.code in visible
             ]
 
+    def snapshot_rows(self) -> int:
+        """Incidents in this process's columnar snapshot, after bringing it up to date."""
+        return snapshot_for(self.engine).refresh().height
+
     def totals(self) -> dict[str, int]:
         """Counts for the health check: incidents and stations in the database."""
         with self.engine.connect() as conn:

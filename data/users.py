@@ -14,6 +14,7 @@ so a published password never guards imported incidents.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,12 +23,15 @@ from typing import Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data import audit
 from data.access import Scope
 from data.models import Incident, Station, User
 from data.settings import demo_setting, login_lock_minutes, login_max_failures
+
+logger = logging.getLogger(__name__)
 
 # -- roles ----------------------------------------------------------------------------------
 ADMINISTRATOR = "administrator"
@@ -579,14 +583,18 @@ def sync_demo_users(engine: Engine) -> bool:
     if missing:
         shared = hash_password(DEMO_PASSWORD)  # one hash: the password is public anyway
         for demo in missing:
-            _insert_user(
-                engine,
-                demo.username,
-                shared,
-                demo.role,
-                demo.station_code,
-                demo.name_zh,
-                "system",
-                True,
-            )
+            try:
+                _insert_user(
+                    engine,
+                    demo.username,
+                    shared,
+                    demo.role,
+                    demo.station_code,
+                    demo.name_zh,
+                    "system",
+                    True,
+                )
+            except (IntegrityError, UserError):
+                # Another process (a second gunicorn worker) created it meanwhile.
+                logger.info("demo user %s was created by another process", demo.username)
     return True

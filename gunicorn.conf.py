@@ -1,0 +1,33 @@
+"""Production start: ``.venv/bin/gunicorn -c gunicorn.conf.py`` (see docs/deployment.md).
+
+Several worker processes, each with its own app, columnar snapshot and layer cache; they share
+nothing but the database (``ANNING_DATABASE_URL``), so a push received by one worker reaches a
+wall screen served by another at the next refresh. The master migrates the database and loads
+the demo district (when empty) once, before the workers start.
+
+Settings come from the environment: ``ANNING_BIND`` (default 127.0.0.1:8050, keep it on
+loopback behind nginx), ``WEB_CONCURRENCY`` (workers, default 4), ``ANNING_THREADS`` (threads per
+worker, default 4: a wall screen's polling must not wait behind a slow export).
+"""
+
+import os
+
+wsgi_app = "app:wsgi()"
+bind = os.environ.get("ANNING_BIND", "127.0.0.1:8050")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+threads = int(os.environ.get("ANNING_THREADS", "4"))
+worker_class = "gthread"
+timeout = 120
+graceful_timeout = 30
+#: Recycle a worker now and then, so a slow leak cannot grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+forwarded_allow_ips = "127.0.0.1"
+
+
+def on_starting(server) -> None:
+    """Migrate and seed the database once, in the master, before any worker exists."""
+    from app import prepare_database
+
+    prepare_database()
