@@ -48,6 +48,20 @@ class Station(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("station.code"), default=None)
 
 
+class StoreRevision(Base):
+    """One row: a counter raised by triggers on every change to ``incident``, and its row count.
+
+    Lets every worker's snapshot learn whether anything changed with one primary-key read
+    (migration 0006 holds the triggers).
+    """
+
+    __tablename__ = "store_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+    incidents: Mapped[int] = mapped_column(BigInteger)
+
+
 class Incident(Base):
     """One reported incident, in the canonical form every importer produces."""
 

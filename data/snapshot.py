@@ -18,7 +18,7 @@ import polars as pl
 from sqlalchemy import Engine, func, select
 
 from data.frames import INCIDENT_SCHEMA, SNAPSHOT_COLUMNS
-from data.models import Incident
+from data.models import Incident, StoreRevision
 
 _READ_SCHEMA = {c: INCIDENT_SCHEMA[c] for c in SNAPSHOT_COLUMNS}
 
@@ -141,39 +141,49 @@ class Snapshot:
     seen_until: datetime | None = None
     #: Incremented each time the frame changes; caches key on it.
     version: int = 0
+    #: The ``store_revision`` the frame reflects (None before the first load).
+    revision: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def refresh(self) -> pl.DataFrame:
-        """Bring the frame up to date with the database and return it."""
+        """Bring the frame up to date with the database and return it.
+
+        Asking costs one primary-key read of ``store_revision`` while nothing changed; a
+        change reads only the rows written since the newest ``updated_at`` seen.
+        """
         with self._lock:
             with self.engine.connect() as conn:
-                newest, count = conn.execute(
-                    select(func.max(Incident.updated_at), func.count(Incident.id))
+                revision, count = conn.execute(
+                    select(StoreRevision.revision, StoreRevision.incidents).where(
+                        StoreRevision.id == 1
+                    )
                 ).one()
-            if newest is None:
-                if self.frame.height:
-                    self.frame = pl.DataFrame(schema=_READ_SCHEMA)
-                    self.version += 1
-                self.seen_until = None
-                return self.frame
-            if (
-                self.seen_until is not None
-                and newest == self.seen_until
-                and (count == self.frame.height)
-            ):
-                return self.frame
-            if self.seen_until is None or count < self.frame.height:
-                fresh = _read(self.engine, None)
-                self.frame = fresh
-            else:
-                changed = _read(self.engine, self.seen_until)
-                kept = self.frame.filter(~pl.col("id").is_in(changed["id"].implode()))
-                self.frame = pl.concat([kept, changed]).sort("id")
-                if self.frame.height != count:
-                    self.frame = _read(self.engine, None)
-            self.seen_until = newest
-            self.version += 1
+                if revision == self.revision:
+                    return self.frame
+                newest = conn.execute(select(func.max(Incident.updated_at))).scalar_one()
+            self._catch_up(newest, count)
+            self.revision = revision
             return self.frame
+
+    def _catch_up(self, newest: datetime | None, count: int) -> None:
+        if newest is None:
+            if self.frame.height:
+                self.frame = pl.DataFrame(schema=_READ_SCHEMA)
+                self.version += 1
+            self.seen_until = None
+            return
+        if self.seen_until is not None and newest == self.seen_until and count == self.frame.height:
+            return
+        if self.seen_until is None or count < self.frame.height:
+            self.frame = _read(self.engine, None)
+        else:
+            changed = _read(self.engine, self.seen_until)
+            kept = self.frame.filter(~pl.col("id").is_in(changed["id"].implode()))
+            self.frame = pl.concat([kept, changed]).sort("id")
+            if self.frame.height != count:
+                self.frame = _read(self.engine, None)
+        self.seen_until = newest
+        self.version += 1
 
 
 _snapshots: dict[str, Snapshot] = {}

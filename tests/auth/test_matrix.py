@@ -20,6 +20,7 @@ check exact numbers per role and the audit trail of each action.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -63,6 +64,9 @@ SHELL_RULES = {
 #: opens nothing there.
 TOKEN_RULES = {"/api/v1/incidents"}
 MASKED_ROLES = ("command_center", "leadership", "analyst")
+#: The review screen's downloads: only the roles of the review page (dashboard.pages.review)
+#: get them; the station roles are refused (403) like the administrator.
+REVIEW_RULES = {"/review/export.pdf", "/review/export.xlsx"}
 CASE_ROLES = ("command_center", "leadership", "station_chief", "station_officer", "analyst")
 OK = {200, 204}
 WIDE_DATES = ("2026-11-01", "2026-11-30")
@@ -173,6 +177,8 @@ def expected_route_status(rule: str, principal: str) -> set[int] | None:
         return {302} if rule in ("/", "/<path:path>") else {401}
     if rule in SHELL_RULES or rule == CALLBACK:
         return {200}
+    if rule in REVIEW_RULES:
+        return {200} if principal in MASKED_ROLES else {403}
     admin = principal == "administrator"
     if rule.startswith("/admin/"):
         return {200} if admin else {403}
@@ -432,4 +438,11 @@ def test_geometry_is_scoped_per_role(principals):
 
 def test_healthz_reveals_counts_only(principals):
     answer = principals["anonymous"].client.get("/healthz").get_json()
-    assert answer == {"status": "ok", "incidents": 5, "stations": 10}
+    # Counts and which worker answered (a process id): nothing about any incident.
+    assert answer == {
+        "status": "ok",
+        "incidents": 5,
+        "stations": 10,
+        "worker": os.getpid(),
+        "snapshot_incidents": 5,
+    }

@@ -7,13 +7,14 @@ their answers are checked against the fixture's known numbers (tests/dashboard/c
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import replace
 
 import pytest
 from dash import html, no_update
 
-from dashboard import ROUTES, create_app, ids, shell
+from dashboard import ROUTES, create_app, ids, shell, time_slider
 from dashboard.auth import SESSION_COOKIE, use_identity
 from dashboard.pages import case, overview
 from dashboard.scope import DEFAULT_SCOPE
@@ -64,7 +65,14 @@ def _cell(station: str, res: int) -> str:
 def test_healthz_answers_with_the_counts(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "incidents": 5, "stations": 10}
+    answer = response.get_json()
+    assert answer == {
+        "status": "ok",
+        "incidents": 5,
+        "stations": 10,
+        "worker": os.getpid(),
+        "snapshot_incidents": 5,
+    }
 
 
 def test_station_geometry_is_served_with_codes_names_and_cache_headers(client):
@@ -135,6 +143,10 @@ def test_a_failing_callback_shows_the_banner_and_no_stack_trace(app, client, mon
             for i in (ids.CATEGORY, ids.SOURCE, ids.RISK, ids.STATION)
         ]
         + [{"id": ids.DATA_VERSION, "property": "data", "value": None}]
+        + [
+            {"id": time_slider.SLIDER, "property": "value", "value": None},
+            {"id": time_slider.WINDOW, "property": "value", "value": 1},
+        ]
     )
     payload = {
         "output": ".." + "...".join(f"{i}.children" for i in kpi_ids) + "..",
@@ -348,6 +360,8 @@ def test_an_empty_database_says_so_everywhere(sqlite_engine):
         "status": "ok",
         "incidents": 0,
         "stations": 0,
+        "worker": os.getpid(),
+        "snapshot_incidents": 0,
     }
     user = add_user(sqlite_engine, "empty-cc", "test-password-123", "command_center", actor="t")
     signed_in = empty.server.test_client()
