@@ -402,9 +402,7 @@ def sort_league(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataFr
     """The league table ordered by ``column`` (missing values last, then by station code)."""
     if column not in frame.columns:
         raise ValueError(f"cannot sort the league table by {column!r}")
-    return frame.sort(
-        [column, "station_code"], descending=[descending, False], nulls_last=True
-    )
+    return frame.sort([column, "station_code"], descending=[descending, False], nulls_last=True)
 
 
 def trend_every(period: Period) -> str:

@@ -132,8 +132,11 @@ def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetim
         sheet.cell(row=row, column=2).number_format = fmt
         sheet.cell(row=row, column=3).number_format = fmt
         sheet.cell(row=row, column=4).number_format = (
-            "+0.0%;-0.0%;0.0%" if measure in SHARE_MEASURES else
-            FORMAT_CHANGE if measure in COUNT_MEASURES else "+0.0;-0.0;0.0"
+            "+0.0%;-0.0%;0.0%"
+            if measure in SHARE_MEASURES
+            else FORMAT_CHANGE
+            if measure in COUNT_MEASURES
+            else "+0.0;-0.0;0.0"
         )
         sheet.cell(row=row, column=5).number_format = FORMAT_CHANGE_PCT
         sheet.cell(row=row, column=6).alignment = Alignment(wrap_text=True, vertical="top")
@@ -143,8 +146,10 @@ def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetim
 
 def _scope_text(report: Report, lang: str) -> str:
     names = list(report.station_names.values())
-    return t("review.xlsx.scope_all", lang) + f" ({len(names)})" if len(names) > 1 else (
-        "、".join(names) if lang == "zh" else ", ".join(names)
+    return (
+        t("review.xlsx.scope_all", lang) + f" ({len(names)})"
+        if len(names) > 1
+        else ("、".join(names) if lang == "zh" else ", ".join(names))
     )
 
 

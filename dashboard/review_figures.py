@@ -1,9 +1,9 @@
 """Figures of the review screen (plotly) and the chart configuration that saves them as PNG.
 
 Pure functions: frames in, figures out. Colours are the Okabe–Ito palette for categories and
-sources (distinguishable under the common colour-vision deficiencies) and ColorBrewer YlOrRd
-for the heatmap. Bars carry ``customdata`` ``[code, first day, last day]`` so a click can
-open the overview on those cases.
+sources and the sequential ramp for the heatmap, all from :mod:`dashboard.palettes` (checked
+there for the common colour-vision deficiencies). Bars carry ``customdata``
+``[code, first day, last day]`` so a click can open the overview on those cases.
 """
 
 from __future__ import annotations
@@ -14,35 +14,29 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.figures import (
-    CATEGORY_COLOURS,
-    FALLBACK_COLOUR,
-    FONT_COLOUR,
-    FONT_FAMILY,
-    SEQUENTIAL_SCALE,
-)
+from dashboard import palettes
+from dashboard.figures import FONT_COLOUR, FONT_FAMILY
 from dashboard.i18n import label, t
 from data.vocab import CATEGORIES, SOURCES
 
-#: Okabe–Ito colours for the sources.
-SOURCE_COLOURS: dict[str, str] = {
-    "call_110": "#0072B2",
-    "grid_patrol": "#E69F00",
-    "court": "#009E73",
-    "womens_federation": "#CC79A7",
-    "mediation_referral": "#56B4E9",
-    "mandatory_report": "#D55E00",
-    "other": "#999999",
-}
 #: What a trend groups by: its vocabulary kind, code order and colours.
 DIMENSIONS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
-    "category": ("category", CATEGORIES, CATEGORY_COLOURS),
-    "source": ("source", SOURCES, SOURCE_COLOURS),
+    "category": ("category", CATEGORIES, palettes.CATEGORY),
+    "source": ("source", SOURCES, palettes.SOURCE),
 }
 CHART_HEIGHT = 340
 HEATMAP_HEIGHT = 300
-#: Modebar buttons kept: the PNG download, zoom reset.
-_REMOVED_BUTTONS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]
+#: Modebar buttons removed: the PNG download and the axis reset stay.
+_REMOVED_BUTTONS = [
+    "zoom2d",
+    "pan2d",
+    "select2d",
+    "lasso2d",
+    "zoomIn2d",
+    "zoomOut2d",
+    "autoScale2d",
+    "sendDataToCloud",  # "Share chart": the plotly cloud, unreachable and not wanted here
+]
 
 
 def graph_config(filename: str) -> dict:
@@ -51,6 +45,10 @@ def graph_config(filename: str) -> dict:
     return {
         "displaylogo": False,
         "displayModeBar": True,
+        # nothing that would send a chart out of the air-gapped network
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "showLink": False,
         "modeBarButtonsToRemove": _REMOVED_BUTTONS,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
     }
@@ -64,6 +62,8 @@ def _layout(lang: str, height: int) -> dict:
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
+        # upright at the right edge: a legend of two rows keeps the top
+        "modebar": {"orientation": "v"},
         "meta": {"lang": lang},
     }
 
@@ -109,7 +109,7 @@ def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> 
                 name=name,
                 x=[d.isoformat() for d in days],
                 y=rows["count"].to_list(),
-                marker={"color": colours.get(code, FALLBACK_COLOUR)},
+                marker={"color": colours.get(code, palettes.FALLBACK)},
                 customdata=[[code, d.isoformat(), (d + step).isoformat()] for d in days],
                 hovertemplate=t("review.bar_hover", lang, name=name),
             )
@@ -120,7 +120,14 @@ def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> 
         barmode="stack",
         bargap=0.15,
         hovermode="x unified",
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+            "font": {"size": 11},
+        },
         xaxis={
             "title": {"text": t("review.axis_week" if every == "1w" else "review.axis_day", lang)},
             "type": "date",
@@ -133,7 +140,7 @@ def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> 
             "gridcolor": "#e4e7eb",
             **({"dtick": 1} if top <= 6 else {}),
         },
-        margin={"l": 52, "r": 12, "t": 40, "b": 44},
+        margin={"l": 52, "r": 34, "t": 48, "b": 44},
         meta={"lang": lang, "dimension": dimension, "every": every},
     )
     return go.Figure(data=traces, layout=layout)
@@ -142,7 +149,7 @@ def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> 
 def heatmap_figure(grid: np.ndarray, lang: str) -> go.Figure:
     """Incidents by weekday (rows, Monday at the top) and hour of the day (columns)."""
     days = [t(f"review.weekday.{d}", lang) for d in range(7)]
-    scale = [[i / (len(SEQUENTIAL_SCALE) - 1), c] for i, c in enumerate(SEQUENTIAL_SCALE)]
+    scale = palettes.ramp(palettes.SEQUENTIAL)
     trace = go.Heatmap(
         z=grid.tolist(),
         x=list(range(24)),
@@ -151,11 +158,18 @@ def heatmap_figure(grid: np.ndarray, lang: str) -> go.Figure:
         zmin=0,
         xgap=1,
         ygap=1,
-        colorbar={"title": {"text": t("review.axis_count", lang)}, "thickness": 12},
+        colorbar={
+            "thickness": 12,
+            "len": 0.9,
+            "tickformat": ",d",
+            "x": 1.0,
+            **({"dtick": 1} if grid.max() <= 6 else {}),  # no repeated whole-number ticks
+        },
         hovertemplate=t("review.heat_hover", lang),
     )
     layout = _layout(lang, HEATMAP_HEIGHT)
     layout.update(
+        margin={"l": 52, "r": 80, "t": 8, "b": 44},
         xaxis={"title": {"text": t("review.axis_hour", lang)}, "dtick": 2, "showgrid": False},
         yaxis={"autorange": "reversed", "showgrid": False},
         meta={"lang": lang, "heatmap": True},

@@ -166,8 +166,10 @@ def coverage_notes(report: Report, lang: str) -> list[str]:
     if report.coverage != "full":
         notes.append(t("review.current_partial", lang, first=first, last=last))
     if report.comparison_coverage != "full":
-        key = "review.compare_none" if report.comparison_coverage == "none" else (
-            "review.compare_partial"
+        key = (
+            "review.compare_none"
+            if report.comparison_coverage == "none"
+            else ("review.compare_partial")
         )
         period = fmt_period(report.comparison, lang)
         notes.append(t(key, lang, period=period, first=first, last=last))

@@ -6,7 +6,7 @@ makes it from Debian's ``fonts-noto-cjk`` package (``/usr/share/fonts/opentype/n
 
 1. take the Simplified Chinese member ("Noto Sans CJK SC") out of the TTC collection;
 2. subset it to ASCII, the GB2312 character set (6,763 hanzi and 682 symbols) and the few
-   marks the dashboard prints (—, –, …, ·, ±, ×, ≤, ≥, ∞, ‰, €, ¥);
+   marks the dashboard prints (−, —, –, …, ·, ±, ×, ≤, ≥, ∞, ‰, €, ¥);
 3. write ``data/shipped/fonts/NotoSansSC-<Weight>-GB2312.otf`` with the SIL Open Font
    License next to it (``OFL.txt``; the font is OFL 1.1, © Adobe, with its Reserved Font
    Name "Source", which a subset under the name "Noto Sans CJK SC" does not use).
@@ -28,7 +28,7 @@ TARGET_DIR = Path(__file__).resolve().parents[1] / "data" / "shipped" / "fonts"
 #: One weight keeps the repository small; headings use size and colour instead of bold.
 WEIGHTS = ("Regular",)
 FAMILY = "Noto Sans CJK SC"
-EXTRA = "—–…·±×≤≥∞‰€¥“”‘’、。，：；！？（）【】《》〈〉「」『』"
+EXTRA = "−—–…·±×≤≥∞‰€¥“”‘’、。，：；！？（）【】《》〈〉「」『』"
 #: Debian's copyright file of the package, which carries the licence's full text.
 COPYRIGHT_FILE = Path("/usr/share/doc/fonts-noto-cjk/copyright")
 

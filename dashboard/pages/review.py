@@ -118,7 +118,11 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
     low, high = (extent[0], extent[1]) if extent else (None, None)
     controls = html.Section(
         [
-            _field("review.period", _segmented(KIND, PERIOD_KINDS, "review.kind", state.kind, lang), lang),
+            _field(
+                "review.period",
+                _segmented(KIND, PERIOD_KINDS, "review.kind", state.kind, lang),
+                lang,
+            ),
             _field(
                 "review.anchor",
                 dcc.DatePickerSingle(
@@ -290,10 +294,14 @@ def league_table(lang: str, state: ReviewState) -> dash_table.DataTable:
             {"if": {"column_id": "station_code"}, "textAlign": "left", "fontWeight": "600"},
         ],
         style_data_conditional=[
-            {"if": {"filter_query": "{_up} = 1", "column_id": ["change", "change_pct"]},
-             "color": "#b10026"},
-            {"if": {"filter_query": "{_up} = -1", "column_id": ["change", "change_pct"]},
-             "color": "#1450c8"},
+            {
+                "if": {"filter_query": "{_up} = 1", "column_id": ["change", "change_pct"]},
+                "color": "#b10026",
+            },
+            {
+                "if": {"filter_query": "{_up} = -1", "column_id": ["change", "change_pct"]},
+                "color": "#1450c8",
+            },
         ],
         css=[
             {"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
@@ -302,7 +310,7 @@ def league_table(lang: str, state: ReviewState) -> dash_table.DataTable:
     )
 
 
-# -- views -------------------------------------------------------------------------------------------
+# -- views ------------------------------------------------------------------------------------
 def _kpi_cards(report: Report, lang: str) -> list[html.Div]:
     cards = []
     for measure in MEASURES:
@@ -361,7 +369,7 @@ def update_review(params: dict | None, lang: str | None):
         extent,
         date.today(),
     )
-    names = _leaf_names(lang)
+    names = leaf_names(lang)
     report = build_report(svc.access, scope, state, layer_now(None, svc.access.tz), names)
     caption = [
         html.Span(t("review.showing", lang, period=fmt_period(report.period, lang))),
@@ -398,7 +406,7 @@ def update_review(params: dict | None, lang: str | None):
     )
 
 
-def _leaf_names(lang: str) -> dict[str, str]:
+def leaf_names(lang: str) -> dict[str, str]:
     """Code → name of the stations incidents are placed in (leaves), in code order."""
     svc, scope = services(), current_scope()
     names = svc.station_names(scope, lang)
@@ -486,9 +494,7 @@ def drill_station(active_cell: dict | None, params: dict | None, lang: str | Non
         date.today(),
     )
     period = state.period
-    filters = Filters(
-        start=period.start, end=period.end, stations=(str(active_cell["row_id"]),)
-    )
+    filters = Filters(start=period.start, end=period.end, stations=(str(active_cell["row_id"]),))
     return "/", overview_query(OverviewState(filters=filters), lang or "zh")
 
 

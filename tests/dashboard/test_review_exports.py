@@ -1,0 +1,200 @@
+"""The review's page callbacks, its PDF and Excel downloads, their audit and who may have them.
+
+Over the fixture district (tests/dashboard/conftest.py): November 2026 holds T1 and T2
+(Xixiang, BA02; T1 with a warning letter), T3 (Xin'an, BA01; a protection order) and T5
+(placed nowhere); October holds nothing, though the data run from June to 12 November.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from dashboard.i18n import audit_action_label
+from dashboard.pages import review
+from dashboard.review_export import AUDIT_ACTIONS
+from dashboard.review_state import from_query, to_query
+from tests.auth.canary import audit_rows
+
+NOVEMBER = "period=month&day=2026-11-01&cmp=previous"
+
+
+@pytest.fixture
+def chief_client(app, fixture_engine):
+    """A client logged in as a station chief of Xin'an (BA01): no review for them."""
+    from dashboard.auth import SESSION_COOKIE
+    from data.sessions import open_session
+    from data.users import add_user, get_user
+
+    user = get_user(fixture_engine, "test-chief") or add_user(
+        fixture_engine, "test-chief", "test-password-123", "station_chief", "BA01", actor="tests"
+    )
+    ticket = open_session(fixture_engine, user.id)
+    client = app.server.test_client()
+    client.set_cookie(SESSION_COOKIE, ticket.token)
+    return client
+
+
+def _text(pdf: bytes) -> str:
+    """The PDF's text without white space or NULs (pypdf reads the two-byte codes of the
+    embedded CFF font with a NUL before each glyph; poppler's pdftotext does not)."""
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r"[\s\x00]+", "", text)
+
+
+def test_the_callback_draws_the_period_and_its_comparison(request_context):
+    from datetime import date
+
+    state = from_query(f"?{NOVEMBER}", (date(2026, 6, 1), date(2026, 11, 12)), date(2026, 11, 20))
+    params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
+    caption, _notes, kpis, cat, _src, heat, rows, pdf_href, xlsx_href = review.update_review(
+        params, "en"
+    )
+    text = str(caption)
+    assert "2026-11-01 to 2026-11-30" in text and "2026-10-01 to 2026-10-31" in text
+    # the incidents card: 4 this month (T5 too, unplaced), 0 in October: change +4, no %
+    first = kpis[0].children
+    assert first[1].children == "4" and first[2].children == "+4 (was 0) vs. comparison"
+    by_station = {r["id"]: r for r in rows}
+    assert by_station["BA02"]["incidents"] == "2" and by_station["BA02"]["change"] == "+2"
+    assert by_station["BA01"]["protection_orders"] == "1"
+    assert by_station["BA05"]["incidents"] == "0" and by_station["BA05"]["handled_share"] == "—"
+    assert [r["id"] for r in rows][:2] == ["BA02", "BA01"]  # most incidents first
+    assert sum(sum(t.y) for t in cat.data) == 4 and cat.layout.meta["dimension"] == "category"
+    assert sum(map(sum, heat.data[0].z)) == 4
+    assert pdf_href.startswith("/review/export.pdf?lang=en&period=month&day=2026-11-01")
+    assert xlsx_href.startswith("/review/export.xlsx?")
+    assert to_query(state, "en") == "?lang=en&" + NOVEMBER
+
+
+def test_a_comparison_before_the_data_says_so_instead_of_a_change(request_context):
+    params = {"period": "month", "day": "2026-11-01", "cmp": "last_year"}
+    _, notes, kpis, *_ = review.update_review(params, "zh")
+    assert "对比期（2025-11-01 至 2025-11-30）没有数据" in str(notes)
+    assert kpis[0].children[2].children == "无可比数据"
+
+
+def test_an_empty_period_says_why(request_context):
+    params = {"period": "month", "day": "2026-09-01", "cmp": "previous"}
+    _, notes, _kpis, cat, *_ = review.update_review(params, "en")
+    assert "No incidents in this period (2026-09-01 to 2026-09-30)" in str(notes)
+    assert cat.layout.meta["empty"] is True and not cat.data
+
+
+def test_the_controls_write_the_url_and_the_sort(request_context):
+    query, params = review.sync_url(
+        "week",
+        "2026-11-12",
+        None,
+        None,
+        "last_year",
+        [{"column_id": "change_pct", "direction": "asc"}],
+        "?lang=zh",
+        "zh",
+    )
+    assert query == "?lang=zh&period=week&day=2026-11-09&cmp=last_year&sort=change_pct&dir=asc"
+    assert params["day"] == "2026-11-09" and params["sort"] == "change_pct"
+    query, _ = review.sync_url(
+        "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", "en"
+    )
+    assert query == "?lang=en&period=custom&start=2026-11-01&end=2026-11-12&cmp=previous"
+
+
+def test_a_bar_or_a_row_drills_down_to_the_overview(request_context):
+    from unittest import mock
+
+    click = {"points": [{"customdata": ["domestic_violence", "2026-11-09", "2026-11-15"]}]}
+    with mock.patch.object(review, "ctx", mock.Mock(triggered_id=review.TREND_CATEGORY)):
+        path, search = review.drill_bar(click, None, "zh")
+    assert (
+        path == "/" and search == "?lang=zh&start=2026-11-09&end=2026-11-15&cat=domestic_violence"
+    )
+    path, search = review.drill_station(
+        {"row": 0, "column_id": "incidents", "row_id": "BA02"},
+        {"period": "month", "day": "2026-11-01"},
+        "en",
+    )
+    assert search == "?lang=en&start=2026-11-01&end=2026-11-30&st=BA02"
+
+
+def test_the_excel_workbook_holds_the_league_table(client, fixture_engine):
+    response = client.get(f"/review/export.xlsx?lang=zh&{NOVEMBER}&sort=station_code&dir=asc")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "anning-review-2026-11-01_2026-11-30.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["封面", "派出所排名", "类别趋势", "渠道趋势", "时段分布"]
+    cover = {r[0]: r[1] for r in book["封面"].iter_rows(values_only=True) if r and r[0]}
+    assert (
+        str(cover["本期开始"])[:10] == "2026-11-01"
+        and str(cover["对比期结束"])[:10] == "2026-10-31"
+    )
+    league = book["派出所排名"]
+    assert league.freeze_panes == "B2"
+    header = [c.value for c in league[1]]
+    assert header[:4] == ["派出所", "事件数", "增减", "增减率"]
+    rows = list(league.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 10  # every station, in code order (sort=station_code&dir=asc)
+    xixiang = rows[1]
+    assert xixiang[0] == "西乡派出所" and xixiang[1:4] == (2, 2, None)
+    assert xixiang[header.index("告诫书")] == 1
+    assert league.cell(row=3, column=2).number_format == "#,##0"
+    assert league.cell(row=3, column=header.index("处置率") + 1).number_format == "0.0%"
+    assert sum(r[1] for r in rows) == 3  # T5 is placed nowhere: in the totals, not a station
+    trend = book["类别趋势"]
+    assert sum(v for r in trend.iter_rows(min_row=2, values_only=True) for v in r[1:]) == 4
+    entry = audit_rows(fixture_engine, AUDIT_ACTIONS["xlsx"])[-1]
+    assert entry["user"] == "test-command" and entry["target"] == "review:2026-11-01..2026-11-30"
+    assert "day=2026-11-01" in entry["detail"] and "cmp=previous" in entry["detail"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "zh",
+            [
+                "家庭暴力与家事纠纷研判会议材料",
+                "2026-11-01至2026-11-30",
+                "派出所排名",
+                "西乡派出所",
+            ],
+        ),
+        ("en", ["Reviewmeetingpack", "2026-11-01to2026-11-30", "Stationleaguetable", "Xixiang"]),
+    ],
+)
+def test_the_pdf_meeting_pack_reads_in_the_users_language(client, fixture_engine, lang, words):
+    before = len(audit_rows(fixture_engine, AUDIT_ACTIONS["pdf"]))
+    response = client.get(f"/review/export.pdf?lang={lang}&{NOVEMBER}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 4
+    text = _text(response.data)
+    for word in words:
+        assert word in text, word
+    # the league table's Xixiang row: 2 incidents, +2 against an empty October
+    assert re.search(r"(西乡派出所|Xixiang[A-Za-z]*)2\+2", text)
+    assert b"NotoSansCJKSC" in response.data  # the shipped font, embedded
+    assert len(audit_rows(fixture_engine, AUDIT_ACTIONS["pdf"])) == before + 1
+
+
+def test_a_station_chief_may_not_export_the_review(chief_client, fixture_engine):
+    before = len(audit_rows(fixture_engine, "denied"))
+    for fmt in ("pdf", "xlsx"):
+        response = chief_client.get(f"/review/export.{fmt}?{NOVEMBER}")
+        assert response.status_code == 403
+    denied = audit_rows(fixture_engine, "denied")[before:]
+    assert [d["target"] for d in denied] == [
+        "GET /review/export.pdf",
+        "GET /review/export.xlsx",
+    ]
+
+
+def test_the_export_actions_read_in_words():
+    for action in AUDIT_ACTIONS.values():
+        zh, en = audit_action_label(action, "zh"), audit_action_label(action, "en")
+        assert zh != action and en != action and zh != en
