@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from pathlib import Path
 
 from dash import Dash, html
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import Engine
 
 from dashboard import api, patrol_sheet, push_api, review_export, shell, station_export
@@ -116,6 +117,7 @@ def create_app(engine: Engine) -> Dash:
     for _, module in ROUTES:
         module.register_callbacks(app)
     _register_routes(app.server)
+    _register_timing(app.server)
     patrol_sheet.register(app.server)  # GET /station/<code>/patrol-sheet
     station_export.register(app.server)  # GET /station/<code>/cases.<csv|xlsx>
     app.server.register_blueprint(api.bp)
@@ -131,6 +133,26 @@ def _geo_response(doc: GeoDocument) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = GEO_CACHE_SECONDS
     return response.make_conditional(request)
+
+
+def _register_timing(server: Flask) -> None:
+    """Every response says how long the server worked on it (``Server-Timing: app;dur=ms``).
+
+    Browsers show it in their developer tools; ``benchmarks/bench_http.py`` reads it to tell
+    server time from time spent queueing and on the wire.
+    """
+
+    @server.before_request
+    def _start_clock() -> None:
+        g.anning_started = time.perf_counter()
+
+    @server.after_request
+    def _stop_clock(response: Response) -> Response:
+        started = g.get("anning_started")
+        if started is not None:
+            elapsed = (time.perf_counter() - started) * 1000
+            response.headers.add("Server-Timing", f"app;dur={elapsed:.1f}")
+        return response
 
 
 def _register_routes(server: Flask) -> None:

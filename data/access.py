@@ -219,6 +219,13 @@ class CaseAccess:
             pred &= pl.col("station_code").is_in(sorted(self.expand_stations(scope.stations)))
         return frame.filter(pred)
 
+    def _local_day(self) -> pl.Expr:
+        """The local date of ``reported_at``: the snapshot's precomputed column when it is in
+        this access layer's time zone, else converted here."""
+        if self.tz == display_timezone():
+            return pl.col("reported_day")
+        return pl.col("reported_at").dt.convert_time_zone(self.tz).dt.date()
+
     def expand_stations(self, codes: Iterable[str]) -> frozenset[str]:
         """``codes`` and the codes of every station under them (a district → its beats)."""
         wanted = set(codes)
@@ -281,10 +288,7 @@ class CaseAccess:
         """
         if every not in ("1d", "1w"):
             raise ValueError(f"every must be '1d' or '1w', got {every!r}")
-        frame = self.incidents(scope, flt).select(
-            pl.col("reported_at").dt.convert_time_zone(self.tz).dt.date().alias("day"),
-            "category",
-        )
+        frame = self.incidents(scope, flt).select(self._local_day().alias("day"), "category")
         if frame.is_empty():
             return pl.DataFrame(
                 schema={"period": pl.Date, "category": pl.String, "count": pl.Int64}
@@ -597,8 +601,9 @@ class CaseAccess:
         frame = self.incidents(scope, IncidentFilter())
         if frame.is_empty():
             return None
-        local = frame["reported_at"].dt.convert_time_zone(self.tz)
-        return local.min().date(), local.max().date()
+        first, last = frame["reported_at"].min(), frame["reported_at"].max()
+        zone = ZoneInfo(self.tz)
+        return first.astimezone(zone).date(), last.astimezone(zone).date()
 
     # -- revealing one case ------------------------------------------------------------
     def reveal_case(self, scope: Scope, incident_id: int, reason: str) -> CaseDetail | None:
