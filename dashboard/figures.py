@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import plotly.graph_objects as go
@@ -549,6 +550,14 @@ def point_layer_figure(
     )
 
 
+def stations_bbox(
+    stations: Sequence[Jurisdiction],
+) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) around ``stations``; None without stations (for
+    :func:`fit_view`)."""
+    return _bbox(stations)
+
+
 def _bbox(stations: Sequence[Jurisdiction]) -> tuple[float, float, float, float] | None:
     if not stations:
         return None
@@ -592,7 +601,14 @@ def _stacked_max(trend: pl.DataFrame) -> int:
 
 
 def trend_figure(
-    trend: pl.DataFrame, every: str, lang: str, *, empty_reason: str = "no_match"
+    trend: pl.DataFrame,
+    every: str,
+    lang: str,
+    *,
+    empty_reason: str = "no_match",
+    window: tuple[date, date] | None = None,
+    clickable: bool = False,
+    chosen: tuple[date, str | None] | None = None,
 ) -> go.Figure:
     """Incidents per day (``every='1d'``) or ISO week (``'1w'``), stacked by category.
 
@@ -600,6 +616,11 @@ def trend_figure(
     :meth:`data.access.CaseAccess.trend` returns them. Legend entries, axis titles and date
     ticks are in ``lang``. With no incidents at all the result is :func:`empty_figure` with
     ``empty_reason``.
+
+    ``window`` (first and last day) is shaded behind the bars: the weeks the map shows.
+    ``clickable`` makes each bar its own hover and click target (the click's ``x`` is the
+    period, its ``customdata`` ``[category]``) instead of one hover per period; ``chosen``
+    (period, category) outlines the selected bar.
     """
     if every not in ("1d", "1w"):
         raise ValueError(f"'every' should be '1d' or '1w', got {every!r}")
@@ -617,9 +638,17 @@ def trend_figure(
                 # numpy dates and counts: ~50x faster to validate and serialise than lists
                 x=rows["period"].to_numpy().astype("datetime64[D]"),
                 y=rows["count"].to_numpy().astype(np.int32),
-                marker={"color": CATEGORY_COLOURS.get(category, FALLBACK_COLOUR)},
-                customdata=[category] * rows.height,
-                hovertemplate=t("trend.hover", lang, category=name) + "<extra></extra>",
+                marker={
+                    "color": CATEGORY_COLOURS.get(category, FALLBACK_COLOUR),
+                    **_chosen_outline(rows, category, chosen),
+                },
+                customdata=[[category]] * rows.height if clickable else [category] * rows.height,
+                hovertemplate=(
+                    t(f"map.trend_hover_{'week' if every == '1w' else 'day'}", lang, category=name)
+                    if clickable
+                    else t("trend.hover", lang, category=name)
+                )
+                + "<extra></extra>",
             )
         )
     layout = _base_layout(lang, TREND_HEIGHT)
@@ -627,7 +656,9 @@ def trend_figure(
         margin={"l": 56, "r": 12, "t": 8, "b": 48},
         barmode="stack",
         bargap=0.15,
-        hovermode="x unified",
+        hovermode="closest" if clickable else "x unified",
+        clickmode="event" if clickable else None,
+        shapes=[_window_band(window, every)] if window else [],
         legend={
             "orientation": "h",
             "x": 0,
@@ -654,6 +685,48 @@ def trend_figure(
             **_integer_ticks(_stacked_max(trend)),
         },
         showlegend=True,
-        meta={"lang": lang, "every": every},
+        meta={
+            "lang": lang,
+            "every": every,
+            "window": [d.isoformat() for d in window] if window else None,
+        },
     )
     return go.Figure(data=traces, layout=layout)
+
+
+def _window_band(window: tuple[date, date], every: str) -> dict:
+    """A grey band behind the bars from the window's first to its last day (bars are
+    centred on their period's first day, so the band reaches half a period beyond)."""
+    first, last = window
+    half = timedelta(days=3.5 if every == "1w" else 0.5)
+    if every == "1w":
+        first, last = first - timedelta(days=first.weekday()), last - timedelta(days=last.weekday())
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": (datetime.combine(first, time()) - half).isoformat(),
+        "x1": (datetime.combine(last, time()) + half).isoformat(),
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": palettes.WINDOW_BAND,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _chosen_outline(
+    rows: pl.DataFrame, category: str, chosen: tuple[date, str | None] | None
+) -> dict:
+    """Marker lines outlining the chosen bar (its period, in ``category`` or in any)."""
+    if chosen is None or chosen[1] not in (None, category):
+        return {}
+    hit = (rows["period"] == chosen[0]).to_numpy()
+    if not hit.any():
+        return {}
+    return {
+        "line": {
+            "color": np.where(hit, palettes.SELECTION_LINE, "rgba(0,0,0,0)").tolist(),
+            "width": np.where(hit, 2.5, 0).tolist(),
+        }
+    }

@@ -111,8 +111,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Incidents in each hexagon.",
     },
     "layer_hint.hotspot": {
-        "zh": "Getis-Ord Gi* 统计（经 FDR 校正）：红色为显著热点，蓝色为显著冷点。",
-        "en": "Getis-Ord Gi* with FDR correction: red cells are significant hot spots, "
+        "zh": "Getis-Ord Gi* 统计（经 FDR 校正）：橙色为显著热点，蓝色为显著冷点。",
+        "en": "Getis-Ord Gi* with FDR correction: orange cells are significant hot spots, "
         "blue cells cold spots.",
     },
     "layer_hint.emerging_hotspot": {

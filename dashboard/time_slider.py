@@ -70,7 +70,7 @@ def _day(value: object) -> date | None:
 
 def slider_marks(start: date | None, end: date | None, lang: str) -> dict[int, str]:
     """Labels under the slider: "whole range" at its start, then the first Monday of each
-    month (every second or third month when the range is long)."""
+    month (every second or third month when the range is long; the year where it changes)."""
     low, high = slider_bounds(start, end)
     marks: dict[int, str] = {low: t("map.time_all", lang)}
     months: list[tuple[int, date]] = []
@@ -80,14 +80,16 @@ def slider_marks(start: date | None, end: date | None, lang: str) -> dict[int, s
             months.append((day.toordinal(), day))
         day += timedelta(days=7)
     step = max(1, -(-len(months) // MAX_MONTH_MARKS))
+    year = None
     for ordinal, day in months[::step]:
-        marks[ordinal] = month_label(day, lang)
+        marks[ordinal] = month_label(day, lang, with_year=day.year != year and year is not None)
+        year = day.year
     return marks
 
 
-def month_label(day: date, lang: str) -> str:
-    """``10月``/``Oct``, with the year at January (``2026年1月``/``Jan 2026``)."""
-    key = "map.time_month_year" if day.month == 1 else "map.time_month"
+def month_label(day: date, lang: str, with_year: bool = False) -> str:
+    """``10月``/``Oct``; with the year at January or when asked (``2026年1月``/``Jan 2026``)."""
+    key = "map.time_month_year" if day.month == 1 or with_year else "map.time_month"
     return t(key, lang, year=day.year, name=t(f"map.month_{day.month}", lang))
 
 
@@ -147,6 +149,7 @@ def time_bar(
                     value=slider_value(window, start, end),
                     marks=slider_marks(start, end, lang),
                     included=False,
+                    allow_direct_input=False,
                     updatemode="mouseup",
                     className="time-slider",
                 ),

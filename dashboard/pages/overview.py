@@ -23,9 +23,9 @@ from dataclasses import replace
 from datetime import date
 
 import plotly.graph_objects as go
-import polars as pl
 from dash import (
     ALL,
+    ClientsideFunction,
     Dash,
     Input,
     NoUpdate,
@@ -40,20 +40,13 @@ from dash import (
 from dash.development.base_component import Component
 from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
-from dashboard import ids
+from dashboard import ids, overview_history, time_slider, zoom_resolution
 from dashboard.api import export_url
-from dashboard.figures import (
-    cell_layer_figure,
-    empty_figure,
-    map_figure,
-    point_layer_figure,
-    point_sizes,
-    trend_figure,
-)
+from dashboard.figures import empty_figure, fit_view, stations_bbox, trend_figure
 from dashboard.filters import (
-    DEFAULT_LAYER,
     MAP_LAYERS,
     MAP_RESOLUTIONS,
+    RES_AUTO,
     TABLE_LAYERS,
     OverviewState,
     Selection,
@@ -62,6 +55,7 @@ from dashboard.filters import (
     from_controls,
     from_query,
     parse_selection,
+    period_of,
     to_query,
 )
 from dashboard.i18n import dropdown_labels, label, options, t
@@ -74,22 +68,19 @@ from dashboard.layer_controls import (
 )
 from dashboard.layer_views import (
     MARKDOWN_COLUMNS,
-    hover_text,
-    point_cells,
     referenced_incidents,
     sort_frame,
     table_columns,
     table_rows,
-    with_station,
 )
-from dashboard.legends import accuracy_note, build_legend, colour_scale, legend_component
+from dashboard.overview_map import draw_map, empty_reason, named_cells
 from dashboard.scope import current_scope
-from dashboard.services import Services, services
+from dashboard.services import services
 from dashboard.shell import page_frame
 from dashboard.tables import PAGE_SIZE, case_columns, case_rows, kpis
-from data.access import SORTABLE_COLUMNS, IncidentFilter, Scope
+from data.access import SORTABLE_COLUMNS
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
-from geo.h3cells import DISPLAY_RESOLUTIONS, cell_resolution, cell_to_str, str_to_cell
+from geo.h3cells import cell_resolution, str_to_cell
 from geo.jurisdictions import Jurisdiction
 from layers.registry import REGISTRY
 
@@ -133,6 +124,18 @@ PARAM_IDS = State({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "id")
 #: What the controls send: the parameter controls' values and ids, in matching order.
 ParamValues = list[object] | None
 ParamIds = list[dict[str, str]] | None
+#: The time slider's week (a day ordinal) and window length: every view of the window.
+WINDOW_INPUTS = [Input(time_slider.SLIDER, "value"), Input(time_slider.WINDOW, "value")]
+#: The resolution of the map's current zoom (the hexagon size when it is automatic).
+ZOOM_RES = "map-zoom-res"
+#: The reader's view of the map ``{"zoom", "lat", "lon"}``, kept in the browser
+#: (``assets/map_view.js``) and put back into each new map figure.
+MAP_VIEW = "map-view"
+#: Under the resolution control: the size the zoom chose.
+RES_NOW = "map-res-now"
+#: Wrappers that show a spinner while their views are recomputed (after a short delay, so
+#: that playback and the live refresh do not flicker).
+LOADING_DELAY_MS = 400
 
 
 # -- layout ---------------------------------------------------------------------------------
@@ -142,9 +145,15 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     scope = current_scope()
     extent = svc.access.date_extent(scope)
     names = svc.station_names(scope, lang)
-    state = from_query(search, extent, list(names))
-    labels = station_labels(svc.geometry.stations(scope.stations), names)
-    return build(lang, state, extent, labels, version=svc.access.data_version())
+    stations = svc.geometry.stations(scope.stations)
+    centre, zoom = fit_view(stations_bbox(stations))
+    fitted = zoom_resolution.resolution_for_zoom(zoom, centre["lat"])
+    state = from_query(search, extent, list(names), auto_res=fitted)
+    labels = station_labels(stations, names)
+    return build(
+        lang, state, extent, labels, version=svc.access.data_version(), search=search,
+        zoom_res=fitted,
+    )  # fmt: skip
 
 
 #: Indent of a leaf under its area in the station dropdown.
@@ -187,6 +196,19 @@ def validation_layout() -> html.Div:
     return build("zh", OverviewState(), None, {})
 
 
+def _loading(child: Component, lang: str) -> dcc.Loading:
+    """``child`` with a spinner while a callback recomputes it (after :data:`LOADING_DELAY_MS`)."""
+    return dcc.Loading(
+        child,
+        type="circle",
+        color="#1450c8",
+        delay_show=LOADING_DELAY_MS,
+        overlay_style={"visibility": "visible", "opacity": 0.55},
+        parent_className="loading-wrap",
+        custom_spinner=html.Div(t("map.loading", lang), className="loading-note", role="status"),
+    )
+
+
 def _dropdown(
     component_id: str, opts: list[dict], value: tuple[str, ...], lang: str
 ) -> dcc.Dropdown:
@@ -224,11 +246,15 @@ def build(
     extent: tuple[date, date] | None,
     station_names: dict[str, str],
     version: int | None = None,
+    search: str = "",
+    zoom_res: int | None = None,
 ) -> html.Div:
     """The page's components for ``state`` in ``lang`` (pure: no database, no request).
 
     ``version`` is the store's data version the page is drawn from; the poll timer compares
     it with the store's every :data:`REFRESH_SECONDS` and refreshes the views on a change.
+    ``search`` is the query string the page was opened with (the back button compares the
+    URL with it) and ``zoom_res`` the resolution of the map's first view.
     """
     default_start, default_end = default_range(extent)
     month_format = "MMMM YYYY" if lang == "en" else "YYYY年M月"
@@ -290,12 +316,22 @@ def build(
             ),
             _field(
                 "filter.resolution",
-                dcc.RadioItems(
-                    id=ids.RESOLUTION,
-                    options=[{"label": t(f"res.{r}", lang), "value": r} for r in MAP_RESOLUTIONS],
-                    value=state.filters.res,
-                    className="radio-list",
-                    labelClassName="radio-option",
+                html.Div(
+                    [
+                        dcc.RadioItems(
+                            id=ids.RESOLUTION,
+                            options=[{"label": t("map.res_auto", lang), "value": RES_AUTO}]
+                            + [{"label": t(f"res.{r}", lang), "value": r} for r in MAP_RESOLUTIONS],
+                            value=RES_AUTO if state.auto_res else state.filters.res,
+                            className="radio-list",
+                            labelClassName="radio-option",
+                        ),
+                        html.Div(
+                            resolution_note(RES_AUTO, zoom_res, lang) if state.auto_res else "",
+                            id=RES_NOW,
+                            className="res-now",
+                        ),
+                    ]
                 ),
                 lang,
             ),
@@ -360,18 +396,22 @@ def build(
             html.Div(id=ids.MAP_LEGEND, className="map-legend-wrap"),
             html.Div(
                 [
-                    dcc.Graph(
-                        id=ids.MAP,
-                        config={
-                            "displayModeBar": False,
-                            "scrollZoom": True,
-                            "doubleClick": "reset",
-                        },
-                        className="map-graph",
+                    _loading(
+                        dcc.Graph(
+                            id=ids.MAP,
+                            config={
+                                "displayModeBar": False,
+                                "scrollZoom": True,
+                                "doubleClick": "reset",
+                            },
+                            className="map-graph",
+                        ),
+                        lang,
                     ),
                 ],
                 className="map-wrap",
             ),
+            time_slider.time_bar(lang, state.window, state.filters.start, state.filters.end),
         ],
         className="card map-card",
     )
@@ -393,7 +433,11 @@ def build(
                 ],
                 className="card-head",
             ),
-            dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="trend-graph"),
+            html.P(t("map.trend_hint", lang), className="card-hint trend-hint"),
+            _loading(
+                dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="trend-graph"),
+                lang,
+            ),
         ],
         className="card trend-card",
     )
@@ -585,6 +629,9 @@ def build(
                     id=ids.SELECTION, data=state.selection.to_data() if state.selection else None
                 ),
                 dcc.Store(id=ids.DATA_VERSION, data=version),
+                dcc.Store(id=ZOOM_RES, data=zoom_res),
+                dcc.Store(id=MAP_VIEW),
+                dcc.Store(id=overview_history.WRITTEN, data=search or ""),
                 dcc.Interval(id=ids.REFRESH_TICK, interval=REFRESH_SECONDS * 1000),
             ],
             className="main-column",
@@ -602,53 +649,6 @@ def _triggered_props() -> set[str]:
         return set()
 
 
-def _empty_reason(svc: Services, scope: Scope, flt: IncidentFilter) -> str:
-    """Why a view of ``flt`` has nothing to draw."""
-    if svc.access.incidents(scope, flt).height:
-        return "no_located"
-    if svc.access.date_extent(scope) is None:
-        return "no_data"
-    return "no_match"
-
-
-def geo_urls(svc: Services, scope: Scope, res: int) -> tuple[str, str]:
-    """URLs of the station and cell GeoJSON, versioned by content so caches stay correct."""
-    stations = svc.geometry.stations_document(scope.stations)
-    cells = svc.geometry.cells_document(scope.stations, res)
-    return (
-        f"/geo/stations.geojson?v={stations.etag[:12]}",
-        f"/geo/cells/{res}.geojson?v={cells.etag[:12]}",
-    )
-
-
-def areas_geo_url(svc: Services, scope: Scope) -> str | None:
-    """URL of the area GeoJSON, versioned by content; None when stations do not nest."""
-    if not svc.geometry.areas(scope.stations):
-        return None
-    return f"/geo/areas.geojson?v={svc.geometry.areas_document(scope.stations).etag[:12]}"
-
-
-def cells_url(svc: Services, scope: Scope, res: int) -> str:
-    """URL of the cell GeoJSON at ``res``, versioned by content."""
-    return (
-        f"/geo/cells/{res}.geojson?v={svc.geometry.cells_document(scope.stations, res).etag[:12]}"
-    )
-
-
-def _selection_outline(
-    svc: Services, scope: Scope, selection: Selection | None, stations_url: str
-) -> tuple[str, str] | None:
-    """The GeoJSON URL holding the selection and its feature id (None: nothing to outline)."""
-    if selection is None:
-        return None
-    if selection.kind == "station":
-        return stations_url, selection.id
-    res = cell_resolution(str_to_cell(selection.id))
-    if res not in DISPLAY_RESOLUTIONS:
-        return None
-    return cells_url(svc, scope, res), selection.id
-
-
 def update_map(
     start: DateValue,
     end: DateValue,
@@ -656,15 +656,24 @@ def update_map(
     sources: Codes,
     risks: Codes,
     stations: Codes,
-    res: int | None,
+    res: int | str | None,
     selection: SelectionData,
     layer: str | None,
     param_values: ParamValues,
     param_ids: ParamIds,
     lang: str,
     version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
+    zoom_res: int | None = None,
+    view: dict | None = None,
 ) -> tuple[go.Figure, Component]:
-    """Callback: the map of the chosen layer over the filtered incidents, and its legend."""
+    """Callback: the map of the chosen layer over the filtered incidents, and its legend.
+
+    ``week``/``weeks`` are the time slider's (the map shows that window), ``zoom_res`` the
+    resolution of the map's zoom (used when the resolution control is automatic), ``view``
+    the reader's zoom and centre (kept: plotly's ``uirevision`` keeps the centre only).
+    """
     state = from_controls(
         start,
         end,
@@ -676,154 +685,44 @@ def update_map(
         selection=selection,
         layer=layer,
         layer_params=control_values(param_ids, param_values),
+        zoom_res=zoom_res,
+        window=time_slider.window_of(week, weeks, start, end),
     )
-    svc, scope = services(), current_scope()
-    if state.layer.id == DEFAULT_LAYER:
-        return _counts_map(svc, scope, state, lang)
-    flt = state.incident_filter()
-    spec = state.layer.spec
-    frame = svc.layer(scope, flt, spec.id, state.layer.values(), state.filters.res)
-    stations_url, _ = geo_urls(svc, scope, state.filters.res)
-    outline = _selection_outline(svc, scope, state.selection, stations_url)
-    empty = _layer_empty_reason(svc, scope, flt, frame)
-    if spec.geometry == "points":
-        figure = _points_map(frame, spec.id, lang, stations_url, svc, scope, outline, empty)
-    else:
-        figure = _cells_map(
-            frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.filters.res
-        )
-    legend = legend_component(build_legend(spec, frame, lang))
-    if spec.id == "patrol_plan":
-        # The plan's own track record, beside the plan: what the chief reads before trusting it.
-        values = state.layer.values()
-        tested = {k: values[k] for k in ("method", "budget_share", "train_weeks")}
-        panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.filters.res)
-        legend = html.Div([legend, accuracy_note(panel, lang)])
-    return figure, legend
+    figure, legend = draw_map(services(), current_scope(), state, lang)
+    return keep_view(figure, view), legend
 
 
-def _cells_map(
-    frame: pl.DataFrame,
-    layer_id: str,
-    lang: str,
-    stations_url: str,
-    svc: Services,
-    scope: Scope,
-    outline: tuple[str, str] | None,
-    empty: str | None,
-    res: int,
-) -> go.Figure:
-    """A cell layer: its value per hexagon, at the resolution of its cells (patrol plans and
-    near-repeat zones are always resolution 9; the others follow the chosen ``res``)."""
-    spec = REGISTRY[layer_id]
-    frame, layer_res = _named_cells(svc, scope, frame, res)
-    names = svc.station_names(scope, lang)
-    labels, values = hover_text(frame, layer_id, lang, names, svc.access.tz)
-    outside = t("map.outside", lang)
-    return cell_layer_figure(
-        [cell_to_str(c) for c in frame["cell"].to_list()],
-        colour_scale(spec, frame),
-        lang,
-        stations_url,
-        cells_url(svc, scope, layer_res),
-        layer_id=layer_id,
-        res=layer_res,
-        cell_names=[names.get(c, outside) if c else outside for c in frame["station"].to_list()],
-        hover_labels=labels,
-        hover_values=values,
-        stations=svc.geometry.stations(scope.stations),
-        areas_url=areas_geo_url(svc, scope),
-        selection=outline,
-        empty_reason=empty,
-    )
+def keep_view(figure: go.Figure, view: dict | None) -> go.Figure:
+    """``figure`` showing the reader's ``view`` (``{"zoom", "lat", "lon"}``) if there is one."""
+    if not isinstance(view, dict):
+        return figure
+    zoom, lat, lon = view.get("zoom"), view.get("lat"), view.get("lon")
+    if isinstance(zoom, int | float) and 0 <= zoom <= 22:
+        figure.layout.map.zoom = zoom
+    if isinstance(lat, int | float) and isinstance(lon, int | float) and -85 < lat < 85:
+        figure.layout.map.center = {"lat": lat, "lon": lon}
+    return figure
 
 
-def _counts_map(
-    svc: Services, scope: Scope, state: OverviewState, lang: str
-) -> tuple[go.Figure, Component]:
-    """The base layer: incidents per hexagon at the chosen resolution."""
-    flt = state.incident_filter()
-    counts = svc.access.cell_counts(scope, flt, state.filters.res)
-    stations_url, cells_url_ = geo_urls(svc, scope, state.filters.res)
-    shown = state.selection
-    if (
-        shown is not None
-        and shown.kind == "cell"
-        and cell_resolution(str_to_cell(shown.id)) != state.filters.res
-    ):
-        shown = None
-    figure = map_figure(
-        counts,
-        state.filters.res,
-        lang,
-        stations_url,
-        cells_url_,
-        stations=svc.geometry.stations(scope.stations),
-        areas_url=areas_geo_url(svc, scope),
-        cell_station=svc.geometry.cell_owner(scope.stations, state.filters.res),
-        selection=shown.to_data() if shown else None,
-        empty_reason=None if counts.height else _empty_reason(svc, scope, flt),
-        show_scale=False,
-    )
-    legend = build_legend(REGISTRY[DEFAULT_LAYER], counts, lang)
-    return figure, legend_component(legend)
+def follow_zoom(relayout: dict | None, known: int | None) -> int | NoUpdate:
+    """Callback: the resolution of the map's new zoom, when it differs from ``known``.
+
+    Pans and resizes leave it alone, so the map is redrawn only when the hexagon size must
+    change (the figure's ``uirevision`` keeps the reader's view through the redraw).
+    """
+    res = zoom_resolution.resolution_of_view(relayout)
+    if res is None or res == known:
+        raise PreventUpdate
+    return res
 
 
-def _named_cells(
-    svc: Services, scope: Scope, frame: pl.DataFrame, res: int
-) -> tuple[pl.DataFrame, int]:
-    """A cell layer's result with the ``station`` of each cell, and the cells' resolution
-    (``res`` when there are none)."""
-    layer_res = cell_resolution(int(frame["cell"][0])) if frame.height else res
-    return with_station(frame, svc.geometry.cell_owner(scope.stations, layer_res)), layer_res
-
-
-def _points_map(
-    frame: pl.DataFrame,
-    layer_id: str,
-    lang: str,
-    stations_url: str,
-    svc: Services,
-    scope: Scope,
-    outline: tuple[str, str] | None,
-    empty: str | None,
-) -> go.Figure:
-    """A point layer (repeat addresses): circles sized and coloured by the count."""
-    spec = REGISTRY[layer_id]
-    placed = frame.filter(pl.col("lat").is_not_null() & pl.col("lng").is_not_null()).sort(
-        spec.value_column, descending=True
-    )
-    names = svc.station_names(scope, lang)
-    labels, values = hover_text(placed, layer_id, lang, names, svc.access.tz)
-    return point_layer_figure(
-        placed["lat"].to_numpy(),
-        placed["lng"].to_numpy(),
-        point_sizes(placed[spec.value_column].to_numpy()),
-        colour_scale(spec, placed),
-        lang,
-        stations_url,
-        layer_id=layer_id,
-        cells=point_cells(placed),
-        names=[str(v) if v else "" for v in placed["address_raw"].to_list()]
-        if "address_raw" in placed.columns
-        else [""] * placed.height,
-        hover_labels=labels,
-        hover_values=values,
-        stations=svc.geometry.stations(scope.stations),
-        areas_url=areas_geo_url(svc, scope),
-        selection=outline,
-        empty_reason=empty or (None if placed.height else "no_layer_rows"),
-    )
-
-
-def _layer_empty_reason(
-    svc: Services, scope: Scope, flt: IncidentFilter, frame: pl.DataFrame
-) -> str | None:
-    """Why a layer's map says nothing: no incidents match (a layer of zeros would look like
-    an answer), or the layer found nothing; None when there is something to show."""
-    if not svc.access.incidents(scope, flt).height:
-        return _empty_reason(svc, scope, flt)
-    return None if frame.height else "no_layer_rows"
+def resolution_note(choice: int | str | None, zoom_res: int | None, lang: str) -> str:
+    """Under the resolution control: the size the zoom chose (nothing for a hand choice)."""
+    if choice not in (RES_AUTO, None):
+        return ""
+    res = zoom_res if zoom_res in (6, *MAP_RESOLUTIONS) else MAP_RESOLUTIONS[1]
+    size = t(f"map.res.{res}" if res == 6 else f"res.{res}", lang)
+    return t("map.res_auto_now", lang, size=size)
 
 
 def show_layer_controls(
@@ -859,6 +758,9 @@ def update_layer_table(
     page_current: int | None,
     sort_by: list[dict[str, str]] | None,
     lang: str,
+    week: int | None = None,
+    weeks: int | None = None,
+    zoom_res: int | None = None,
 ) -> tuple[list[dict], list[dict], int, int, str, str]:
     """Callback: one page of the layer table (the map layer's rows, or a table-only layer's),
     its columns, page count, current page, total and CSV export link.
@@ -876,13 +778,15 @@ def update_layer_table(
         layer=layer,
         layer_params=control_values(param_ids, param_values),
         table=table_source,
+        zoom_res=zoom_res,
+        window=time_slider.window_of(week, weeks, start, end),
     )
     svc, scope = services(), current_scope()
     choice = state.table_layer
     flt = state.incident_filter()
     frame = svc.layer(scope, flt, choice.id, choice.values(), state.filters.res)
     if REGISTRY[choice.id].geometry == "cells":
-        frame, _ = _named_cells(svc, scope, frame, state.filters.res)
+        frame, _ = named_cells(svc, scope, frame, state.filters.res)
     triggered = _triggered_props()
     paging_only = bool(triggered) and triggered <= {
         f"{ids.LAYER_TABLE}.page_current",
@@ -910,7 +814,7 @@ def update_layer_table(
         if frame.height
         else t("layer_table.empty", lang)
     )
-    href = export_url(choice, state.filters)
+    href = export_url(choice, state.window_filters())
     return table_columns(choice.id, lang), rows, pages, page, total, href
 
 
@@ -955,16 +859,35 @@ def update_trend(
     every: str | None,
     lang: str,
     version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
+    selection: SelectionData = None,
 ) -> go.Figure:
-    """Callback: the daily or weekly trend of the filtered incidents (``version``: the data
-    version, an input only so that new data redraws it)."""
-    state = from_controls(start, end, categories, sources, risks, stations, every=every)
+    """Callback: the daily or weekly trend of the filtered incidents over their whole range,
+    with the time slider's window shaded and a selected bar outlined (``version``: the data
+    version, an input only so that new data redraws it). A bar click selects its cases."""
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        every=every,
+        selection=selection,
+        window=time_slider.window_of(week, weeks, start, end),
+    )
     svc, scope = services(), current_scope()
-    flt = state.incident_filter()
+    flt = state.range_filter()
     trend = svc.access.trend(scope, flt, state.every)
     if trend.is_empty() or int(trend["count"].sum()) == 0:
-        return empty_figure(_empty_reason(svc, scope, flt), lang)
-    return trend_figure(trend, state.every, lang)
+        return empty_figure(empty_reason(svc, scope, flt), lang)
+    window = (state.window.first_day, state.window.last_day) if state.window else None
+    chosen = None
+    if state.selection is not None and state.selection.kind == "period":
+        first, _, category = period_of(state.selection)
+        chosen = (first, category)
+    return trend_figure(trend, state.every, lang, window=window, clickable=True, chosen=chosen)
 
 
 def update_kpis(
@@ -975,10 +898,16 @@ def update_kpis(
     risks: Codes,
     stations: Codes,
     version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
 ) -> tuple[str, ...]:
-    """Callback: the five headline numbers, formatted with thousands separators (``version``:
-    the data version, an input only so that new data recounts them)."""
-    state = from_controls(start, end, categories, sources, risks, stations)
+    """Callback: the five headline numbers of the time slider's window, formatted with
+    thousands separators (``version``: the data version, an input only so that new data
+    recounts them)."""
+    state = from_controls(
+        start, end, categories, sources, risks, stations,
+        window=time_slider.window_of(week, weeks, start, end),
+    )  # fmt: skip
     frame = services().access.incidents(current_scope(), state.incident_filter())
     k = kpis(frame)
     values = (k.incidents, k.high_risk, k.open_cases, k.warning_letters, k.protection_orders)
@@ -997,13 +926,19 @@ def update_cases(
     sort_by: list[dict[str, str]] | None,
     lang: str,
     version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
 ) -> tuple[list[dict], int, int, str]:
-    """Callback: one page of the case list, its page count and total.
+    """Callback: one page of the case list (of the time slider's window), its page count and
+    total; an empty list says whether the window or the filters left nothing.
 
     A change of filters or selection goes back to the first page; new data (``version``)
     keeps the page shown.
     """
-    state = from_controls(start, end, categories, sources, risks, stations, selection=selection)
+    state = from_controls(
+        start, end, categories, sources, risks, stations, selection=selection,
+        window=time_slider.window_of(week, weeks, start, end),
+    )  # fmt: skip
     svc, scope = services(), current_scope()
     triggered = _triggered_props()
     paging_only = bool(triggered) and triggered <= {
@@ -1028,7 +963,10 @@ def update_cases(
             scope, state.case_filter(), column, descending, page * PAGE_SIZE, PAGE_SIZE
         )
     rows = case_rows(frame, lang, svc.station_names(scope, lang))
-    summary = t("cases.total", lang, n=f"{total:,}") if total else t("cases.empty", lang)
+    if total:
+        summary = t("cases.total", lang, n=f"{total:,}")
+    else:
+        summary = t("map.cases_empty_window" if state.window else "cases.empty", lang)
     return rows, pages, page, summary
 
 
@@ -1042,6 +980,8 @@ def show_selection(selection: SelectionData, lang: str) -> tuple[str, bool, str]
 
 def selection_label(selection: Selection, lang: str) -> str:
     """What the chip says for ``selection``: the station's name or the cell and its station."""
+    if selection.kind == "period":
+        return period_label(selection, lang)
     svc, scope = services(), current_scope()
     names = svc.station_names(scope, lang)
     if selection.kind == "station":
@@ -1053,10 +993,31 @@ def selection_label(selection: Selection, lang: str) -> str:
     return t("selection.cell", lang, cell=selection.id)
 
 
-def select(click_data: dict | None, clear_clicks: int | None) -> SelectionData | NoUpdate:
-    """Callback: a click on a station or a cell selects it; the chip's × clears it."""
-    if f"{ids.SELECTION_CLEAR}.n_clicks" in _triggered_props():
+def period_label(selection: Selection, lang: str) -> str:
+    """What the chip says for a trend bar: its day or week, and its category."""
+    first, last, category = period_of(selection)
+    day = time_slider.day_label(first, lang, with_year=True)
+    period = t("map.selection_week" if last > first else "map.selection_day", lang, day=day)
+    if category is None:
+        return period
+    return t(
+        "map.selection_period", lang, period=period, category=label("category", category, lang)
+    )
+
+
+def select(
+    click_data: dict | None,
+    clear_clicks: int | None,
+    trend_click: dict | None = None,
+    every: str | None = None,
+) -> SelectionData | NoUpdate:
+    """Callback: a click on a station, a cell, a point or a trend bar selects it; the chip's ×
+    clears it."""
+    triggered = _triggered_props()
+    if f"{ids.SELECTION_CLEAR}.n_clicks" in triggered:
         return None
+    if f"{ids.TREND}.clickData" in triggered:
+        return bar_selection(trend_click, every)
     points = (click_data or {}).get("points") or []
     for point in points:
         custom = point.get("customdata")
@@ -1064,6 +1025,19 @@ def select(click_data: dict | None, clear_clicks: int | None) -> SelectionData |
             chosen = parse_selection({"kind": custom[0], "id": custom[1]})
             if chosen is not None:
                 return chosen.to_data()
+    return no_update
+
+
+def bar_selection(click: dict | None, every: str | None) -> SelectionData | NoUpdate:
+    """The selection of a clicked trend bar: its day or week and its category."""
+    for point in (click or {}).get("points") or []:
+        custom = point.get("customdata")
+        category = custom[0] if isinstance(custom, list | tuple) and custom else custom
+        day = str(point.get("x") or "")[:10]
+        period = every if every in ("1d", "1w") else "1d"
+        chosen = parse_selection(f"period:{day}.{period}.{category}")
+        if chosen is not None:
+            return chosen.to_data()
     return no_update
 
 
@@ -1084,8 +1058,17 @@ def sync_url(
     param_ids: ParamIds,
     lang: str,
     search: str | None,
+    week: int | None = None,
+    weeks: int | None = None,
+    stopped: bool | None = True,
 ) -> str:
-    """Callback: write the page's state into the URL's query string (if it changed)."""
+    """Callback: write the page's state into the URL's query string (if it changed).
+
+    While the time slider plays (``stopped`` false) the URL waits: one history entry per
+    week would bury the back button. Pausing writes the week.
+    """
+    if stopped is False:
+        raise PreventUpdate
     state = from_controls(
         start,
         end,
@@ -1100,11 +1083,19 @@ def sync_url(
         layer_params=control_values(param_ids, param_values),
         table=table_source,
         tab=tab,
+        window=time_slider.window_of(week, weeks, start, end),
     )
     query = to_query(state, lang)
     if query == (search or ""):
         raise PreventUpdate
     return query
+
+
+def write_url(*args: object) -> tuple[str, str]:
+    """Callback: :func:`sync_url`, also noting the query as the page's own (so that the
+    back-button restore tells it from a ``popstate``)."""
+    query = sync_url(*args)  # type: ignore[arg-type]
+    return query, query
 
 
 def reset_filters(
@@ -1134,6 +1125,7 @@ def poll_data_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
 def register_callbacks(app: Dash) -> None:
     """Register the page's callbacks on ``app``."""
     lang = State(ids.PAGE_LANG, "data")
+    zoom_res = Input(ZOOM_RES, "data")
     app.callback(
         Output(ids.MAP, "figure"),
         Output(ids.MAP_LEGEND, "children"),
@@ -1145,7 +1137,28 @@ def register_callbacks(app: Dash) -> None:
         PARAM_IDS,
         lang,
         DATA_CHANGED,
+        *WINDOW_INPUTS,
+        zoom_res,
+        State(MAP_VIEW, "data"),
     )(update_map)
+    app.clientside_callback(
+        ClientsideFunction("anning_map", "view"),
+        Output(MAP_VIEW, "data"),
+        Input(ids.MAP, "relayoutData"),
+        prevent_initial_call=True,
+    )
+    app.callback(
+        Output(ZOOM_RES, "data"),
+        Input(ids.MAP, "relayoutData"),
+        State(ZOOM_RES, "data"),
+        prevent_initial_call=True,
+    )(follow_zoom)
+    app.callback(
+        Output(RES_NOW, "children"),
+        Input(ids.RESOLUTION, "value"),
+        zoom_res,
+        lang,
+    )(resolution_note)
     app.callback(
         Output({"type": ids.LAYER_PARAMS, "layer": ALL}, "hidden"),
         Output(ids.LAYER_HINT, "children"),
@@ -1170,6 +1183,8 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.LAYER_TABLE, "page_current"),
         Input(ids.LAYER_TABLE, "sort_by"),
         lang,
+        *WINDOW_INPUTS,
+        zoom_res,
     )(update_layer_table)
     app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
@@ -1195,6 +1210,8 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.TREND_EVERY, "value"),
         lang,
         DATA_CHANGED,
+        *WINDOW_INPUTS,
+        Input(ids.SELECTION, "data"),
     )(update_trend)
     app.callback(
         Output(ids.KPI_INCIDENTS, "children"),
@@ -1204,6 +1221,7 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.KPI_PROTECTION_ORDERS, "children"),
         *FILTER_INPUTS,
         DATA_CHANGED,
+        *WINDOW_INPUTS,
     )(update_kpis)
     app.callback(
         Output(ids.CASE_TABLE, "data"),
@@ -1216,6 +1234,7 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.CASE_TABLE, "sort_by"),
         lang,
         DATA_CHANGED,
+        *WINDOW_INPUTS,
     )(update_cases)
     app.callback(
         Output(ids.DATA_VERSION, "data"),
@@ -1234,10 +1253,13 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.SELECTION, "data"),
         Input(ids.MAP, "clickData"),
         Input(ids.SELECTION_CLEAR, "n_clicks"),
+        Input(ids.TREND, "clickData"),
+        State(ids.TREND_EVERY, "value"),
         prevent_initial_call=True,
     )(select)
     app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
+        Output(overview_history.WRITTEN, "data"),
         *FILTER_INPUTS,
         Input(ids.RESOLUTION, "value"),
         Input(ids.TREND_EVERY, "value"),
@@ -1249,8 +1271,12 @@ def register_callbacks(app: Dash) -> None:
         PARAM_IDS,
         lang,
         State(ids.URL, "search"),
+        *WINDOW_INPUTS,
+        Input(time_slider.TICK, "disabled"),
         prevent_initial_call=True,
-    )(sync_url)
+    )(write_url)
+    _register_history(app)
+    _register_time_slider(app, lang)
     app.callback(
         Output(ids.DATE_RANGE, "start_date"),
         Output(ids.DATE_RANGE, "end_date"),
@@ -1267,3 +1293,98 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.CASE_TABLE, "active_cell"),
         prevent_initial_call=True,
     )(open_case)
+
+
+#: The controls the back button restores, in :func:`overview_history.control_values` order.
+HISTORY_CONTROLS: list[tuple[str | dict, str]] = [
+    (ids.DATE_RANGE, "start_date"),
+    (ids.DATE_RANGE, "end_date"),
+    (ids.CATEGORY, "value"),
+    (ids.SOURCE, "value"),
+    (ids.RISK, "value"),
+    (ids.STATION, "value"),
+    (ids.RESOLUTION, "value"),
+    (ids.TREND_EVERY, "value"),
+    (ids.SELECTION, "data"),
+    (ids.LAYER, "value"),
+    ({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "value"),
+    (ids.LIST_TABS, "value"),
+    (ids.LAYER_TABLE_SOURCE, "value"),
+    (time_slider.SLIDER, "value"),
+    (time_slider.WINDOW, "value"),
+]
+
+
+def restore_from_url(
+    search: str | None,
+    pathname: str | None,
+    written: str | None,
+    param_ids: ParamIds,
+    zoom_res: int | None,
+    *current: object,
+) -> list[object]:
+    """Callback: back and forward set the controls from the URL (see
+    :mod:`dashboard.overview_history`)."""
+    return overview_history.restore(search, pathname, written, param_ids, current, zoom_res)
+
+
+def _register_history(app: Dash) -> None:
+    app.callback(
+        *[Output(c, p, allow_duplicate=True) for c, p in HISTORY_CONTROLS],
+        Output(overview_history.WRITTEN, "data", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        State(ids.URL, "pathname"),
+        State(overview_history.WRITTEN, "data"),
+        PARAM_IDS,
+        State(ZOOM_RES, "data"),
+        *[State(c, p) for c, p in HISTORY_CONTROLS],
+        prevent_initial_call=True,
+    )(restore_from_url)
+
+
+def play_time(
+    clicks: int | None,
+    ticks: int | None,
+    value: int | None,
+    low: int | None,
+    high: int | None,
+    stopped: bool | None,
+    lang: str,
+) -> tuple[object, bool, str, str]:
+    """Callback: play, pause and the ticks of playback (see :func:`time_slider.play`)."""
+    return time_slider.play(clicks, ticks, value, low, high, stopped, _triggered_props(), lang)
+
+
+def _register_time_slider(app: Dash, lang: State) -> None:
+    app.callback(
+        Output(time_slider.SLIDER, "min"),
+        Output(time_slider.SLIDER, "max"),
+        Output(time_slider.SLIDER, "marks"),
+        Output(time_slider.SLIDER, "value", allow_duplicate=True),
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        State(time_slider.SLIDER, "value"),
+        lang,
+        prevent_initial_call=True,
+    )(time_slider.update_bounds)
+    app.callback(
+        Output(time_slider.LABEL, "children"),
+        *WINDOW_INPUTS,
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        lang,
+    )(time_slider.show_window)
+    app.callback(
+        Output(time_slider.SLIDER, "value", allow_duplicate=True),
+        Output(time_slider.TICK, "disabled"),
+        Output(time_slider.PLAY, "children"),
+        Output(time_slider.PLAY, "title"),
+        Input(time_slider.PLAY, "n_clicks"),
+        Input(time_slider.TICK, "n_intervals"),
+        State(time_slider.SLIDER, "value"),
+        State(time_slider.SLIDER, "min"),
+        State(time_slider.SLIDER, "max"),
+        State(time_slider.TICK, "disabled"),
+        lang,
+        prevent_initial_call=True,
+    )(play_time)

@@ -1,0 +1,203 @@
+"""The overview map's shared behaviour in headless Chromium: the hexagon size follows the
+zoom, the time slider moves every view together and plays, the back button restores the
+filters, a trend bar drills down to its cases.
+
+Runs against the real server and the 3,000-incident demo of conftest.py (logged in as the
+demo command center). The ``page`` fixture fails a test if any request leaves loopback.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from browser_helpers import MAP_READY, wait_for_url_part
+
+pytestmark = pytest.mark.browser
+
+#: The resolution in the URL of the cell GeoJSON the map's hexagons come from.
+CELL_RES = """
+() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const trace = gd && gd._fullData && gd._fullData[1];
+  const m = trace && /\\/geo\\/cells\\/(\\d+)\\.geojson/.exec(trace.geojson || '');
+  return m ? Number(m[1]) : null;
+}
+"""
+ZOOM = "() => document.querySelector('#map .js-plotly-plot')._fullLayout.map.zoom"
+#: The slider's position and bounds (day ordinals of Mondays), from its accessible thumb.
+SLIDER = """
+() => {
+  const thumb = document.querySelector('#map-time-slider [role=slider]');
+  return {value: Number(thumb.getAttribute('aria-valuenow')),
+          min: Number(thumb.getAttribute('aria-valuemin')),
+          max: Number(thumb.getAttribute('aria-valuemax'))};
+}
+"""
+#: Screen positions of the trend's bars with their period and category.
+BARS = """
+() => {
+  const gd = document.querySelector('#trend .js-plotly-plot');
+  return [...gd.querySelectorAll('.barlayer .trace')].flatMap((g, i) =>
+    [...g.querySelectorAll('.point path')].map((p, j) => {
+      const r = p.getBoundingClientRect();
+      return {x: r.left + r.width / 2, y: r.top + r.height / 2, h: r.height,
+              category: gd._fullData[i].customdata[j][0], period: gd._fullData[i].x[j],
+              count: gd._fullData[i].y[j]};
+    }));
+}
+"""
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(MAP_READY)
+    page.wait_for_function(
+        "() => document.querySelector('#trend .js-plotly-plot .barlayer .point')"
+    )
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#kpi-incidents')?.innerText)")
+
+
+def _kpi(page) -> int:
+    return int(page.inner_text("#kpi-incidents").replace(",", ""))
+
+
+def _wait_kpi_not(page, value: int) -> int:
+    page.wait_for_function(
+        "v => { const t = document.querySelector('#kpi-incidents')?.innerText;"
+        " return t && /\\d/.test(t) && Number(t.replace(/,/g, '')) !== v; }",
+        arg=value,
+    )
+    return _kpi(page)
+
+
+def _monday(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
+    _open(page, f"{server}/")
+    assert page.evaluate(CELL_RES) == 8
+    assert "中" in page.inner_text("#map-res-now")
+    box = page.locator("#map canvas.maplibregl-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(8):  # the mouse wheel, as a reader zooms in
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(120)
+    page.wait_for_function(f"() => ({CELL_RES})() === 9")
+    page.wait_for_function(MAP_READY)
+    page.wait_for_timeout(1500)  # the wheel's zoom animation has ended, the redraw is drawn
+    zoom = page.evaluate(ZOOM)
+    assert zoom > 10.7  # the redraw for the new hexagon size kept the reader's zoom
+    page.wait_for_timeout(800)
+    assert page.evaluate(ZOOM) == pytest.approx(zoom, abs=0.01)
+    assert "小" in page.inner_text("#map-res-now")
+    assert "res=" not in page.url  # automatic is the default, not written
+    for _ in range(40):  # out again, past the district's fitted view
+        page.mouse.wheel(0, 240)
+        page.wait_for_timeout(120)
+        if page.evaluate(ZOOM) < 9.1:
+            break
+    page.wait_for_function(f"() => ({CELL_RES})() === 7")
+    # a hand choice wins over the zoom and is kept in the URL
+    page.locator("#map-resolution label", has_text="中（").click()
+    page.wait_for_function(f"() => ({CELL_RES})() === 8")
+    wait_for_url_part(page, "res=8")
+
+
+def test_the_time_slider_narrows_every_view_and_plays(page, server, shoot):
+    _open(page, f"{server}/")
+    whole = _kpi(page)
+    bounds = page.evaluate(SLIDER)
+    assert bounds["value"] == bounds["min"]  # "All" until a week is chosen
+    week = bounds["max"] - 21  # four weeks before the last
+    _open(page, f"{server}/?layer=hotspot&week={_monday(week)}")
+    one_week = _kpi(page)
+    assert 0 < one_week < whole
+    assert page.evaluate(SLIDER)["value"] == week
+    label = page.inner_text("#map-time-label")
+    assert re.search(r"第 \d+ 周", label) and "至" in label
+    trend = page.evaluate(
+        "() => document.querySelector('#trend .js-plotly-plot')._fullLayout.shapes.length"
+    )
+    assert trend == 1  # the trend keeps the whole range and shades the week
+    assert "共" in page.inner_text("#case-list-total")
+    shoot(page, "map_slider_hotspot_zh")
+
+    page.click("#map-time-play")
+    page.wait_for_function(
+        "w => Number(document.querySelector('#map-time-slider [role=slider]')"
+        ".getAttribute('aria-valuenow')) > w",
+        arg=week,
+    )
+    assert "week=" + _monday(week) in page.url  # playing leaves the URL (and history) alone
+    page.wait_for_function(
+        "m => Number(document.querySelector('#map-time-slider [role=slider]')"
+        ".getAttribute('aria-valuenow')) === m",
+        arg=bounds["max"],
+        timeout=20_000,
+    )
+    page.wait_for_function("() => document.querySelector('#map-time-play').innerText === '▶'")
+    wait_for_url_part(page, f"week={_monday(bounds['max'])}")  # stopped at the end: written
+
+
+def test_back_and_forward_restore_the_filters(page, server):
+    _open(page, f"{server}/")
+    before = _kpi(page)
+    page.click("#filter-category")
+    page.locator(".dash-dropdown-options [role=option]", has_text="家庭暴力").click()
+    page.keyboard.press("Escape")
+    after = _wait_kpi_not(page, before)
+    wait_for_url_part(page, "cat=domestic_violence")
+    page.locator("#list-tabs label", has_text="图层").click()
+    wait_for_url_part(page, "tab=layer")
+
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('tab=layer')")
+    page.wait_for_function("() => !document.querySelector('#cases-panel').hidden")
+    assert "cat=domestic_violence" in page.url and _kpi(page) == after
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('cat=')")
+    assert _wait_kpi_not(page, after) == before
+    assert "家庭暴力" not in page.inner_text("#filter-category")
+    page.go_forward()
+    assert _wait_kpi_not(page, before) == after
+    assert "家庭暴力" in page.inner_text("#filter-category")
+    assert "cat=domestic_violence" in page.url
+
+
+def test_a_trend_bar_lists_the_cases_of_its_day_and_category(page, server, shoot):
+    _open(page, f"{server}/?every=1w")
+    bar = max(page.evaluate(BARS), key=lambda b: b["h"])
+    page.mouse.move(bar["x"], bar["y"])
+    page.wait_for_timeout(150)
+    page.mouse.click(bar["x"], bar["y"])
+    page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
+    chip = page.inner_text("#selection-chip")
+    assert "起的一周" in chip
+    first = date.fromisoformat(bar["period"][:10])
+    wait_for_url_part(page, f"sel=period:{first.isoformat()}.1w.{bar['category']}")
+    page.wait_for_function(
+        f"() => document.querySelector('#case-list-total')?.innerText === '共 {bar['count']} 起'"
+    )
+    days = page.locator("#case-table td[data-dash-column=reported_at]").all_inner_texts()
+    assert days
+    last = first + timedelta(days=6)
+    for text in days:
+        day = date.fromisoformat(text[:10])
+        assert first <= day <= last, text
+    shoot(page, "trend_bar_drilldown")
+
+
+def test_the_english_overview_with_the_slider_and_a_layer(page, server, shoot):
+    _open(page, f"{server}/")
+    week = page.evaluate(SLIDER)["max"] - 7
+    _open(page, f"{server}/?lang=en&layer=hotspot&week={_monday(week)}&win=4")
+    label = page.inner_text("#map-time-label")
+    assert label.startswith("4 weeks to week") and re.search(r"\d{4}", label)
+    assert page.inner_text("#map-time-play") == "▶"
+    assert "Follows the zoom" in page.inner_text("#map-resolution")
+    assert "All" in page.inner_text("#map-time-slider")
+    assert not re.search(r"[\u3400-\u9fff]", page.inner_text(".time-bar"))
+    shoot(page, "map_slider_hotspot_en")
