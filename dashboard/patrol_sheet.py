@@ -44,6 +44,13 @@ MAP_HEIGHT = 560
 MAP_MARGIN = 24
 #: Most cells the table lists (more would not fit the page; the count says so).
 MAX_ROWS = 34
+#: Tables of at most this many cells leave room for a larger map.
+SHORT_TABLE = 16
+#: Tables of more than this many cells leave room for a smaller map only.
+LONG_TABLE = 24
+#: The map shows the plan's cells and this much around them (metres), not the whole
+#: station: a large station's cells would be specks with overlapping numbers.
+MAP_PAD_M = 700
 #: Addresses named per cell in the table.
 ADDRESSES_PER_CELL = 2
 #: Colour-blind-safe colours (Okabe-Ito): plan cells, addresses in them, other addresses.
@@ -58,6 +65,7 @@ class SheetCell:
     rank: int
     cell: int
     incidents: int
+    nearby: int
     addresses: tuple[str, ...]
     repeat_addresses: int
     warnings: int
@@ -96,6 +104,7 @@ def sheet_model(svc: Services, code: str, lang: str, now: datetime | None = None
             rank=int(r["rank"]),
             cell=int(r["cell"]),
             incidents=int(r["incidents"]),
+            nearby=int(r["nearby"]),
             addresses=tuple(addresses.get(int(r["cell"]), ())),
             repeat_addresses=int(r["repeat_addresses"]),
             warnings=int(r["warnings"]),
@@ -134,15 +143,20 @@ def _addresses_by_cell(repeats: pl.DataFrame, warnings: pl.DataFrame) -> dict[in
     """Cell → the addresses in it: repeat addresses (most incidents first), then the
     addresses of early-warning entries not named yet."""
     found: dict[int, list[str]] = {}
+    seen: set[str] = set()  # address keys named already (a warning often names a repeat)
     for frame, column in ((repeats, "address_raw"), (warnings, "address_key")):
-        if frame.is_empty() or column not in frame.columns:
+        if frame.is_empty() or column not in frame.columns or "address_key" not in frame.columns:
             continue
         rows = frame.filter(pl.col("lat").is_not_null() & pl.col(column).is_not_null())
         cells = latlng_to_cells(rows["lat"].to_numpy(), rows["lng"].to_numpy())
-        for text, cell in zip(rows[column].to_list(), cells, strict=True):
+        for text, key, cell in zip(
+            rows[column].to_list(), rows["address_key"].to_list(), cells, strict=True
+        ):
             names = found.setdefault(int(cell), [])
-            if text not in names:
-                names.append(text)
+            if key in seen or text in names:
+                continue
+            seen.add(key)
+            names.append(text)
     return found
 
 
@@ -185,14 +199,34 @@ def _rings(geometry: BaseGeometry) -> list[list[tuple[float, float]]]:
     return rings
 
 
+def _extent(model: SheetModel) -> tuple[float, float, float, float]:
+    """West, south, east, north of the map: the plan's cells padded by :data:`MAP_PAD_M`,
+    within the station's own bounds (the whole station when there is no plan)."""
+    station = shapely.bounds(model.boundary).tolist()
+    if not model.cells:
+        return station
+    points = [p for c in model.cells for p in cell_to_boundary_lnglat(c.cell)]
+    lngs, lats = [p[0] for p in points], [p[1] for p in points]
+    pad_lat = MAP_PAD_M / 111_320
+    pad_lng = pad_lat / max(math.cos(math.radians(sum(lats) / len(lats))), 0.1)
+    west, south = min(lngs) - pad_lng, min(lats) - pad_lat
+    east, north = max(lngs) + pad_lng, max(lats) + pad_lat
+    return (
+        max(west, station[0]),
+        max(south, station[1]),
+        min(east, station[2]),
+        min(north, station[3]),
+    )
+
+
 def map_svg(model: SheetModel, lang: str) -> str:
     """The sheet's map as an inline SVG element (station, numbered cells, addresses)."""
-    frame = _Frame(shapely.bounds(model.boundary).tolist())
+    frame = _Frame(_extent(model))
     parts = [
         f'<svg class="sheet-map-svg" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" '
         f'xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-label="{escape(t("station.sheet_map", lang))}">',
-        f'<rect width="{MAP_WIDTH}" height="{MAP_HEIGHT}" fill="#ffffff"/>',
+        f'<rect width="{MAP_WIDTH}" height="{MAP_HEIGHT}" fill="#e8ecef"/>',
         '<path class="sheet-boundary" fill="#f4f6f8" stroke="#37474f" stroke-width="2.5" '
         f'fill-rule="evenodd" d="{"".join(_path(frame, r) for r in _rings(model.boundary))}"/>',
     ]
@@ -214,8 +248,8 @@ def map_svg(model: SheetModel, lang: str) -> str:
         x, y = frame.xy(lng, lat)
         parts.append(
             f'<text class="sheet-cell-no" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
-            'dominant-baseline="central" font-size="17" font-weight="700" fill="#1a1a1a" '
-            f'stroke="#ffffff" stroke-width="3.5" paint-order="stroke">{cell.rank}</text>'
+            'dominant-baseline="central" font-size="15" font-weight="700" fill="#1a1a1a" '
+            f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{cell.rank}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -223,12 +257,20 @@ def map_svg(model: SheetModel, lang: str) -> str:
 
 # -- the page ---------------------------------------------------------------------------------
 def _reason(cell: SheetCell, lang: str, train_weeks: int) -> str:
-    parts = [t("station.sheet_reason_rank", lang, rank=cell.rank)]
-    parts.append(t("station.sheet_reason_incidents", lang, n=cell.incidents, weeks=train_weeks))
+    """Why the cell is on the plan, shortest first: what lies in it, else its neighbourhood.
+
+    The rank is the cell's number and the counts have their own column, so the reason only
+    says what the numbers do not: repeat addresses, warnings, or a dense neighbourhood.
+    """
+    parts = []
     if cell.repeat_addresses:
         parts.append(t("station.sheet_reason_repeats", lang, n=cell.repeat_addresses))
     if cell.warnings:
         parts.append(t("station.sheet_reason_warnings", lang, n=cell.warnings))
+    if cell.incidents:
+        parts.append(t("station.sheet_reason_here", lang, n=cell.incidents, weeks=train_weeks))
+    else:
+        parts.append(t("station.sheet_reason_near", lang, n=cell.nearby, weeks=train_weeks))
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
@@ -251,7 +293,8 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
             "<tr>"
             f'<td class="sheet-no">{cell.rank}</td>'
             f'<td class="sheet-addr" title="{escape(addresses)}">{escape(addresses)}</td>'
-            f'<td class="sheet-num">{format_int(cell.incidents, lang)}</td>'
+            f'<td class="sheet-num">{format_int(cell.incidents, lang)} / '
+            f"{format_int(cell.nearby, lang)}</td>"
             f'<td class="sheet-reason">{escape(_reason(cell, lang, model.train_weeks))}</td>'
             "</tr>"
         )
@@ -293,11 +336,16 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
         f"{escape(t('station.sheet_key_other', lang))}</span>"
     )
     html_lang = "zh-CN" if lang == "zh" else "en"
+    # A short table leaves room for a larger map on the same page.
+    rows_shown = min(len(model.cells), MAX_ROWS)
+    size = " sheet-short" if rows_shown <= SHORT_TABLE else ""
+    size = " sheet-long" if rows_shown > LONG_TABLE else size
+    sheet_class = "patrol-sheet" + size
     return (
         f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title>"
         '<link rel="stylesheet" href="/assets/station.css"></head>'
-        f'<body class="patrol-sheet-body"><main class="patrol-sheet" id="patrol-sheet">'
+        f'<body class="patrol-sheet-body"><main class="{sheet_class}" id="patrol-sheet">'
         f'<header class="sheet-head"><h1>{escape(title)}</h1>'
         f'<p class="sheet-meta">{escape(meta)}</p>'
         f'<p class="sheet-hint">{escape(t("station.sheet_print_hint", lang))}</p></header>'

@@ -3,9 +3,10 @@
 ``GET /station/<code>/cases.csv`` and ``GET /station/<code>/cases.xlsx`` take the query of
 the station page (``q``, ``status``, ``risk``, ``cat``, ``sort``, ``lang``; see
 :mod:`dashboard.station_grid`) and answer every case of that list, in that order, with the
-grid's columns and the words of ``lang``. The scope decides as on the page: another
-station's code is a 403, addresses are masked unless the scope sees personal details, and
-every export is written to the audit trail (``export``, with the query and the row count).
+grid's columns and the instruments issued, in the words of ``lang``. The scope decides as on
+the page: another station's code is a 403, addresses are masked unless the scope sees
+personal details, and every export is written to the audit trail (``export``, with the
+query and the row count).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from dataclasses import replace
 
 import polars as pl
 from flask import Flask, Response, jsonify, request
@@ -22,7 +24,7 @@ from openpyxl.styles import Font
 from dashboard.i18n import normalise_language, t
 from dashboard.scope import current_scope
 from dashboard.services import services
-from dashboard.station_grid import GRID_COLUMNS, GridState, from_query, grid_rows, to_query
+from dashboard.station_grid import EXPORT_COLUMNS, GridState, from_query, grid_rows, to_query
 from dashboard.station_scope import FORBIDDEN, OK, station_access
 from data import audit
 from data.access import IncidentFilter
@@ -40,7 +42,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def export_href(code: str, state: GridState, lang: str, fmt: str) -> str:
     """The export link for the list ``state`` shows (sort and filters; not the page)."""
-    return f"/station/{code}/cases.{fmt}{to_query(state, lang)}"
+    return f"/station/{code}/cases.{fmt}{to_query(replace(state, page=1), lang)}"
 
 
 def _safe(value: object) -> object:
@@ -52,8 +54,8 @@ def _safe(value: object) -> object:
 
 def table(page: pl.DataFrame, lang: str, names: Mapping[str, str]) -> tuple[list[str], list[list]]:
     """Headers in ``lang`` and rows of the grid's columns, formulas defused."""
-    headers = [t(f"field.{c}", lang) for c in GRID_COLUMNS]
-    rows = [[_safe(row[c]) for c in GRID_COLUMNS] for row in grid_rows(page, lang, names)]
+    headers = [t(f"field.{c}", lang) for c in EXPORT_COLUMNS]
+    rows = [[_safe(row[c]) for c in EXPORT_COLUMNS] for row in grid_rows(page, lang, names)]
     return headers, rows
 
 

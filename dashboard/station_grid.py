@@ -13,6 +13,7 @@ Everything a reader sets (search, filters, sort, page) lives in the URL query
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
@@ -33,9 +34,9 @@ GRID_COLUMNS: tuple[str, ...] = (
     "status",
     "source_channel",
     "address_raw",
-    "warning_letter",
-    "protection_order",
 )
+#: Columns of an export: the grid's and the instruments issued.
+EXPORT_COLUMNS: tuple[str, ...] = (*GRID_COLUMNS, "warning_letter", "protection_order")
 #: Rows per grid page (and per block the grid asks for).
 PAGE_SIZE = 20
 DEFAULT_SORT = "reported_at"
@@ -43,6 +44,8 @@ DEFAULT_SORT = "reported_at"
 QUERY_KEYS: tuple[str, ...] = ("q", "status", "risk", "cat", "sort", "page")
 #: Largest page number accepted from a URL (a typo, not a page, beyond it).
 MAX_PAGE = 100_000
+#: Largest row index a grid request may name.
+MAX_ROW = MAX_PAGE * PAGE_SIZE
 #: filterModel entries the controls write: column → (state field, allowed codes).
 _CODE_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "status": ("statuses", STATUSES),
@@ -83,7 +86,7 @@ def _sort(raw: str | None) -> tuple[str, bool]:
 
 def from_query(search: str | None) -> GridState:
     """The grid state in a URL query string; anything unreadable falls back to its default."""
-    query = parse_qs((search or "").lstrip("?"))
+    query = parse_qs(search.lstrip("?") if isinstance(search, str) else "")
 
     def first(key: str) -> str | None:
         values = query.get(key)
@@ -169,7 +172,12 @@ def state_from_request(request: Mapping[str, object] | None) -> tuple[GridState,
 
 
 def _int(value: object, default: int) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+    """A row index from a request: finite, within ``0..MAX_ROW``; else ``default``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    if isinstance(value, float) and not math.isfinite(value):
+        return default
+    return max(0, min(int(value), MAX_ROW))
 
 
 def with_controls(
@@ -182,12 +190,31 @@ def with_controls(
     """``state`` with the controls' values; a change of filter goes back to page 1."""
     new = replace(
         state,
-        address=(address or "").strip()[:MAX_ADDRESS_QUERY],
-        statuses=_codes(",".join(statuses or []), STATUSES),
-        risks=_codes(",".join(risks or []), RISK_LEVELS),
-        categories=_codes(",".join(categories or []), CATEGORIES),
+        address=address.strip()[:MAX_ADDRESS_QUERY] if isinstance(address, str) else "",
+        statuses=_codes(_joined(statuses), STATUSES),
+        risks=_codes(_joined(risks), RISK_LEVELS),
+        categories=_codes(_joined(categories), CATEGORIES),
     )
     return new if filter_model(new) == filter_model(state) else replace(new, page=1)
+
+
+#: Column widths in pixels: the address takes what is left.
+_WIDTHS: dict[str, dict[str, object]] = {
+    "incident_no": {"width": 166, "cellClass": "station-grid-no"},
+    "reported_at": {"width": 148},
+    "category": {"width": 116, "tooltipField": "category"},
+    "risk_level": {"width": 90},
+    "status": {"width": 90},
+    "source_channel": {"width": 112, "tooltipField": "source_channel"},
+    "address_raw": {"flex": 1, "minWidth": 220, "tooltipField": "address_raw"},
+}
+
+
+def _joined(values: object) -> str:
+    """A dropdown's codes as one comma-separated text (anything but strings ignored)."""
+    if not isinstance(values, list):
+        return ""
+    return ",".join(v for v in values if isinstance(v, str))
 
 
 def column_defs(lang: str, state: GridState) -> list[dict[str, object]]:
@@ -210,14 +237,7 @@ def column_defs(lang: str, state: GridState) -> list[dict[str, object]]:
             spec["filter"] = "agTextColumnFilter"
         if column == state.sort:
             spec["sort"] = "desc" if state.descending else "asc"
-        if column == "address_raw":
-            spec.update(flex=2, minWidth=260, tooltipField="address_raw")
-        elif column == "incident_no":
-            spec.update(minWidth=150, cellClass="station-grid-no")
-        elif column in ("warning_letter", "protection_order"):
-            spec.update(width=96)
-        else:
-            spec.update(flex=1, minWidth=100)
+        spec.update(_WIDTHS.get(column, {"width": 96}))
         defs.append(spec)
     return defs
 

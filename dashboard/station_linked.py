@@ -69,7 +69,8 @@ _FROM_PREFIX = "station-"
 
 def from_station(search: str | None, code: str) -> str:
     """``search`` marked as coming from station ``code`` (for the case page's back link)."""
-    pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k != FROM_KEY]
+    text = search.lstrip("?") if isinstance(search, str) else ""
+    pairs = [(k, v) for k, v in parse_qsl(text) if k != FROM_KEY]
     pairs.append((FROM_KEY, _FROM_PREFIX + code))
     return "?" + urlencode(pairs, safe=",")
 
@@ -77,7 +78,7 @@ def from_station(search: str | None, code: str) -> str:
 def back_target(search: str | None) -> tuple[str, str] | None:
     """Where the case page's back link goes when it was opened from a station: the
     workspace with its query (without the mark), and the link's string key; else None."""
-    pairs = parse_qsl((search or "").lstrip("?"))
+    pairs = parse_qsl(search.lstrip("?") if isinstance(search, str) else "")
     marks = [v for k, v in pairs if k == FROM_KEY and v.startswith(_FROM_PREFIX)]
     code = marks[0][len(_FROM_PREFIX) :] if marks else ""
     if not code or not code.replace("-", "").replace("_", "").replace(".", "").isalnum():

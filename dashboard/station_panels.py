@@ -19,7 +19,7 @@ from dash import dcc, html
 from dashboard.i18n import MISSING, label, t
 from dashboard.services import Services
 from data.access import IncidentFilter, Scope
-from geo.h3cells import latlng_to_cells
+from geo.h3cells import grid_disk, latlng_to_cells
 from layers import service_levels
 
 #: Days ahead a follow-up counts as due "this week".
@@ -69,10 +69,12 @@ def plan_cells(
     plan: pl.DataFrame, repeats: pl.DataFrame, warnings: pl.DataFrame, incidents: pl.DataFrame
 ) -> pl.DataFrame:
     """The plan's cells with what lies in each: ``cell``, ``rank``, ``score``, ``incidents``
-    (in the incidents given), ``repeat_addresses`` and ``warnings`` (counts)."""
+    (in the incidents given), ``nearby`` (the same in the cell and its six neighbours: what
+    a density ranking sees), ``repeat_addresses`` and ``warnings`` (counts)."""
     if plan.is_empty():
         return plan.with_columns(
             pl.lit(0).alias("incidents"),
+            pl.lit(0).alias("nearby"),
             pl.lit(0).alias("repeat_addresses"),
             pl.lit(0).alias("warnings"),
         )
@@ -90,6 +92,9 @@ def plan_cells(
         pl.len().cast(pl.Int64).alias("incidents")
     )
     out = plan.join(counts, on="cell", how="left")
+    by_cell = dict(zip(counts["cell"].to_list(), counts["incidents"].to_list(), strict=True))
+    nearby = [sum(by_cell.get(c, 0) for c in grid_disk(int(cell), 1)) for cell in out["cell"]]
+    out = out.with_columns(pl.Series("nearby", nearby, dtype=pl.Int64))
     out = out.join(per_cell(repeats, "repeat_addresses"), on="cell", how="left")
     out = out.join(per_cell(warnings, "warnings"), on="cell", how="left")
     return out.with_columns(pl.col("incidents", "repeat_addresses", "warnings").fill_null(0)).sort(
@@ -118,10 +123,9 @@ def panel_data(svc: Services, scope: Scope, code: str, now: datetime | None = No
 
 
 # -- components ---------------------------------------------------------------------------------
-def _local(value: datetime | None, tz: str, fmt: str = "%m-%d %H:%M") -> str:
-    if value is None:
-        return MISSING
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+def _local(value: datetime | None, tz: str, fmt: str = "%m-%d %H:%M") -> html.Span:
+    text = MISSING if value is None else value.astimezone(ZoneInfo(tz)).strftime(fmt)
+    return html.Span(text, className="station-nowrap")
 
 
 def _case_link(incident_id: object, text: object, search: str) -> dcc.Link | str:
@@ -278,7 +282,7 @@ def plan_panel(
     rows = [
         [
             format_int(r["rank"], lang),
-            format_int(r["incidents"], lang),
+            f"{format_int(r['incidents'], lang)} / {format_int(r['nearby'], lang)}",
             format_int(r["repeat_addresses"], lang),
             format_int(r["warnings"], lang),
         ]

@@ -21,7 +21,7 @@ OK, FORBIDDEN, MISSING = "ok", "forbidden", "missing"
 
 def station_access(access: CaseAccess, scope: Scope, code: str | None) -> str:
     """``'ok'``, ``'forbidden'`` (a station outside the scope) or ``'missing'`` (no such one)."""
-    if code is None or not _CODE.match(code):
+    if not isinstance(code, str) or not _CODE.match(code):
         return MISSING
     known = {s.code for s in access.stations(Scope(user=scope.user))}
     if code not in known:
@@ -40,5 +40,7 @@ def station_of(access: CaseAccess, scope: Scope, code: str) -> Jurisdiction | No
 
 def code_in_path(pathname: str | None) -> str | None:
     """The station code of a ``/station/<code>`` path (None for any other path)."""
-    match = re.match(r"^/station/([^/?#]+)", pathname or "")
+    if not isinstance(pathname, str):
+        return None
+    match = re.match(r"^/station/([^/?#]+)", pathname)
     return match.group(1) if match else None

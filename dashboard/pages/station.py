@@ -24,7 +24,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, shell
-from dashboard.i18n import dropdown_labels, label, options, t
+from dashboard.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.scope import current_scope
 from dashboard.services import services
 from dashboard.station_export import export_href
@@ -317,8 +317,8 @@ def _why(state: GridState, lang: str) -> str:
 
 def get_rows(request: dict | None, pathname: str | None, lang: str | None):
     """Callback: answer the grid's request for a block of rows, and say how many match."""
-    lang = lang or "zh"
-    if not request:
+    lang = normalise_language(lang)
+    if not isinstance(request, dict) or not request:
         raise PreventUpdate
     code = _checked_code(pathname)
     svc, scope = services(), current_scope()
@@ -358,13 +358,13 @@ def clear_controls(n_clicks: int | None):
 def sync_url(request: dict | None, info: dict | None, goal, search: str | None, pathname, lang):
     """Callback: the grid's sort, filters and page into the URL query and the export links."""
     code = _checked_code(pathname)
-    lang = lang or "zh"
-    state, _, _ = state_from_request(request)
+    lang = normalise_language(lang)
+    state, _, _ = state_from_request(request if isinstance(request, dict) else None)
     page = state.page
     if isinstance(info, dict) and isinstance(info.get("currentPage"), int):
         page = info["currentPage"] + 1
-    if goal:  # the page of the link is not reached yet: keep it in the URL
-        page = goal
+    if _page_number(goal):  # the page of the link is not reached yet: keep it in the URL
+        page = _page_number(goal)
     state = GridState(
         state.address,
         state.statuses,
@@ -375,16 +375,18 @@ def sync_url(request: dict | None, info: dict | None, goal, search: str | None, 
         page,
     )
     query = to_query(state, lang)
-    url = no_update if query == (search or "") else query
+    url = no_update if query == search else query
     return url, export_href(code, state, lang, "csv"), export_href(code, state, lang, "xlsx")
 
 
 def restore_page(info: dict | None, goal):
     """Callback: once the grid knows its row count, go to the page the link named."""
-    if not goal or not isinstance(info, dict) or not info.get("rowCount"):
-        raise PreventUpdate
-    pages = max(1, info.get("totalPages") or 1)
-    target = min(int(goal), pages) - 1
+    goal = _page_number(goal)
+    if not goal or not isinstance(info, dict) or info.get("isLastPageFound") is not True:
+        raise PreventUpdate  # the grid does not know yet how many pages there are
+    pages = info.get("totalPages")
+    pages = pages if isinstance(pages, int) and pages > 0 else 1
+    target = min(goal, pages) - 1
     if info.get("currentPage") == target:
         return no_update, None
     return target, None
@@ -392,19 +394,22 @@ def restore_page(info: dict | None, goal):
 
 def open_case(selected: list | None, search: str | None, pathname: str | None):
     """Callback: a clicked row opens its case page (the query comes along for the way back)."""
-    if not selected or not isinstance(selected[0], dict) or "id" not in selected[0]:
+    if not isinstance(selected, list) or not selected:
+        raise PreventUpdate
+    if not isinstance(selected[0], dict) or "id" not in selected[0]:
         raise PreventUpdate
     try:
         number = int(selected[0]["id"])
     except (TypeError, ValueError):
         raise PreventUpdate from None
     code = code_in_path(pathname)
-    return f"/case/{number}", from_station(search, code) if code else (search or "")
+    search = search if isinstance(search, str) else ""
+    return f"/case/{number}", from_station(search, code) if code else search
 
 
 def switch_station(code: str | None, current: str | None, search: str | None):
     """Callback: the station switch opens another station's workspace (same language)."""
-    if not code or code == current:
+    if not isinstance(code, str) or not code or code == current:
         raise PreventUpdate
     lang = from_lang(search)
     return f"/station/{code}", f"?lang={lang}" if lang else ""
@@ -414,13 +419,13 @@ def from_lang(search: str | None) -> str | None:
     """The ``lang`` of a query string, if it has one."""
     from urllib.parse import parse_qs
 
-    values = parse_qs((search or "").lstrip("?")).get("lang")
-    return values[0] if values else None
+    values = parse_qs(search.lstrip("?") if isinstance(search, str) else "").get("lang")
+    return normalise_language(values[0]) if values else None
 
 
 def load_panels(code: str | None, pathname: str | None, search: str | None, lang: str | None):
     """Callback: the side panels of the station, read for the caller's scope."""
-    lang = lang or "zh"
+    lang = normalise_language(lang)
     checked = _checked_code(pathname)
     if code != checked:
         raise PreventUpdate
@@ -441,6 +446,13 @@ def load_panels(code: str | None, pathname: str | None, search: str | None, lang
         warning_panel(data.warnings, lang, tz, WARNINGS),
         repeat_panel(data.repeats, lang, tz, REPEATS),
     ]
+
+
+def _page_number(value: object) -> int | None:
+    """A page number from the page-goal store (None for anything else)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 100_000:
+        return value
+    return None
 
 
 def _now():

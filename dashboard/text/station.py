@@ -78,7 +78,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "station.more": {"zh": "另有 {n} 条未列出。", "en": "{n} more not listed."},
     "station.plan_title": {"zh": "巡逻计划", "en": "Patrol plan"},
     "station.cell_no": {"zh": "网格号", "en": "Cell"},
-    "station.incidents_12w": {"zh": "近12周警情", "en": "Incidents, 12 weeks"},
+    "station.incidents_12w": {
+        "zh": "近12周警情（本格/含邻格）",
+        "en": "Incidents, 12 wks (cell / area)",
+    },
     "station.repeat_addresses": {"zh": "重复地址", "en": "Repeat addresses"},
     "station.warnings": {"zh": "预警", "en": "Warnings"},
     "station.empty.plan": {
@@ -109,13 +112,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "另有 {n} 个网格未列出，请在工作台查看。",
         "en": "{n} more cells are not listed; see the workspace.",
     },
-    "station.sheet_reason_rank": {"zh": "排名第 {rank}", "en": "ranked {rank}"},
-    "station.sheet_reason_incidents": {
-        "zh": "近 {weeks} 周警情 {n} 起",
-        "en": "{n} incidents in {weeks} weeks",
+    "station.sheet_reason_here": {
+        "zh": "本格近{weeks}周 {n} 起",
+        "en": "here: {n} in {weeks} wks",
     },
-    "station.sheet_reason_repeats": {"zh": "重复地址 {n} 处", "en": "{n} repeat addresses"},
-    "station.sheet_reason_warnings": {"zh": "预警 {n} 条", "en": "{n} early warnings"},
+    "station.sheet_reason_near": {
+        "zh": "本格无警情，相邻网格近{weeks}周 {n} 起",
+        "en": "none here; next door: {n} in {weeks} wks",
+    },
+    "station.sheet_reason_repeats": {"zh": "重复地址 {n} 处", "en": "repeat addresses: {n}"},
+    "station.sheet_reason_warnings": {"zh": "预警 {n} 条", "en": "early warnings: {n}"},
     "station.sheet_key_cell": {"zh": "巡逻网格（编号=排名）", "en": "Patrol cell (number = rank)"},
     "station.sheet_key_address": {
         "zh": "网格内重复警情地址",
