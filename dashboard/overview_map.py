@@ -55,7 +55,7 @@ def draw_map(
 
 def empty_reason(svc: Services, scope: Scope, flt: IncidentFilter) -> str:
     """Why a view of ``flt`` has nothing to draw (a :data:`~dashboard.figures.EMPTY_REASONS`)."""
-    if svc.access.incidents(scope, flt).height:
+    if svc.access.incidents(scope, flt, ["id"]).height:
         return "no_located"
     if svc.access.date_extent(scope) is None:
         return "no_data"
@@ -219,6 +219,6 @@ def layer_empty_reason(
 ) -> str | None:
     """Why a layer's map says nothing: no incidents match (a layer of zeros would look like
     an answer), or the layer found nothing; None when there is something to show."""
-    if not svc.access.incidents(scope, flt).height:
+    if not svc.access.incidents(scope, flt, ["id"]).height:
         return empty_reason(svc, scope, flt)
     return None if frame.height else "no_layer_rows"

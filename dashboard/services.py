@@ -151,9 +151,10 @@ class Services:
         if not numbers and not ids:
             return {}, {}
         found = (
-            self.access.incidents(scope, IncidentFilter())
+            self.access.matching(scope, IncidentFilter())
             .filter(pl.col("incident_no").is_in(numbers) | pl.col("id").is_in(ids))
             .select("incident_no", "id")
+            .collect()
         )
         pairs = list(found.iter_rows())
         return {no: int(i) for no, i in pairs}, {int(i): no for no, i in pairs}

@@ -68,6 +68,10 @@ class Kpis:
     protection_orders: int
 
 
+#: The incident columns :func:`kpis` reads (ask the access layer for these only).
+KPI_COLUMNS: tuple[str, ...] = ("risk_level", "status", "warning_letter", "protection_order")
+
+
 def kpis(frame: pl.DataFrame) -> Kpis:
     """Headline numbers of an incident frame (snapshot columns).
 

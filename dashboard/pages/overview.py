@@ -77,7 +77,7 @@ from dashboard.overview_map import draw_map, empty_reason, named_cells
 from dashboard.scope import current_scope
 from dashboard.services import services
 from dashboard.shell import page_frame
-from dashboard.tables import PAGE_SIZE, case_columns, case_rows, kpis
+from dashboard.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
 from data.access import SORTABLE_COLUMNS
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
 from geo.h3cells import cell_resolution, str_to_cell
@@ -908,7 +908,7 @@ def update_kpis(
         start, end, categories, sources, risks, stations,
         window=time_slider.window_of(week, weeks, start, end),
     )  # fmt: skip
-    frame = services().access.incidents(current_scope(), state.incident_filter())
+    frame = services().access.incidents(current_scope(), state.incident_filter(), KPI_COLUMNS)
     k = kpis(frame)
     values = (k.incidents, k.high_risk, k.open_cases, k.warning_letters, k.protection_orders)
     return tuple(f"{v:,}" for v in values)
