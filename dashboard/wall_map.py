@@ -3,8 +3,8 @@
 A pure figure function, like :mod:`dashboard.figures`, but drawn for a dark wall screen: the
 station polygons are a dark fill with light outlines, hot spots (Gi* classes 1–3) use the
 hot half of ColorBrewer's RdBu (colour-blind safe) and the newest incidents are sky-blue
-Okabe–Ito dots with a halo trace (:data:`PULSE_TRACE`) whose size the page's clientside
-callback toggles with ``Plotly.restyle``: the figure itself never changes while it pulses,
+Okabe–Ito dots with a halo trace (:data:`PULSE_TRACE`) whose radius the page's clientside
+callback toggles on its MapLibre layer: the figure itself never changes while it pulses,
 so a wall running all day does not grow its memory.
 
 Every clickable point carries ``customdata = [kind, id, …]``: ``["cell", hex, …]`` for a hot
@@ -40,7 +40,8 @@ HOT_COLOURS: dict[int, str] = {
 #: Okabe–Ito sky blue: apart from every hot-spot colour, also under colour-vision deficiency.
 NEWEST_COLOUR = "#56B4E9"
 NEWEST_SIZE = 11
-#: The halo's two states: the clientside pulse switches between them every second.
+#: The halo's two states: the clientside pulse switches between them every second (sizes
+#: at the default map size; the figure's ``meta.pulseSizes`` holds them scaled).
 PULSE_SIZES = (14, 30)
 PULSE_OPACITIES = (0.55, 0.12)
 
@@ -54,14 +55,27 @@ _TILE = 512
 DEFAULT_SIZE = (1200, 760)
 
 
-def dark_style() -> dict:
-    """A MapLibre style with nothing but a dark background (no tiles, no glyphs)."""
+def dark_canvas() -> dict:
+    """A map layer painting the whole world in :data:`BACKGROUND`, beneath everything.
+
+    The map keeps plotly's ``white-bg`` style (no tiles, no glyphs): a style of our own would
+    be an object MapLibre keeps and changes, so plotly would take it for a new style on every
+    update and rebuild the map.
+    """
+    world = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]]],
+        },
+    }
     return {
-        "version": 8,
-        "sources": {},
-        "layers": [
-            {"id": "wall-bg", "type": "background", "paint": {"background-color": BACKGROUND}}
-        ],
+        "sourcetype": "geojson",
+        "source": world,
+        "type": "fill",
+        "color": BACKGROUND,
+        "below": "traces",
     }
 
 
@@ -164,7 +178,7 @@ def wall_map_figure(
             [1.0, HOT_COLOURS[3]],
         ],
         showscale=False,
-        marker={"opacity": 0.85, "line": {"width": 0.6, "color": BACKGROUND}},
+        marker={"opacity": 0.95, "line": {"width": 0.6, "color": BACKGROUND}},
         customdata=np.array(
             [
                 ["cell", h, station_names.get(cell_station.get(c, ""), "—"), class_labels[k], n]
@@ -176,6 +190,9 @@ def wall_map_figure(
         ).reshape(len(cells), 5),
         hovertemplate=cell_hover + "<extra></extra>",
     )
+    # Marker sizes are pixels: a 4K wall's map is twice as wide and its dots grow with it.
+    scale = max(1.0, size[0] / DEFAULT_SIZE[0])
+    pulse_sizes = [round(s * scale) for s in PULSE_SIZES]
     lat = points["lat"].to_numpy() if points.height else np.zeros(0)
     lng = points["lng"].to_numpy() if points.height else np.zeros(0)
     ids = points["id"].to_list() if points.height else []
@@ -184,7 +201,7 @@ def wall_map_figure(
         lat=lat,
         lon=lng,
         mode="markers",
-        marker={"size": PULSE_SIZES[0], "color": NEWEST_COLOUR, "opacity": PULSE_OPACITIES[0]},
+        marker={"size": pulse_sizes[0], "color": NEWEST_COLOUR, "opacity": PULSE_OPACITIES[0]},
         hoverinfo="skip",
     )
     newest_trace = go.Scattermap(
@@ -192,13 +209,14 @@ def wall_map_figure(
         lat=lat,
         lon=lng,
         mode="markers",
-        marker={"size": NEWEST_SIZE, "color": NEWEST_COLOUR},
+        marker={"size": round(NEWEST_SIZE * scale), "color": NEWEST_COLOUR},
         customdata=[["case", i] for i in ids],
         text=list(point_hover),
         hovertemplate="%{text}<extra></extra>",
     )
     centre, zoom = fit(stations, size)
     outlines = [
+        dark_canvas(),
         {
             "sourcetype": "geojson",
             "source": stations_url,
@@ -232,7 +250,7 @@ def wall_map_figure(
         "font": {"family": FONT_FAMILY, "color": TEXT, "size": 14},
         "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 15}},
         "map": {
-            "style": dark_style(),
+            "style": "white-bg",
             "center": centre,
             "zoom": zoom,
             "layers": outlines,
@@ -241,7 +259,12 @@ def wall_map_figure(
         "clickmode": "event",
         "hovermode": "closest",
         "showlegend": False,
-        "meta": {"hot": len(cells), "newest": len(ids), "size": list(size)},
+        "meta": {
+            "hot": len(cells),
+            "newest": len(ids),
+            "size": list(size),
+            "pulseSizes": pulse_sizes,
+        },
     }
     if message is not None:
         layout["annotations"] = [

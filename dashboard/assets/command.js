@@ -4,8 +4,8 @@
             3840×2160 walls get the same picture).
    watch:   once a second, in the browser alone (so it works when the server is gone):
             - raises the "data stale" banner when no update arrived for config.staleMs;
-            - makes the newest incidents pulse by restyling one trace's marker (no new figure,
-              nothing accumulates on a wall that runs all day). */
+            - makes the newest incidents pulse by setting two paint properties of one MapLibre
+              layer (no new figure, nothing accumulates on a wall that runs all day). */
 (function () {
   "use strict";
   var noUpdate = function () { return window.dash_clientside.no_update; };
@@ -16,19 +16,27 @@
     return holder ? holder.querySelector(".js-plotly-plot") : null;
   }
 
+  /* The halo is plotly's circle layer of the pulse trace: its radius and opacity are set on
+     MapLibre directly. Plotly.restyle would re-plot the map, and racing a figure update it
+     makes MapLibre add sources twice. */
   function pulse(config) {
     var gd = plotOf(config.mapId);
-    if (!gd || !gd.data || !window.Plotly || !gd._fullLayout || !gd._fullLayout.map) { return; }
-    var index = -1;
-    for (var i = 0; i < gd.data.length; i++) {
-      if (gd.data[i].name === config.pulseTrace) { index = i; break; }
+    if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullData) { return; }
+    var sub = gd._fullLayout.map._subplot;
+    var map = sub && sub.map;
+    if (!map || !map.isStyleLoaded()) { return; }
+    var trace = null;
+    for (var i = 0; i < gd._fullData.length; i++) {
+      if (gd._fullData[i].name === config.pulseTrace) { trace = gd._fullData[i]; break; }
     }
-    if (index < 0 || !gd.data[index].lat || gd.data[index].lat.length === 0) { return; }
+    if (!trace) { return; }
+    var layer = "plotly-trace-layer-" + trace.uid + "-circle";
+    if (!map.getLayer(layer)) { return; }
     state.beat = 1 - state.beat;
-    window.Plotly.restyle(gd, {
-      "marker.size": config.pulseSizes[state.beat],
-      "marker.opacity": config.pulseOpacities[state.beat]
-    }, [index]);
+    var meta = gd.layout && gd.layout.meta;
+    var sizes = (meta && meta.pulseSizes) || config.pulseSizes;
+    map.setPaintProperty(layer, "circle-radius", sizes[state.beat] / 2);
+    map.setPaintProperty(layer, "circle-opacity", config.pulseOpacities[state.beat]);
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
@@ -50,12 +58,11 @@
         var stale = age > config.staleMs;
         if (stale === state.stale && !stale) { return [noUpdate(), noUpdate(), noUpdate()]; }
         state.stale = stale;
-        var minutes = Math.max(1, Math.floor(age / 60000));
-        return [
-          !stale,
-          stale ? config.staleText.replace("{minutes}", String(minutes)) : "",
-          stale ? "wall is-stale" : "wall"
-        ];
+        var seconds = Math.floor(age / 1000);
+        var text = seconds < 120
+          ? config.staleSecondsText.replace("{seconds}", String(seconds))
+          : config.staleText.replace("{minutes}", String(Math.floor(seconds / 60)));
+        return [!stale, stale ? text : "", stale ? "wall is-stale" : "wall"];
       }
     }
   });

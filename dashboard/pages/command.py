@@ -4,7 +4,7 @@ Tiles (today, the last 7 days, open high-risk cases, cases past a service level,
 letters and protection orders this month, each against its comparison period), the map of
 hot spots with the newest incidents pulsing, the newest incidents, and an alert ticker fed by
 the early-warning layer. Numbers come from :mod:`dashboard.wall_data`, the map from
-:mod:`dashboard.wall_map`.
+:mod:`dashboard.wall_map`, the other components from :mod:`dashboard.wall_parts`.
 
 Refreshing: everything is recomputed every ``ANNING_WALL_REFRESH_SECONDS`` (30 by default,
 :func:`data.settings.wall_refresh_seconds`) and whenever the store's data version changes,
@@ -12,8 +12,8 @@ which is polled every :data:`POLL_SECONDS`, so a pushed incident shows within se
 time of the last update is always shown; a clientside check (``assets/command.js``) compares
 it with the browser's clock every second and raises the "data stale" banner after
 :data:`STALE_INTERVALS` refresh periods without one, which also works when the server cannot
-be reached at all. The same check makes the newest incidents pulse (``Plotly.restyle`` of one
-trace's marker size, no new figure).
+be reached at all. The same check makes the newest incidents pulse (the radius of one MapLibre
+layer, no new figure).
 
 Only roles that see every station open the wall (:data:`ROLES`); a station chief gets the
 forbidden page.
@@ -22,9 +22,7 @@ forbidden page.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlencode
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -40,18 +38,15 @@ from dash import (
     html,
     no_update,
 )
-from dash.development.base_component import Component
 
-from dashboard import ids, wall_data, wall_map
+from dashboard import ids, wall_data, wall_map, wall_parts
 from dashboard.i18n import label, t
-from dashboard.pages.overview import areas_geo_url, cells_url, geo_urls
 from dashboard.scope import current_scope
 from dashboard.services import Services, services
 from dashboard.shell import page_frame
 from data.access import IncidentFilter, Scope, redact_layer
 from data.settings import wall_refresh_seconds
 from data.users import ANALYST, COMMAND_CENTER, LEADERSHIP
-from geo.h3cells import cell_to_str
 from layers import hotspot
 
 #: The roles that see every station: the wall is theirs.
@@ -63,9 +58,9 @@ POLL_SECONDS = 3
 PULSE_MS = 1000
 #: Refresh periods without an update after which the wall says its data are stale.
 STALE_INTERVALS = 3
-#: The hot spots are those of the last this many days (local), at this resolution (~0.7 km²).
-HOT_DAYS = 30
-HOT_RES = 8
+#: The hot spots' window and resolution (see :mod:`dashboard.wall_parts`).
+HOT_DAYS = wall_parts.HOT_DAYS
+HOT_RES = wall_parts.HOT_RES
 
 # -- component ids (the wall's own, prefixed) ------------------------------------------------
 WALL = "command-wall"
@@ -85,13 +80,8 @@ CONFIG = "command-config"
 VIEWPORT = "command-viewport"
 DIGEST = "command-map-digest"
 
-#: The arrow beside a change (with its sign and words: never colour alone).
-ARROWS = {"up": "▲", "down": "▼", "same": "＝"}
 
-
-def tile_id(key: str) -> str:
-    """The id of the number of tile ``key`` (tests read it)."""
-    return f"command-tile-{key}"
+tile_id = wall_parts.tile_id
 
 
 # -- layout ---------------------------------------------------------------------------------
@@ -101,6 +91,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     config = {
         "staleMs": STALE_INTERVALS * seconds * 1000,
         "staleText": t("command.stale", lang),
+        "staleSecondsText": t("command.stale_seconds", lang),
         "pulseTrace": wall_map.PULSE_TRACE,
         "pulseSizes": list(wall_map.PULSE_SIZES),
         "pulseOpacities": list(wall_map.PULSE_OPACITIES),
@@ -124,7 +115,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
         className="wall-status",
     )
     tiles = html.Div(
-        [_tile_placeholder(key, lang) for key in wall_data.TILE_KEYS],
+        [wall_parts.tile_placeholder(key, lang) for key in wall_data.TILE_KEYS],
         id=TILES,
         className="wall-tiles",
         **{"aria-live": "polite"},
@@ -134,7 +125,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
             html.Div(
                 [
                     html.H2(t("command.map.title", lang, days=HOT_DAYS), className="wall-h2"),
-                    html.Div(_legend(lang, 0), id=MAP_NOTE, className="wall-legend"),
+                    html.Div(wall_parts.legend(lang, 0), id=MAP_NOTE, className="wall-legend"),
                 ],
                 className="wall-card-head",
             ),
@@ -216,198 +207,7 @@ def validation_layout() -> html.Div:
     )
 
 
-def _tile_placeholder(key: str, lang: str) -> html.Div:
-    return html.Div(
-        [
-            html.Div(t(f"command.tile.{key}", lang), className="wall-tile-label"),
-            html.Div("…", id=tile_id(key), className="wall-tile-value is-loading"),
-            html.Div(t("command.loading", lang), className="wall-tile-compare"),
-        ],
-        className="wall-tile",
-    )
-
-
-def _legend(lang: str, newest: int) -> list[Component]:
-    """The map's key: the three hot-spot classes and the pulsing newest incidents."""
-    items = [
-        html.Span(
-            [
-                html.Span(className="wall-swatch", style={"background": wall_map.HOT_COLOURS[k]}),
-                label("gi_class", hotspot.CLASS_LABELS[k], lang),
-            ],
-            className="wall-key",
-        )
-        for k in (3, 2, 1)
-    ]
-    items.append(
-        html.Span(
-            [
-                html.Span(className="wall-swatch wall-dot"),
-                t("command.map.newest", lang, hours=wall_data.PULSE_HOURS, n=f"{newest:,}"),
-            ],
-            className="wall-key",
-        )
-    )
-    return items
-
-
-# -- the pieces of one refresh ----------------------------------------------------------------
-def tile_components(tiles: Sequence[wall_data.Tile], lang: str) -> list[html.Div]:
-    """The tiles as components: label, number, and the change with arrow, sign and words."""
-    out = []
-    for tile in tiles:
-        lines: list[Component] = []
-        if tile.previous is not None:
-            moved = wall_data.change(tile.value, tile.previous)
-            shown = " ".join(
-                p for p in (moved.difference, moved.percent and f"({moved.percent})") if p
-            )
-            vs_key = {"today": "today_vs", "week": "week_vs"}.get(tile.key, "month_vs")
-            lines.append(
-                html.Span(
-                    [
-                        html.Span(ARROWS[moved.direction], **{"aria-hidden": "true"}),
-                        html.Span(
-                            t(f"command.change.{moved.direction}", lang),
-                            className="visually-hidden",
-                        ),
-                        " "
-                        + (shown if moved.direction != "same" else t("command.change.same", lang)),
-                    ],
-                    className=f"wall-change change-{moved.direction}",
-                )
-            )
-            lines.append(
-                html.Span(
-                    t(f"command.tile.{vs_key}", lang, n=f"{tile.previous:,}"), className="wall-vs"
-                )
-            )
-        if tile.note is not None:
-            lines.append(
-                html.Span(
-                    t(f"command.tile.{tile.key}_note", lang, n=f"{tile.note:,}"),
-                    className="wall-vs",
-                )
-            )
-        tone = (
-            " tone-alert" if tile.key in ("high_risk_open", "sla_breached") and tile.value else ""
-        )
-        out.append(
-            html.Div(
-                [
-                    html.Div(t(f"command.tile.{tile.key}", lang), className="wall-tile-label"),
-                    html.Div(f"{tile.value:,}", id=tile_id(tile.key), className="wall-tile-value"),
-                    html.Div(lines, className="wall-tile-compare"),
-                ],
-                className=f"wall-tile{tone}",
-            )
-        )
-    return out
-
-
-def _local_time(moment: datetime, tz: str, now: datetime) -> str:
-    local = moment.astimezone(ZoneInfo(tz))
-    if local.date() == now.astimezone(ZoneInfo(tz)).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%m-%d %H:%M")
-
-
-def newest_items(
-    frame: pl.DataFrame, lang: str, names: Mapping[str, str], tz: str, now: datetime, why: str
-) -> list[html.Li]:
-    """The newest incidents as list items linking to their cases (``why`` when none)."""
-    if frame.is_empty():
-        return [html.Li(why, className="wall-empty")]
-    items = []
-    for row in frame.iter_rows(named=True):
-        unit, n = wall_data.age_parts(row["reported_at"], now)
-        risk = row["risk_level"]
-        items.append(
-            html.Li(
-                dcc.Link(
-                    [
-                        html.Span(_local_time(row["reported_at"], tz, now), className="wall-time"),
-                        html.Span(t(f"command.age.{unit}", lang, n=n), className="wall-age"),
-                        html.Span(label("category", row["category"], lang), className="wall-cat"),
-                        html.Span(
-                            t("command.newest.risk", lang, risk=label("risk", risk, lang)),
-                            className=f"wall-risk risk-{risk}",
-                        ),
-                        html.Span(
-                            names.get(row["station_code"], row["station_code"] or "—"),
-                            className="wall-station",
-                        ),
-                    ],
-                    href=f"/case/{int(row['id'])}?lang={lang}",
-                    className="wall-newest-link",
-                ),
-                className="wall-newest-item",
-            )
-        )
-    return items
-
-
-def _alert_href(entry: Mapping[str, object], lang: str, today: date) -> str | None:
-    """Where an alert drills down to: its case, or the overview with its cell selected."""
-    case = wall_data.case_target(entry)
-    if case is not None:
-        return f"/case/{case}?lang={lang}"
-    cell = entry.get("cell")
-    if isinstance(cell, int):
-        return "/" + overview_query(lang, "cell:" + cell_to_str(cell), today, res=None, layer=None)
-    return None
-
-
-def ticker_content(
-    entries: Sequence[Mapping[str, object]], lang: str, names: Mapping[str, str], today: date
-) -> Component:
-    """The alert ticker: the entries twice in a row, scrolling (one static line when none)."""
-    if not entries:
-        return html.Div(t("command.ticker.empty", lang), className="wall-ticker-static")
-    sep = "、" if lang == "zh" else ", "
-    items = []
-    for entry in entries:
-        station = names.get(str(entry["station_code"]), str(entry["station_code"] or "—"))
-        reasons = sep.join(label("reason", r, lang) for r in entry["reasons"])  # type: ignore[union-attr]
-        text = [
-            html.B(f"{entry['rank']}. {label('ew_kind', str(entry['kind']), lang)}"),
-            f" · {station} · {reasons}",
-        ]
-        href = _alert_href(entry, lang, today)
-        body = dcc.Link(text, href=href) if href else html.Span(text)
-        items.append(html.Span(body, className="wall-alert"))
-    seconds = max(30, 7 * len(entries))
-    return html.Div(
-        [
-            html.Div(items, className="wall-ticker-run"),
-            html.Div(items, className="wall-ticker-run", **{"aria-hidden": "true"}),
-        ],
-        className="wall-ticker-track",
-        style={"animationDuration": f"{seconds}s"},
-    )
-
-
-def overview_query(
-    lang: str,
-    sel: str,
-    today: date,
-    res: int | None = HOT_RES,
-    layer: str | None = hotspot.LAYER_ID,
-) -> str:
-    """The overview's query string showing the cases of ``sel`` over the hot-spot window."""
-    params = {
-        "lang": lang,
-        "start": (today - timedelta(days=HOT_DAYS - 1)).isoformat(),
-        "end": today.isoformat(),
-    }
-    if res is not None:
-        params["res"] = str(res)
-    params["sel"] = sel
-    if layer is not None:
-        params["layer"] = layer
-    return "?" + urlencode(params, safe=",:")
-
-
+# -- the map -----------------------------------------------------------------------------------
 def hot_window(now: datetime, tz: str) -> IncidentFilter:
     """The incidents the hot spots are computed on: the last :data:`HOT_DAYS` local days."""
     today = now.astimezone(ZoneInfo(tz)).date()
@@ -432,14 +232,13 @@ def map_figure(
         t(
             "command.map.hover_incident",
             lang,
-            time=_local_time(row["reported_at"], tz, now),
+            time=wall_parts.local_time(row["reported_at"], tz, now),
             category=label("category", row["category"], lang),
             risk=label("risk", row["risk_level"], lang),
             station=names.get(row["station_code"], row["station_code"] or "—"),
         )
         for row in points.iter_rows(named=True)
     ]
-    stations_url, _ = geo_urls(svc, scope, HOT_RES)
     significant = hot.filter(pl.col("gi_class") > 0) if hot.height else hot
     message = None
     if not significant.height:
@@ -450,9 +249,9 @@ def map_figure(
     figure = wall_map.wall_map_figure(
         significant,
         shown,
-        stations_url=stations_url,
-        cells_url=cells_url(svc, scope, HOT_RES),
-        areas_url=areas_geo_url(svc, scope),
+        stations_url=_stations_url(svc, scope),
+        cells_url=_cells_url(svc, scope, HOT_RES),
+        areas_url=_areas_url(svc, scope),
         stations=svc.geometry.stations(scope.stations),
         station_names=names,
         cell_station=svc.geometry.cell_owner(scope.stations, HOT_RES),
@@ -470,6 +269,24 @@ def map_figure(
         message=message,
     )
     return figure, points.height
+
+
+def _stations_url(svc: Services, scope: Scope) -> str:
+    """URL of the station GeoJSON, versioned by content (browsers cache it)."""
+    return f"/geo/stations.geojson?v={svc.geometry.stations_document(scope.stations).etag[:12]}"
+
+
+def _cells_url(svc: Services, scope: Scope, res: int) -> str:
+    """URL of the cell GeoJSON at ``res``, versioned by content."""
+    document = svc.geometry.cells_document(scope.stations, res)
+    return f"/geo/cells/{res}.geojson?v={document.etag[:12]}"
+
+
+def _areas_url(svc: Services, scope: Scope) -> str | None:
+    """URL of the area GeoJSON, versioned by content; None when stations do not nest."""
+    if not svc.geometry.areas(scope.stations):
+        return None
+    return f"/geo/areas.geojson?v={svc.geometry.areas_document(scope.stations).etag[:12]}"
 
 
 # -- callbacks ---------------------------------------------------------------------------------
@@ -498,16 +315,16 @@ def refresh(
     new_digest = hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()
     names = svc.station_names(scope, lang)
     why = t("command.newest.empty", lang)
-    newest = newest_items(wall_data.newest(incidents), lang, names, tz, now, why)
+    newest = wall_parts.newest_items(wall_data.newest(incidents), lang, names, tz, now, why)
     warnings = svc.layer(scope, IncidentFilter(), "early_warning", {})
     today = now.astimezone(ZoneInfo(tz)).date()
-    ticker = ticker_content(wall_data.alerts(warnings), lang, names, today)
+    ticker = wall_parts.ticker_content(wall_data.alerts(warnings), lang, names, today)
     local = now.astimezone(ZoneInfo(tz))
     return (
-        tile_components(tiles, lang),
+        wall_parts.tile_components(tiles, lang),
         no_update if new_digest == digest else figure,
         new_digest,
-        _legend(lang, pulsing),
+        wall_parts.legend(lang, pulsing),
         newest,
         ticker,
         t("command.updated", lang, time=local.strftime("%Y-%m-%d %H:%M:%S")),
@@ -553,8 +370,10 @@ def drill_down(
             tz = services().access.tz
             today = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
             if kind == "cell":
-                return "/", overview_query(lang, f"cell:{ident}", today)
-            return "/", overview_query(lang, f"station:{ident}", today, res=None, layer=None)
+                return "/", wall_parts.overview_query(lang, f"cell:{ident}", today)
+            return "/", wall_parts.overview_query(
+                lang, f"station:{ident}", today, res=None, layer=None
+            )
     return no_update, no_update
 
 
@@ -597,7 +416,7 @@ def register_callbacks(app: Dash) -> None:
         Output(STALE, "children"),
         Output(WALL, "className"),
         Input(PULSE, "n_intervals"),
-        State(STAMP, "data"),
+        Input(STAMP, "data"),  # an update clears the banner at once, not at the next beat
         State(CONFIG, "data"),
     )
     app.callback(

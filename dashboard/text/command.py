@@ -14,6 +14,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "数据已停止更新：{minutes} 分钟未收到新数据，请检查网络或服务器。",
         "en": "Data stale: no update for {minutes} min. Check the network or the server.",
     },
+    "command.stale_seconds": {
+        "zh": "数据已停止更新：{seconds} 秒未收到新数据，请检查网络或服务器。",
+        "en": "Data stale: no update for {seconds} s. Check the network or the server.",
+    },
     # -- tiles ------------------------------------------------------------------------------
     "command.tile.today": {"zh": "今日事件", "en": "Incidents today"},
     "command.tile.today_vs": {

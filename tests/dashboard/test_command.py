@@ -1,0 +1,392 @@
+"""The command-centre wall: its numbers on hand-built frames, its page and its callbacks.
+
+Tile numbers are checked against frames whose answers are worked out by hand below; the page's
+callbacks run as plain functions over the fixture district (tests/dashboard/conftest.py) at a
+fixed "now": 2026-11-12 12:00 in Shanghai (04:00 UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+from dash import no_update
+
+from dashboard import ROUTES, shell, wall_data, wall_map, wall_parts
+from dashboard.auth import use_identity
+from dashboard.i18n import label
+from dashboard.pages import command
+from data.access import CaseAccess, IncidentFilter, Scope
+from data.settings import wall_refresh_seconds
+from data.users import UserInfo
+from geo.h3cells import cell_to_latlng, latlng_to_cells
+
+TZ = "Asia/Shanghai"
+
+
+def _utc(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
+    """The UTC time of a Shanghai local time."""
+    return datetime(y, mo, d, h, mi, tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    base = {
+        "id": 0,
+        "reported_at": None,
+        "risk_level": "low",
+        "status": "reported",
+        "warning_letter": False,
+        "protection_order": False,
+        "lat": 22.6,
+        "lng": 113.9,
+    }
+    return pl.DataFrame(
+        [{**base, "id": i + 1, **row} for i, row in enumerate(rows)],
+        schema={
+            "id": pl.Int64,
+            "reported_at": pl.Datetime("us", "UTC"),
+            "risk_level": pl.String,
+            "status": pl.String,
+            "warning_letter": pl.Boolean,
+            "protection_order": pl.Boolean,
+            "lat": pl.Float64,
+            "lng": pl.Float64,
+        },
+    )
+
+
+NO_LEVELS = pl.DataFrame(schema={"incident_id": pl.Int64, "status": pl.String, "state": pl.String})
+
+
+# -- the tiles ------------------------------------------------------------------------------
+def test_local_times_helper():
+    assert _utc(2026, 11, 12, 10) == datetime(2026, 11, 12, 2, 0, tzinfo=UTC)
+    assert _utc(2026, 11, 12, 0, 30) == datetime(2026, 11, 11, 16, 30, tzinfo=UTC)
+
+
+def test_tiles_compare_each_period_with_the_one_they_name():
+    now = _utc(2026, 11, 12, 10)  # Thursday 12 November, 10:00 in Shanghai
+    frame = _frame(
+        [
+            # today: two incidents, one high risk and open, one with a protection order
+            {"reported_at": _utc(2026, 11, 12, 0, 30), "risk_level": "high"},
+            {"reported_at": _utc(2026, 11, 12, 9), "protection_order": True},
+            # yesterday before 10:00 counts for the comparison, after 10:00 does not
+            {"reported_at": _utc(2026, 11, 11, 8)},
+            {"reported_at": _utc(2026, 11, 11, 20), "risk_level": "high", "status": "closed"},
+            # inside the last 7 × 24 h, with a warning letter
+            {"reported_at": _utc(2026, 11, 6, 12), "warning_letter": True},
+            # the 7 × 24 h before (5 Nov 10:00 back to 29 Oct 10:00)
+            {"reported_at": _utc(2026, 11, 1, 12), "risk_level": "high"},
+            {"reported_at": _utc(2026, 10, 29, 11)},
+            # last month: 5 October counts for "same days", 20 October does not
+            {"reported_at": _utc(2026, 10, 5, 12), "warning_letter": True},
+            {"reported_at": _utc(2026, 10, 20, 12), "warning_letter": True},
+        ]
+    )
+    levels = pl.DataFrame(
+        {
+            "incident_id": [1, 1, 2, 4],
+            "status": ["reported", "reported", "reported", "closed"],
+            "state": ["breached", "due_soon", "due_soon", "breached"],
+        }
+    )
+    tiles = {tile.key: tile for tile in wall_data.compute_tiles(frame, levels, now, TZ)}
+    assert list(tiles) == list(wall_data.TILE_KEYS)
+    assert tiles["today"] == wall_data.Tile("today", 2, 1)
+    assert tiles["week"] == wall_data.Tile("week", 5, 2)
+    # open high-risk: incidents 1 and 6 (4 is closed); one of them reported today
+    assert tiles["high_risk_open"] == wall_data.Tile("high_risk_open", 2, None, 1)
+    # past a service level: open case 1 (closed case 4 left out); due soon: case 2 only
+    assert tiles["sla_breached"] == wall_data.Tile("sla_breached", 1, None, 1)
+    assert tiles["warning_letters"] == wall_data.Tile("warning_letters", 1, 1)
+    assert tiles["protection_orders"] == wall_data.Tile("protection_orders", 1, 0)
+
+
+def test_an_empty_scope_has_zero_tiles():
+    now = _utc(2026, 11, 12, 10)
+    tiles = wall_data.compute_tiles(_frame([]).clear(), NO_LEVELS, now, TZ)
+    assert [t.value for t in tiles] == [0] * 6
+    with pytest.raises(ValueError, match="naive"):
+        wall_data.compute_tiles(_frame([]), NO_LEVELS, datetime(2026, 11, 12), TZ)
+
+
+def test_the_same_days_of_a_shorter_last_month_end_with_it():
+    (start, end), (last_start, last_end) = wall_data.month_windows(_utc(2026, 3, 31, 18), TZ)
+    assert (start.date(), end.date()) == (date(2026, 3, 1), date(2026, 4, 1))
+    assert last_start.date() == date(2026, 2, 1)
+    assert last_end.date() == date(2026, 3, 1) and last_end.hour == 0
+    (_, _), (last_start, last_end) = wall_data.month_windows(_utc(2026, 11, 12, 10), TZ)
+    assert (last_start.isoformat(), last_end.isoformat()) == (
+        "2026-10-01T00:00:00+08:00",
+        "2026-10-12T10:00:00+08:00",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "previous", "expected"),
+    [
+        (5, 4, wall_data.Change("up", "+1", "+25%")),
+        (1, 3, wall_data.Change("down", "−2", "−67%")),
+        (7, 7, wall_data.Change("same", "0", "0%")),
+        (3, 0, wall_data.Change("up", "+3", "")),
+        (12_345, 10_000, wall_data.Change("up", "+2,345", "+23%")),
+    ],
+)
+def test_a_change_has_its_sign_and_percentage(value, previous, expected):
+    assert wall_data.change(value, previous) == expected
+
+
+def test_newest_and_pulsing_incidents():
+    now = _utc(2026, 11, 12, 10)
+    frame = _frame(
+        [
+            {"reported_at": _utc(2026, 11, 12, 9)},
+            {"reported_at": _utc(2026, 11, 11, 11)},  # 23 h ago: pulses
+            {"reported_at": _utc(2026, 11, 11, 9)},  # 25 h ago: does not
+            {"reported_at": _utc(2026, 11, 12, 8), "lat": None, "lng": None},  # unplaced
+        ]
+    )
+    assert wall_data.newest(frame, 3)["id"].to_list() == [1, 4, 2]
+    assert wall_data.pulsing(frame, now)["id"].to_list() == [1, 2]
+    assert wall_data.pulsing(frame, now, limit=1)["id"].to_list() == [1]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (-3, ("minutes", 0)),
+        (59, ("minutes", 59)),
+        (60, ("hours", 1)),
+        (47 * 60, ("hours", 47)),
+        (48 * 60, ("days", 2)),
+    ],
+)
+def test_ages(minutes, expected):
+    now = _utc(2026, 11, 12, 10)
+    then = datetime.fromtimestamp(now.timestamp() - minutes * 60, UTC)
+    assert wall_data.age_parts(then, now) == expected
+
+
+def test_alerts_keep_the_priority_order_and_know_their_case():
+    frame = pl.DataFrame(
+        {
+            "rank": [2, 1, 3],
+            "entry_id": ["case:17", "address:x", "incident:9"],
+            "kind": ["case", "household", "address"],
+            "reasons": [["sla_breached_closed_15d"], ["escalating", "high_risk_recent"], []],
+            "station_code": ["BA01", "BA02", None],
+            "cell": [None, 613634974223958015, None],
+            "incident_ids": [[17], [1, 2, 3], [9]],
+        }
+    )
+    entries = wall_data.alerts(frame, limit=2)
+    assert [e["rank"] for e in entries] == [1, 2]
+    assert entries[0]["incidents"] == 3 and entries[0]["reasons"] == [
+        "escalating",
+        "high_risk_recent",
+    ]
+    assert [wall_data.case_target(e) for e in wall_data.alerts(frame)] == [None, 17, 9]
+    assert wall_data.alerts(frame.clear()) == []
+
+
+# -- the setting ------------------------------------------------------------------------------
+def test_the_refresh_period_defaults_to_30_seconds_and_refuses_nonsense(monkeypatch):
+    monkeypatch.delenv("ANNING_WALL_REFRESH_SECONDS", raising=False)
+    assert wall_refresh_seconds() == 30
+    monkeypatch.setenv("ANNING_WALL_REFRESH_SECONDS", " 12 ")
+    assert wall_refresh_seconds() == 12
+    monkeypatch.setenv("ANNING_WALL_REFRESH_SECONDS", "half a minute")
+    with pytest.raises(ValueError, match=r"ANNING_WALL_REFRESH_SECONDS.*'half a minute'"):
+        wall_refresh_seconds()
+    monkeypatch.setenv("ANNING_WALL_REFRESH_SECONDS", "2")
+    with pytest.raises(ValueError, match="5 to 3600, got 2"):
+        wall_refresh_seconds()
+
+
+# -- the page -----------------------------------------------------------------------------------
+NOW = datetime(2026, 11, 12, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+
+
+def _text(component) -> str:
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def _find(component, component_id):
+    if component is None or isinstance(component, str | int | float):
+        return None
+    if isinstance(component, list | tuple):
+        for c in component:
+            found = _find(c, component_id)
+            if found is not None:
+                return found
+        return None
+    if getattr(component, "id", None) == component_id:
+        return component
+    return _find(getattr(component, "children", None), component_id)
+
+
+@pytest.mark.parametrize(
+    ("role", "station", "allowed"),
+    [
+        ("command_center", None, True),
+        ("leadership", None, True),
+        ("analyst", None, True),
+        ("station_chief", "BA01", False),
+        ("station_officer", "BA02", False),
+        ("administrator", None, False),
+    ],
+)
+def test_only_roles_that_see_every_station_open_the_wall(app, role, station, allowed):
+    with app.server.test_request_context("/"):
+        use_identity(UserInfo(0, "u", "u", role, station))
+        page = shell.render(ROUTES, "/command", "", "zh")
+    assert ("page-command" in str(page)) is allowed
+    assert ("page-forbidden" in str(page)) is not allowed
+
+
+def test_the_wall_renders_in_both_languages_with_its_refresh_period(app, monkeypatch):
+    monkeypatch.setenv("ANNING_WALL_REFRESH_SECONDS", "45")
+    with app.server.test_request_context("/"):
+        use_identity(UserInfo(0, "u", "u", "command_center", None))
+        zh = command.layout("zh", "")
+        en = command.layout("en", "")
+    assert "指挥中心实时态势" in _text(zh) and "每 45 秒自动刷新" in _text(zh)
+    assert "Command centre: live situation" in _text(en) and "every 45 s" in _text(en)
+    assert _find(zh, command.REFRESH).interval == 45_000
+    assert _find(zh, command.POLL).interval == command.POLL_SECONDS * 1000
+    assert _find(zh, command.CONFIG).data["staleMs"] == 3 * 45_000
+    for key in wall_data.TILE_KEYS:
+        assert _find(en, command.tile_id(key)) is not None, key
+
+
+def _refresh(lang: str = "zh", digest: str | None = None):
+    return command.refresh(0, None, {"w": 1200, "h": 700}, lang, digest, now=NOW)
+
+
+def test_a_refresh_fills_the_tiles_with_the_scope_s_numbers(request_context, fixture_engine):
+    tiles, _, _, legend, _, _, updated, stamp = _refresh()
+    values = {key: _find(tiles, command.tile_id(key)).children for key in wall_data.TILE_KEYS}
+    # The fixture's own answer, counted independently: today (12 Nov, local, before noon)
+    # holds T3 (09:00) and T5 (11:00); yesterday until noon holds nothing (T2 was at 20:00).
+    access = CaseAccess(fixture_engine)
+    today = access.incidents(Scope(user="t"), IncidentFilter(start=date(2026, 11, 12)))
+    assert today["incident_no"].sort().to_list() == ["T3", "T5"]
+    assert values["today"] == "2"
+    assert "对比昨日同时段 0" in _text(tiles) and "▲" in _text(tiles)
+    assert values["week"] == "4"  # T1, T2, T3, T5 (T4 is from June)
+    assert values["high_risk_open"] == "1"  # T1
+    assert values["warning_letters"] == "1" and values["protection_orders"] == "1"
+    assert updated == "最后更新 2026-11-12 12:00:00"
+    assert stamp == int(NOW.timestamp() * 1000)
+    assert "近 24 小时新事件（闪烁）2 起" in _text(legend)
+
+
+def test_the_newest_incidents_link_to_their_cases_newest_first(request_context):
+    _, _, _, _, newest, _, _, _ = _refresh("en")
+    links = [item.children.href for item in newest]
+    assert links[:3] == ["/case/5?lang=en", "/case/3?lang=en", "/case/2?lang=en"]
+    assert "11:00" in _text(newest[0]) and "1 h ago" in _text(newest[0])
+
+
+def test_the_map_pulses_the_newest_incidents_at_masked_places(request_context):
+    _, figure, *_ = _refresh()
+    names = [trace.name for trace in figure.data]
+    assert names == ["stations", "hotspots", "pulse", "newest"]
+    newest = figure.data[3]
+    # T3 (located) and T2 (16 h before now); T5 could not be placed
+    assert [c[1] for c in newest.customdata] == [3, 2]
+    # the command center sees no exact places: each point is its resolution-9 cell's centre
+    for lat, lng in zip(newest.lat, newest.lon, strict=True):
+        cell = int(latlng_to_cells([lat], [lng], 9)[0])
+        assert cell_to_latlng(cell) == pytest.approx((lat, lng))
+    # a dark canvas beneath the stations, without tiles
+    assert figure.layout.map.style == "white-bg"
+    assert figure.layout.map.layers[0].color == wall_map.BACKGROUND
+
+
+def test_hot_spots_are_clickable_cells_and_a_map_without_them_says_why(request_context):
+    _, figure, *_ = _refresh()
+    hot = figure.data[1]
+    # against the empty cells around them, the fixture's incidents are significant hot spots
+    assert figure.layout.meta["hot"] == len(hot.locations) > 0
+    assert all(
+        row[0] == "cell" and row[1] == h
+        for row, h in zip(hot.customdata, hot.locations, strict=True)
+    )
+    assert set(hot.z) <= {1, 2, 3}
+    # half a year later the last 30 days hold no incident: no hot spot, and the map says so
+    later = datetime(2027, 5, 12, 4, 0, tzinfo=UTC)
+    _, quiet, *_ = command.refresh(0, None, None, "en", None, now=later)
+    assert quiet.layout.meta["hot"] == 0
+    assert "No significant hot spot in the last 30 days" in quiet.layout.annotations[0].text
+
+
+def test_an_unchanged_map_is_not_sent_again(request_context):
+    _, _, digest, *_ = _refresh()
+    again = _refresh(digest=digest)
+    assert again[1] is no_update and again[2] == digest
+
+
+def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
+    empty = wall_parts.ticker_content([], "en", {}, date(2026, 11, 12))
+    assert "No alerts" in _text(empty)
+    entries = [
+        {
+            "rank": 1,
+            "entry_id": "case:3",
+            "kind": "case",
+            "reasons": ["sla_breached_closed_15d"],
+            "station_code": "BA01",
+            "cell": None,
+            "incidents": 1,
+        },
+        {
+            "rank": 2,
+            "entry_id": "address:x",
+            "kind": "address",
+            "reasons": ["repeat_new_incident"],
+            "station_code": "BA02",
+            "cell": 613634974223958015,
+            "incidents": 3,
+        },
+    ]
+    track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, date(2026, 11, 12))
+    first, second = track.children
+    assert _text(first) == _text(second)  # twice, for a seamless loop
+    words = _text(first.children[0])
+    assert words.startswith("1. " + label("ew_kind", "case", "zh")) and "新安派出所" in words
+    assert label("reason", "sla_breached_closed_15d", "zh") in words
+    links = [item.children.href for item in first.children]
+    assert links[0] == "/case/3?lang=zh"
+    assert links[1].startswith("/?lang=zh&start=2026-10-14&end=2026-11-12&sel=cell:")
+
+
+def test_clicks_drill_down_to_cases(request_context):
+    case = {"points": [{"customdata": ["case", 3]}]}
+    assert command.drill_down(case, "en", now=NOW) == ("/case/3", "?lang=en")
+    cell = {"points": [{"customdata": ["cell", "88411c8d43fffff", "x", "y", 4]}]}
+    path, search = command.drill_down(cell, "zh", now=NOW)
+    params = parse_qs(search[1:])
+    assert path == "/"
+    assert params == {
+        "lang": ["zh"],
+        "start": ["2026-10-14"],
+        "end": ["2026-11-12"],
+        "res": ["8"],
+        "sel": ["cell:88411c8d43fffff"],
+        "layer": ["hotspot"],
+    }
+    station = {"points": [{"customdata": ["station", "BA01", "新安"]}]}
+    assert parse_qs(command.drill_down(station, "zh", now=NOW)[1][1:])["sel"] == ["station:BA01"]
+    assert command.drill_down({"points": [{}]}, "zh") == (no_update, no_update)
+    assert command.drill_down(None, "zh") == (no_update, no_update)
