@@ -146,6 +146,10 @@ def check_callback_request(body: object, callback_map: Mapping[str, dict]) -> st
     if not isinstance(output, str) or output not in callback_map:
         raise CallbackRequestError(f"no callback has the output {str(output)[:80]!r}")
     spec = callback_map[output]
+    if "callback" not in spec:  # a clientside callback: it runs in the browser only
+        raise CallbackRequestError(
+            f"the output {str(output)[:80]!r} is computed in the browser, not on the server"
+        )
     if not isinstance(body.get("outputs"), dict | list):
         raise CallbackRequestError("'outputs' must be an object or a list")
     _check_items("inputs", body.get("inputs"), spec.get("inputs", []))

@@ -48,6 +48,8 @@ def test_every_callback_takes_hostile_values_calmly(
     for key, spec in canary_app.callback_map.items():
         if key.startswith("..admin-"):
             continue  # the administrator's own, below
+        if "callback" not in spec:
+            continue  # clientside: the server refuses it whatever the values (test_matrix)
         response = client.post(CALLBACK, json=callback_payload(key, spec, values))
         assert response.status_code in (200, 204), (key, response.get_data()[:300])
         _calm(response)
