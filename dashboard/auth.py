@@ -42,7 +42,7 @@ from flask import (
 )
 from sqlalchemy import Engine
 
-from dashboard import ids, login_page, security
+from dashboard import ids, login_page, navigation, security
 from dashboard.i18n import normalise_language, t
 from data import audit, sessions, users
 from data.access import Scope
@@ -345,12 +345,14 @@ def safe_next(value: object) -> str | None:
 
 
 def landing(user: UserInfo, next_path: str | None = None) -> str:
-    """Where ``user`` goes after logging in: ``next_path`` if their role may go there."""
+    """Where ``user`` goes after logging in: ``next_path`` if their role may go there, else
+    their role's own screen (:func:`dashboard.navigation.home_path`)."""
     if user.role == ADMINISTRATOR:
         return next_path if next_path and next_path.startswith(ADMIN_PAGE) else ADMIN_PAGE
-    if next_path and not next_path.startswith(ADMIN_PAGE):
+    if next_path and next_path != "/" and not next_path.startswith(ADMIN_PAGE):
         return next_path
-    return "/"
+    # No particular destination (the bare address is one): the screen made for the role.
+    return navigation.home_path(user)
 
 
 def _secure() -> bool:
@@ -484,7 +486,7 @@ def user_menu(lang: str) -> html.Div | None:
         names = services().station_names(Scope(user="menu"), lang)
         role = f"{role} · {names.get(user.station_code, user.station_code)}"
     items: list = [
-        html.Span(user.display_name, className="user-name"),
+        html.Span(users.display_name_in(user, lang), className="user-name"),
         html.Span(role, className="user-role"),
     ]
     if user.role == ADMINISTRATOR:

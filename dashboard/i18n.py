@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboard.text import command, review, station
+from dashboard.text import command, nav, review, station
 from dashboard.text import map as map_text
 
 #: Interface languages, the default first.
@@ -491,7 +491,9 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS)
+_merge(
+    STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS
+)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
 VOCABULARY: dict[str, dict[str, dict[str, str]]] = {

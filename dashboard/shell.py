@@ -20,8 +20,9 @@ from types import ModuleType
 from dash import Dash, Input, Output, State, dcc, html, set_props
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
+from flask import g, has_app_context
 
-from dashboard import auth, ids
+from dashboard import auth, ids, navigation
 from dashboard.filters import language_of, with_language
 from dashboard.i18n import LANGUAGES, t
 from data.settings import default_language
@@ -52,6 +53,7 @@ def header(lang: str) -> html.Header:
                 ],
                 className="brand",
             ),
+            _screen_links(lang),
             html.Div(
                 [
                     html.Span(t("lang.switch", lang), className="visually-hidden"),
@@ -74,6 +76,19 @@ def header(lang: str) -> html.Header:
         id=ids.HEADER,
         className="header",
     )
+
+
+def _screen_links(lang: str) -> html.Nav:
+    user = auth.current_user()
+    first = None
+    if user is not None and user.station_code is None:
+        from dashboard.services import services
+        from data.access import Scope
+
+        names = services().station_names(Scope(user="menu"), lang)
+        first = min(names) if names else None
+    current = g.get("anning_path", "/") if has_app_context() else "/"
+    return navigation.nav_bar(user, lang, current, first)
 
 
 def page_frame(lang: str, body: list, page_class: str) -> html.Div:
@@ -157,6 +172,8 @@ def register_router(app: Dash, routes: list[Route]) -> None:
 
 def render(routes: list[Route], pathname: str, search: str, lang: str) -> Component:
     """The page for ``pathname``; a translated error page if building it fails."""
+    if has_app_context():  # the header marks the screen being shown
+        g.anning_path = pathname
     for pattern, module in routes:
         match = pattern.match(pathname)
         if match:

@@ -562,6 +562,16 @@ def demo_mode_active(engine: Engine) -> bool:
     return demo_setting() != "off" and store_is_demo_only(engine)
 
 
+def display_name_in(user: UserLike, lang: str) -> str:
+    """``user``'s display name for an interface in ``lang``: a demo user's own name in that
+    language; anyone else's name as it was entered."""
+    name = getattr(user, "display_name", None) or user.username
+    for demo in DEMO_USERS:
+        if demo.username == user.username and name == demo.name_zh:
+            return demo.name_en if lang == "en" else demo.name_zh
+    return name
+
+
 def sync_demo_users(engine: Engine) -> bool:
     """Create the missing demo users in demo mode; delete every demo user outside it.
 

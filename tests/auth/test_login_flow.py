@@ -154,7 +154,23 @@ def test_the_administrator_lands_on_the_admin_page_and_the_others_never_do():
     admin = UserInfo(1, "a", "A", "administrator", None)
     chief = UserInfo(2, "c", "C", "station_chief", "BA01")
     assert landing(admin, "/") == "/admin" and landing(admin, "/admin?x=1") == "/admin?x=1"
-    assert landing(chief, "/admin") == "/" and landing(chief, "/case/4") == "/case/4"
+    assert landing(chief, "/admin") == "/station/BA01" and landing(chief, "/case/4") == "/case/4"
+
+
+@pytest.mark.parametrize(
+    ("role", "station", "home"),
+    [
+        ("command_center", None, "/command"),
+        ("leadership", None, "/review"),
+        ("station_chief", "BA03", "/station/BA03"),
+        ("station_officer", "BA02", "/station/BA02"),
+        ("analyst", None, "/"),
+    ],
+)
+def test_each_role_lands_on_the_screen_made_for_its_job(role, station, home):
+    user = UserInfo(3, "u", "U", role, station)
+    assert landing(user) == home and landing(user, "/") == home
+    assert landing(user, "/?cat=family_dispute") == "/?cat=family_dispute"  # a real destination
 
 
 def test_logout_ends_the_session_and_needs_the_token(canary_app, canary_engine):

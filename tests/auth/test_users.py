@@ -258,3 +258,13 @@ def test_imported_incidents_end_demo_mode(engine, monkeypatch):
     insert_incidents(engine, *frames())  # source system "test": real data, as far as we know
     assert not users.demo_mode_active(engine)
     assert not users.sync_demo_users(engine)
+
+
+def test_a_demo_user_is_named_in_the_interface_language_and_others_as_entered():
+    from data.users import UserInfo, display_name_in
+
+    demo = UserInfo(1, "demo-command", "演示·指挥中心", "command_center", None)
+    real = UserInfo(2, "zhang", "张三", "command_center", None)
+    assert display_name_in(demo, "en") == "Demo command center"
+    assert display_name_in(demo, "zh") == "演示·指挥中心"
+    assert display_name_in(real, "en") == "张三"

@@ -187,7 +187,7 @@ def signed_in_cookies(browser, server) -> list[dict]:
     context = browser.new_context()
     tab = context.new_page()
     log_in(tab, server, BROWSER_USER, DEMO_PASSWORD)
-    assert tab.url == f"{server}/", tab.url
+    assert tab.url == f"{server}/command", tab.url  # the command center's own screen
     cookies = context.cookies()
     context.close()
     opener = urllib.request.build_opener()
