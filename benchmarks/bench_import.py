@@ -161,8 +161,26 @@ def _points_in(polygon, count: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(found)[:count]
 
 
-def run(rows: int, encoding: str, workdir: Path) -> dict:
-    """Generate, import into a fresh SQLite file, and return the measurements."""
+def fresh_postgres(admin_url: str) -> str:
+    """A new empty database (with PostGIS) on the server of ``admin_url``; its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_import_{int(time.time())}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(admin_url).set(database=name)
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    eng.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def run(rows: int, encoding: str, workdir: Path, database_url: str | None = None) -> dict:
+    """Generate, import into a fresh database (SQLite file by default), return the measurements."""
     os.environ["ANNING_SECRET_FILE"] = str(workdir / "pseudonym.key")
     from data.database import make_engine, upgrade
     from data.demo.baoan import jurisdictions
@@ -173,7 +191,7 @@ def run(rows: int, encoding: str, workdir: Path) -> dict:
     t0 = time.perf_counter()
     generate(csv, rows, encoding)
     generated = time.perf_counter() - t0
-    engine = make_engine(f"sqlite:///{workdir / 'bench.sqlite'}")
+    engine = make_engine(database_url or f"sqlite:///{workdir / 'bench.sqlite'}")
     upgrade(engine)
     save_stations(engine, jurisdictions())
     load_before = os.getloadavg()[0]
@@ -197,19 +215,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--encoding", default="utf-8", choices=("utf-8", "gb18030"))
     parser.add_argument("--keep", type=Path, help="keep the files in this directory")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="import into a new database on this PostgreSQL server instead of SQLite "
+        "(e.g. the one `bash scripts/postgres.sh start` prints)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="anning-bench-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        result = run(args.rows, args.encoding, workdir)
+        url = fresh_postgres(args.postgres) if args.postgres else None
+        result = run(args.rows, args.encoding, workdir, url)
     summary = result["summary"]
     print("\n".join(summary.lines()))
     print(
         f"generated {args.rows:,} rows ({result['megabytes']:.0f} MB, {args.encoding}) in "
         f"{result['generated_s']:.1f} s (not timed)"
     )
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"import: {args.rows:,} rows in {result['seconds']:.1f} s = "
+        f"import into {backend}: {args.rows:,} rows in {result['seconds']:.1f} s = "
         f"{args.rows / result['seconds']:,.0f} rows/s (target: {DEFAULT_ROWS:,} in "
         f"< {TARGET_SECONDS:.0f} s)"
     )

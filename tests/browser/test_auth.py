@@ -53,7 +53,8 @@ def test_a_chief_logs_in_sees_the_banner_and_logs_out(anonymous_page, server, sh
     page.fill("#login-username", "demo-chief")
     page.fill("#login-password", DEMO_PASSWORD)
     page.click("#login-submit")
-    page.wait_for_url(f"{server}/")
+    page.wait_for_url(re.compile(r"/station/BA01"))  # a chief lands on their workspace
+    page.goto(f"{server}/")
     page.wait_for_function("() => /\\d/.test(document.querySelector('#kpi-incidents')?.innerText)")
     assert DEMO_BANNER in page.inner_text("#demo-banner")
     menu = page.inner_text("#user-menu")
