@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import Engine, bindparam, delete, insert, select
+from sqlalchemy import ARRAY, Engine, String, bindparam, delete, func, insert, select
 
 from data.frames import FOLLOW_UP_SCHEMA, INCIDENT_SCHEMA, STATUS_EVENT_SCHEMA, conform
 from data.models import FollowUpVisit, Incident, Station, StatusEvent
@@ -128,9 +128,22 @@ def _sqlite_write_incidents(conn, new: pl.DataFrame, written: datetime) -> pl.Da
 
 
 def _copy_write_incidents(conn, new: pl.DataFrame, written: datetime) -> pl.DataFrame:
-    """PostgreSQL: ``COPY`` the rows in, then read their ids back by incident number."""
-    _copy_rows(conn, "incident", _with_write_times(new, written))
-    return _ids_of(conn, new)
+    """PostgreSQL: ``COPY`` the rows into a session table, then one ``INSERT … SELECT …
+    RETURNING`` moves them into ``incident`` and answers their ids (no lookup afterwards)."""
+    rows = _with_write_times(new, written)
+    columns = ", ".join(f'"{c}"' for c in rows.columns)
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS incident_load AS "
+        f"SELECT {columns} FROM incident WITH NO DATA"
+    )
+    conn.exec_driver_sql("TRUNCATE incident_load")
+    _copy_rows(conn, "incident_load", rows)
+    found = conn.exec_driver_sql(
+        f"INSERT INTO incident ({columns}) SELECT {columns} FROM incident_load "
+        "RETURNING incident_no, id"
+    ).all()
+    conn.exec_driver_sql("TRUNCATE incident_load")
+    return pl.DataFrame(found, schema=_ID_SCHEMA, orient="row")
 
 
 def _write_rows(conn, table: str, rows: pl.DataFrame) -> None:
@@ -370,6 +383,14 @@ def _existing(conn, source_system: str, numbers: list[str], sqlite: bool) -> pl.
             *(pl.col(c).str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f") for c in times),
             *(pl.col(c).cast(pl.Boolean) for c in flags),
         )
+    if conn.dialect.name == "postgresql":
+        # One statement per batch: the numbers travel as one array parameter.
+        query = select(*(getattr(Incident, c) for c in cols)).where(
+            Incident.source_system == source_system,
+            Incident.incident_no == func.any(bindparam("numbers", type_=ARRAY(String))),
+        )
+        rows = conn.execute(query, {"numbers": numbers}).all()
+        return pl.DataFrame(rows, schema=naive, orient="row")
     rows = []
     for start in range(0, len(numbers), _IN_CHUNK):
         query = select(*(getattr(Incident, c) for c in cols)).where(
