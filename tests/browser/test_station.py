@@ -97,6 +97,7 @@ def test_the_chief_searches_sorts_pages_opens_a_case_and_comes_back(chief_page, 
     page.wait_for_selector(f"{ROWS}[row-index='20']")
     assert page.input_value("#station-search") == "洪浪"
 
+
     # a repeat address: its cases link to each other
     page.goto(f"{server}/station/{OWN}?q=%E7%BF%BB%E8%BA%AB%E4%B8%80%E8%B7%AF40")
     _wait_rows(page)
@@ -104,6 +105,25 @@ def test_the_chief_searches_sorts_pages_opens_a_case_and_comes_back(chief_page, 
     page.wait_for_selector("#station-linked-table tbody tr")
     assert page.locator("#station-linked-table tbody tr").count() >= 2
     shoot(page, "station-case-linked")
+
+
+def test_the_back_button_returns_to_the_previous_page_of_the_list(chief_page, server):
+    page = chief_page
+    page.goto(f"{server}/station/{OWN}")
+    _wait_rows(page)
+    first = _column(page, "incident_no")[0]
+    page.click("#station-grid .ag-paging-button[data-ref='btNext']")
+    wait_for_url_part(page, "page=2")
+    page.wait_for_selector(f"{ROWS}[row-index='20']")
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('page=2')")
+    _wait_rows(page)
+    page.wait_for_selector(f"{ROWS}[row-index='0'] [col-id='incident_no']:not(:empty)")
+    assert page.locator(f"{ROWS}[row-index='20']").count() == 0
+    assert _column(page, "incident_no")[0] == first
+    page.go_forward()
+    page.wait_for_selector(f"{ROWS}[row-index='20']")
+    assert "page=2" in page.url
 
 
 def test_the_export_downloads_the_filtered_list_and_is_audited(chief_page, server, demo_database):
