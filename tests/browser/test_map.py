@@ -14,6 +14,8 @@ from datetime import date, timedelta
 import pytest
 from browser_helpers import MAP_READY, wait_for_url_part
 
+from dashboard.zoom_resolution import resolution_for_zoom
+
 pytestmark = pytest.mark.browser
 
 #: The resolution in the URL of the cell GeoJSON the map's hexagons come from.
@@ -96,10 +98,14 @@ def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
     assert "res=" not in page.url  # automatic is the default, not written
     for _ in range(40):  # out again, past the district's fitted view
         page.mouse.wheel(0, 240)
-        page.wait_for_timeout(120)
+        page.wait_for_timeout(300)  # a loaded machine lags: let each step land
         if page.evaluate(ZOOM) < 9.1:
             break
-    page.wait_for_function(f"() => ({CELL_RES})() === 7")
+    page.wait_for_timeout(1500)  # the last step's animation has ended
+    zoomed_out = page.evaluate(ZOOM)
+    expected = resolution_for_zoom(zoomed_out)
+    assert expected < 8, zoomed_out  # larger hexagons than at the fitted view
+    page.wait_for_function(f"() => ({CELL_RES})() === {expected}")
     # a hand choice wins over the zoom and is kept in the URL
     page.locator("#map-resolution label", has_text="中（").click()
     page.wait_for_function(f"() => ({CELL_RES})() === 8")
