@@ -134,6 +134,46 @@ def _station_name(station: Jurisdiction, lang: str) -> str:
     return station.name_en if lang == "en" else station.name_zh
 
 
+def station_layers(
+    stations_url: str,
+    areas_url: str | None,
+    fill: str,
+    line: str,
+    widths: tuple[float, float],
+    area_line: str | None = None,
+) -> list[dict]:
+    """The map's base layers: station polygons filled beneath the traces and outlined, and
+    with ``areas_url`` (stations nest) the areas outlined on top; ``widths`` = (station line,
+    area line). Shared by every map so each screen only picks its colours."""
+    layers: list[dict] = [
+        {
+            "sourcetype": "geojson",
+            "source": stations_url,
+            "type": "fill",
+            "color": fill,
+            "below": "traces",
+        },
+        {
+            "sourcetype": "geojson",
+            "source": stations_url,
+            "type": "line",
+            "color": line,
+            "line": {"width": widths[0]},
+        },
+    ]
+    if areas_url:
+        layers.append(
+            {
+                "sourcetype": "geojson",
+                "source": areas_url,
+                "type": "line",
+                "color": area_line or line,
+                "line": {"width": widths[1]},
+            }
+        )
+    return layers
+
+
 def _base_layout(lang: str, height: int) -> dict:
     return {
         "height": height,
@@ -333,38 +373,19 @@ def _map_layout(
     With ``areas_url`` (stations nest) the leaves get a thin line and the areas a thick one.
     """
     centre, zoom = fit_view(_bbox(stations))
-    area_layers = [
-        {
-            "sourcetype": "geojson",
-            "source": areas_url,
-            "type": "line",
-            "color": STATION_LINE,
-            "line": {"width": AREA_LINE_WIDTH},
-        }
-    ]
     layout = _base_layout(lang, MAP_HEIGHT)
     layout.update(
         map={
             "style": "white-bg",
             "center": centre,
             "zoom": zoom,
-            "layers": [
-                {
-                    "sourcetype": "geojson",
-                    "source": stations_url,
-                    "type": "fill",
-                    "color": STATION_FILL,
-                    "below": "traces",
-                },
-                {
-                    "sourcetype": "geojson",
-                    "source": stations_url,
-                    "type": "line",
-                    "color": STATION_LINE,
-                    "line": {"width": LEAF_LINE_WIDTH if areas_url else STATION_LINE_WIDTH},
-                },
-                *(area_layers if areas_url else []),
-            ],
+            "layers": station_layers(
+                stations_url,
+                areas_url,
+                fill=STATION_FILL,
+                line=STATION_LINE,
+                widths=(LEAF_LINE_WIDTH if areas_url else STATION_LINE_WIDTH, AREA_LINE_WIDTH),
+            ),
             "uirevision": "map",
         },
         uirevision="map",

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.figures import FONT_FAMILY, TRANSPARENT
+from dashboard.figures import FONT_FAMILY, TRANSPARENT, station_layers
 from dashboard.legends import DIVERGING_COLOURS
 from geo.h3cells import cell_to_str
 from geo.jurisdictions import Jurisdiction
@@ -217,31 +217,15 @@ def wall_map_figure(
     centre, zoom = fit(stations, size)
     outlines = [
         dark_canvas(),
-        {
-            "sourcetype": "geojson",
-            "source": stations_url,
-            "type": "fill",
-            "color": STATION_FILL,
-            "below": "traces",
-        },
-        {
-            "sourcetype": "geojson",
-            "source": stations_url,
-            "type": "line",
-            "color": STATION_LINE,
-            "line": {"width": 1.0},
-        },
+        *station_layers(
+            stations_url,
+            areas_url,
+            fill=STATION_FILL,
+            line=STATION_LINE,
+            widths=(1.0, 2.4),
+            area_line=AREA_LINE,
+        ),
     ]
-    if areas_url:
-        outlines.append(
-            {
-                "sourcetype": "geojson",
-                "source": areas_url,
-                "type": "line",
-                "color": AREA_LINE,
-                "line": {"width": 2.4},
-            }
-        )
     layout: dict = {
         "autosize": True,
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},

@@ -50,6 +50,20 @@ SORTABLE_COLUMNS: tuple[str, ...] = (
     "status",
     "station_code",
 )
+#: The columns of a case-list page (:meth:`CaseAccess.case_page`), in order.
+CASE_LIST_COLUMNS: tuple[str, ...] = (
+    "id",
+    "incident_no",
+    "reported_at",
+    "category",
+    "source_channel",
+    "risk_level",
+    "status",
+    "station_code",
+    "address_raw",
+    "warning_letter",
+    "protection_order",
+)
 MAX_PAGE_SIZE = 500
 _RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]+")
@@ -366,28 +380,7 @@ class CaseAccess:
                 frame.select(pl.len()),
             ]
         )
-        total = total.item()
-        page = page.select(
-            "id",
-            "incident_no",
-            pl.col("reported_at")
-            .dt.convert_time_zone(self.tz)
-            .dt.strftime("%Y-%m-%d %H:%M")
-            .alias("reported_at"),
-            "category",
-            "source_channel",
-            "risk_level",
-            "status",
-            "station_code",
-            "address_raw",
-            "warning_letter",
-            "protection_order",
-        )
-        if not scope.personal_details:
-            page = page.with_columns(
-                pl.col("address_raw").map_elements(mask_address, return_dtype=pl.String)
-            )
-        return page, total
+        return self._as_listed(page, scope, CASE_LIST_COLUMNS), total.item()
 
     def case_export(
         self,
@@ -439,21 +432,19 @@ class CaseAccess:
             .otherwise(pl.lit("victim"))
             .alias("link")
         ).sort("reported_at", "id", descending=True)
-        shown = linked.select(
-            "id",
-            "incident_no",
-            pl.col("reported_at")
-            .dt.convert_time_zone(self.tz)
-            .dt.strftime("%Y-%m-%d %H:%M")
-            .alias("reported_at"),
-            "category",
-            "risk_level",
-            "status",
-            "station_code",
-            "address_raw",
-            "link",
+        columns = ("id", "incident_no", "reported_at", "category", "risk_level", "status")
+        return self._as_listed(linked, scope, (*columns, "station_code", "address_raw", "link"))
+
+    def _as_listed(self, frame: pl.DataFrame, scope: Scope, columns: Sequence[str]) -> pl.DataFrame:
+        """``columns`` of ``frame`` as a case list shows them: local times as text, addresses
+        masked unless ``scope`` may see personal details."""
+        shown = frame.select(
+            pl.col(c).dt.convert_time_zone(self.tz).dt.strftime("%Y-%m-%d %H:%M")
+            if c == "reported_at"
+            else c
+            for c in columns
         )
-        if not scope.personal_details:
+        if not scope.personal_details and "address_raw" in columns:
             shown = shown.with_columns(
                 pl.col("address_raw").map_elements(mask_address, return_dtype=pl.String)
             )
