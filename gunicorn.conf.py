@@ -31,3 +31,11 @@ def on_starting(server) -> None:
     from app import prepare_database
 
     prepare_database()
+
+
+def post_fork(server, worker) -> None:
+    """A new worker must not share the master's database connections (one socket, two
+    talkers): it drops the inherited ones and opens its own."""
+    from data.database import forget_inherited_connections
+
+    forget_inherited_connections()

@@ -167,17 +167,18 @@ def _register_routes(server: Flask) -> None:
     def healthz() -> tuple[Response, int] | Response:
         try:
             totals = services().access.totals()
+            # What this worker's columnar copy holds: under gunicorn each worker keeps its
+            # own snapshot, refreshed from the shared database.
+            snapshot = services().access.snapshot_rows()
         except Exception:
             logger.exception("health check failed")
-            return jsonify(status="error"), 503
+            return jsonify(status="error", worker=os.getpid()), 503
         return jsonify(
             status="ok",
             incidents=totals["incidents"],
             stations=totals["stations"],
-            # Which worker answered and what its columnar copy holds: under gunicorn each
-            # worker keeps its own snapshot, refreshed from the shared database.
             worker=os.getpid(),
-            snapshot_incidents=services().access.snapshot_rows(),
+            snapshot_incidents=snapshot,
         )
 
     @server.get("/geo/stations.geojson")

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -37,17 +37,33 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def engine(url: str | None = None) -> Engine:
     """Return the process-wide engine for ``url`` (default: the configured URL).
 
     Keyed on the URL itself, so a changed configuration never gets the old database's engine.
     """
-    return _engine_for(url or database_url())
+    key = url or database_url()
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = make_engine(key)
+        return _engines[key]
 
 
-@cache
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+def forget_inherited_connections() -> None:
+    """In a freshly forked process: drop the pooled connections inherited from the parent.
+
+    A database connection is a socket; a parent and a child talking over the same one corrupt
+    each other's conversation (measured under gunicorn on PostgreSQL: "unexpected result
+    EMPTY_QUERY from command 'BEGIN'"). The parent's connections are left open for the parent
+    (``close=False``); the child opens its own. Called by gunicorn's ``post_fork`` hook.
+    """
+    with _engines_lock:
+        for eng in _engines.values():
+            eng.dispose(close=False)
 
 
 def session(url: str | None = None) -> Session:
