@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html
+from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import auth, ids
@@ -439,9 +439,9 @@ def sync_url(
         first = sort_by[0]
         state = with_sort(state, str(first.get("column_id")), first.get("direction") != "asc")
     query = to_query(state, lang or "zh")
-    if query == (search or ""):
-        raise PreventUpdate
-    return query, to_params(state)
+    # Opened from a link that already says it all: no new history entry, but the views
+    # must still be drawn from it.
+    return (no_update if query == (search or "") else query), to_params(state)
 
 
 def show_date_fields(kind: str | None) -> tuple[bool, bool]:

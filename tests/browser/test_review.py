@@ -149,3 +149,16 @@ def test_the_command_center_gets_the_review_too(page, server):
     page.goto(f"{server}/review")
     page.wait_for_selector(LEAGUE_ROWS)
     assert page.locator(".review-kpi").count() == 8
+
+
+def test_a_link_that_already_holds_the_whole_view_draws_it(leader_page, server):
+    page = leader_page
+    page.goto(f"{server}/review")
+    _wait_drawn(page)
+    _option(page, KIND, "按周").click()
+    page.wait_for_function("() => location.search.includes('period=week')")
+    _wait_drawn(page)
+    link = page.url  # the canonical form the page itself writes
+    page.goto(link)  # a colleague opens the same link
+    _wait_drawn(page)
+    assert page.url == link  # no rewrite, no extra history entry
