@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from component_tree import find, text_of
 from dash import html, no_update
 
 from dashboard import ROUTES, create_app, ids, shell, time_slider
@@ -29,32 +30,6 @@ from geo.h3cells import cell_to_str, latlng_to_cells, str_to_cell
 CENTRES = {code: centre for code, _, _, centre in STATIONS}
 DEFAULT = ("2026-08-15", "2026-11-12")
 NO_FILTER = ([], [], [], [])
-
-
-def _text(component) -> str:
-    """Every string inside a Dash component tree."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def _find(component, component_id):
-    """The component with ``component_id`` inside a Dash component tree, or None."""
-    if component is None or isinstance(component, str | int | float):
-        return None
-    if isinstance(component, list | tuple):
-        for c in component:
-            found = _find(c, component_id)
-            if found is not None:
-                return found
-        return None
-    if getattr(component, "id", None) == component_id:
-        return component
-    return _find(getattr(component, "children", None), component_id)
 
 
 def _cell(station: str, res: int) -> str:
@@ -182,28 +157,28 @@ def test_a_failing_callback_shows_the_banner_and_no_stack_trace(app, client, mon
 # -- pages --------------------------------------------------------------------------------------
 def test_the_overview_renders_with_default_filters_in_chinese(request_context):
     page = shell.render(ROUTES, "/", "", "zh")
-    text = _text(page)
+    text = text_of(page)
     assert "安宁" in text and "事件总数" in text and "案件列表（全部筛选结果）" in text
-    dates = _find(page, ids.DATE_RANGE)
+    dates = find(page, ids.DATE_RANGE)
     assert (str(dates.start_date), str(dates.end_date)) == DEFAULT
-    stations = _find(page, ids.STATION)
+    stations = find(page, ids.STATION)
     assert stations.options[1] == {"label": "西乡派出所", "value": "BA02"}
 
 
 def test_the_overview_renders_in_english_with_the_state_of_the_url(request_context):
     page = shell.render(ROUTES, "/", "?lang=en&cat=elder_abuse&res=9&sel=station:BA02", "en")
-    text = _text(page)
+    text = text_of(page)
     assert "Anning" in text and "Incidents" in text and "事件总数" not in text
-    assert _find(page, ids.CATEGORY).value == ["elder_abuse"]
-    assert _find(page, ids.CATEGORY).options[0]["label"] == "Domestic violence"
-    assert _find(page, ids.RESOLUTION).value == 9
-    assert _find(page, ids.SELECTION).data == {"kind": "station", "id": "BA02"}
-    assert _find(page, ids.CASE_TABLE).columns[0]["name"] == "Incident no."
+    assert find(page, ids.CATEGORY).value == ["elder_abuse"]
+    assert find(page, ids.CATEGORY).options[0]["label"] == "Domestic violence"
+    assert find(page, ids.RESOLUTION).value == 9
+    assert find(page, ids.SELECTION).data == {"kind": "station", "id": "BA02"}
+    assert find(page, ids.CASE_TABLE).columns[0]["name"] == "Incident no."
 
 
 def test_an_unknown_path_says_so(request_context):
-    assert "页面不存在" in _text(shell.render(ROUTES, "/nowhere", "", "zh"))
-    assert "does not exist" in _text(shell.render(ROUTES, "/nowhere", "", "en"))
+    assert "页面不存在" in text_of(shell.render(ROUTES, "/nowhere", "", "zh"))
+    assert "does not exist" in text_of(shell.render(ROUTES, "/nowhere", "", "en"))
 
 
 def test_a_case_shows_its_fields_timeline_and_visits(app, request_context):
@@ -211,27 +186,27 @@ def test_a_case_shows_its_fields_timeline_and_visits(app, request_context):
     page, _ = access.case_page(DEFAULT_SCOPE, IncidentFilter(), "incident_no", False, 0, 5)
     ids_by_no = dict(zip(page["incident_no"], page["id"], strict=True))
     first = shell.render(ROUTES, f"/case/{ids_by_no['T1']}", "?lang=zh&cat=other", "zh")
-    text = _text(first)
+    text = text_of(first)
     assert "案件详情 · T1" in text and "西乡派出所" in text and "家庭暴力" in text
     assert "13800138000" not in text and "12栋302" not in text  # masked by the access layer
-    timeline = _find(first, ids.CASE_TIMELINE)
-    assert [_text(item.children[1]) for item in timeline.children] == [
+    timeline = find(first, ids.CASE_TIMELINE)
+    assert [text_of(item.children[1]) for item in timeline.children] == [
         "已上报 公安机关",
         "已分拨 公安机关",
         "处置中 妇联",
     ]
-    assert _find(first, ids.BACK_LINK).href == "/?lang=zh&cat=other"
+    assert find(first, ids.BACK_LINK).href == "/?lang=zh&cat=other"
     third = shell.render(ROUTES, f"/case/{ids_by_no['T3']}", "", "en")
-    visits = _text(_find(third, ids.CASE_VISITS))
+    visits = text_of(find(third, ids.CASE_VISITS))
     assert "Stable" in visits and "Community" in visits and "Situation stable" in visits
 
 
 @pytest.mark.parametrize("raw", ["abc", "-1", "0", "99999999999999999999999", "1e3", "%20"])
 def test_a_bad_case_id_gets_a_calm_message(request_context, raw):
     page = shell.render(ROUTES, f"/case/{raw}", "", "zh")
-    notice = _find(page, ids.CASE_NOT_FOUND)
+    notice = find(page, ids.CASE_NOT_FOUND)
     assert notice is not None
-    assert "未找到该案件，或您无权查看" in _text(notice)
+    assert "未找到该案件，或您无权查看" in text_of(notice)
 
 
 def test_a_case_outside_the_scope_is_not_found(app, request_context, monkeypatch):
@@ -240,7 +215,7 @@ def test_a_case_outside_the_scope_is_not_found(app, request_context, monkeypatch
     access: CaseAccess = app.server.extensions["anning"].access
     page, _ = access.case_page(DEFAULT_SCOPE, IncidentFilter(), "incident_no", False, 0, 5)
     t1 = dict(zip(page["incident_no"], page["id"], strict=True))["T1"]
-    assert _find(case.layout("en", "", str(t1)), ids.CASE_NOT_FOUND) is not None
+    assert find(case.layout("en", "", str(t1)), ids.CASE_NOT_FOUND) is not None
 
 
 def test_the_case_id_parser():
@@ -253,7 +228,7 @@ def test_the_case_id_parser():
 def test_validation_layouts_hold_every_component_id():
     tree = html.Div([overview.validation_layout(), case.validation_layout()])
     for name in (ids.MAP, ids.TREND, ids.CASE_TABLE, ids.SELECTION_CLEAR, ids.CASE_NOT_FOUND):
-        assert _find(tree, name) is not None, name
+        assert find(tree, name) is not None, name
 
 
 def test_two_apps_in_one_process_keep_their_own_callbacks(fixture_engine):
@@ -288,7 +263,7 @@ def test_the_map_callback_counts_per_cell(request_context):
     hover = {row[1]: row[2] for row in fig.data[1].customdata}
     assert hover[_cell("BA02", 8)] == "西乡派出所"
     assert fig.data[1].showscale is False  # the legend beside the map says it instead
-    assert "事件数" in _text(legend) and "≥" not in _text(legend)
+    assert "事件数" in text_of(legend) and "≥" not in text_of(legend)
 
 
 def test_the_map_says_why_it_is_empty(request_context):
@@ -388,7 +363,7 @@ def test_an_empty_database_says_so_everywhere(sqlite_engine):
     with empty.server.test_request_context("/"):
         use_identity(user)
         page = shell.render(ROUTES, "/", "", "en")
-        assert _find(page, ids.DATE_RANGE).start_date is None
+        assert find(page, ids.DATE_RANGE).start_date is None
         assert _map(None, None, *NO_FILTER, 8, None, lang="en")[0].layout.meta["empty"] == (
             "no_data"
         )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from component_tree import find, text_of
 from dash import no_update
 
 from dashboard import ROUTES, shell, wall_data, wall_map, wall_parts
@@ -211,30 +212,6 @@ def test_the_refresh_period_defaults_to_30_seconds_and_refuses_nonsense(monkeypa
 NOW = datetime(2026, 11, 12, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def _find(component, component_id):
-    if component is None or isinstance(component, str | int | float):
-        return None
-    if isinstance(component, list | tuple):
-        for c in component:
-            found = _find(c, component_id)
-            if found is not None:
-                return found
-        return None
-    if getattr(component, "id", None) == component_id:
-        return component
-    return _find(getattr(component, "children", None), component_id)
-
-
 @pytest.mark.parametrize(
     ("role", "station", "allowed"),
     [
@@ -260,13 +237,13 @@ def test_the_wall_renders_in_both_languages_with_its_refresh_period(app, monkeyp
         use_identity(UserInfo(0, "u", "u", "command_center", None))
         zh = command.layout("zh", "")
         en = command.layout("en", "")
-    assert "指挥中心实时态势" in _text(zh) and "每 45 秒自动刷新" in _text(zh)
-    assert "Command centre: live situation" in _text(en) and "every 45 s" in _text(en)
-    assert _find(zh, command.REFRESH).interval == 45_000
-    assert _find(zh, command.POLL).interval == command.POLL_SECONDS * 1000
-    assert _find(zh, command.CONFIG).data["staleMs"] == 3 * 45_000
+    assert "指挥中心实时态势" in text_of(zh) and "每 45 秒自动刷新" in text_of(zh)
+    assert "Command centre: live situation" in text_of(en) and "every 45 s" in text_of(en)
+    assert find(zh, command.REFRESH).interval == 45_000
+    assert find(zh, command.POLL).interval == command.POLL_SECONDS * 1000
+    assert find(zh, command.CONFIG).data["staleMs"] == 3 * 45_000
     for key in wall_data.TILE_KEYS:
-        assert _find(en, command.tile_id(key)) is not None, key
+        assert find(en, command.tile_id(key)) is not None, key
 
 
 def _refresh(lang: str = "zh", digest: str | None = None):
@@ -275,27 +252,27 @@ def _refresh(lang: str = "zh", digest: str | None = None):
 
 def test_a_refresh_fills_the_tiles_with_the_scope_s_numbers(request_context, fixture_engine):
     tiles, _, _, legend, _, _, updated, stamp = _refresh()
-    values = {key: _find(tiles, command.tile_id(key)).children for key in wall_data.TILE_KEYS}
+    values = {key: find(tiles, command.tile_id(key)).children for key in wall_data.TILE_KEYS}
     # The fixture's own answer, counted independently: today (12 Nov, local, before noon)
     # holds T3 (09:00) and T5 (11:00); yesterday until noon holds nothing (T2 was at 20:00).
     access = CaseAccess(fixture_engine)
     today = access.incidents(Scope(user="t"), IncidentFilter(start=date(2026, 11, 12)))
     assert today["incident_no"].sort().to_list() == ["T3", "T5"]
     assert values["today"] == "2"
-    assert "对比昨日同时段 0" in _text(tiles) and "▲" in _text(tiles)
+    assert "对比昨日同时段 0" in text_of(tiles) and "▲" in text_of(tiles)
     assert values["week"] == "4"  # T1, T2, T3, T5 (T4 is from June)
     assert values["high_risk_open"] == "1"  # T1
     assert values["warning_letters"] == "1" and values["protection_orders"] == "1"
     assert updated == "最后更新 2026-11-12 12:00:00"
     assert stamp == int(NOW.timestamp() * 1000)
-    assert "近 24 小时新事件（闪烁）2 起" in _text(legend)
+    assert "近 24 小时新事件（闪烁）2 起" in text_of(legend)
 
 
 def test_the_newest_incidents_link_to_their_cases_newest_first(request_context):
     _, _, _, _, newest, _, _, _ = _refresh("en")
     links = [item.children.href for item in newest]
     assert links[:3] == ["/case/5?lang=en", "/case/3?lang=en", "/case/2?lang=en"]
-    assert "11:00" in _text(newest[0]) and "1 h ago" in _text(newest[0])
+    assert "11:00" in text_of(newest[0]) and "1 h ago" in text_of(newest[0])
 
 
 def test_the_map_pulses_the_newest_incidents_at_masked_places(request_context):
@@ -339,7 +316,7 @@ def test_an_unchanged_map_is_not_sent_again(request_context):
 
 def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
     empty = wall_parts.ticker_content([], "en", {}, date(2026, 11, 12))
-    assert "No alerts" in _text(empty)
+    assert "No alerts" in text_of(empty)
     entries = [
         {
             "rank": 1,
@@ -362,8 +339,8 @@ def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
     ]
     track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, date(2026, 11, 12))
     first, second = track.children
-    assert _text(first) == _text(second)  # twice, for a seamless loop
-    words = _text(first.children[0])
+    assert text_of(first) == text_of(second)  # twice, for a seamless loop
+    words = text_of(first.children[0])
     assert words.startswith("1. " + label("ew_kind", "case", "zh")) and "新安派出所" in words
     assert label("reason", "sla_breached_closed_15d", "zh") in words
     links = [item.children.href for item in first.children]

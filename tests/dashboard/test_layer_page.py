@@ -7,6 +7,7 @@ as the command center (``request_context``), as in test_app.py.
 from __future__ import annotations
 
 import pytest
+from component_tree import find, text_of
 from dash import dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -29,16 +30,6 @@ from layers.registry import REGISTRY, Param
 
 DEFAULT = ("2026-08-15", "2026-11-12")
 NO_FILTER = ([], [], [], [])
-
-
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 def _params(**by_layer: dict) -> tuple[list, list]:
@@ -113,27 +104,13 @@ def test_only_the_chosen_layers_group_shows():
 
 def test_the_page_renders_the_layer_state_of_its_url(request_context):
     page = overview.layout("zh", "?layer=hotspot&k=2&tab=layer&table=early_warning")
-    switch = _find(page, ids.LAYER)
+    switch = find(page, ids.LAYER)
     assert switch.value == "hotspot"
-    assert _find(page, {"type": ids.LAYER_PARAM, "layer": "hotspot", "param": "k"}).value == 2
-    assert _find(page, ids.LAYER_TABLE_SOURCE).value == "early_warning"
-    assert _find(page, ids.CASES_PANEL).hidden is True
-    assert _find(page, ids.LAYER_PANEL).hidden is False
-    assert "Getis-Ord" in _text(_find(page, ids.LAYER_HINT))
-
-
-def _find(component, component_id):
-    if component is None or isinstance(component, str | int | float):
-        return None
-    if isinstance(component, list | tuple):
-        for c in component:
-            found = _find(c, component_id)
-            if found is not None:
-                return found
-        return None
-    if getattr(component, "id", None) == component_id:
-        return component
-    return _find(getattr(component, "children", None), component_id)
+    assert find(page, {"type": ids.LAYER_PARAM, "layer": "hotspot", "param": "k"}).value == 2
+    assert find(page, ids.LAYER_TABLE_SOURCE).value == "early_warning"
+    assert find(page, ids.CASES_PANEL).hidden is True
+    assert find(page, ids.LAYER_PANEL).hidden is False
+    assert "Getis-Ord" in text_of(find(page, ids.LAYER_HINT))
 
 
 # -- the map ---------------------------------------------------------------------------------------
@@ -142,7 +119,7 @@ def test_every_map_layer_draws_with_a_legend(request_context, layer_id):
     figure, legend = _map(layer_id, "en")
     assert figure.data[0].name == "stations"
     assert figure.layout.meta["layer"] == layer_id
-    assert _text(legend).startswith(_text(legend.children[0]))
+    assert text_of(legend).startswith(text_of(legend.children[0]))
     spec = REGISTRY[layer_id]
     if spec.geometry == "points":
         assert [t.name for t in figure.data[:3]] == ["stations", "halo", "points"]
@@ -158,7 +135,7 @@ def test_the_hot_spot_map_colours_classes_and_names_them(request_context):
     hover = list(cells.customdata[0])
     assert hover[0] == "cell" and hover[1] == cells.locations[0]
     assert "热点等级" in cells.hovertemplate and "Z 值" in cells.hovertemplate
-    text = _text(legend)
+    text = text_of(legend)
     assert "热点（99% 置信）" in text and "冷点（99% 置信）" in text and "不显著" in text
 
 
@@ -170,7 +147,7 @@ def test_repeat_addresses_are_points_that_select_their_cell(request_context):
     assert "*" in points.customdata[0][2]  # the address, masked
     click = {"points": [{"customdata": list(points.customdata[0])}]}
     assert overview.select(click, 0) == {"kind": "cell", "id": points.customdata[0][1]}
-    assert "圆点大小" in _text(legend)
+    assert "圆点大小" in text_of(legend)
 
 
 def test_a_selected_cell_is_outlined_on_a_layer_at_any_resolution(request_context):
@@ -323,13 +300,13 @@ def test_bad_parameters_are_refused_before_any_work(request_context):
 def test_validation_layout_holds_the_layer_components():
     tree = html.Div([overview.validation_layout()])
     for name in (ids.LAYER, ids.MAP_LEGEND, ids.LAYER_TABLE, ids.LIST_TABS, ids.LAYER_PANEL):
-        assert _find(tree, name) is not None, name
-    assert _find(tree, {"type": ids.LAYER_PARAMS, "layer": "early_warning"}) is not None
+        assert find(tree, name) is not None, name
+    assert find(tree, {"type": ids.LAYER_PARAMS, "layer": "early_warning"}) is not None
 
 
 def test_the_patrol_plan_map_shows_its_track_record_beside_the_legend(request_context):
     _, legend = _map("patrol_plan", lang="en", budget_share=0.1)
-    text = _text(legend)
+    text = text_of(legend)
     assert "Tested prospectively on the past 8 weeks" in text or "No incidents in the past" in text
     _, hotspot_legend = _map("hotspot", lang="en")
-    assert "prospectively" not in _text(hotspot_legend)
+    assert "prospectively" not in text_of(hotspot_legend)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from component_tree import text_of
 
 from dashboard.figures import SEQUENTIAL_SCALE
 from dashboard.legends import (
@@ -26,16 +27,6 @@ EMERGING = REGISTRY["emerging_hotspot"]
 COUNTS = REGISTRY["counts"]
 PATROL = REGISTRY["patrol_plan"]
 ADDRESSES = REGISTRY["repeat_addresses"]
-
-
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 def _colour_at(scale: list[list], z: float, zmin: float, zmax: float) -> str:
@@ -165,12 +156,12 @@ def test_an_empty_result_says_so():
 
 def test_the_legend_component_shows_swatches_or_a_ramp():
     swatches = legend_component(build_legend(HOTSPOT, pl.DataFrame({"gi_class": [3]}), "en"))
-    text = _text(swatches)
+    text = text_of(swatches)
     assert "Hot spot, 99% confidence" in text and "Cold spot, 99% confidence" in text
     assert "legend-diverging" in swatches.className
     stops = tuple(LegendEntry(c, "") for c in SEQUENTIAL_SCALE)
     ramp = legend_component(Legend("sequential", "Incidents", stops, ("0", "≥5"), "note"))
-    assert _text(ramp).split() == ["Incidents", "0", "≥5", "note"]
+    assert text_of(ramp).split() == ["Incidents", "0", "≥5", "note"]
     with_stops = legend_component(build_legend(COUNTS, pl.DataFrame({"count": [3]}), "en"))
     style = with_stops.children[2].style["background"]
     assert style.startswith("linear-gradient") and SEQUENTIAL_SCALE[0] in style
