@@ -17,9 +17,9 @@ import re
 from collections.abc import Callable
 from types import ModuleType
 
-from dash import Dash, Input, Output, State, dcc, html, set_props
+from dash import Dash, Input, Output, State, ctx, dcc, html, set_props
 from dash.development.base_component import Component
-from dash.exceptions import PreventUpdate
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 from flask import g, has_app_context
 
 from dashboard import auth, ids, navigation
@@ -189,6 +189,14 @@ def render(routes: list[Route], pathname: str, search: str, lang: str) -> Compon
                     "page-error",
                 )
     return not_found(lang, search)
+
+
+def triggered_props() -> set[str]:
+    """``component.prop`` of the inputs that fired the running callback (empty outside one)."""
+    try:
+        return {item["prop_id"] for item in ctx.triggered or ()}
+    except MissingCallbackContextException:
+        return set()
 
 
 def error_handler() -> Callable[[Exception], None]:

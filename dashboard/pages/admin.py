@@ -22,8 +22,7 @@ from datetime import UTC, date
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html
-from dash.exceptions import MissingCallbackContextException
+from dash import Dash, Input, Output, State, dash_table, dcc, html
 from flask import Response, jsonify, request
 
 from dashboard import ids
@@ -31,7 +30,7 @@ from dashboard.auth import current_user
 from dashboard.filters import parse_date
 from dashboard.i18n import audit_action_label, t
 from dashboard.services import services
-from dashboard.shell import page_frame
+from dashboard.shell import page_frame, triggered_props
 from data import audit
 from data.access import Scope
 from data.audit import AUDIT_COLUMNS, AuditQuery
@@ -265,14 +264,6 @@ def build(
 
 
 # -- callbacks and the export ---------------------------------------------------------------
-def _triggered_props() -> set[str]:
-    """``component.prop`` of the inputs that fired this callback (empty outside a callback)."""
-    try:
-        return {item["prop_id"] for item in ctx.triggered or ()}
-    except MissingCallbackContextException:
-        return set()
-
-
 def update_audit(
     user: object,
     action: object,
@@ -288,7 +279,7 @@ def update_audit(
     except FilterError as err:
         return [], 1, 0, t("admin.bad_filter", lang, error=str(err)), EXPORT_PATH
     page = page_current if isinstance(page_current, int) and 0 <= page_current < 10**6 else 0
-    if _triggered_props() - {f"{ids.ADMIN_AUDIT_TABLE}.page_current"}:
+    if triggered_props() - {f"{ids.ADMIN_AUDIT_TABLE}.page_current"}:
         page = 0  # new filters: back to the first page
     access = services().access
     rows, total = audit.events(access.engine, query, access.tz, page * PAGE_SIZE, PAGE_SIZE)

@@ -76,7 +76,7 @@ from dashboard.layer_views import (
 from dashboard.overview_map import draw_map, empty_reason, named_cells
 from dashboard.scope import current_scope
 from dashboard.services import services
-from dashboard.shell import page_frame
+from dashboard.shell import page_frame, triggered_props
 from dashboard.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
 from data.access import SORTABLE_COLUMNS
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
@@ -641,14 +641,6 @@ def build(
 
 
 # -- callbacks ------------------------------------------------------------------------------
-def _triggered_props() -> set[str]:
-    """``component.prop`` of the inputs that fired this callback (empty outside a callback)."""
-    try:
-        return {item["prop_id"] for item in ctx.triggered or ()}
-    except MissingCallbackContextException:
-        return set()
-
-
 def update_map(
     start: DateValue,
     end: DateValue,
@@ -787,7 +779,7 @@ def update_layer_table(
     frame = svc.layer(scope, flt, choice.id, choice.values(), state.filters.res)
     if REGISTRY[choice.id].geometry == "cells":
         frame, _ = named_cells(svc, scope, frame, state.filters.res)
-    triggered = _triggered_props()
+    triggered = triggered_props()
     paging_only = bool(triggered) and triggered <= {
         f"{ids.LAYER_TABLE}.page_current",
         f"{ids.LAYER_TABLE}.sort_by",
@@ -940,7 +932,7 @@ def update_cases(
         window=time_slider.window_of(week, weeks, start, end),
     )  # fmt: skip
     svc, scope = services(), current_scope()
-    triggered = _triggered_props()
+    triggered = triggered_props()
     paging_only = bool(triggered) and triggered <= {
         f"{ids.CASE_TABLE}.page_current",
         f"{ids.CASE_TABLE}.sort_by",
@@ -1013,7 +1005,7 @@ def select(
 ) -> SelectionData | NoUpdate:
     """Callback: a click on a station, a cell, a point or a trend bar selects it; the chip's ×
     clears it."""
-    triggered = _triggered_props()
+    triggered = triggered_props()
     if f"{ids.SELECTION_CLEAR}.n_clicks" in triggered:
         return None
     if f"{ids.TREND}.clickData" in triggered:
@@ -1352,7 +1344,7 @@ def play_time(
     lang: str,
 ) -> tuple[object, bool, str, str]:
     """Callback: play, pause and the ticks of playback (see :func:`time_slider.play`)."""
-    return time_slider.play(clicks, ticks, value, low, high, stopped, _triggered_props(), lang)
+    return time_slider.play(clicks, ticks, value, low, high, stopped, triggered_props(), lang)
 
 
 def _register_time_slider(app: Dash, lang: State) -> None:
