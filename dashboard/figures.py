@@ -326,8 +326,23 @@ def map_figure(
 def _station_trace(
     stations_url: str, stations: Sequence[Jurisdiction], lang: str
 ) -> go.Choroplethmap:
-    """The transparent leaf station polygons: the click target for a station's cases."""
+    """The transparent leaf station polygons of the overview's maps."""
     names = {s.code: _station_name(s, lang) for s in stations}
+    hover = t("map.hover_station", lang, station="%{customdata[2]}") + "<extra></extra>"
+    return station_click_trace(stations_url, stations, names, hover)
+
+
+def station_click_trace(
+    stations_url: str,
+    stations: Sequence[Jurisdiction],
+    names: Mapping[str, str],
+    hovertemplate: str,
+) -> go.Choroplethmap:
+    """The transparent leaf station polygons: the click target for a station's cases.
+
+    Each point's customdata is ``["station", code, name]`` (what the click handlers read);
+    ``hovertemplate`` may show the name as ``%{customdata[2]}``.
+    """
     codes = [s.code for s in stations if s.level == "leaf"]
     return go.Choroplethmap(
         name=STATION_TRACE,
@@ -340,8 +355,8 @@ def _station_trace(
         colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
         showscale=False,
         marker={"line": {"width": 0}},
-        customdata=[["station", c, names[c]] for c in codes],
-        hovertemplate=t("map.hover_station", lang, station="%{customdata[2]}") + "<extra></extra>",
+        customdata=[["station", c, names.get(c, c)] for c in codes],
+        hovertemplate=hovertemplate,
     )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.figures import FONT_FAMILY, TRANSPARENT, station_layers
+from dashboard.figures import FONT_FAMILY, station_click_trace, station_layers
 from dashboard.legends import DIVERGING_COLOURS
 from geo.h3cells import cell_to_str
 from geo.jurisdictions import Jurisdiction
@@ -45,7 +45,6 @@ NEWEST_SIZE = 11
 PULSE_SIZES = (14, 30)
 PULSE_OPACITIES = (0.55, 0.12)
 
-STATION_TRACE = "stations"
 HOT_TRACE = "hotspots"
 PULSE_TRACE = "pulse"
 NEWEST_TRACE = "newest"
@@ -143,20 +142,8 @@ def wall_map_figure(
         Shown over the map (why it has no hot spot).
     """
     hot = hot.filter(pl.col("gi_class") > 0) if hot.height else hot
-    codes = [s.code for s in stations if s.level == "leaf"]
-    station_trace = go.Choroplethmap(
-        name=STATION_TRACE,
-        geojson=stations_url,
-        featureidkey="id",
-        locations=codes,
-        z=[0] * len(codes),
-        zmin=0,
-        zmax=1,
-        colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
-        showscale=False,
-        marker={"line": {"width": 0}},
-        customdata=[["station", c, station_names.get(c, c)] for c in codes],
-        hovertemplate="<b>%{customdata[2]}</b><extra></extra>",
+    station_trace = station_click_trace(
+        stations_url, stations, station_names, "<b>%{customdata[2]}</b><extra></extra>"
     )
     cells = hot["cell"].to_list() if hot.height else []
     classes = hot["gi_class"].to_list() if hot.height else []
