@@ -22,6 +22,7 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from data.importers.cli import IMPORT_COMMANDS, add_import_commands, run_command
+from data.settings import SettingsError
 from data.tokens_cli import add_tokens_command, run_tokens_command
 from data.users_cli import add_users_command, run_users_command
 
@@ -46,8 +47,10 @@ def prepare_database() -> None:
     """
     from data.database import engine, upgrade
     from data.demo.load import ensure_demo
+    from data.settings import check_settings
     from data.users import sync_demo_users
 
+    check_settings()
     eng = engine()
     upgrade(eng)
     started = time.perf_counter()
@@ -117,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             demo(args.incidents, args.seed)
         else:
             serve(args.host, args.port)
+    except SettingsError as exc:
+        print(f"anning: {exc}", file=sys.stderr)
+        return 2
     except (SQLAlchemyError, OSError) as exc:
         # What a user can fix (a wrong database URL, an unwritable folder, a port in use) gets
         # one line, not a stack trace.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,28 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 def database_url() -> str:
     """Return the database URL from ``ANNING_DATABASE_URL`` or the embedded SQLite file."""
     return os.environ.get("ANNING_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+class SettingsError(ValueError):
+    """An ``ANNING_*`` variable holds a value the product cannot use (the message names it)."""
+
+
+def check_settings() -> None:
+    """Refuse, before serving, a setting that would only fail later inside a request.
+
+    Raises
+    ------
+    SettingsError
+        Naming the variable and its value.
+    """
+    tz = display_timezone()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"ANNING_TIMEZONE should be an IANA time zone such as Asia/Shanghai, got {tz!r}"
+        ) from None
+    wall_refresh_seconds()
 
 
 def display_timezone() -> str:
@@ -153,11 +176,11 @@ def wall_refresh_seconds() -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(
+        raise SettingsError(
             f"ANNING_WALL_REFRESH_SECONDS should be a whole number of seconds, got {raw!r}"
         ) from None
     if not WALL_REFRESH_MIN_SECONDS <= value <= WALL_REFRESH_MAX_SECONDS:
-        raise ValueError(
+        raise SettingsError(
             f"ANNING_WALL_REFRESH_SECONDS should be {WALL_REFRESH_MIN_SECONDS} to "
             f"{WALL_REFRESH_MAX_SECONDS}, got {value}"
         )

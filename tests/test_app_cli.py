@@ -65,3 +65,22 @@ def test_an_unwritable_database_folder_is_named(tmp_path):
 def test_zero_incidents_is_refused_by_the_parser():
     done = _app("demo", "--incidents", "0", env={})
     assert done.returncode == 2 and "--incidents must be at least 1" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ANNING_TIMEZONE", "Mars/Base", "ANNING_TIMEZONE should be an IANA time zone"),
+        ("ANNING_WALL_REFRESH_SECONDS", "abc", "ANNING_WALL_REFRESH_SECONDS should be a whole"),
+    ],
+)
+def test_a_bad_setting_stops_the_server_before_serving(db_url, tmp_path, variable, value, message):
+
+    done = _app(
+        "--port",
+        "8999",
+        env={"ANNING_DATABASE_URL": db_url, "ANNING_VAR_DIR": str(tmp_path), variable: value},
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith(f"anning: {message}")
+    assert value in done.stderr and "serving" not in done.stdout
