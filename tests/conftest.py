@@ -44,9 +44,3 @@ def db_engine(db_url):
     upgrade(engine)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def sqlite_engine(db_engine):
-    """Old name of :func:`db_engine` (kept while screens written against it are merged)."""
-    return db_engine

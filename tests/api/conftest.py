@@ -17,10 +17,10 @@ def private_secret(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(sqlite_engine):
+def store(db_engine):
     """A migrated database holding the ten Bao'an stations and no incidents."""
-    save_stations(sqlite_engine, jurisdictions())
-    return sqlite_engine
+    save_stations(db_engine, jurisdictions())
+    return db_engine
 
 
 @pytest.fixture

@@ -321,18 +321,18 @@ def test_the_csp_hash_is_that_of_dashs_inline_bootstrap(canary_app, canary_engin
 
 # -- demo mode -------------------------------------------------------------------------------------
 @pytest.fixture
-def demo_app(sqlite_engine, monkeypatch):
+def demo_app(db_engine, monkeypatch):
     """The dashboard over a store holding a tiny demo district, in demo mode."""
     from dashboard import create_app
     from data.demo.load import rebuild_demo
 
     monkeypatch.setenv("ANNING_DEMO", "1")
     monkeypatch.setattr(auth, "DEMO_CHECK_SECONDS", 0.0)
-    rebuild_demo(sqlite_engine, 50, 1)
-    return create_app(sqlite_engine)
+    rebuild_demo(db_engine, 50, 1)
+    return create_app(db_engine)
 
 
-def test_demo_mode_prints_the_accounts_and_every_page_says_demo(demo_app, sqlite_engine):
+def test_demo_mode_prints_the_accounts_and_every_page_says_demo(demo_app, db_engine):
     from dashboard import ROUTES, shell
 
     client = demo_app.server.test_client()
@@ -341,13 +341,13 @@ def test_demo_mode_prints_the_accounts_and_every_page_says_demo(demo_app, sqlite
     assert "Xin&#39;an Station" in page  # the chief's station, by name (escaped)
     assert _login(client, "demo-command", "anning-demo").status_code == 303
     with demo_app.server.test_request_context("/"):
-        auth.use_identity(get_user(sqlite_engine, "demo-command"))
+        auth.use_identity(get_user(db_engine, "demo-command"))
         for path in ("/", "/case/1", "/admin", "/nowhere"):
             text = str(shell.render(ROUTES, path, "", "en"))
             assert "DEMO: every record here is invented" in text, path
 
 
-def test_demo_accounts_stop_working_when_real_data_arrives(demo_app, sqlite_engine):
+def test_demo_accounts_stop_working_when_real_data_arrives(demo_app, db_engine):
     from canary import frames
 
     from data.store import insert_incidents
@@ -355,7 +355,7 @@ def test_demo_accounts_stop_working_when_real_data_arrives(demo_app, sqlite_engi
     client = demo_app.server.test_client()
     _login(client, "demo-analyst", "anning-demo")
     assert client.get("/").status_code == 200
-    insert_incidents(sqlite_engine, *frames())
+    insert_incidents(db_engine, *frames())
     assert client.get("/").status_code == 302  # the live demo session is over
     assert _login(client, "demo-analyst", "anning-demo").status_code == 401
     assert "anning-demo" not in client.get("/login").get_data(as_text=True)

@@ -35,13 +35,13 @@ def cheap_hasher(monkeypatch):
 
 
 @pytest.fixture
-def engine(sqlite_engine):
+def engine(db_engine):
     """An empty migrated store with the ten stations."""
     from data.demo.baoan import jurisdictions
     from data.store import save_stations
 
-    save_stations(sqlite_engine, jurisdictions())
-    return sqlite_engine
+    save_stations(db_engine, jurisdictions())
+    return db_engine
 
 
 def _hash_of(engine, username: str) -> str:

@@ -18,15 +18,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store(sqlite_engine, monkeypatch):
+def store(db_engine, monkeypatch):
     """The configured store is a fresh one with the ten stations."""
     from data import database
     from data.demo.baoan import jurisdictions
     from data.store import save_stations
 
-    save_stations(sqlite_engine, jurisdictions())
-    monkeypatch.setattr(database, "engine", lambda url=None: sqlite_engine)
-    return sqlite_engine
+    save_stations(db_engine, jurisdictions())
+    monkeypatch.setattr(database, "engine", lambda url=None: db_engine)
+    return db_engine
 
 
 def _run(argv: list[str], stdin: str = "") -> int:

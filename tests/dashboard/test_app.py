@@ -346,8 +346,8 @@ def test_reset_restores_the_default_range_and_clears_the_other_filters():
     assert overview.reset_filters(1, defaults) == ("2026-08-15", "2026-11-12", [], [], [], [])
 
 
-def test_an_empty_database_says_so_everywhere(sqlite_engine):
-    empty = create_app(sqlite_engine)
+def test_an_empty_database_says_so_everywhere(db_engine):
+    empty = create_app(db_engine)
     assert empty.server.test_client().get("/healthz").get_json() == {
         "status": "ok",
         "incidents": 0,
@@ -355,9 +355,9 @@ def test_an_empty_database_says_so_everywhere(sqlite_engine):
         "worker": os.getpid(),
         "snapshot_incidents": 0,
     }
-    user = add_user(sqlite_engine, "empty-cc", "test-password-123", "command_center", actor="t")
+    user = add_user(db_engine, "empty-cc", "test-password-123", "command_center", actor="t")
     signed_in = empty.server.test_client()
-    signed_in.set_cookie(SESSION_COOKIE, open_session(sqlite_engine, user.id).token)
+    signed_in.set_cookie(SESSION_COOKIE, open_session(db_engine, user.id).token)
     cells = signed_in.get("/geo/cells/8.geojson").get_json(force=True)
     assert cells == {"type": "FeatureCollection", "features": []}
     with empty.server.test_request_context("/"):

@@ -40,16 +40,16 @@ def test_rebuild_demo_writes_every_row_of_the_generator(db_url):
     engine.dispose()
 
 
-def test_rebuild_replaces_the_demo_and_keeps_other_sources(sqlite_engine):
+def test_rebuild_replaces_the_demo_and_keeps_other_sources(db_engine):
     other = next(generate(3, seed=SEED, end=END)).incidents.with_columns(
         source_system=pl.lit("import_110"), station_code=pl.lit(None, dtype=pl.String)
     )
-    insert_incidents(sqlite_engine, other)
-    rebuild_demo(sqlite_engine, 500, seed=SEED, end=END)
-    rebuild_demo(sqlite_engine, 300, seed=SEED + 1, end=END)
-    assert _count(sqlite_engine, Incident, source_system="demo") == 300
-    assert _count(sqlite_engine, Incident, source_system="import_110") == 3
-    assert _count(sqlite_engine, Station) == 10
+    insert_incidents(db_engine, other)
+    rebuild_demo(db_engine, 500, seed=SEED, end=END)
+    rebuild_demo(db_engine, 300, seed=SEED + 1, end=END)
+    assert _count(db_engine, Incident, source_system="demo") == 300
+    assert _count(db_engine, Incident, source_system="import_110") == 3
+    assert _count(db_engine, Station) == 10
 
 
 def test_ensure_demo_loads_only_into_an_empty_store(db_url):

@@ -11,10 +11,10 @@ from data.models import Station
 from geo.jurisdictions import Jurisdiction
 
 
-def test_the_migration_adds_a_nullable_parent_that_refers_to_a_station(sqlite_engine):
-    columns = {c["name"]: c for c in inspect(sqlite_engine).get_columns("station")}
+def test_the_migration_adds_a_nullable_parent_that_refers_to_a_station(db_engine):
+    columns = {c["name"]: c for c in inspect(db_engine).get_columns("station")}
     assert columns["parent_code"]["nullable"]
-    fks = inspect(sqlite_engine).get_foreign_keys("station")
+    fks = inspect(db_engine).get_foreign_keys("station")
     assert [(f["constrained_columns"], f["referred_table"]) for f in fks] == [
         (["parent_code"], "station")
     ]

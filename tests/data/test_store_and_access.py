@@ -56,8 +56,8 @@ def _incidents(rows: list[dict]) -> pl.DataFrame:
 
 
 @pytest.fixture
-def access(sqlite_engine):
-    save_stations(sqlite_engine, [STATION_A, STATION_B])
+def access(db_engine):
+    save_stations(db_engine, [STATION_A, STATION_B])
     rows = [
         # 2024-03-01 23:30 UTC is 2024-03-02 07:30 in Shanghai
         {
@@ -101,8 +101,8 @@ def access(sqlite_engine):
             "note": [None, None],
         }
     )
-    assert insert_incidents(sqlite_engine, _incidents(rows), events) == 4
-    return CaseAccess(sqlite_engine, tz="Asia/Shanghai")
+    assert insert_incidents(db_engine, _incidents(rows), events) == 4
+    return CaseAccess(db_engine, tz="Asia/Shanghai")
 
 
 def test_rows_events_and_stations_are_stored(access):

@@ -17,7 +17,7 @@ def private_secret(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def engine_with_stations(sqlite_engine):
+def engine_with_stations(db_engine):
     """A migrated database holding stations A and B."""
-    save_stations(sqlite_engine, [STATION_A, STATION_B])
-    return sqlite_engine
+    save_stations(db_engine, [STATION_A, STATION_B])
+    return db_engine

@@ -44,10 +44,10 @@ def _incidents(engine) -> pl.DataFrame:
 
 
 @pytest.fixture
-def chicago(sqlite_engine):
-    summary = import_stations(sqlite_engine, DISTRICTS, "DIST_NUM", "DIST_LABEL")
+def chicago(db_engine):
+    summary = import_stations(db_engine, DISTRICTS, "DIST_NUM", "DIST_LABEL")
     assert summary.stations == 23 and summary.merged == ["31"]  # district 31 has 3 parts
-    return sqlite_engine
+    return db_engine
 
 
 def test_domestic_incidents_per_district_match_the_file(chicago):

@@ -44,7 +44,7 @@ def _count(db: str, table: str) -> int:
 
 
 @pytest.mark.sqlite_only  # reads the file with sqlite3 and checks SQLite's bulk-load index drop
-def test_a_killed_import_is_consistent_and_a_rerun_completes_it(sqlite_engine, tmp_path):
+def test_a_killed_import_is_consistent_and_a_rerun_completes_it(db_engine, tmp_path):
     db = str(tmp_path / "anning.sqlite")
     path = write_csv(tmp_path / "big.csv", cn110_rows(count=ROWS))
     script = tmp_path / "run_import.py"
@@ -87,12 +87,12 @@ def test_a_killed_import_is_consistent_and_a_rerun_completes_it(sqlite_engine, t
     assert dropped == 0  # killed during a bulk load: the secondary indexes are still out
     assert _count(db, "status_event") == committed
 
-    summary = import_file(sqlite_engine, path, "cn-110", batch_size=BATCH)
+    summary = import_file(db_engine, path, "cn-110", batch_size=BATCH)
     assert (summary.inserted, summary.unchanged, summary.updated) == (
         ROWS - committed,
         committed,
         0,
     )
     assert _count(db, "incident") == ROWS and _count(db, "status_event") == ROWS
-    indexes = {ix["name"] for ix in inspect(sqlite_engine).get_indexes("incident")}
+    indexes = {ix["name"] for ix in inspect(db_engine).get_indexes("incident")}
     assert {"ix_incident_h3_cell", "ix_incident_station_reported"} <= indexes

@@ -131,15 +131,15 @@ def test_swapped_coordinates_beyond_90_degrees_are_fixed(engine_with_stations, t
     assert _warning(summary, "swapped").count == 1
 
 
-def test_swapped_coordinates_are_found_by_the_jurisdictions(sqlite_engine, tmp_path):
+def test_swapped_coordinates_are_found_by_the_jurisdictions(db_engine, tmp_path):
     # In Chicago both orders are valid degrees; only the polygons can tell.
-    save_stations(sqlite_engine, [Jurisdiction("8", "8TH", "8TH", box(-87.8, 41.7, -87.6, 41.9))])
+    save_stations(db_engine, [Jurisdiction("8", "8TH", "8TH", box(-87.8, 41.7, -87.6, 41.9))])
     rows = cn110_rows(
         {"警情编号": "J1", "经度": "41.77", "纬度": "-87.68"},
         {"警情编号": "J2", "经度": "-87.68", "纬度": "41.77"},
     )
-    summary = _import(sqlite_engine, tmp_path, rows)
-    stored = _stored(sqlite_engine)
+    summary = _import(db_engine, tmp_path, rows)
+    stored = _stored(db_engine)
     assert stored["lat"].to_list() == [41.77, 41.77]
     assert stored["station_code"].to_list() == ["8", "8"]
     assert _warning(summary, "swapped").count == 1
@@ -268,9 +268,9 @@ def test_a_missing_required_column_is_one_clear_error(engine_with_stations, tmp_
         import_file(engine_with_stations, path, "cn-110")
 
 
-def test_without_stations_points_are_located_but_flagged(sqlite_engine, tmp_path):
-    summary = _import(sqlite_engine, tmp_path, cn110_rows({"警情编号": "J1"}))
-    row = _stored(sqlite_engine).row(0, named=True)
+def test_without_stations_points_are_located_but_flagged(db_engine, tmp_path):
+    summary = _import(db_engine, tmp_path, cn110_rows({"警情编号": "J1"}))
+    row = _stored(db_engine).row(0, named=True)
     assert row["location_state"] == "located" and row["h3_cell"] is not None
     assert row["station_code"] is None
     assert _warning(summary, "no_jurisdictions") is not None
