@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import ids  # noqa: E402
+from dashboard.parts import ids  # noqa: E402
 from data.users import DEMO_PASSWORD  # noqa: E402
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The Anning dashboard: a Dash app over the data-access layer, served entirely from loopback.
 
 :func:`create_app` builds one app for one database engine: the page shell and router
-(:mod:`dashboard.shell`), one module per page (:mod:`dashboard.pages`), and plain Flask routes
+(:mod:`dashboard.web.shell`), one module per page (:mod:`dashboard.pages`), and plain Flask routes
 for the health check and the static map geometry. Nothing is loaded from outside: Dash's
 scripts are served locally, there are no external stylesheets, fonts or map tiles.
 """
@@ -18,12 +18,19 @@ from dash import Dash, html
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import Engine
 
-from dashboard import api, patrol_sheet, push_api, review_export, shell, station_export
-from dashboard.auth import install_auth
-from dashboard.geometry import GeoDocument
-from dashboard.pages import admin, case, command, overview, review, station
-from dashboard.scope import current_scope
-from dashboard.services import install, services
+from dashboard.parts.geometry import GeoDocument
+from dashboard.parts.services import install, services
+from dashboard.screens import admin, case
+from dashboard.screens.command import page as command
+from dashboard.screens.overview import page as overview
+from dashboard.screens.review import export as review_export
+from dashboard.screens.review import page as review
+from dashboard.screens.station import export as station_export
+from dashboard.screens.station import page as station
+from dashboard.screens.station import patrol_sheet
+from dashboard.web import api, push_api, shell
+from dashboard.web.auth import install_auth
+from dashboard.web.scope import current_scope
 from data.access import CaseAccess
 from geo.h3cells import DISPLAY_RESOLUTIONS
 
@@ -85,8 +92,8 @@ def create_app(engine: Engine) -> Dash:
 
     Routes besides the pages: ``GET /healthz`` (JSON counts), ``GET /geo/stations.geojson``
     and ``GET /geo/cells/<res>.geojson`` (static map geometry, cached per process), and the
-    layer API under ``/api/v1/layers`` (:mod:`dashboard.api`) and the push API
-    ``POST /api/v1/incidents`` (:mod:`dashboard.push_api`).
+    layer API under ``/api/v1/layers`` (:mod:`dashboard.web.api`) and the push API
+    ``POST /api/v1/incidents`` (:mod:`dashboard.web.push_api`).
     """
     app = _AnningDash(
         __name__,

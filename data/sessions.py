@@ -136,9 +136,3 @@ def close_session(engine: Engine, token: str | None) -> None:
     if token:
         with engine.begin() as conn:
             conn.execute(delete(UserSession).where(UserSession.id == token_id(token)))
-
-
-def close_user_sessions(engine: Engine, user_id: int) -> int:
-    """End every session of ``user_id``; returns how many there were."""
-    with engine.begin() as conn:
-        return conn.execute(delete(UserSession).where(UserSession.user_id == user_id)).rowcount

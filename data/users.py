@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from data import audit
 from data.access import Scope
-from data.models import Incident, Station, User
+from data.models import Incident, Station, User, UserSession
 from data.settings import demo_setting, login_lock_minutes, login_max_failures
 
 logger = logging.getLogger(__name__)
@@ -367,10 +367,14 @@ def remove_user(engine: Engine, username: str, *, actor: str) -> None:
     audit.record(engine, actor, "user_remove", target=f"user:{username}")
 
 
+def close_user_sessions(engine: Engine, user_id: int) -> int:
+    """End every session of ``user_id``; returns how many there were."""
+    with engine.begin() as conn:
+        return conn.execute(delete(UserSession).where(UserSession.user_id == user_id)).rowcount
+
+
 def reset_password(engine: Engine, username: str, password: str, *, actor: str) -> None:
     """Set a new password, clear any lock and end the user's sessions."""
-    from data.sessions import close_user_sessions
-
     with Session(engine) as session:
         row = session.scalars(select(User).where(User.username == username)).first()
         if row is None:
@@ -608,3 +612,10 @@ def sync_demo_users(engine: Engine) -> bool:
                 # Another process (a second gunicorn worker) created it meanwhile.
                 logger.info("demo user %s was created by another process", demo.username)
     return True
+
+
+#: The roles that see every station and so open the command wall (``/command``).
+WALL_ROLES: tuple[str, ...] = (COMMAND_CENTER, LEADERSHIP, ANALYST)
+
+#: The roles that hold review meetings (``/review``).
+REVIEW_ROLES: frozenset[str] = frozenset({LEADERSHIP, COMMAND_CENTER, ANALYST})

@@ -1,7 +1,7 @@
 """The canonical vocabulary of an incident: codes stored in the database.
 
 Codes are stable ASCII identifiers; the words users read for them live in
-``dashboard.i18n`` (Chinese and English). Importers map source values onto these codes.
+``dashboard.parts.i18n`` (Chinese and English). Importers map source values onto these codes.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from dashboard.push_api import MAX_BODY_BYTES, MAX_ITEMS, PUSH_PATH
+from dashboard.web.push_api import MAX_BODY_BYTES, MAX_ITEMS, PUSH_PATH
 from data.models import ApiToken, AuditEvent, Incident, StatusEvent
 
 VICTIM_ID = "110101199003074518"
@@ -77,7 +77,7 @@ def test_a_revoked_token_is_401(client, store, token):
 
 def test_a_session_does_not_open_the_push_api(store, app):
     """A logged-in user with a valid CSRF token but no bearer token gets 401."""
-    from dashboard.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+    from dashboard.web.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
     from data.sessions import open_session
     from data.users import add_user
 

@@ -144,7 +144,7 @@ class Principal:
 def sign_in(app, engine, username: str | None):
     """A test client with a live session for ``username`` (None: anonymous) and the headers a
     browser page of this server sends: same-origin ``Origin`` and the CSRF token."""
-    from dashboard.auth import CSRF_COOKIE, SESSION_COOKIE
+    from dashboard.web.auth import CSRF_COOKIE, SESSION_COOKIE
     from data.sessions import open_session
     from data.users import get_user
 

@@ -8,9 +8,11 @@ import io
 import pytest
 from canary import audit_rows, sign_in
 
-from dashboard import ROUTES, ids, shell
-from dashboard.auth import use_identity
-from dashboard.pages import admin
+from dashboard import ROUTES
+from dashboard.parts import ids
+from dashboard.screens import admin
+from dashboard.web import shell
+from dashboard.web.auth import use_identity
 from data.users import get_user
 
 
@@ -66,7 +68,7 @@ def test_no_other_role_reaches_the_trail(principals, principal):
 
 
 def test_the_page_ids_all_start_with_admin():
-    from dashboard import auth
+    from dashboard.web import auth
 
     names = [v for k, v in vars(ids).items() if k.startswith("ADMIN_")]
     assert names and all(n.startswith(auth.ADMIN_ID_PREFIX) for n in names)

@@ -9,8 +9,8 @@ import pytest
 from canary import PASSWORD, audit_rows, sign_in
 from sqlalchemy import update
 
-from dashboard import auth
-from dashboard.auth import CSRF_COOKIE, SESSION_COOKIE, landing, safe_next
+from dashboard.web import auth
+from dashboard.web.auth import CSRF_COOKIE, SESSION_COOKIE, landing, safe_next
 from data import sessions
 from data.models import UserSession
 from data.users import UserInfo, get_user
@@ -333,7 +333,8 @@ def demo_app(db_engine, monkeypatch):
 
 
 def test_demo_mode_prints_the_accounts_and_every_page_says_demo(demo_app, db_engine):
-    from dashboard import ROUTES, shell
+    from dashboard import ROUTES
+    from dashboard.web import shell
 
     client = demo_app.server.test_client()
     page = client.get("/login?lang=en").get_data(as_text=True)
@@ -366,7 +367,7 @@ def test_token_routes_check_their_own_bearer_token(canary_engine):
     from flask import jsonify
 
     from dashboard import create_app
-    from dashboard.scope import current_scope
+    from dashboard.web.scope import current_scope
 
     canary_app = create_app(canary_engine)
     auth.register_token_route(

@@ -38,8 +38,8 @@ from canary import (
     sign_in,
 )
 
-from dashboard import ids
-from dashboard.auth import callback_audience
+from dashboard.parts import ids
+from dashboard.web.auth import callback_audience
 
 CALLBACK = "/_dash-update-component"
 #: Rules anyone may reach.
@@ -64,7 +64,7 @@ SHELL_RULES = {
 #: opens nothing there.
 TOKEN_RULES = {"/api/v1/incidents"}
 MASKED_ROLES = ("command_center", "leadership", "analyst")
-#: The review screen's downloads: only the roles of the review page (dashboard.pages.review)
+#: The review screen's downloads: only the roles of the review page (dashboard.screens.review.page)
 #: get them; the station roles are refused (403) like the administrator.
 REVIEW_RULES = {"/review/export.pdf", "/review/export.xlsx"}
 CASE_ROLES = ("command_center", "leadership", "station_chief", "station_officer", "analyst")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import test_matrix
 
-from dashboard import auth
+from dashboard.web import auth
 from data import users
 from data.users import RolePolicy
 

@@ -23,8 +23,8 @@ import polars as pl
 import pytest
 from conftest import DEMO_INCIDENTS, DEMO_SEED, Traffic, _page, log_in, running_server, screenshot
 
-from dashboard import ids
-from dashboard.pages import command
+from dashboard.parts import ids
+from dashboard.screens.command import page as command
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.demo.baoan import STATIONS
 from data.users import DEMO_PASSWORD

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from browser_helpers import MAP_READY, wait_for_url_part
 
-from dashboard.zoom_resolution import resolution_for_zoom
+from dashboard.screens.overview.zoom_resolution import resolution_for_zoom
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,7 @@ import pytest
 from browser_helpers import MAP_READY, wait_for_url_part
 from sqlalchemy import select
 
-from dashboard import ids
+from dashboard.parts import ids
 
 pytestmark = pytest.mark.browser
 

@@ -168,7 +168,7 @@ def client(app, fixture_engine):
     Its requests carry the session cookie, a same-origin ``Origin`` and the CSRF header, as
     the browser's do.
     """
-    from dashboard.auth import SESSION_COOKIE
+    from dashboard.web.auth import SESSION_COOKIE
     from data.sessions import open_session
     from data.users import add_user, get_user
 
@@ -188,7 +188,7 @@ def client(app, fixture_engine):
 def request_context(app):
     """A request context served as the command center, so callbacks can be called as plain
     functions."""
-    from dashboard.auth import use_identity
+    from dashboard.web.auth import use_identity
     from data.users import UserInfo
 
     with app.server.test_request_context("/"):

@@ -1,7 +1,7 @@
 """The layer API over the fixture district (tests/dashboard/conftest.py).
 
 Requests go through the whole Flask stack (login gate, routing, view, error handlers) as a
-logged-in user: :func:`dashboard.auth.use_identity` stands in for the session cookie.
+logged-in user: :func:`dashboard.web.auth.use_identity` stands in for the session cookie.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from dashboard import api
-from dashboard.auth import use_identity
-from dashboard.filters import LayerChoice, parse_filters
+from dashboard.parts.filters import LayerChoice, parse_filters
+from dashboard.web import api
+from dashboard.web.auth import use_identity
 from data.models import AuditEvent
 from data.users import COMMAND_CENTER, STATION_OFFICER, UserInfo
 from geo.h3cells import cell_resolution, cell_to_latlng, str_to_cell

@@ -16,10 +16,14 @@ import pytest
 from component_tree import find, text_of
 from dash import html, no_update
 
-from dashboard import ROUTES, create_app, ids, shell, time_slider
-from dashboard.auth import SESSION_COOKIE, use_identity
-from dashboard.pages import case, overview
-from dashboard.scope import DEFAULT_SCOPE
+from dashboard import ROUTES, create_app
+from dashboard.parts import ids
+from dashboard.screens import case
+from dashboard.screens.overview import page as overview
+from dashboard.screens.overview import time_slider
+from dashboard.web import shell
+from dashboard.web.auth import SESSION_COOKIE, use_identity
+from dashboard.web.scope import DEFAULT_SCOPE
 from data.access import CaseAccess, IncidentFilter
 from data.demo.baoan import STATIONS, jurisdictions
 from data.sessions import open_session

@@ -16,10 +16,14 @@ import pytest
 from component_tree import find, text_of
 from dash import no_update
 
-from dashboard import ROUTES, shell, wall_data, wall_map, wall_parts
-from dashboard.auth import use_identity
-from dashboard.i18n import label
-from dashboard.pages import command
+from dashboard import ROUTES
+from dashboard.parts.i18n import label
+from dashboard.screens.command import data as wall_data
+from dashboard.screens.command import map as wall_map
+from dashboard.screens.command import page as command
+from dashboard.screens.command import parts as wall_parts
+from dashboard.web import shell
+from dashboard.web.auth import use_identity
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.settings import wall_refresh_seconds
 from data.users import UserInfo

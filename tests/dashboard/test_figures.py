@@ -10,7 +10,7 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from dashboard.figures import (
+from dashboard.parts.figures import (
     CELL_TRACE,
     HALO_TRACE,
     POINT_TRACE,

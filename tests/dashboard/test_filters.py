@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.filters import (
+from dashboard.parts.filters import (
     DEFAULT_RESOLUTION,
     FilterError,
     Filters,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from dashboard.geometry import (
+from dashboard.parts.geometry import (
     GeoDocument,
     GeometryCache,
     bounds,

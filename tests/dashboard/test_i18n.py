@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import i18n
-from dashboard.figures import EMPTY_REASONS
-from dashboard.filters import MAP_RESOLUTIONS, TABS, TREND_PERIODS
-from dashboard.i18n import (
+from dashboard.parts import i18n
+from dashboard.parts.figures import EMPTY_REASONS
+from dashboard.parts.filters import MAP_RESOLUTIONS, TABS, TREND_PERIODS
+from dashboard.parts.i18n import (
     LANGUAGES,
     STRINGS,
     VOCABULARY,
@@ -20,9 +20,9 @@ from dashboard.i18n import (
     normalise_language,
     t,
 )
-from dashboard.layer_controls import PARAM_VOCABULARY
-from dashboard.layer_views import HOVER_COLUMNS, TABLE_COLUMNS
-from dashboard.tables import CASE_COLUMNS, DETAIL_FIELDS
+from dashboard.parts.layer_controls import PARAM_VOCABULARY
+from dashboard.parts.layer_views import HOVER_COLUMNS, TABLE_COLUMNS
+from dashboard.parts.tables import CASE_COLUMNS, DETAIL_FIELDS
 from data import vocab
 from layers import (
     early_warning,
@@ -221,8 +221,8 @@ def test_an_unknown_column_is_an_error_that_names_it():
 
 
 def test_audit_actions_read_in_words_and_unknown_ones_stay_visible():
-    from dashboard.i18n import audit_action_label
-    from dashboard.push_api import AUDIT_PUSH, AUDIT_REFUSED
+    from dashboard.parts.i18n import audit_action_label
+    from dashboard.web.push_api import AUDIT_PUSH, AUDIT_REFUSED
     from data.importers.run import AUDIT_IMPORT, AUDIT_IMPORT_STARTED
 
     for code in (

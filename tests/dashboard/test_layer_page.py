@@ -11,9 +11,9 @@ from component_tree import find, text_of
 from dash import dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids
-from dashboard.filters import MAP_LAYERS, TABLE_LAYERS
-from dashboard.layer_controls import (
+from dashboard.parts import ids
+from dashboard.parts.filters import MAP_LAYERS, TABLE_LAYERS
+from dashboard.parts.layer_controls import (
     FOLLOW_MAP,
     hidden_groups,
     layer_options,
@@ -22,9 +22,9 @@ from dashboard.layer_controls import (
     param_groups,
     table_source_options,
 )
-from dashboard.pages import overview
-from dashboard.scope import DEFAULT_SCOPE
-from dashboard.services import LAYER_CACHE_SIZE, layer_now, services
+from dashboard.parts.services import LAYER_CACHE_SIZE, layer_now, services
+from dashboard.screens.overview import page as overview
+from dashboard.web.scope import DEFAULT_SCOPE
 from data.access import IncidentFilter
 from layers.registry import REGISTRY, Param
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from dashboard.layer_views import (
+from dashboard.parts.layer_views import (
     HOVER_COLUMNS,
     TABLE_COLUMNS,
     case_links,

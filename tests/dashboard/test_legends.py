@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 from component_tree import text_of
 
-from dashboard.figures import SEQUENTIAL_SCALE
-from dashboard.legends import (
+from dashboard.parts.figures import SEQUENTIAL_SCALE
+from dashboard.parts.legends import (
     CLASSES,
     DIVERGING_COLOURS,
     EMERGING_COLOURS,
@@ -180,7 +180,7 @@ def test_every_map_layer_has_a_legend_in_both_languages(lang):
 
 
 def test_the_patrol_plan_legend_carries_its_measured_accuracy():
-    from dashboard.legends import accuracy_note
+    from dashboard.parts.legends import accuracy_note
 
     panel = pl.DataFrame(
         {

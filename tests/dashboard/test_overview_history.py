@@ -9,9 +9,11 @@ import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, overview_history, time_slider
-from dashboard.filters import OverviewState, from_query
-from dashboard.pages import overview
+from dashboard.parts import ids
+from dashboard.parts.filters import OverviewState, from_query
+from dashboard.screens.overview import history as overview_history
+from dashboard.screens.overview import page as overview
+from dashboard.screens.overview import time_slider
 
 DEFAULT = ("2026-08-15", "2026-11-12")
 NO_FILTER = ([], [], [], [])

@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard import palettes
-from dashboard.legends import DIVERGING_COLOURS, EMERGING_COLOURS
+from dashboard.parts import palettes
+from dashboard.parts.legends import DIVERGING_COLOURS, EMERGING_COLOURS
 from data.vocab import CATEGORIES, SOURCES
 from layers import emerging_hotspot
 

@@ -25,8 +25,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dashboard import review_data as rd
-from dashboard.review_data import Period
+from dashboard.screens.review import data as rd
+from dashboard.screens.review.data import Period
 
 TZ = "Asia/Shanghai"
 NOW = datetime(2026, 12, 31, tzinfo=UTC)

@@ -14,10 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from dashboard.i18n import audit_action_label
-from dashboard.pages import review
-from dashboard.review_export import AUDIT_ACTIONS
-from dashboard.review_state import from_query, to_query
+from dashboard.parts.i18n import audit_action_label
+from dashboard.screens.review import page as review
+from dashboard.screens.review.export import AUDIT_ACTIONS
+from dashboard.screens.review.state import from_query, to_query
 from tests.auth.canary import audit_rows
 
 NOVEMBER = "period=month&day=2026-11-01&cmp=previous"
@@ -26,7 +26,7 @@ NOVEMBER = "period=month&day=2026-11-01&cmp=previous"
 @pytest.fixture
 def chief_client(app, fixture_engine):
     """A client logged in as a station chief of Xin'an (BA01): no review for them."""
-    from dashboard.auth import SESSION_COOKIE
+    from dashboard.web.auth import SESSION_COOKIE
     from data.sessions import open_session
     from data.users import add_user, get_user
 

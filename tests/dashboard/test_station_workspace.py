@@ -16,10 +16,10 @@ import pytest
 from dash.exceptions import PreventUpdate
 from openpyxl import load_workbook
 
-from dashboard import station_grid as sg
-from dashboard.i18n import t
-from dashboard.station_linked import back_target, from_station, linked_section
-from dashboard.station_scope import FORBIDDEN, MISSING, OK, code_in_path, station_access
+from dashboard.parts.i18n import t
+from dashboard.parts.linked import back_target, from_station, linked_section
+from dashboard.screens.station import grid as sg
+from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.audit import AuditQuery, events
 
@@ -29,7 +29,7 @@ MASKED_SCOPE = Scope(user="cmd", stations=None, personal_details=False)
 
 
 def _client(app, engine, username: str, role: str, station: str | None):
-    from dashboard.auth import SESSION_COOKIE
+    from dashboard.web.auth import SESSION_COOKIE
     from data.sessions import open_session
     from data.users import add_user, get_user
 
@@ -52,7 +52,7 @@ def chief(app, fixture_engine):
 @pytest.fixture
 def as_chief(app):
     """A request context served as Xixiang's station chief (for callbacks)."""
-    from dashboard.auth import use_identity
+    from dashboard.web.auth import use_identity
     from data.users import UserInfo
 
     with app.server.test_request_context("/"):
@@ -144,7 +144,7 @@ def test_station_access_allows_own_forbids_other_and_knows_missing(fixture_engin
 
 
 def test_the_page_shows_forbidden_for_another_station_and_a_notice_for_an_unknown_one(as_chief):
-    from dashboard.pages import station
+    from dashboard.screens.station import page as station
 
     assert "page-forbidden" in str(station.layout("zh", "", code="BA01"))
     missing = str(station.layout("en", "", code="NOPE"))
@@ -186,7 +186,7 @@ def test_address_search_runs_on_what_the_scope_may_read(fixture_engine):
 
 # -- callbacks ------------------------------------------------------------------------------------
 def test_get_rows_answers_the_chief_for_their_station(as_chief):
-    from dashboard.pages import station
+    from dashboard.screens.station import page as station
 
     request = {"startRow": 0, "endRow": 20, "sortModel": [], "filterModel": {}}
     response, total, empty, hidden = station.get_rows(request, "/station/BA02", "zh")
@@ -201,7 +201,7 @@ def test_get_rows_answers_the_chief_for_their_station(as_chief):
 
 
 def test_callbacks_refuse_another_station_even_when_called_by_hand(as_chief):
-    from dashboard.pages import station
+    from dashboard.screens.station import page as station
 
     request = {"startRow": 0, "endRow": 20}
     with pytest.raises(PreventUpdate):
@@ -213,7 +213,7 @@ def test_callbacks_refuse_another_station_even_when_called_by_hand(as_chief):
 
 
 def test_sync_url_writes_the_grid_state_and_keeps_a_pending_page(as_chief):
-    from dashboard.pages import station
+    from dashboard.screens.station import page as station
 
     request = {
         "startRow": 0,
@@ -228,7 +228,7 @@ def test_sync_url_writes_the_grid_state_and_keeps_a_pending_page(as_chief):
 
 
 def test_open_case_goes_to_the_case_page_with_the_way_back(as_chief):
-    from dashboard.pages import station
+    from dashboard.screens.station import page as station
 
     path, search = station.open_case([{"id": 7}], "?lang=en&q=x", "/station/BA02")
     assert path == "/case/7"
@@ -238,7 +238,7 @@ def test_open_case_goes_to_the_case_page_with_the_way_back(as_chief):
 
 
 def test_the_side_panels_render_for_the_chief(as_chief):
-    from dashboard.pages import station
+    from dashboard.screens.station import page as station
 
     panels = station.load_panels("BA02", "/station/BA02", "", "en")
     text = str(panels)
@@ -294,7 +294,7 @@ def test_the_patrol_sheet_draws_the_map_and_is_audited(chief, fixture_engine):
 def test_render_sheet_numbers_cells_and_lists_addresses():
     from shapely.geometry import box
 
-    from dashboard.patrol_sheet import SheetCell, SheetModel, render_sheet
+    from dashboard.screens.station.patrol_sheet import SheetCell, SheetModel, render_sheet
     from geo.h3cells import latlng_to_cells
 
     cells = latlng_to_cells(
@@ -346,12 +346,12 @@ def test_linked_section_lists_links_or_says_there_are_none():
 
 
 def test_the_case_page_shows_linked_incidents(client, fixture_engine):
-    from dashboard.pages import case
+    from dashboard.screens import case
 
     access = CaseAccess(fixture_engine)
     ids = dict(access.incidents(MASKED_SCOPE, IncidentFilter()).select("incident_no", "id").rows())
     with client.application.test_request_context("/"):
-        from dashboard.auth import use_identity
+        from dashboard.web.auth import use_identity
         from data.users import UserInfo
 
         use_identity(UserInfo(0, "cmd", "cmd", "command_center", None))

@@ -8,8 +8,8 @@ import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import time_slider as ts
-from dashboard.filters import TimeWindow
+from dashboard.parts.filters import TimeWindow
+from dashboard.screens.overview import time_slider as ts
 
 START, END = date(2026, 8, 23), date(2026, 11, 20)  # a Sunday, a Friday
 FIRST, LAST = date(2026, 8, 17), date(2026, 11, 16)  # their Mondays

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dashboard.zoom_resolution import (
+from dashboard.screens.overview.zoom_resolution import (
     HEX_WIDTH_KM,
     MIN_CELL_PX,
     metres_per_pixel,

@@ -1,1 +1,0 @@
-"""One module per page: each offers layout(), validation_layout() and register_callbacks()."""

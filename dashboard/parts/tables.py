@@ -1,0 +1,159 @@
+"""Pure shaping of frames into what the pages show: KPI numbers, case-list rows, case fields.
+
+Codes become words here (through :mod:`dashboard.parts.i18n`); masking already happened in the
+data-access layer, which is the only place that decides what a scope may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from dashboard.parts.i18n import MISSING, label, t, yes_no
+
+#: Columns of the case list, in display order. All but the address can be sorted.
+CASE_COLUMNS: tuple[str, ...] = (
+    "incident_no",
+    "reported_at",
+    "category",
+    "risk_level",
+    "status",
+    "source_channel",
+    "station_code",
+    "address_raw",
+    "warning_letter",
+    "protection_order",
+)
+#: Case-list rows per page.
+PAGE_SIZE = 15
+
+#: Fields of the case page, in display order, and how each value is shown.
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("incident_no", "text"),
+    ("reported_at", "text"),
+    ("category", "category"),
+    ("source_channel", "source"),
+    ("risk_level", "risk"),
+    ("status", "status"),
+    ("station_code", "station"),
+    ("community", "text"),
+    ("address_raw", "text"),
+    ("lat", "coordinate"),
+    ("lng", "coordinate"),
+    ("handled_at", "text"),
+    ("closed_at", "text"),
+    ("warning_letter", "bool"),
+    ("protection_order", "bool"),
+    ("minor_involved", "bool"),
+    ("summary", "text"),
+)
+_VOCAB_OF_COLUMN = {
+    "category": "category",
+    "source_channel": "source",
+    "risk_level": "risk",
+    "status": "status",
+}
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The overview's headline numbers for the filtered incidents."""
+
+    incidents: int
+    high_risk: int
+    open_cases: int
+    warning_letters: int
+    protection_orders: int
+
+
+#: The incident columns :func:`kpis` reads (ask the access layer for these only).
+KPI_COLUMNS: tuple[str, ...] = ("risk_level", "status", "warning_letter", "protection_order")
+
+
+def kpis(frame: pl.DataFrame) -> Kpis:
+    """Headline numbers of an incident frame (snapshot columns).
+
+    Open cases are those whose status is not ``closed``.
+    """
+    if frame.is_empty():
+        return Kpis(0, 0, 0, 0, 0)
+    row = frame.select(
+        pl.len().alias("incidents"),
+        (pl.col("risk_level") == "high").sum().alias("high_risk"),
+        (pl.col("status") != "closed").sum().alias("open_cases"),
+        pl.col("warning_letter").fill_null(False).sum().alias("warning_letters"),
+        pl.col("protection_order").fill_null(False).sum().alias("protection_orders"),
+    ).row(0, named=True)
+    return Kpis(**{k: int(v) for k, v in row.items()})
+
+
+def station_label(code: str | None, names: Mapping[str, str], lang: str) -> str:
+    """A station's name for ``code`` (the code if unknown; "no station" for None)."""
+    if code is None:
+        return t("station.none", lang)
+    return names.get(code, code)
+
+
+def case_columns(lang: str) -> list[dict[str, str]]:
+    """DataTable column definitions with headers in ``lang``."""
+    return [{"id": c, "name": t(f"field.{c}", lang)} for c in CASE_COLUMNS]
+
+
+def case_rows(page: pl.DataFrame, lang: str, station_names: Mapping[str, str]) -> list[dict]:
+    """Rows of a case-list page (from :meth:`CaseAccess.case_page`) with values in ``lang``.
+
+    Each row keeps the database ``id`` so a click can open the case.
+    """
+    rows = []
+    for rec in page.iter_rows(named=True):
+        row: dict[str, object] = {"id": rec["id"]}
+        for column in CASE_COLUMNS:
+            value = rec.get(column)
+            if column in _VOCAB_OF_COLUMN:
+                row[column] = label(_VOCAB_OF_COLUMN[column], value, lang)
+            elif column == "station_code":
+                row[column] = station_label(value, station_names, lang)
+            elif column in ("warning_letter", "protection_order"):
+                row[column] = yes_no(value, lang)
+            else:
+                row[column] = MISSING if value is None else str(value)
+        rows.append(row)
+    return rows
+
+
+def detail_value(kind: str, value: object, lang: str, station_names: Mapping[str, str]) -> str:
+    """One case field shown in ``lang`` (``kind`` from :data:`DETAIL_FIELDS`)."""
+    if kind == "bool":
+        return yes_no(value, lang)
+    if kind == "station":
+        return station_label(value if isinstance(value, str) else None, station_names, lang)
+    if value is None or value == "":
+        return MISSING
+    if kind == "coordinate":
+        return f"{float(value):.5f}"
+    if kind in ("category", "source", "risk", "status"):
+        return label(kind, str(value), lang)
+    return str(value)
+
+
+def detail_rows(
+    fields: Mapping[str, object], lang: str, station_names: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """``(field, label, value)`` for the case page, in display order.
+
+    Coordinates are left out when the access layer withheld them (None): a blank latitude
+    tells the reader nothing.
+    """
+    rows = []
+    for name, kind in DETAIL_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if kind == "coordinate" and value is None:
+            continue
+        rows.append(
+            (name, t(f"field.{name}", lang), detail_value(kind, value, lang, station_names))
+        )
+    return rows

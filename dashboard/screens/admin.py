@@ -1,0 +1,358 @@
+"""The administrator's page (``/admin``): the users, and the audit trail to browse and export.
+
+Only the administrator reaches it (``ROLES``; :mod:`dashboard.web.auth` also keeps every other
+role from its callbacks, whose ids all start with ``admin-``, and from ``/admin/`` routes).
+It shows no incident data. Users are listed here and managed on the command line
+(``python app.py users …``); the trail is read-only, as it is in the database.
+
+``GET /admin/audit.csv?user=&action=&start=&end=&name=`` exports the events matching the
+same filters as the page, oldest first, as CSV (UTF-8 with a byte-order mark). Every export
+is itself recorded (``export``). A bad filter or file name is a 400 naming the culprit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Iterator
+from datetime import UTC, date
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from dash import Dash, Input, Output, State, dash_table, dcc, html
+from flask import Response, jsonify, request
+
+from dashboard.parts import ids
+from dashboard.parts.filters import parse_date
+from dashboard.parts.i18n import audit_action_label, t
+from dashboard.parts.services import services
+from dashboard.web.auth import current_user
+from dashboard.web.shell import page_frame, triggered_props
+from data import audit
+from data.access import Scope
+from data.audit import AUDIT_COLUMNS, AuditQuery
+from data.users import ADMINISTRATOR, UserInfo, list_users
+
+#: Who may see this page.
+ROLES = frozenset({ADMINISTRATOR})
+PAGE_SIZE = 20
+EXPORT_PATH = "/admin/audit.csv"
+DEFAULT_EXPORT_NAME = "anning-audit.csv"
+#: A plain file name: no folders, no leading dot, ending in .csv.
+_EXPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}\.csv$")
+_ACTION = re.compile(r"^[a-z_]{1,32}$")
+#: Characters that make a spreadsheet read a CSV cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+USER_COLUMNS = ("username", "display_name", "role", "station", "status", "last_login")
+
+
+class FilterError(ValueError):
+    """A filter of the audit log that cannot be used; the message names it."""
+
+
+def parse_filters(user: object, action: object, start: object, end: object) -> AuditQuery:
+    """The audit query of the page's controls or the export's parameters.
+
+    Raises
+    ------
+    FilterError
+        Naming the filter: a user text that is not text or longer than 64 characters, an
+        action that is not a lower-case code, a date that is not ``YYYY-MM-DD``.
+    """
+    if user is not None and (not isinstance(user, str) or len(user) > 64):
+        raise FilterError("user: at most 64 characters of text")
+    if action not in (None, "") and (not isinstance(action, str) or not _ACTION.match(action)):
+        raise FilterError(f"action: {str(action)[:40]!r} is not an action code")
+    days: list[date | None] = []
+    for name, value in (("start", start), ("end", end)):
+        day = parse_date(value) if value not in (None, "") else None
+        if value not in (None, "") and day is None:
+            raise FilterError(f"{name}: {str(value)[:40]!r} is not a date (YYYY-MM-DD)")
+        days.append(day)
+    first, last = days
+    if first and last and first > last:
+        first, last = last, first
+    return AuditQuery(
+        user=(user or "").strip() or None, action=action or None, start=first, end=last
+    )
+
+
+def export_name(value: object) -> str:
+    """The download's file name: :data:`DEFAULT_EXPORT_NAME` or a plain ``*.csv`` name."""
+    if value in (None, ""):
+        return DEFAULT_EXPORT_NAME
+    if not isinstance(value, str) or not _EXPORT_NAME.match(value):
+        raise FilterError(
+            f"name: {str(value)[:60]!r} must be a plain file name (letters, digits, . _ -) "
+            "ending in .csv"
+        )
+    return value
+
+
+def export_url(user: object, action: object, start: object, end: object) -> str:
+    """The export link for the page's current filters."""
+    params = {
+        k: v for k, v in (("user", user), ("action", action), ("start", start), ("end", end)) if v
+    }
+    return EXPORT_PATH + (f"?{urlencode(params)}" if params else "")
+
+
+def csv_cell(value: object) -> str:
+    """A value for a CSV cell; text a spreadsheet would run as a formula is quoted with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+# -- layout ---------------------------------------------------------------------------------------
+def layout(lang: str, search: str, **_: str) -> html.Div:
+    """The page, with the users and the actions the trail holds read now."""
+    svc = services()
+    names = svc.station_names(Scope(user="admin page"), lang)  # names only, no incidents
+    return build(
+        lang, list_users(svc.access.engine), audit.actions(svc.access.engine), svc.access.tz, names
+    )
+
+
+def validation_layout() -> html.Div:
+    """Every component of the page, for Dash's callback validation (no database needed)."""
+    return build("zh", [], [], "UTC", {})
+
+
+def _local(value, tz: str) -> str:
+    if value is None:
+        return "—"
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _user_row(user: UserInfo, lang: str, tz: str, names: dict[str, str]) -> html.Tr:
+    status = t("admin.status_active", lang)
+    if user.locked_until is not None:
+        status = t("admin.status_locked", lang, until=_local(user.locked_until, tz))
+    name = [html.Code(user.username)]
+    if user.demo:
+        name.append(html.Span(t("admin.demo_user", lang), className="tag"))
+    return html.Tr(
+        [
+            html.Td(name),
+            html.Td(user.display_name),
+            html.Td(t(f"role.{user.role}", lang)),
+            html.Td(names.get(user.station_code, user.station_code) if user.station_code else "—"),
+            html.Td(status),
+            html.Td(_local(user.last_login_at, tz)),
+        ]
+    )
+
+
+def build(
+    lang: str, users: list[UserInfo], actions: list[str], tz: str, station_names: dict[str, str]
+) -> html.Div:
+    """The page's components (pure: no database, no request)."""
+    users_card = html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("admin.users", lang), className="card-title"),
+                    html.Span(t("admin.users_hint", lang), className="card-hint"),
+                ],
+                className="card-head",
+            ),
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th(t(f"admin.col.{c}", lang)) for c in USER_COLUMNS])),
+                    html.Tbody([_user_row(u, lang, tz, station_names) for u in users]),
+                ],
+                id=ids.ADMIN_USERS,
+                className="simple-table",
+            ),
+        ],
+        className="card",
+    )
+    controls = html.Div(
+        [
+            html.Div(
+                [
+                    html.Label(t("admin.filter_user", lang), className="field-label"),
+                    dcc.Input(
+                        id=ids.ADMIN_AUDIT_USER,
+                        type="text",
+                        debounce=True,
+                        maxLength=64,
+                        className="text-input",
+                    ),
+                ],
+                className="field",
+            ),
+            html.Div(
+                [
+                    html.Label(t("admin.filter_action", lang), className="field-label"),
+                    dcc.Dropdown(
+                        id=ids.ADMIN_AUDIT_ACTION,
+                        options=[
+                            {"label": audit_action_label(a, lang), "value": a} for a in actions
+                        ],
+                        placeholder=t("filter.all", lang),
+                        className="filter-dropdown",
+                    ),
+                ],
+                className="field",
+            ),
+            html.Div(
+                [
+                    html.Label(t("filter.dates", lang), className="field-label"),
+                    dcc.DatePickerRange(
+                        id=ids.ADMIN_AUDIT_DATES,
+                        display_format="YYYY-MM-DD",
+                        first_day_of_week=1,
+                        number_of_months_shown=1,
+                        start_date_placeholder_text=t("filter.date_start", lang),
+                        end_date_placeholder_text=t("filter.date_end", lang),
+                    ),
+                ],
+                className="field",
+            ),
+            html.A(
+                t("admin.export", lang),
+                id=ids.ADMIN_AUDIT_EXPORT,
+                href=EXPORT_PATH,
+                className="button",
+            ),
+        ],
+        className="admin-filters",
+    )
+    audit_card = html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("admin.audit", lang), className="card-title"),
+                    html.Span(id=ids.ADMIN_AUDIT_TOTAL, className="case-total"),
+                    html.Span(t("admin.audit_hint", lang), className="card-hint"),
+                ],
+                className="card-head",
+            ),
+            controls,
+            dash_table.DataTable(
+                id=ids.ADMIN_AUDIT_TABLE,
+                columns=[{"id": c, "name": t(f"audit.{c}", lang)} for c in AUDIT_COLUMNS],
+                data=[],
+                page_action="custom",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=1,
+                style_as_list_view=True,
+                style_table={"overflowX": "auto"},
+                style_cell={
+                    "fontFamily": "var(--font)",
+                    "fontSize": "13px",
+                    "padding": "6px 10px",
+                    "textAlign": "left",
+                    "whiteSpace": "normal",
+                    "maxWidth": "360px",
+                },
+                style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},
+            ),
+        ],
+        className="card",
+    )
+    body = [
+        html.H1(t("admin.title", lang), className="page-title"),
+        html.Div([users_card, audit_card], className="admin-grid"),
+    ]
+    return page_frame(lang, body, "admin-page")
+
+
+# -- callbacks and the export ---------------------------------------------------------------
+def update_audit(
+    user: object,
+    action: object,
+    start: object,
+    end: object,
+    page_current: object,
+    lang: str | None,
+) -> tuple[list[dict], int, int, str, str]:
+    """Callback: one page of the audit trail, the page count, the total and the export link."""
+    lang = lang or "zh"
+    try:
+        query = parse_filters(user, action, start, end)
+    except FilterError as err:
+        return [], 1, 0, t("admin.bad_filter", lang, error=str(err)), EXPORT_PATH
+    page = page_current if isinstance(page_current, int) and 0 <= page_current < 10**6 else 0
+    if triggered_props() - {f"{ids.ADMIN_AUDIT_TABLE}.page_current"}:
+        page = 0  # new filters: back to the first page
+    access = services().access
+    rows, total = audit.events(access.engine, query, access.tz, page * PAGE_SIZE, PAGE_SIZE)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page >= pages:
+        page = pages - 1
+        rows, total = audit.events(access.engine, query, access.tz, page * PAGE_SIZE, PAGE_SIZE)
+    rows = [{**r, "action": audit_action_label(r["action"], lang)} for r in rows]
+    return (
+        rows,
+        pages,
+        page,
+        t("admin.total", lang, n=f"{total:,}"),
+        export_url(user, action, start, end),
+    )
+
+
+def export_audit() -> Response | tuple[Response, int]:
+    """Route: the matching audit events as a CSV download; the export is itself recorded."""
+    args = request.args
+    try:
+        query = parse_filters(
+            args.get("user"), args.get("action"), args.get("start"), args.get("end")
+        )
+        name = export_name(args.get("name"))
+    except FilterError as err:
+        return jsonify(error=str(err)), 400
+    access = services().access
+    who = current_user()
+    audit.record(
+        access.engine,
+        who.username if who else "?",
+        "export",
+        target="audit_event",
+        detail=json.dumps(
+            {k: str(v) for k, v in vars(query).items() if v is not None}, ensure_ascii=False
+        ),
+        remote_addr=request.remote_addr,
+    )
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(AUDIT_COLUMNS)
+        for event in audit.iter_events(access.engine, query, access.tz):
+            writer.writerow([csv_cell(event[c]) for c in AUDIT_COLUMNS])
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        lines(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    """Register the page's callback and its export route on ``app``."""
+    app.callback(
+        Output(ids.ADMIN_AUDIT_TABLE, "data"),
+        Output(ids.ADMIN_AUDIT_TABLE, "page_count"),
+        Output(ids.ADMIN_AUDIT_TABLE, "page_current"),
+        Output(ids.ADMIN_AUDIT_TOTAL, "children"),
+        Output(ids.ADMIN_AUDIT_EXPORT, "href"),
+        Input(ids.ADMIN_AUDIT_USER, "value"),
+        Input(ids.ADMIN_AUDIT_ACTION, "value"),
+        Input(ids.ADMIN_AUDIT_DATES, "start_date"),
+        Input(ids.ADMIN_AUDIT_DATES, "end_date"),
+        Input(ids.ADMIN_AUDIT_TABLE, "page_current"),
+        State(ids.PAGE_LANG, "data"),
+    )(update_audit)
+    app.server.add_url_rule(EXPORT_PATH, "admin_audit_csv", export_audit, methods=["GET"])

@@ -1,0 +1,228 @@
+"""The pieces of the command-centre wall, as Dash components: tiles, the map key, the newest
+incidents and the alert ticker.
+
+Pure builders: the numbers and frames of :mod:`dashboard.screens.command.data` and the page's
+language
+in, components out (no database, no request). Every change shows an arrow and a sign besides
+its colour; every empty list says why it is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.parts.i18n import label, t
+from dashboard.screens.command import data as wall_data
+from dashboard.screens.command import map as wall_map
+from geo.h3cells import cell_to_str
+from layers import hotspot
+
+#: The hot spots are those of the last this many days (local), at this resolution (~0.7 km²).
+HOT_DAYS = 30
+HOT_RES = 8
+#: The arrow beside a change (with its sign and words: never colour alone).
+ARROWS = {"up": "▲", "down": "▼", "same": "＝"}
+
+
+def tile_id(key: str) -> str:
+    """The id of the number of tile ``key`` (tests read it)."""
+    return f"command-tile-{key}"
+
+
+def tile_placeholder(key: str, lang: str) -> html.Div:
+    """A tile before the first refresh: its label and a loading mark."""
+    return html.Div(
+        [
+            html.Div(t(f"command.tile.{key}", lang), className="wall-tile-label"),
+            html.Div("…", id=tile_id(key), className="wall-tile-value is-loading"),
+            html.Div(t("command.loading", lang), className="wall-tile-compare"),
+        ],
+        className="wall-tile",
+    )
+
+
+def legend(lang: str, newest: int) -> list[Component]:
+    """The map's key: the three hot-spot classes and the pulsing newest incidents."""
+    items = [
+        html.Span(
+            [
+                html.Span(className="wall-swatch", style={"background": wall_map.HOT_COLOURS[k]}),
+                label("gi_class", hotspot.CLASS_LABELS[k], lang),
+            ],
+            className="wall-key",
+        )
+        for k in (3, 2, 1)
+    ]
+    items.append(
+        html.Span(
+            [
+                html.Span(className="wall-swatch wall-dot"),
+                t("command.map.newest", lang, hours=wall_data.PULSE_HOURS, n=f"{newest:,}"),
+            ],
+            className="wall-key",
+        )
+    )
+    return items
+
+
+def tile_components(tiles: Sequence[wall_data.Tile], lang: str) -> list[html.Div]:
+    """The tiles as components: label, number, and the change with arrow, sign and words."""
+    out = []
+    for tile in tiles:
+        lines: list[Component] = []
+        if tile.previous is not None:
+            moved = wall_data.change(tile.value, tile.previous)
+            shown = " ".join(
+                p for p in (moved.difference, moved.percent and f"({moved.percent})") if p
+            )
+            vs_key = {"today": "today_vs", "week": "week_vs"}.get(tile.key, "month_vs")
+            lines.append(
+                html.Span(
+                    [
+                        html.Span(ARROWS[moved.direction], **{"aria-hidden": "true"}),
+                        html.Span(
+                            t(f"command.change.{moved.direction}", lang),
+                            className="visually-hidden",
+                        ),
+                        " "
+                        + (shown if moved.direction != "same" else t("command.change.same", lang)),
+                    ],
+                    className=f"wall-change change-{moved.direction}",
+                )
+            )
+            lines.append(
+                html.Span(
+                    t(f"command.tile.{vs_key}", lang, n=f"{tile.previous:,}"), className="wall-vs"
+                )
+            )
+        if tile.note is not None:
+            lines.append(
+                html.Span(
+                    t(f"command.tile.{tile.key}_note", lang, n=f"{tile.note:,}"),
+                    className="wall-vs",
+                )
+            )
+        tone = (
+            " tone-alert" if tile.key in ("high_risk_open", "sla_breached") and tile.value else ""
+        )
+        out.append(
+            html.Div(
+                [
+                    html.Div(t(f"command.tile.{tile.key}", lang), className="wall-tile-label"),
+                    html.Div(f"{tile.value:,}", id=tile_id(tile.key), className="wall-tile-value"),
+                    html.Div(lines, className="wall-tile-compare"),
+                ],
+                className=f"wall-tile{tone}",
+            )
+        )
+    return out
+
+
+def local_time(moment: datetime, tz: str, now: datetime) -> str:
+    local = moment.astimezone(ZoneInfo(tz))
+    if local.date() == now.astimezone(ZoneInfo(tz)).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
+
+
+def newest_items(
+    frame: pl.DataFrame, lang: str, names: Mapping[str, str], tz: str, now: datetime, why: str
+) -> list[html.Li]:
+    """The newest incidents as list items linking to their cases (``why`` when none)."""
+    if frame.is_empty():
+        return [html.Li(why, className="wall-empty")]
+    items = []
+    for row in frame.iter_rows(named=True):
+        unit, n = wall_data.age_parts(row["reported_at"], now)
+        risk = row["risk_level"]
+        items.append(
+            html.Li(
+                dcc.Link(
+                    [
+                        html.Span(local_time(row["reported_at"], tz, now), className="wall-time"),
+                        html.Span(t(f"command.age.{unit}", lang, n=n), className="wall-age"),
+                        html.Span(label("category", row["category"], lang), className="wall-cat"),
+                        html.Span(
+                            t("command.newest.risk", lang, risk=label("risk", risk, lang)),
+                            className=f"wall-risk risk-{risk}",
+                        ),
+                        html.Span(
+                            names.get(row["station_code"], row["station_code"] or "—"),
+                            className="wall-station",
+                        ),
+                    ],
+                    href=f"/case/{int(row['id'])}?lang={lang}",
+                    className="wall-newest-link",
+                ),
+                className="wall-newest-item",
+            )
+        )
+    return items
+
+
+def alert_href(entry: Mapping[str, object], lang: str, today: date) -> str | None:
+    """Where an alert drills down to: its case, or the overview with its cell selected."""
+    case = wall_data.case_target(entry)
+    if case is not None:
+        return f"/case/{case}?lang={lang}"
+    cell = entry.get("cell")
+    if isinstance(cell, int):
+        return "/" + overview_query(lang, "cell:" + cell_to_str(cell), today, res=None, layer=None)
+    return None
+
+
+def ticker_content(
+    entries: Sequence[Mapping[str, object]], lang: str, names: Mapping[str, str], today: date
+) -> Component:
+    """The alert ticker: the entries twice in a row, scrolling (one static line when none)."""
+    if not entries:
+        return html.Div(t("command.ticker.empty", lang), className="wall-ticker-static")
+    sep = "、" if lang == "zh" else ", "
+    items = []
+    for entry in entries:
+        station = names.get(str(entry["station_code"]), str(entry["station_code"] or "—"))
+        reasons = sep.join(label("reason", r, lang) for r in entry["reasons"])  # type: ignore[union-attr]
+        text = [
+            html.B(f"{entry['rank']}. {label('ew_kind', str(entry['kind']), lang)}"),
+            f" · {station} · {reasons}",
+        ]
+        href = alert_href(entry, lang, today)
+        body = dcc.Link(text, href=href) if href else html.Span(text)
+        items.append(html.Span(body, className="wall-alert"))
+    seconds = max(30, 7 * len(entries))
+    return html.Div(
+        [
+            html.Div(items, className="wall-ticker-run"),
+            html.Div(items, className="wall-ticker-run", **{"aria-hidden": "true"}),
+        ],
+        className="wall-ticker-track",
+        style={"animationDuration": f"{seconds}s"},
+    )
+
+
+def overview_query(
+    lang: str,
+    sel: str,
+    today: date,
+    res: int | None = HOT_RES,
+    layer: str | None = hotspot.LAYER_ID,
+) -> str:
+    """The overview's query string showing the cases of ``sel`` over the hot-spot window."""
+    params = {
+        "lang": lang,
+        "start": (today - timedelta(days=HOT_DAYS - 1)).isoformat(),
+        "end": today.isoformat(),
+    }
+    if res is not None:
+        params["res"] = str(res)
+    params["sel"] = sel
+    if layer is not None:
+        params["layer"] = layer
+    return "?" + urlencode(params, safe=",:")

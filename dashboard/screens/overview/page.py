@@ -1,0 +1,1386 @@
+"""The overview page (``/``): filters, KPI numbers, the map, the trend, the case list and the
+layer table.
+
+The map draws one analytic layer at a time (:mod:`layers.registry`): the switcher, the
+parameter controls and the legend are generated from the registry
+(:mod:`dashboard.parts.layer_controls`, :mod:`dashboard.parts.legends`). Beside the case list,
+the layer
+table lists the map layer's rows, or those of a table-only layer (early warning, repeat
+victims and offenders, service levels).
+
+Callbacks are thin: they parse their inputs into an
+:class:`~dashboard.parts.filters.OverviewState`, ask :class:`~data.access.CaseAccess` (through
+:func:`dashboard.parts.services.services`, with the scope of
+:func:`dashboard.web.scope.current_scope`)
+and hand the frames to the pure functions of :mod:`dashboard.parts.figures` and
+:mod:`dashboard.parts.tables`. They are plain module functions so tests can call them directly
+inside ``app.server.test_request_context()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+
+import plotly.graph_objects as go
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Dash,
+    Input,
+    NoUpdate,
+    Output,
+    State,
+    ctx,
+    dash_table,
+    dcc,
+    html,
+    no_update,
+)
+from dash.development.base_component import Component
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
+
+from dashboard.parts import ids
+from dashboard.parts.figures import empty_figure, fit_view, stations_bbox, trend_figure
+from dashboard.parts.filters import (
+    MAP_LAYERS,
+    MAP_RESOLUTIONS,
+    RES_AUTO,
+    TABLE_LAYERS,
+    OverviewState,
+    Selection,
+    control_values,
+    default_range,
+    from_controls,
+    from_query,
+    parse_selection,
+    period_of,
+    to_query,
+)
+from dashboard.parts.i18n import dropdown_labels, label, options, t
+from dashboard.parts.layer_controls import (
+    FOLLOW_MAP,
+    hidden_groups,
+    layer_options,
+    param_groups,
+    table_source_options,
+)
+from dashboard.parts.layer_views import (
+    MARKDOWN_COLUMNS,
+    referenced_incidents,
+    sort_frame,
+    table_columns,
+    table_rows,
+)
+from dashboard.parts.services import services
+from dashboard.parts.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
+from dashboard.screens.overview import history as overview_history
+from dashboard.screens.overview import time_slider, zoom_resolution
+from dashboard.screens.overview.map import draw_map, empty_reason, named_cells
+from dashboard.web.api import export_url
+from dashboard.web.scope import current_scope
+from dashboard.web.shell import page_frame, triggered_props
+from data.access import SORTABLE_COLUMNS
+from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
+from geo.h3cells import cell_resolution, str_to_cell
+from geo.jurisdictions import Jurisdiction
+from layers.registry import REGISTRY
+
+#: What callbacks receive from the controls: a date picker's ``YYYY-MM-DD``, a multi-select
+#: dropdown's codes, the selection store's ``{"kind", "id"}``.
+DateValue = str | None
+Codes = list[str] | None
+SelectionData = dict[str, str] | None
+
+#: Widths of the layer table's wordy columns (a rule for a column a layer lacks is ignored).
+LAYER_TABLE_WIDTHS = [
+    {"if": {"column_id": ["reasons", "address_raw", "address_key"]}, "minWidth": "190px"},
+    {"if": {"column_id": ["incident_ids", "incident_no"]}, "minWidth": "150px"},
+    {"if": {"column_id": ["first_at", "last_at", "due_at", "until"]}, "minWidth": "118px"},
+    {"if": {"column_id": ["station", "station_code", "latest_station"]}, "minWidth": "96px"},
+    {"if": {"column_id": ["community", "kind", "role", "state"]}, "minWidth": "80px"},
+    {"if": {"column_id": ["cell", "person_key"]}, "fontFamily": "monospace", "fontSize": "12px"},
+]
+
+#: The case list's initial order: newest first.
+DEFAULT_SORT = [{"column_id": "reported_at", "direction": "desc"}]
+
+#: Seconds between two looks at the store's data version: an incident pushed through the
+#: API (or imported) appears within this time, without a reload. The look is one cheap query.
+REFRESH_SECONDS = 5
+#: Fires the views of the filtered incidents again when the data changed (the last input).
+DATA_CHANGED = Input(ids.DATA_VERSION, "data")
+
+#: Inputs shared by every view of the filtered incidents, in :func:`from_controls` order.
+FILTER_INPUTS = [
+    Input(ids.DATE_RANGE, "start_date"),
+    Input(ids.DATE_RANGE, "end_date"),
+    Input(ids.CATEGORY, "value"),
+    Input(ids.SOURCE, "value"),
+    Input(ids.RISK, "value"),
+    Input(ids.STATION, "value"),
+]
+#: Every layer parameter control: their values (an input) and their ids (to tell them apart).
+PARAM_VALUES = Input({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "value")
+PARAM_IDS = State({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "id")
+#: What the controls send: the parameter controls' values and ids, in matching order.
+ParamValues = list[object] | None
+ParamIds = list[dict[str, str]] | None
+#: The time slider's week (a day ordinal) and window length: every view of the window.
+WINDOW_INPUTS = [Input(time_slider.SLIDER, "value"), Input(time_slider.WINDOW, "value")]
+#: The resolution of the map's current zoom (the hexagon size when it is automatic).
+ZOOM_RES = "map-zoom-res"
+#: The reader's view of the map ``{"zoom", "lat", "lon"}``, kept in the browser
+#: (``assets/map_view.js``) and put back into each new map figure.
+MAP_VIEW = "map-view"
+#: Under the resolution control: the size the zoom chose.
+RES_NOW = "map-res-now"
+#: Wrappers that show a spinner while their views are recomputed (after a short delay, so
+#: that playback and the live refresh do not flicker).
+LOADING_DELAY_MS = 400
+
+
+# -- layout ---------------------------------------------------------------------------------
+def layout(lang: str, search: str, **_: str) -> html.Div:
+    """The overview for the state in ``search`` (defaults: the last 90 days, all stations)."""
+    svc = services()
+    scope = current_scope()
+    extent = svc.access.date_extent(scope)
+    names = svc.station_names(scope, lang)
+    stations = svc.geometry.stations(scope.stations)
+    centre, zoom = fit_view(stations_bbox(stations))
+    fitted = zoom_resolution.resolution_for_zoom(zoom, centre["lat"])
+    state = from_query(search, extent, list(names), auto_res=fitted)
+    labels = station_labels(stations, names)
+    return build(
+        lang, state, extent, labels, version=svc.access.data_version(), search=search,
+        zoom_res=fitted,
+    )  # fmt: skip
+
+
+#: Indent of a leaf under its area in the station dropdown.
+LEAF_INDENT = "\u00a0" * 4
+
+
+def station_labels(stations: Sequence[Jurisdiction], names: Mapping[str, str]) -> dict[str, str]:
+    """Station code → dropdown label, in dropdown order.
+
+    Flat stations keep their order and names. When stations nest, each area comes first with
+    its leaves indented under it (``'8'``, ``'    0811'`` …); selecting an area selects its leaves.
+    """
+    children: dict[str, list[str]] = {}
+    for s in stations:
+        if s.parent_code is not None:
+            children.setdefault(s.parent_code, []).append(s.code)
+    if not children:
+        return dict(names)
+    labels: dict[str, str] = {}
+
+    def add(code: str, depth: int) -> None:
+        labels[code] = LEAF_INDENT * depth + names.get(code, code)
+        for child in sorted(children.get(code, ()), key=_code_key):
+            add(child, depth + 1)
+
+    visible = {s.code for s in stations}
+    tops = [s.code for s in stations if s.parent_code is None or s.parent_code not in visible]
+    for code in sorted(tops, key=lambda c: (c not in children, _code_key(c))):
+        add(code, 0)
+    return labels
+
+
+def _code_key(code: str) -> tuple[int, str]:
+    """Numeric codes in number order ('2' before '10'), then the others."""
+    return (int(code), code) if code.isdigit() else (1 << 62, code)
+
+
+def validation_layout() -> html.Div:
+    """Every component of the page, for Dash's callback validation (no database needed)."""
+    return build("zh", OverviewState(), None, {})
+
+
+def _loading(child: Component, lang: str) -> dcc.Loading:
+    """``child`` with a spinner while a callback recomputes it (after :data:`LOADING_DELAY_MS`)."""
+    return dcc.Loading(
+        child,
+        type="circle",
+        color="#1450c8",
+        delay_show=LOADING_DELAY_MS,
+        overlay_style={"visibility": "visible", "opacity": 0.55},
+        parent_className="loading-wrap",
+        custom_spinner=html.Div(t("map.loading", lang), className="loading-note", role="status"),
+    )
+
+
+def _dropdown(
+    component_id: str, opts: list[dict], value: tuple[str, ...], lang: str
+) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=component_id,
+        options=opts,
+        value=list(value),
+        multi=True,
+        placeholder=t("filter.all", lang),
+        labels=dropdown_labels(lang),
+        className="filter-dropdown",
+    )
+
+
+def _field(label_key: str, control: Component, lang: str, html_for: str | None = None) -> html.Div:
+    return html.Div(
+        [html.Label(t(label_key, lang), htmlFor=html_for, className="field-label"), control],
+        className="field",
+    )
+
+
+def _kpi(component_id: str, label_key: str, lang: str, tone: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(t(label_key, lang), className="kpi-label"),
+            html.Div("–", id=component_id, className="kpi-value"),
+        ],
+        className=f"kpi card {tone}".strip(),
+    )
+
+
+def build(
+    lang: str,
+    state: OverviewState,
+    extent: tuple[date, date] | None,
+    station_names: dict[str, str],
+    version: int | None = None,
+    search: str = "",
+    zoom_res: int | None = None,
+) -> html.Div:
+    """The page's components for ``state`` in ``lang`` (pure: no database, no request).
+
+    ``version`` is the store's data version the page is drawn from; the poll timer compares
+    it with the store's every :data:`REFRESH_SECONDS` and refreshes the views on a change.
+    ``search`` is the query string the page was opened with (the back button compares the
+    URL with it) and ``zoom_res`` the resolution of the map's first view.
+    """
+    default_start, default_end = default_range(extent)
+    month_format = "MMMM YYYY" if lang == "en" else "YYYY年M月"
+    filters = html.Aside(
+        [
+            html.H2(t("filters.title", lang), className="panel-title"),
+            _field(
+                "filter.dates",
+                dcc.DatePickerRange(
+                    id=ids.DATE_RANGE,
+                    start_date=state.filters.start,
+                    end_date=state.filters.end,
+                    min_date_allowed=extent[0] if extent else None,
+                    max_date_allowed=extent[1] if extent else None,
+                    display_format="YYYY-MM-DD",
+                    month_format=month_format,
+                    first_day_of_week=1,
+                    number_of_months_shown=1,
+                    start_date_placeholder_text=t("filter.date_start", lang),
+                    end_date_placeholder_text=t("filter.date_end", lang),
+                    updatemode="bothdates",
+                    className="date-range",
+                ),
+                lang,
+            ),
+            _field(
+                "filter.category",
+                _dropdown(
+                    ids.CATEGORY,
+                    options("category", CATEGORIES, lang),
+                    state.filters.categories,
+                    lang,
+                ),
+                lang,
+            ),
+            _field(
+                "filter.source",
+                _dropdown(
+                    ids.SOURCE, options("source", SOURCES, lang), state.filters.sources, lang
+                ),
+                lang,
+            ),
+            _field(
+                "filter.risk",
+                _dropdown(
+                    ids.RISK, options("risk", RISK_LEVELS, lang), state.filters.risk_levels, lang
+                ),
+                lang,
+            ),
+            _field(
+                "filter.station",
+                _dropdown(
+                    ids.STATION,
+                    [{"label": name, "value": code} for code, name in station_names.items()],
+                    state.filters.stations,
+                    lang,
+                ),
+                lang,
+            ),
+            _field(
+                "filter.resolution",
+                html.Div(
+                    [
+                        dcc.RadioItems(
+                            id=ids.RESOLUTION,
+                            options=[{"label": t("map.res_auto", lang), "value": RES_AUTO}]
+                            + [{"label": t(f"res.{r}", lang), "value": r} for r in MAP_RESOLUTIONS],
+                            value=RES_AUTO if state.auto_res else state.filters.res,
+                            className="radio-list",
+                            labelClassName="radio-option",
+                        ),
+                        html.Div(
+                            resolution_note(RES_AUTO, zoom_res, lang) if state.auto_res else "",
+                            id=RES_NOW,
+                            className="res-now",
+                        ),
+                    ]
+                ),
+                lang,
+            ),
+            html.Button(
+                t("filter.reset", lang), id=ids.RESET_FILTERS, className="button", n_clicks=0
+            ),
+            dcc.Store(
+                id=ids.DEFAULTS,
+                data={
+                    "start": default_start.isoformat() if default_start else None,
+                    "end": default_end.isoformat() if default_end else None,
+                },
+            ),
+        ],
+        className="filters card",
+    )
+    kpi_row = html.Section(
+        [
+            _kpi(ids.KPI_INCIDENTS, "kpi.incidents", lang),
+            _kpi(ids.KPI_HIGH_RISK, "kpi.high_risk", lang, "tone-alert"),
+            _kpi(ids.KPI_OPEN, "kpi.open", lang),
+            _kpi(ids.KPI_WARNING_LETTERS, "kpi.warning_letters", lang),
+            _kpi(ids.KPI_PROTECTION_ORDERS, "kpi.protection_orders", lang),
+        ],
+        id=ids.KPIS,
+        className="kpis",
+    )
+    map_card = html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("map.title", lang), className="card-title"),
+                    html.Span(t("map.hint", lang), className="card-hint"),
+                ],
+                className="card-head",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(
+                                t("layers.label", lang), htmlFor=ids.LAYER, className="param-label"
+                            ),
+                            dcc.Dropdown(
+                                id=ids.LAYER,
+                                options=layer_options(MAP_LAYERS, lang),
+                                value=state.layer.id,
+                                clearable=False,
+                                searchable=False,
+                                className="layer-dropdown",
+                            ),
+                        ],
+                        className="param layer-switch",
+                    ),
+                    *param_groups(MAP_LAYERS, state.layer.id, state.layer.values(), lang),
+                ],
+                className="layer-bar",
+            ),
+            html.P(
+                t(f"layer_hint.{state.layer.id}", lang), id=ids.LAYER_HINT, className="layer-hint"
+            ),
+            html.Div(id=ids.MAP_LEGEND, className="map-legend-wrap"),
+            html.Div(
+                [
+                    _loading(
+                        dcc.Graph(
+                            id=ids.MAP,
+                            config={
+                                "displayModeBar": False,
+                                "scrollZoom": True,
+                                "doubleClick": "reset",
+                            },
+                            className="map-graph",
+                        ),
+                        lang,
+                    ),
+                ],
+                className="map-wrap",
+            ),
+            time_slider.time_bar(lang, state.window, state.filters.start, state.filters.end),
+        ],
+        className="card map-card",
+    )
+    trend_card = html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("trend.title", lang), className="card-title"),
+                    dcc.RadioItems(
+                        id=ids.TREND_EVERY,
+                        options=[
+                            {"label": t(f"every.{e}", lang), "value": e} for e in ("1d", "1w")
+                        ],
+                        value=state.every,
+                        inline=True,
+                        className="segmented",
+                        labelClassName="segment",
+                    ),
+                ],
+                className="card-head",
+            ),
+            html.P(t("map.trend_hint", lang), className="card-hint trend-hint"),
+            _loading(
+                dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="trend-graph"),
+                lang,
+            ),
+        ],
+        className="card trend-card",
+    )
+    table_source = state.table.id if state.table else FOLLOW_MAP
+    cases_panel = html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(t("cases.title_all", lang), id=ids.CASE_TITLE, className="card-title"),
+                    html.Span(
+                        [
+                            html.Span(t("selection.label", lang), className="chip-label"),
+                            html.Span(id=ids.SELECTION_CHIP, className="chip-value"),
+                            html.Button(
+                                "×",
+                                id=ids.SELECTION_CLEAR,
+                                n_clicks=0,
+                                className="chip-clear",
+                                title=t("selection.clear", lang),
+                                **{"aria-label": t("selection.clear", lang)},
+                            ),
+                        ],
+                        className="chip",
+                        hidden=state.selection is None,
+                        id=ids.SELECTION_CHIP_WRAP,
+                    ),
+                    html.Span(id=ids.CASE_TOTAL, className="case-total"),
+                    html.Span(t("cases.hint", lang), className="card-hint"),
+                ],
+                className="card-head",
+            ),
+            dash_table.DataTable(
+                id=ids.CASE_TABLE,
+                columns=case_columns(lang),
+                data=[],
+                page_action="custom",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=1,
+                sort_action="custom",
+                sort_mode="single",
+                sort_by=DEFAULT_SORT,
+                cell_selectable=True,
+                style_as_list_view=True,
+                style_table={"overflowX": "auto"},
+                style_cell={
+                    "fontFamily": "var(--font)",
+                    "fontSize": "13px",
+                    "padding": "6px 10px",
+                    "textAlign": "left",
+                    "whiteSpace": "nowrap",
+                    "cursor": "pointer",
+                },
+                style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},
+                style_data={"fontFamily": "var(--font)"},
+                style_cell_conditional=[
+                    {"if": {"column_id": "incident_no"}, "color": "#1450c8", "fontWeight": "600"},
+                    {
+                        "if": {"column_id": ["category", "source_channel", "station_code"]},
+                        "whiteSpace": "normal",
+                        "maxWidth": "150px",
+                    },
+                    {
+                        "if": {"column_id": "address_raw"},
+                        "maxWidth": "220px",
+                        "overflow": "hidden",
+                        "textOverflow": "ellipsis",
+                    },
+                ],
+                style_data_conditional=[
+                    {
+                        "if": {
+                            "filter_query": f"{{risk_level}} = '{label('risk', 'high', lang)}'",
+                            "column_id": "risk_level",
+                        },
+                        "color": "#b10026",
+                        "fontWeight": "600",
+                    },
+                ],
+                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+            ),
+        ],
+        id=ids.CASES_PANEL,
+        hidden=state.tab != "cases",
+    )
+    layer_panel = html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(
+                                t("layer_table.source", lang),
+                                htmlFor=ids.LAYER_TABLE_SOURCE,
+                                className="param-label",
+                            ),
+                            dcc.Dropdown(
+                                id=ids.LAYER_TABLE_SOURCE,
+                                options=table_source_options(state.layer.id, TABLE_LAYERS, lang),
+                                value=table_source,
+                                clearable=False,
+                                searchable=False,
+                                className="layer-dropdown",
+                            ),
+                        ],
+                        className="param layer-switch",
+                    ),
+                    *param_groups(
+                        TABLE_LAYERS,
+                        state.table.id if state.table else None,
+                        state.table.values() if state.table else {},
+                        lang,
+                    ),
+                    html.Span(id=ids.LAYER_TABLE_TOTAL, className="case-total"),
+                    html.A(
+                        t("layer_table.export", lang),
+                        id=ids.LAYER_TABLE_EXPORT,
+                        href="",
+                        className="button export-link",
+                        download="",
+                    ),
+                ],
+                className="layer-bar",
+            ),
+            html.P(t("layer_table.hint", lang), className="card-hint layer-table-hint"),
+            dash_table.DataTable(
+                id=ids.LAYER_TABLE,
+                columns=[],
+                data=[],
+                page_action="custom",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=1,
+                sort_action="custom",
+                sort_mode="single",
+                sort_by=[],
+                cell_selectable=True,
+                markdown_options={"link_target": "_self"},
+                style_as_list_view=True,
+                style_table={"overflowX": "auto"},
+                style_cell={
+                    "fontFamily": "var(--font)",
+                    "fontSize": "13px",
+                    "padding": "6px 10px",
+                    "textAlign": "left",
+                    "whiteSpace": "normal",
+                    "minWidth": "64px",
+                    "maxWidth": "260px",
+                    "cursor": "pointer",
+                },
+                style_header={
+                    "fontWeight": "600",
+                    "backgroundColor": "#f5f7fa",
+                    "whiteSpace": "nowrap",
+                },
+                style_data={"fontFamily": "var(--font)"},
+                style_cell_conditional=LAYER_TABLE_WIDTHS,
+                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+            ),
+        ],
+        id=ids.LAYER_PANEL,
+        hidden=state.tab != "layer",
+    )
+    cases_card = html.Section(
+        [
+            dcc.RadioItems(
+                id=ids.LIST_TABS,
+                options=[
+                    {"label": t(f"tabs.{tab}", lang), "value": tab} for tab in ("cases", "layer")
+                ],
+                value=state.tab,
+                inline=True,
+                className="segmented list-tabs",
+                labelClassName="segment",
+            ),
+            cases_panel,
+            layer_panel,
+        ],
+        className="card cases-card",
+    )
+    body = [
+        filters,
+        html.Div(
+            [
+                kpi_row,
+                html.Div([map_card, trend_card], className="views"),
+                cases_card,
+                dcc.Store(
+                    id=ids.SELECTION, data=state.selection.to_data() if state.selection else None
+                ),
+                dcc.Store(id=ids.DATA_VERSION, data=version),
+                dcc.Store(id=ZOOM_RES, data=zoom_res),
+                dcc.Store(id=MAP_VIEW),
+                dcc.Store(id=overview_history.WRITTEN, data=search or ""),
+                dcc.Interval(id=ids.REFRESH_TICK, interval=REFRESH_SECONDS * 1000),
+            ],
+            className="main-column",
+        ),
+    ]
+    return page_frame(lang, body, "overview")
+
+
+# -- callbacks ------------------------------------------------------------------------------
+def update_map(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    res: int | str | None,
+    selection: SelectionData,
+    layer: str | None,
+    param_values: ParamValues,
+    param_ids: ParamIds,
+    lang: str,
+    version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
+    zoom_res: int | None = None,
+    view: dict | None = None,
+) -> tuple[go.Figure, Component]:
+    """Callback: the map of the chosen layer over the filtered incidents, and its legend.
+
+    ``week``/``weeks`` are the time slider's (the map shows that window), ``zoom_res`` the
+    resolution of the map's zoom (used when the resolution control is automatic), ``view``
+    the reader's zoom and centre (kept: plotly's ``uirevision`` keeps the centre only).
+    """
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        res,
+        selection=selection,
+        layer=layer,
+        layer_params=control_values(param_ids, param_values),
+        zoom_res=zoom_res,
+        window=time_slider.window_of(week, weeks, start, end),
+    )
+    figure, legend = draw_map(services(), current_scope(), state, lang)
+    return keep_view(figure, view), legend
+
+
+def keep_view(figure: go.Figure, view: dict | None) -> go.Figure:
+    """``figure`` showing the reader's ``view`` (``{"zoom", "lat", "lon"}``) if there is one."""
+    if not isinstance(view, dict):
+        return figure
+    zoom, lat, lon = view.get("zoom"), view.get("lat"), view.get("lon")
+    if isinstance(zoom, int | float) and 0 <= zoom <= 22:
+        figure.layout.map.zoom = zoom
+    if isinstance(lat, int | float) and isinstance(lon, int | float) and -85 < lat < 85:
+        figure.layout.map.center = {"lat": lat, "lon": lon}
+    return figure
+
+
+def follow_zoom(relayout: dict | None, known: int | None) -> int | NoUpdate:
+    """Callback: the resolution of the map's new zoom, when it differs from ``known``.
+
+    Pans and resizes leave it alone, so the map is redrawn only when the hexagon size must
+    change (the figure's ``uirevision`` keeps the reader's view through the redraw).
+    """
+    res = zoom_resolution.resolution_of_view(relayout)
+    if res is None or res == known:
+        raise PreventUpdate
+    return res
+
+
+def resolution_note(choice: int | str | None, zoom_res: int | None, lang: str) -> str:
+    """Under the resolution control: the size the zoom chose (nothing for a hand choice)."""
+    if choice not in (RES_AUTO, None):
+        return ""
+    res = zoom_res if zoom_res in (6, *MAP_RESOLUTIONS) else MAP_RESOLUTIONS[1]
+    size = t(f"map.res.{res}" if res == 6 else f"res.{res}", lang)
+    return t("map.res_auto_now", lang, size=size)
+
+
+def show_layer_controls(
+    layer: str | None, table_source: str | None, lang: str
+) -> tuple[list[bool], str, list[dict[str, str]]]:
+    """Callback: show the chosen layers' parameters, the map layer's hint, and name the map
+    layer in the layer table's selector."""
+    state = from_controls(None, None, None, None, None, None, layer=layer, table=table_source)
+    try:
+        group_ids = [o["id"] for o in ctx.outputs_list[0]]
+    except (MissingCallbackContextException, IndexError, KeyError, TypeError):
+        group_ids = []
+    shown = [state.layer.id] + ([state.table.id] if state.table else [])
+    return (
+        hidden_groups(group_ids, shown),
+        t(f"layer_hint.{state.layer.id}", lang),
+        table_source_options(state.layer.id, TABLE_LAYERS, lang),
+    )
+
+
+def update_layer_table(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    res: int | None,
+    layer: str | None,
+    table_source: str | None,
+    param_values: ParamValues,
+    param_ids: ParamIds,
+    page_current: int | None,
+    sort_by: list[dict[str, str]] | None,
+    lang: str,
+    week: int | None = None,
+    weeks: int | None = None,
+    zoom_res: int | None = None,
+) -> tuple[list[dict], list[dict], int, int, str, str]:
+    """Callback: one page of the layer table (the map layer's rows, or a table-only layer's),
+    its columns, page count, current page, total and CSV export link.
+
+    A change of anything but the page or the order goes back to the first page.
+    """
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        res,
+        layer=layer,
+        layer_params=control_values(param_ids, param_values),
+        table=table_source,
+        zoom_res=zoom_res,
+        window=time_slider.window_of(week, weeks, start, end),
+    )
+    svc, scope = services(), current_scope()
+    choice = state.table_layer
+    flt = state.incident_filter()
+    frame = svc.layer(scope, flt, choice.id, choice.values(), state.filters.res)
+    if REGISTRY[choice.id].geometry == "cells":
+        frame, _ = named_cells(svc, scope, frame, state.filters.res)
+    triggered = triggered_props()
+    paging_only = bool(triggered) and triggered <= {
+        f"{ids.LAYER_TABLE}.page_current",
+        f"{ids.LAYER_TABLE}.sort_by",
+    }
+    pages = max(1, math.ceil(frame.height / PAGE_SIZE))
+    page = min(int(page_current or 0), pages - 1) if paging_only else 0
+    ordered = sort_frame(frame, choice.id, sort_by)
+    page_frame_ = ordered.slice(page * PAGE_SIZE, PAGE_SIZE)
+    numbers, incident_ids = referenced_incidents(page_frame_)
+    by_number, by_id = svc.case_refs(scope, numbers, incident_ids)
+    rows = table_rows(
+        page_frame_,
+        choice.id,
+        lang,
+        svc.station_names(scope, lang),
+        svc.access.tz,
+        numbers=by_number,
+        ids=by_id,
+        # links live in the layer table: the case page's back link returns to it
+        search=to_query(replace(state, tab="layer"), lang),
+    )
+    total = (
+        t("layer_table.total", lang, n=f"{frame.height:,}")
+        if frame.height
+        else t("layer_table.empty", lang)
+    )
+    href = export_url(choice, state.window_filters())
+    return table_columns(choice.id, lang), rows, pages, page, total, href
+
+
+def open_layer_row(
+    active_cell: dict | None, rows: list[dict] | None
+) -> tuple[str | NoUpdate, SelectionData | NoUpdate, None]:
+    """Callback: a click on a layer-table row selects its cell (the case list then shows its
+    cases) or opens its case. Clicks on links are left to the link."""
+    if not active_cell or not rows:
+        raise PreventUpdate
+    row_index, column = active_cell.get("row"), active_cell.get("column_id")
+    if not isinstance(row_index, int) or not 0 <= row_index < len(rows):
+        raise PreventUpdate
+    if column in MARKDOWN_COLUMNS and column != "reasons":
+        raise PreventUpdate
+    target = rows[row_index].get("_target")
+    if isinstance(target, str) and target.startswith("case:"):
+        return f"/case/{int(target[5:])}", no_update, None
+    chosen = parse_selection(target) if isinstance(target, str) else None
+    if chosen is None:
+        raise PreventUpdate
+    return no_update, chosen.to_data(), None
+
+
+def show_cases_of_selection(selection: SelectionData) -> str | NoUpdate:
+    """Callback: selecting a place (on the map or in the layer table) shows its cases."""
+    return "cases" if parse_selection(selection) is not None else no_update
+
+
+def switch_list(tab: str | None) -> tuple[bool, bool]:
+    """Callback: show the case list or the layer table."""
+    return tab == "layer", tab != "layer"
+
+
+def update_trend(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    every: str | None,
+    lang: str,
+    version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
+    selection: SelectionData = None,
+) -> go.Figure:
+    """Callback: the daily or weekly trend of the filtered incidents over their whole range,
+    with the time slider's window shaded and a selected bar outlined (``version``: the data
+    version, an input only so that new data redraws it). A bar click selects its cases."""
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        every=every,
+        selection=selection,
+        window=time_slider.window_of(week, weeks, start, end),
+    )
+    svc, scope = services(), current_scope()
+    flt = state.range_filter()
+    trend = svc.access.trend(scope, flt, state.every)
+    if trend.is_empty() or int(trend["count"].sum()) == 0:
+        return empty_figure(empty_reason(svc, scope, flt), lang)
+    window = (state.window.first_day, state.window.last_day) if state.window else None
+    chosen = None
+    if state.selection is not None and state.selection.kind == "period":
+        first, _, category = period_of(state.selection)
+        chosen = (first, category)
+    return trend_figure(trend, state.every, lang, window=window, clickable=True, chosen=chosen)
+
+
+def update_kpis(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
+) -> tuple[str, ...]:
+    """Callback: the five headline numbers of the time slider's window, formatted with
+    thousands separators (``version``: the data version, an input only so that new data
+    recounts them)."""
+    state = from_controls(
+        start, end, categories, sources, risks, stations,
+        window=time_slider.window_of(week, weeks, start, end),
+    )  # fmt: skip
+    frame = services().access.incidents(current_scope(), state.incident_filter(), KPI_COLUMNS)
+    k = kpis(frame)
+    values = (k.incidents, k.high_risk, k.open_cases, k.warning_letters, k.protection_orders)
+    return tuple(f"{v:,}" for v in values)
+
+
+def update_cases(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    selection: SelectionData,
+    page_current: int | None,
+    sort_by: list[dict[str, str]] | None,
+    lang: str,
+    version: int | None = None,
+    week: int | None = None,
+    weeks: int | None = None,
+) -> tuple[list[dict], int, int, str]:
+    """Callback: one page of the case list (of the time slider's window), its page count and
+    total; an empty list says whether the window or the filters left nothing.
+
+    A change of filters or selection goes back to the first page; new data (``version``)
+    keeps the page shown.
+    """
+    state = from_controls(
+        start, end, categories, sources, risks, stations, selection=selection,
+        window=time_slider.window_of(week, weeks, start, end),
+    )  # fmt: skip
+    svc, scope = services(), current_scope()
+    triggered = triggered_props()
+    paging_only = bool(triggered) and triggered <= {
+        f"{ids.CASE_TABLE}.page_current",
+        f"{ids.CASE_TABLE}.sort_by",
+        f"{ids.DATA_VERSION}.data",
+    }
+    page = int(page_current or 0) if paging_only else 0
+    column, descending = "reported_at", True
+    if sort_by:
+        first = sort_by[0]
+        if first.get("column_id") in SORTABLE_COLUMNS:
+            column = first["column_id"]
+            descending = first.get("direction") != "asc"
+    frame, total = svc.access.case_page(
+        scope, state.case_filter(), column, descending, page * PAGE_SIZE, PAGE_SIZE
+    )
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page >= pages:
+        page = pages - 1
+        frame, total = svc.access.case_page(
+            scope, state.case_filter(), column, descending, page * PAGE_SIZE, PAGE_SIZE
+        )
+    rows = case_rows(frame, lang, svc.station_names(scope, lang))
+    if total:
+        summary = t("cases.total", lang, n=f"{total:,}")
+    else:
+        summary = t("map.cases_empty_window" if state.window else "cases.empty", lang)
+    return rows, pages, page, summary
+
+
+def show_selection(selection: SelectionData, lang: str) -> tuple[str, bool, str]:
+    """Callback: the chip naming the selection, whether it is hidden, the list's title."""
+    chosen = parse_selection(selection)
+    if chosen is None:
+        return "", True, t("cases.title_all", lang)
+    return selection_label(chosen, lang), False, t("cases.title", lang)
+
+
+def selection_label(selection: Selection, lang: str) -> str:
+    """What the chip says for ``selection``: the station's name or the cell and its station."""
+    if selection.kind == "period":
+        return period_label(selection, lang)
+    svc, scope = services(), current_scope()
+    names = svc.station_names(scope, lang)
+    if selection.kind == "station":
+        return names.get(selection.id, selection.id)
+    res = cell_resolution(str_to_cell(selection.id))
+    owner = svc.geometry.cell_owner(scope.stations, res).get(str_to_cell(selection.id))
+    if owner in names:
+        return t("selection.cell_in", lang, cell=selection.id, station=names[owner])
+    return t("selection.cell", lang, cell=selection.id)
+
+
+def period_label(selection: Selection, lang: str) -> str:
+    """What the chip says for a trend bar: its day or week, and its category."""
+    first, last, category = period_of(selection)
+    day = time_slider.day_label(first, lang, with_year=True)
+    period = t("map.selection_week" if last > first else "map.selection_day", lang, day=day)
+    if category is None:
+        return period
+    return t(
+        "map.selection_period", lang, period=period, category=label("category", category, lang)
+    )
+
+
+def select(
+    click_data: dict | None,
+    clear_clicks: int | None,
+    trend_click: dict | None = None,
+    every: str | None = None,
+) -> SelectionData | NoUpdate:
+    """Callback: a click on a station, a cell, a point or a trend bar selects it; the chip's ×
+    clears it."""
+    triggered = triggered_props()
+    if f"{ids.SELECTION_CLEAR}.n_clicks" in triggered:
+        return None
+    if f"{ids.TREND}.clickData" in triggered:
+        return bar_selection(trend_click, every)
+    points = (click_data or {}).get("points") or []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and len(custom) >= 2:
+            chosen = parse_selection({"kind": custom[0], "id": custom[1]})
+            if chosen is not None:
+                return chosen.to_data()
+    return no_update
+
+
+def bar_selection(click: dict | None, every: str | None) -> SelectionData | NoUpdate:
+    """The selection of a clicked trend bar: its day or week and its category."""
+    for point in (click or {}).get("points") or []:
+        custom = point.get("customdata")
+        category = custom[0] if isinstance(custom, list | tuple) and custom else custom
+        day = str(point.get("x") or "")[:10]
+        period = every if every in ("1d", "1w") else "1d"
+        chosen = parse_selection(f"period:{day}.{period}.{category}")
+        if chosen is not None:
+            return chosen.to_data()
+    return no_update
+
+
+def sync_url(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    res: int | None,
+    every: str | None,
+    selection: SelectionData,
+    layer: str | None,
+    param_values: ParamValues,
+    tab: str | None,
+    table_source: str | None,
+    param_ids: ParamIds,
+    lang: str,
+    search: str | None,
+    week: int | None = None,
+    weeks: int | None = None,
+    stopped: bool | None = True,
+) -> str:
+    """Callback: write the page's state into the URL's query string (if it changed).
+
+    While the time slider plays (``stopped`` false) the URL waits: one history entry per
+    week would bury the back button. Pausing writes the week.
+    """
+    if stopped is False:
+        raise PreventUpdate
+    state = from_controls(
+        start,
+        end,
+        categories,
+        sources,
+        risks,
+        stations,
+        res,
+        every,
+        selection,
+        layer=layer,
+        layer_params=control_values(param_ids, param_values),
+        table=table_source,
+        tab=tab,
+        window=time_slider.window_of(week, weeks, start, end),
+    )
+    query = to_query(state, lang)
+    if query == (search or ""):
+        raise PreventUpdate
+    return query
+
+
+def write_url(*args: object) -> tuple[str, str]:
+    """Callback: :func:`sync_url`, also noting the query as the page's own (so that the
+    back-button restore tells it from a ``popstate``)."""
+    query = sync_url(*args)  # type: ignore[arg-type]
+    return query, query
+
+
+def reset_filters(
+    n_clicks: int | None, defaults: dict[str, str | None] | None
+) -> tuple[str | None, str | None, list, list, list, list]:
+    """Callback: back to the default date range and no other filter."""
+    defaults = defaults or {}
+    return defaults.get("start"), defaults.get("end"), [], [], [], []
+
+
+def open_case(active_cell: dict | None) -> str | NoUpdate:
+    """Callback: a click on a case-list row opens the case (the query string is kept)."""
+    if not active_cell or active_cell.get("row_id") is None:
+        return no_update
+    return f"/case/{int(active_cell['row_id'])}"
+
+
+def poll_data_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
+    """Callback: the store's data version when it differs from the page's, else no update.
+
+    One cheap query every :data:`REFRESH_SECONDS`; the views redraw only on a change.
+    """
+    current = services().access.data_version()
+    return current if current != known else no_update
+
+
+def register_callbacks(app: Dash) -> None:
+    """Register the page's callbacks on ``app``."""
+    lang = State(ids.PAGE_LANG, "data")
+    zoom_res = Input(ZOOM_RES, "data")
+    app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.MAP_LEGEND, "children"),
+        *FILTER_INPUTS,
+        Input(ids.RESOLUTION, "value"),
+        Input(ids.SELECTION, "data"),
+        Input(ids.LAYER, "value"),
+        PARAM_VALUES,
+        PARAM_IDS,
+        lang,
+        DATA_CHANGED,
+        *WINDOW_INPUTS,
+        zoom_res,
+        State(MAP_VIEW, "data"),
+    )(update_map)
+    app.clientside_callback(
+        ClientsideFunction("anning_map", "view"),
+        Output(MAP_VIEW, "data"),
+        Input(ids.MAP, "relayoutData"),
+        prevent_initial_call=True,
+    )
+    app.callback(
+        Output(ZOOM_RES, "data"),
+        Input(ids.MAP, "relayoutData"),
+        State(ZOOM_RES, "data"),
+        prevent_initial_call=True,
+    )(follow_zoom)
+    app.callback(
+        Output(RES_NOW, "children"),
+        Input(ids.RESOLUTION, "value"),
+        zoom_res,
+        lang,
+    )(resolution_note)
+    app.callback(
+        Output({"type": ids.LAYER_PARAMS, "layer": ALL}, "hidden"),
+        Output(ids.LAYER_HINT, "children"),
+        Output(ids.LAYER_TABLE_SOURCE, "options"),
+        Input(ids.LAYER, "value"),
+        Input(ids.LAYER_TABLE_SOURCE, "value"),
+        lang,
+    )(show_layer_controls)
+    app.callback(
+        Output(ids.LAYER_TABLE, "columns"),
+        Output(ids.LAYER_TABLE, "data"),
+        Output(ids.LAYER_TABLE, "page_count"),
+        Output(ids.LAYER_TABLE, "page_current"),
+        Output(ids.LAYER_TABLE_TOTAL, "children"),
+        Output(ids.LAYER_TABLE_EXPORT, "href"),
+        *FILTER_INPUTS,
+        Input(ids.RESOLUTION, "value"),
+        Input(ids.LAYER, "value"),
+        Input(ids.LAYER_TABLE_SOURCE, "value"),
+        PARAM_VALUES,
+        PARAM_IDS,
+        Input(ids.LAYER_TABLE, "page_current"),
+        Input(ids.LAYER_TABLE, "sort_by"),
+        lang,
+        *WINDOW_INPUTS,
+        zoom_res,
+    )(update_layer_table)
+    app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.SELECTION, "data", allow_duplicate=True),
+        Output(ids.LAYER_TABLE, "active_cell"),
+        Input(ids.LAYER_TABLE, "active_cell"),
+        State(ids.LAYER_TABLE, "data"),
+        prevent_initial_call=True,
+    )(open_layer_row)
+    app.callback(
+        Output(ids.LIST_TABS, "value"),
+        Input(ids.SELECTION, "data"),
+        prevent_initial_call=True,
+    )(show_cases_of_selection)
+    app.callback(
+        Output(ids.CASES_PANEL, "hidden"),
+        Output(ids.LAYER_PANEL, "hidden"),
+        Input(ids.LIST_TABS, "value"),
+    )(switch_list)
+    app.callback(
+        Output(ids.TREND, "figure"),
+        *FILTER_INPUTS,
+        Input(ids.TREND_EVERY, "value"),
+        lang,
+        DATA_CHANGED,
+        *WINDOW_INPUTS,
+        Input(ids.SELECTION, "data"),
+    )(update_trend)
+    app.callback(
+        Output(ids.KPI_INCIDENTS, "children"),
+        Output(ids.KPI_HIGH_RISK, "children"),
+        Output(ids.KPI_OPEN, "children"),
+        Output(ids.KPI_WARNING_LETTERS, "children"),
+        Output(ids.KPI_PROTECTION_ORDERS, "children"),
+        *FILTER_INPUTS,
+        DATA_CHANGED,
+        *WINDOW_INPUTS,
+    )(update_kpis)
+    app.callback(
+        Output(ids.CASE_TABLE, "data"),
+        Output(ids.CASE_TABLE, "page_count"),
+        Output(ids.CASE_TABLE, "page_current"),
+        Output(ids.CASE_TOTAL, "children"),
+        *FILTER_INPUTS,
+        Input(ids.SELECTION, "data"),
+        Input(ids.CASE_TABLE, "page_current"),
+        Input(ids.CASE_TABLE, "sort_by"),
+        lang,
+        DATA_CHANGED,
+        *WINDOW_INPUTS,
+    )(update_cases)
+    app.callback(
+        Output(ids.DATA_VERSION, "data"),
+        Input(ids.REFRESH_TICK, "n_intervals"),
+        State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )(poll_data_version)
+    app.callback(
+        Output(ids.SELECTION_CHIP, "children"),
+        Output(ids.SELECTION_CHIP_WRAP, "hidden"),
+        Output(ids.CASE_TITLE, "children"),
+        Input(ids.SELECTION, "data"),
+        lang,
+    )(show_selection)
+    app.callback(
+        Output(ids.SELECTION, "data"),
+        Input(ids.MAP, "clickData"),
+        Input(ids.SELECTION_CLEAR, "n_clicks"),
+        Input(ids.TREND, "clickData"),
+        State(ids.TREND_EVERY, "value"),
+        prevent_initial_call=True,
+    )(select)
+    app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Output(overview_history.WRITTEN, "data"),
+        *FILTER_INPUTS,
+        Input(ids.RESOLUTION, "value"),
+        Input(ids.TREND_EVERY, "value"),
+        Input(ids.SELECTION, "data"),
+        Input(ids.LAYER, "value"),
+        PARAM_VALUES,
+        Input(ids.LIST_TABS, "value"),
+        Input(ids.LAYER_TABLE_SOURCE, "value"),
+        PARAM_IDS,
+        lang,
+        State(ids.URL, "search"),
+        *WINDOW_INPUTS,
+        Input(time_slider.TICK, "disabled"),
+        prevent_initial_call=True,
+    )(write_url)
+    _register_history(app)
+    _register_time_slider(app, lang)
+    app.callback(
+        Output(ids.DATE_RANGE, "start_date"),
+        Output(ids.DATE_RANGE, "end_date"),
+        Output(ids.CATEGORY, "value"),
+        Output(ids.SOURCE, "value"),
+        Output(ids.RISK, "value"),
+        Output(ids.STATION, "value"),
+        Input(ids.RESET_FILTERS, "n_clicks"),
+        State(ids.DEFAULTS, "data"),
+        prevent_initial_call=True,
+    )(reset_filters)
+    app.callback(
+        Output(ids.URL, "pathname"),
+        Input(ids.CASE_TABLE, "active_cell"),
+        prevent_initial_call=True,
+    )(open_case)
+
+
+#: The controls the back button restores, in :func:`overview_history.control_values` order.
+HISTORY_CONTROLS: list[tuple[str | dict, str]] = [
+    (ids.DATE_RANGE, "start_date"),
+    (ids.DATE_RANGE, "end_date"),
+    (ids.CATEGORY, "value"),
+    (ids.SOURCE, "value"),
+    (ids.RISK, "value"),
+    (ids.STATION, "value"),
+    (ids.RESOLUTION, "value"),
+    (ids.TREND_EVERY, "value"),
+    (ids.SELECTION, "data"),
+    (ids.LAYER, "value"),
+    ({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "value"),
+    (ids.LIST_TABS, "value"),
+    (ids.LAYER_TABLE_SOURCE, "value"),
+    (time_slider.SLIDER, "value"),
+    (time_slider.WINDOW, "value"),
+]
+
+
+def restore_from_url(
+    search: str | None,
+    pathname: str | None,
+    written: str | None,
+    param_ids: ParamIds,
+    zoom_res: int | None,
+    *current: object,
+) -> list[object]:
+    """Callback: back and forward set the controls from the URL (see
+    :mod:`dashboard.screens.overview.history`)."""
+    return overview_history.restore(search, pathname, written, param_ids, current, zoom_res)
+
+
+def _register_history(app: Dash) -> None:
+    app.callback(
+        *[Output(c, p, allow_duplicate=True) for c, p in HISTORY_CONTROLS],
+        Output(overview_history.WRITTEN, "data", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        State(ids.URL, "pathname"),
+        State(overview_history.WRITTEN, "data"),
+        PARAM_IDS,
+        State(ZOOM_RES, "data"),
+        *[State(c, p) for c, p in HISTORY_CONTROLS],
+        prevent_initial_call=True,
+    )(restore_from_url)
+
+
+def play_time(
+    clicks: int | None,
+    ticks: int | None,
+    value: int | None,
+    low: int | None,
+    high: int | None,
+    stopped: bool | None,
+    lang: str,
+) -> tuple[object, bool, str, str]:
+    """Callback: play, pause and the ticks of playback (see :func:`time_slider.play`)."""
+    return time_slider.play(clicks, ticks, value, low, high, stopped, triggered_props(), lang)
+
+
+def _register_time_slider(app: Dash, lang: State) -> None:
+    app.callback(
+        Output(time_slider.SLIDER, "min"),
+        Output(time_slider.SLIDER, "max"),
+        Output(time_slider.SLIDER, "marks"),
+        Output(time_slider.SLIDER, "value", allow_duplicate=True),
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        State(time_slider.SLIDER, "value"),
+        lang,
+        prevent_initial_call=True,
+    )(time_slider.update_bounds)
+    app.callback(
+        Output(time_slider.LABEL, "children"),
+        *WINDOW_INPUTS,
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        lang,
+    )(time_slider.show_window)
+    app.callback(
+        Output(time_slider.SLIDER, "value", allow_duplicate=True),
+        Output(time_slider.TICK, "disabled"),
+        Output(time_slider.PLAY, "children"),
+        Output(time_slider.PLAY, "title"),
+        Input(time_slider.PLAY, "n_clicks"),
+        Input(time_slider.TICK, "n_intervals"),
+        State(time_slider.SLIDER, "value"),
+        State(time_slider.SLIDER, "min"),
+        State(time_slider.SLIDER, "max"),
+        State(time_slider.TICK, "disabled"),
+        lang,
+        prevent_initial_call=True,
+    )(play_time)

@@ -1,0 +1,337 @@
+"""The review as a PDF meeting pack (fpdf2, charts drawn by matplotlib's Agg backend).
+
+A4 pages in the user's language: the cover (period, comparison, key figures with their
+change, notes on the data's coverage), the trends by category and by source, the hour ×
+weekday heatmap with the definitions of the measures, and the station league table
+(landscape). Chinese text is set in the Noto Sans CJK SC subset shipped in
+``data/shipped/fonts`` (see ``scripts/ship_cjk_font.py``), embedded and subset again by
+fpdf2, so the pack reads the same on any machine. Nothing goes through a browser and nothing
+is fetched. The output is deterministic for one report: the PDF's dates are the report's
+``now`` and the charts carry no timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import matplotlib
+import numpy as np
+import polars as pl
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from dashboard.parts import palettes
+from dashboard.parts.i18n import label, t
+from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES
+from dashboard.screens.review.figures import DIMENSIONS
+from dashboard.screens.review.report import (
+    Report,
+    coverage_notes,
+    fmt_change,
+    fmt_period,
+    fmt_value,
+    station_label,
+)
+
+FONT_PATH = (
+    Path(__file__).resolve().parents[3]
+    / "data"
+    / "shipped"
+    / "fonts"
+    / "NotoSansSC-Regular-GB2312.otf"
+)
+FONT = "noto-sc"
+MIME = "application/pdf"
+INK = (31, 41, 51)
+SOFT = (82, 96, 109)
+HEAD_FILL = (220, 228, 242)
+ACCENT = (20, 80, 200)
+#: Chart resolution (dots per inch) of the PNG images placed in the PDF.
+CHART_DPI = 200
+_FONT_LOCK = threading.Lock()
+_font_name: str | None = None
+
+
+def _chart_font() -> str:
+    """Register the shipped font with matplotlib once; its family name."""
+    global _font_name
+    with _FONT_LOCK:
+        if _font_name is None:
+            font_manager.fontManager.addfont(str(FONT_PATH))
+            _font_name = font_manager.FontProperties(fname=str(FONT_PATH)).get_name()
+    return _font_name
+
+
+class _Pack(FPDF):
+    """An A4 document with a footer: the title, the period and the page number."""
+
+    def __init__(self, footer_text: str, page_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._footer_text = footer_text
+        self._page_text = page_text
+        self.add_font(FONT, "", str(FONT_PATH))
+        self.add_font(FONT, "B", str(FONT_PATH))  # one weight is shipped: headings use size
+        self.set_auto_page_break(auto=True, margin=16)
+        self.set_margins(16, 16, 16)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(*SOFT)
+        self.cell(0, 6, self._footer_text, align="L")
+        self.set_x(-40)
+        self.cell(24, 6, self._page_text.format(n=self.page_no()), align="R")
+
+
+def build_pdf(report: Report, lang: str, user: str) -> bytes:
+    """The meeting pack of ``report`` in ``lang``, made by ``user``, as PDF bytes."""
+    period = fmt_period(report.period, lang)
+    pdf = _Pack(f"{t('review.pdf.title', lang)} · {period}", t("review.pdf.page", lang, n="{n}"))
+    pdf.set_creation_date(report.now)
+    pdf.set_title(f"{t('review.pdf.title', lang)} {period}")
+    pdf.set_author(user)
+    pdf.set_creator(t("app.name", lang))
+    pdf.set_lang("zh-CN" if lang == "zh" else "en")
+    _cover(pdf, report, lang, user)
+    _charts(pdf, report, lang)
+    _league(pdf, report, lang)
+    return bytes(pdf.output())
+
+
+def _heading(pdf: FPDF, text: str, size: float = 15) -> None:
+    pdf.set_font(FONT, size=size)
+    pdf.set_text_color(*ACCENT)
+    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(2)
+
+
+def _cover(pdf: FPDF, report: Report, lang: str, user: str) -> None:
+    pdf.add_page()
+    pdf.set_font(FONT, size=22)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(0, 11, t("review.pdf.title", lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=11)
+    pdf.set_text_color(*SOFT)
+    pdf.multi_cell(0, 6, t("review.pdf.subtitle", lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, size=12)
+    kind = t(f"review.kind.{report.state.kind}", lang)
+    lines = [
+        f"{t('review.period', lang)}（{kind}）：{fmt_period(report.period, lang)}"
+        if lang == "zh"
+        else f"{t('review.period', lang)} ({kind}): {fmt_period(report.period, lang)}",
+        t("review.compared", lang, period=fmt_period(report.comparison, lang))
+        + f" · {t(f'review.cmp.{report.state.compare}', lang)}",
+    ]
+    for line in lines:
+        pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    made = report.now.astimezone(ZoneInfo(report.tz)).strftime("%Y-%m-%d %H:%M")
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(*SOFT)
+    pdf.multi_cell(
+        0,
+        5,
+        t("review.pdf.made", lang, time=made, tz=report.tz, user=user),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    notes = coverage_notes(report, lang)
+    if notes:
+        pdf.set_text_color(177, 0, 38)
+        pdf.set_font(FONT, size=10)
+        for note in notes:
+            pdf.multi_cell(0, 5.5, f"· {note}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    pdf.set_text_color(*INK)
+    _heading(pdf, t("review.pdf.kpis", lang), 14)
+    pdf.set_font(FONT, size=10.5)
+    head = FontFace(fill_color=HEAD_FILL)
+    with pdf.table(
+        col_widths=(52, 30, 30, 66),
+        text_align=("LEFT", "RIGHT", "RIGHT", "LEFT"),
+        headings_style=head,
+        line_height=7,
+        padding=1.5,
+    ) as table:
+        table.row(
+            [
+                t("review.pdf.measure", lang),
+                t("review.pdf.this_period", lang),
+                t("review.pdf.comparison", lang),
+                t("review.m.change", lang),
+            ]
+        )
+        for measure in MEASURES:
+            ch = report.change(measure)
+            table.row(
+                [
+                    t(f"review.m.{measure}", lang),
+                    fmt_value(measure, ch.current),
+                    fmt_value(measure, ch.previous),
+                    fmt_change(measure, ch, lang),
+                ]
+            )
+    pdf.ln(6)
+    pdf.set_font(FONT, size=8.5)
+    pdf.set_text_color(*SOFT)
+    pdf.multi_cell(0, 4.5, t("review.pdf.masked", lang), new_x="LMARGIN", new_y="NEXT")
+
+
+def _png(fig: Figure) -> io.BytesIO:
+    out = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(out, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    out.seek(0)
+    return out
+
+
+def trend_png(frame: pl.DataFrame, dimension: str, every: str, lang: str) -> io.BytesIO:
+    """Stacked bars of ``frame`` (:func:`dashboard.screens.review.data.trend`) as a PNG image."""
+    kind, order, colours = DIMENSIONS[dimension]
+    family = _chart_font()
+    with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
+        fig = Figure(figsize=(7.2, 3.1))
+        ax = fig.add_subplot()
+        if frame.is_empty():
+            ax.text(0.5, 0.5, t("review.empty_period", lang, period=""), ha="center", va="center")
+            ax.set_axis_off()
+            return _png(fig)
+        periods = sorted(frame["period"].unique().to_list())
+        x = np.arange(len(periods))
+        bottom = np.zeros(len(periods))
+        present = set(frame["code"].unique().to_list())
+        for code in [c for c in order if c in present] + sorted(present - set(order)):
+            rows = dict(frame.filter(pl.col("code") == code).select("period", "count").iter_rows())
+            values = np.array([rows.get(p, 0) for p in periods], dtype=float)
+            ax.bar(
+                x,
+                values,
+                bottom=bottom,
+                width=0.8,
+                label=label(kind, code, lang),
+                color=colours.get(code, palettes.FALLBACK),
+            )
+            bottom += values
+        step = max(1, len(periods) // 10)
+        fmt = "%m-%d"
+        ax.set_xticks(x[::step], [p.strftime(fmt) for p in periods][::step], fontsize=8)
+        ax.set_xlabel(
+            t("review.axis_week" if every == "1w" else "review.axis_day", lang), fontsize=9
+        )
+        ax.set_ylabel(t("review.axis_count", lang), fontsize=9)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#e4e7eb")
+        ax.set_axisbelow(True)
+        ax.legend(fontsize=7.5, ncol=4, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0))
+        fig.tight_layout()
+        return _png(fig)
+
+
+def heatmap_png(grid: np.ndarray, lang: str) -> io.BytesIO:
+    """The hour × weekday counts as a PNG image (the sequential ramp, white for none)."""
+    family = _chart_font()
+    cmap = LinearSegmentedColormap.from_list("ylorrd", ["#ffffff", *palettes.SEQUENTIAL])
+    with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
+        fig = Figure(figsize=(7.2, 2.9))
+        ax = fig.add_subplot()
+        image = ax.imshow(grid, aspect="auto", cmap=cmap, vmin=0, vmax=max(1, int(grid.max())))
+        ax.set_yticks(range(7), [t(f"review.weekday.{d}", lang) for d in range(7)], fontsize=8)
+        ax.set_xticks(range(0, 24, 2), [str(h) for h in range(0, 24, 2)], fontsize=8)
+        ax.set_xlabel(t("review.axis_hour", lang), fontsize=9)
+        top = grid.max() or 1
+        for (d, h), n in np.ndenumerate(grid):
+            if n:
+                ax.text(
+                    h,
+                    d,
+                    str(n),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if n > top * 0.6 else "#1f2933",
+                )
+        bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+        bar.locator = MaxNLocator(integer=True)
+        bar.update_ticks()
+        bar.set_label(t("review.axis_count", lang), fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def _charts(pdf: FPDF, report: Report, lang: str) -> None:
+    pdf.add_page()
+    width = pdf.epw
+    for key, frame, dimension in (
+        ("review.trend_category", report.trend_category, "category"),
+        ("review.trend_source", report.trend_source, "source"),
+    ):
+        _heading(pdf, t(key, lang), 13)
+        pdf.image(trend_png(frame, dimension, report.every, lang), w=width)
+        pdf.ln(4)
+    pdf.add_page()
+    _heading(pdf, t("review.heatmap", lang), 13)
+    pdf.image(heatmap_png(report.heatmap, lang), w=width)
+    pdf.ln(6)
+    _heading(pdf, t("review.pdf.definitions", lang), 13)
+    for measure in LEAGUE_COLUMNS:
+        pdf.set_font(FONT, size=10)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 5.5, t(f"review.m.{measure}", lang), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, size=9)
+        pdf.set_text_color(*SOFT)
+        pdf.multi_cell(0, 4.8, t(f"review.def.{measure}", lang), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.2)
+    pdf.set_text_color(*INK)
+
+
+def _league(pdf: FPDF, report: Report, lang: str) -> None:
+    pdf.add_page(orientation="L")
+    _heading(pdf, f"{t('review.league', lang)} · {fmt_period(report.period, lang)}", 14)
+    pdf.set_font(FONT, size=9)
+    widths = (34, 20, 18, 20, 20, 28, 26, 22, 26, 22, 22)
+    align = ["LEFT"] + ["RIGHT"] * (len(LEAGUE_COLUMNS) - 1)
+    with pdf.table(
+        col_widths=widths,
+        text_align=align,
+        headings_style=FontFace(fill_color=HEAD_FILL),
+        line_height=6,
+        padding=1.2,
+    ) as table:
+        table.row([t(f"review.m.{c}", lang) for c in LEAGUE_COLUMNS])
+        for row in report.league.iter_rows(named=True):
+            table.row(
+                [station_label(report, row["station_code"])]
+                + [fmt_value(c, row[c]) for c in LEAGUE_COLUMNS[1:]]
+            )
+        totals = report.totals
+        total_change = report.change("incidents")
+        table.row(
+            [
+                t("review.total_row", lang),
+                fmt_value("incidents", totals.get("incidents")),
+                fmt_value("change", total_change.delta),
+                fmt_value("change_pct", total_change.pct),
+                *[fmt_value(m, totals.get(m)) for m in MEASURES[1:]],
+            ],
+            style=FontFace(fill_color=(245, 247, 250)),
+        )
+    notes = coverage_notes(report, lang)
+    if notes:
+        pdf.ln(3)
+        pdf.set_font(FONT, size=9)
+        pdf.set_text_color(*SOFT)
+        for note in notes:
+            pdf.multi_cell(0, 5, f"· {note}", new_x="LMARGIN", new_y="NEXT")

@@ -1,0 +1,324 @@
+"""The station workspace's side panels: follow-ups due, early warnings, repeat addresses and
+the patrol plan, each a compact table with its count.
+
+:func:`panel_data` reads everything through the data-access layer for the caller's scope
+(layers through :meth:`dashboard.parts.services.Services.layer`, masked there); the ``*_panel``
+functions are pure and turn the frames into components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from dash import dcc, html
+
+from dashboard.parts.i18n import MISSING, label, t
+from dashboard.parts.services import Services
+from data.access import IncidentFilter, Scope
+from geo.h3cells import grid_disk, latlng_to_cells
+from layers import service_levels
+
+#: Days ahead a follow-up counts as due "this week".
+DUE_DAYS = 7
+#: Rows a panel lists (the count says how many there are in all).
+PANEL_ROWS = 8
+FOLLOW_UP_SLA = "follow_up_4_in_2m"
+
+
+def format_int(value: object, lang: str) -> str:
+    """A whole number with the locale's digit grouping (both languages group by thousands
+    with a comma: 12,345)."""
+    try:
+        return f"{int(value):,}"  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return MISSING
+
+
+@dataclass(frozen=True)
+class PanelData:
+    """The frames of the side panels of one station, as the scope may read them."""
+
+    due: pl.DataFrame
+    overdue: int
+    warnings: pl.DataFrame
+    repeats: pl.DataFrame
+    plan: pl.DataFrame
+
+
+def followups_due(
+    svc: Services, scope: Scope, code: str, now: datetime
+) -> tuple[pl.DataFrame, int]:
+    """Open cases whose 4th follow-up visit is due within :data:`DUE_DAYS` days, soonest first,
+    and the number of open cases already past that deadline."""
+    incidents = svc.access.incidents(scope, IncidentFilter(stations=(code,)))
+    visits = svc.access.follow_up_visits(scope)
+    params = service_levels.ServiceLevelParams(due_soon_follow_up_days=float(DUE_DAYS))
+    levels = service_levels.compute(incidents, visits, now, params).filter(
+        (pl.col("sla") == FOLLOW_UP_SLA) & (pl.col("status") != "closed")
+    )
+    due = levels.filter(pl.col("state") == "due_soon").sort("due_at", "incident_id")
+    overdue = levels.filter(pl.col("state") == "breached").height
+    return due, overdue
+
+
+def plan_cells(
+    plan: pl.DataFrame, repeats: pl.DataFrame, warnings: pl.DataFrame, incidents: pl.DataFrame
+) -> pl.DataFrame:
+    """The plan's cells with what lies in each: ``cell``, ``rank``, ``score``, ``incidents``
+    (in the incidents given), ``nearby`` (the same in the cell and its six neighbours: what
+    a density ranking sees), ``repeat_addresses`` and ``warnings`` (counts)."""
+    if plan.is_empty():
+        return plan.with_columns(
+            pl.lit(0).alias("incidents"),
+            pl.lit(0).alias("nearby"),
+            pl.lit(0).alias("repeat_addresses"),
+            pl.lit(0).alias("warnings"),
+        )
+
+    def per_cell(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        cells = _cells_of(frame)
+        return (
+            pl.DataFrame({"cell": cells}, schema={"cell": pl.Int64})
+            .group_by("cell")
+            .agg(pl.len().cast(pl.Int64).alias(name))
+        )
+
+    located = incidents.filter(pl.col("h3_cell").is_not_null())
+    counts = located.group_by(pl.col("h3_cell").alias("cell")).agg(
+        pl.len().cast(pl.Int64).alias("incidents")
+    )
+    out = plan.join(counts, on="cell", how="left")
+    by_cell = dict(zip(counts["cell"].to_list(), counts["incidents"].to_list(), strict=True))
+    nearby = [sum(by_cell.get(c, 0) for c in grid_disk(int(cell), 1)) for cell in out["cell"]]
+    out = out.with_columns(pl.Series("nearby", nearby, dtype=pl.Int64))
+    out = out.join(per_cell(repeats, "repeat_addresses"), on="cell", how="left")
+    out = out.join(per_cell(warnings, "warnings"), on="cell", how="left")
+    return out.with_columns(pl.col("incidents", "repeat_addresses", "warnings").fill_null(0)).sort(
+        "rank"
+    )
+
+
+def _cells_of(frame: pl.DataFrame) -> list[int]:
+    """Resolution-9 cells of a layer's ``lat``/``lng`` rows (rows without them left out)."""
+    if frame.is_empty() or "lat" not in frame.columns:
+        return []
+    located = frame.filter(pl.col("lat").is_not_null() & pl.col("lng").is_not_null())
+    cells = latlng_to_cells(located["lat"].to_numpy(), located["lng"].to_numpy())
+    return [int(c) for c in cells if c >= 0]
+
+
+def panel_data(svc: Services, scope: Scope, code: str, now: datetime | None = None) -> PanelData:
+    """Everything the side panels show for station ``code`` (the caller checked the scope)."""
+    now = now or datetime.now(UTC)
+    flt = IncidentFilter(stations=(code,))
+    due, overdue = followups_due(svc, scope, code, now)
+    warnings = svc.layer(scope, flt, "early_warning")
+    repeats = svc.layer(scope, flt, "repeat_addresses")
+    plan = svc.layer(scope, flt, "patrol_plan")
+    return PanelData(due, overdue, warnings, repeats, plan)
+
+
+# -- components ---------------------------------------------------------------------------------
+def _local(value: datetime | None, tz: str, fmt: str = "%m-%d %H:%M") -> html.Span:
+    text = MISSING if value is None else value.astimezone(ZoneInfo(tz)).strftime(fmt)
+    return html.Span(text, className="station-nowrap")
+
+
+def _case_link(incident_id: object, text: object, search: str) -> dcc.Link | str:
+    if incident_id is None:
+        return str(text or MISSING)
+    return dcc.Link(str(text or incident_id), href=f"/case/{int(incident_id)}{search}")
+
+
+def _table(headers: list[str], rows: list[list[object]], table_id: str) -> html.Table:
+    return html.Table(
+        [
+            html.Thead(html.Tr([html.Th(h) for h in headers])),
+            html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
+        ],
+        id=table_id,
+        className="simple-table station-table",
+    )
+
+
+def panel(
+    panel_id: str, title: str, count: int, body: html.Table | html.P, lang: str, extra=None
+) -> html.Section:
+    """A side panel: title, its count (in the locale's digits) and its table or its empty note."""
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(title, className="card-title"),
+                    html.Span(format_int(count, lang), className="station-count"),
+                ],
+                className="card-head",
+            ),
+            body,
+            extra,
+        ],
+        id=panel_id,
+        className="card station-panel",
+    )
+
+
+def _more(total: int, shown: int, lang: str) -> html.P | None:
+    if total <= shown:
+        return None
+    return html.P(t("station.more", lang, n=format_int(total - shown, lang)), className="muted")
+
+
+def due_panel(
+    due: pl.DataFrame, overdue: int, lang: str, tz: str, search: str, panel_id: str
+) -> html.Section:
+    """Follow-ups due within a week: case, risk, deadline, visits so far."""
+    rows = [
+        [
+            _case_link(r["incident_id"], r["incident_no"], search),
+            html.Span(label("risk", r["risk_level"], lang), className=f"risk-{r['risk_level']}"),
+            _local(r["due_at"], tz),
+            t("station.visits_of", lang, n=r["visits_in_window"] or 0, of=4),
+        ]
+        for r in due.head(PANEL_ROWS).iter_rows(named=True)
+    ]
+    headers = [
+        t("field.incident_no", lang),
+        t("field.risk_level", lang),
+        t("station.due_at", lang),
+        t("station.visits", lang),
+    ]
+    body = (
+        _table(headers, rows, f"{panel_id}-table")
+        if rows
+        else html.P(t("station.empty.due", lang, days=DUE_DAYS), className="muted")
+    )
+    note = html.P(
+        t("station.overdue_note", lang, n=format_int(overdue, lang)),
+        className="station-overdue" if overdue else "muted",
+    )
+    extra = html.Div([_more(due.height, len(rows), lang), note])
+    return panel(panel_id, t("station.due_title", lang), due.height, body, lang, extra)
+
+
+def warning_panel(warnings: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
+    """Early-warning entries: kind, why, where, last incident."""
+    rows = []
+    for r in warnings.head(PANEL_ROWS).iter_rows(named=True):
+        reasons = "、" if lang == "zh" else ", "
+        rows.append(
+            [
+                label("ew_kind", r.get("kind"), lang),
+                reasons.join(label("reason", c, lang) for c in (r.get("reasons") or [])),
+                r.get("address_key") or r.get("community") or MISSING,
+                _local(r.get("last_at"), tz, "%Y-%m-%d"),
+            ]
+        )
+    headers = [
+        t("station.kind", lang),
+        t("station.reason", lang),
+        t("station.where", lang),
+        t("station.last_at", lang),
+    ]
+    body = (
+        _table(headers, rows, f"{panel_id}-table")
+        if rows
+        else html.P(t("station.empty.warnings", lang), className="muted")
+    )
+    return panel(
+        panel_id,
+        t("station.warnings_title", lang),
+        warnings.height,
+        body,
+        lang,
+        _more(warnings.height, len(rows), lang),
+    )
+
+
+def repeat_panel(repeats: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
+    """Repeat addresses: address, incidents, last incident, flags."""
+    rows = []
+    for r in repeats.head(PANEL_ROWS).iter_rows(named=True):
+        flags = [
+            t("station.flag_escalating", lang) if r.get("escalating") else None,
+            t("station.flag_marac", lang) if r.get("marac_flag") else None,
+        ]
+        rows.append(
+            [
+                r.get("address_raw") or r.get("address_key") or MISSING,
+                format_int(r.get("count") or 0, lang),
+                _local(r.get("last_at"), tz, "%Y-%m-%d"),
+                " · ".join(f for f in flags if f) or MISSING,
+            ]
+        )
+    headers = [
+        t("field.address_raw", lang),
+        t("station.incidents", lang),
+        t("station.last_at", lang),
+        t("station.flags", lang),
+    ]
+    body = (
+        _table(headers, rows, f"{panel_id}-table")
+        if rows
+        else html.P(t("station.empty.repeats", lang), className="muted")
+    )
+    return panel(
+        panel_id,
+        t("station.repeats_title", lang),
+        repeats.height,
+        body,
+        lang,
+        _more(repeats.height, len(rows), lang),
+    )
+
+
+def plan_panel(
+    cells: pl.DataFrame, lang: str, panel_id: str, sheet_href: str, sheet_link_id: str
+) -> html.Section:
+    """The patrol plan: its cells in rank order, what lies in each, and the sheet's link."""
+    rows = [
+        [
+            format_int(r["rank"], lang),
+            f"{format_int(r['incidents'], lang)} / {format_int(r['nearby'], lang)}",
+            format_int(r["repeat_addresses"], lang),
+            format_int(r["warnings"], lang),
+        ]
+        for r in cells.head(PANEL_ROWS).iter_rows(named=True)
+    ]
+    headers = [
+        t("station.cell_no", lang),
+        t("station.incidents_12w", lang),
+        t("station.repeat_addresses", lang),
+        t("station.warnings", lang),
+    ]
+    body = (
+        _table(headers, rows, f"{panel_id}-table")
+        if rows
+        else html.P(t("station.empty.plan", lang), className="muted")
+    )
+    link = html.A(
+        t("station.print_sheet", lang),
+        href=sheet_href,
+        target="_blank",
+        rel="noopener",
+        id=sheet_link_id,
+        className="button station-print",
+    )
+    extra = html.Div([_more(cells.height, len(rows), lang), link], className="station-plan-foot")
+    return panel(panel_id, t("station.plan_title", lang), cells.height, body, lang, extra)
+
+
+def training_incidents(
+    svc: Services, scope: Scope, code: str, now: datetime, weeks: int
+) -> pl.DataFrame:
+    """The station's incidents of the ``weeks`` before ``now`` (what the plan was trained on)."""
+    frame = svc.access.incidents(scope, IncidentFilter(stations=(code,)))
+    return frame.filter(pl.col("reported_at") >= now - timedelta(weeks=weeks))
+
+
+def station_title(names: Mapping[str, str], code: str) -> str:
+    """The station's name, or its code when it has none."""
+    return names.get(code, code)
