@@ -6,11 +6,14 @@
     python app.py users add NAME --role ROLE      manage users (list, add, reset, remove)
     python app.py tokens add NAME [--profile P]   push API tokens (add, list, revoke)
     python app.py import FILE --profile cn-110    import incidents (--mapping, --rejects, --all)
+    python app.py init-db                         create the configured database
+    python app.py audit verify                    check the audit trail's hash chain
     python app.py stations FILE --code-field F --name-field F
                                                   import station polygons
 
 The database URL comes from ``ANNING_DATABASE_URL`` (default: a SQLite file under ``var/``).
-On first start with an empty database the demo district is generated.
+On first start with an empty database the demo district is generated. Only the default file
+may be created by a start; another ``ANNING_DATABASE_URL`` must exist (``init-db`` creates it).
 """
 
 from __future__ import annotations
@@ -71,24 +74,70 @@ def wsgi():
 
 
 def serve(host: str, port: int) -> None:
-    """Migrate the database, load the demo district if it is empty, and serve the dashboard."""
+    """Migrate the database, load the demo district if it is empty, and serve the dashboard.
+
+    gunicorn's threaded workers serve by default (:mod:`dashboard.web.server`); with
+    ``ANNING_SERVER=dev``, Flask's development server in this process.
+    """
+    from data.settings import server_kind
+
+    if server_kind() == "gunicorn":
+        from dashboard.web.server import run
+
+        prepare_database()
+        run(host, port, wsgi)
+        return
     from dashboard import create_app
     from data.database import engine
 
     prepare_database()
     app = create_app(engine())
-    print(f"Anning is serving on http://{host}:{port}/", flush=True)
+    print(f"Anning is serving on http://{host}:{port}/ (development server)", flush=True)
     app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True)
 
 
+def init_db() -> None:
+    """Create the configured database (a new SQLite file) and bring its schema up to date."""
+    from data.database import engine, sqlite_path, upgrade
+    from data.settings import database_url
+
+    path = sqlite_path(database_url())
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    upgrade(engine(create=True))
+    print(f"database ready: {database_url()}")
+
+
 def demo(incidents: int, seed: int) -> None:
-    """Replace the demo data with ``incidents`` freshly generated ones."""
+    """Replace the demo data with ``incidents`` freshly generated ones (creating the database)."""
     from data.database import engine
     from data.demo.load import rebuild_demo
 
     started = time.perf_counter()
-    count = rebuild_demo(engine(), n_incidents=incidents, seed=seed, progress=_progress)
+    count = rebuild_demo(engine(create=True), n_incidents=incidents, seed=seed, progress=_progress)
     print(f"demo district: {count:,} incidents in {time.perf_counter() - started:.1f} s")
+
+
+def check_settings_early(command: str | None) -> None:
+    """Before any command but ``init-db`` and ``demo``: the configured database must exist.
+
+    Raises :class:`~data.settings.SettingsError` (one line, naming the file).
+    """
+    if command in ("init-db", "demo"):
+        return
+    from data.database import check_database
+
+    check_database()
+
+
+def run_audit_command(args: argparse.Namespace) -> int:
+    """``audit verify``: walk the hash chain of the audit trail; 0 if intact, 1 if not."""
+    from data.audit_chain import verify
+    from data.database import engine
+
+    report = verify(engine())
+    print(report.summary())
+    return 0 if report.intact else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,13 +151,23 @@ def main(argv: list[str] | None = None) -> int:
     p_demo = sub.add_parser("demo", help="rebuild the demo district")
     p_demo.add_argument("--incidents", type=int, default=30_000)
     p_demo.add_argument("--seed", type=int, default=20240601)
+    sub.add_parser("init-db", help="create the configured database (a new SQLite file)")
+    p_audit = sub.add_parser("audit", help="check the audit trail")
+    p_audit.add_argument("audit_command", choices=["verify"])
     add_users_command(sub)
     add_tokens_command(sub)
     add_import_commands(sub)
     args = parser.parse_args(argv)
 
+    try:
+        check_settings_early(args.command)
+    except SettingsError as exc:
+        print(f"anning: {exc}", file=sys.stderr)
+        return 2
     if args.command in IMPORT_COMMANDS:
         return run_command(args)
+    if args.command == "audit":
+        return run_audit_command(args)
     if args.command == "users":
         return run_users_command(args)
     if args.command == "tokens":
@@ -118,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             demo(args.incidents, args.seed)
+        elif args.command == "init-db":
+            init_db()
         else:
             serve(args.host, args.port)
     except SettingsError as exc:

@@ -1,7 +1,8 @@
 """The audit trail: append-only records of who viewed, revealed, exported or imported what.
 
 Events are only ever inserted: this module has no update or delete, and the database refuses
-both (triggers of migration 0002). Administrators read the trail through :func:`events` and
+both (triggers of migration 0002); each event is chained to the one before it by a keyed hash
+(:mod:`data.audit_chain`), so whoever bypasses the triggers leaves a broken chain. Administrators read the trail through :func:`events` and
 export it through :func:`iter_events`.
 """
 
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from data import audit_chain
 from data.models import AuditEvent
 
 
@@ -26,12 +28,17 @@ def record(
     detail: str | None = None,
     remote_addr: str | None = None,
 ) -> None:
-    """Append one audit event (``action`` such as ``view_case`` or ``export``), time now, UTC."""
+    """Append one audit event (``action`` such as ``view_case`` or ``export``), time now, UTC.
+
+    The event joins the hash chain (:func:`data.audit_chain.append`) in the same transaction.
+    """
+    at = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
-        conn.execute(
-            insert(AuditEvent),
+        audit_chain.append(
+            conn,
             {
-                "at": datetime.now(UTC).replace(tzinfo=None),
+                # SQLite keeps the text SQLAlchemy's DateTime writes; PostgreSQL a timestamp.
+                "at": at if conn.dialect.name != "sqlite" else audit_chain.at_text(at),
                 "user": user,
                 "action": action,
                 "target": target,

@@ -14,7 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.settings import database_url
+from data.settings import DEFAULT_DATABASE_URL, SettingsError, database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -37,18 +37,58 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+class MissingDatabaseError(SettingsError):
+    """``ANNING_DATABASE_URL`` names a SQLite file that does not exist (the message says which)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for another database or an in-memory one)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def check_database(url: str | None = None) -> None:
+    """Refuse a configured SQLite file that does not exist, unless it is the embedded default.
+
+    A typo or an unmounted volume in ``ANNING_DATABASE_URL`` would otherwise silently start a
+    second, empty database beside the real one. Only the default file under ``var/`` is created
+    on first start; any other is created by ``python app.py init-db`` (or ``demo``).
+
+    Raises
+    ------
+    MissingDatabaseError
+        Naming the file and the command that creates it.
+    """
+    url = url or database_url()
+    path = sqlite_path(url)
+    if path is None or url == DEFAULT_DATABASE_URL or path.is_file():
+        return
+    where = "folder" if not path.parent.is_dir() else "file"
+    missing = path.parent if where == "folder" else path
+    raise MissingDatabaseError(
+        f"ANNING_DATABASE_URL names {path}, but its {where} {missing} does not exist; "
+        "check the path (or the mounted volume), or create it with `python app.py init-db`"
+    )
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def engine(url: str | None = None) -> Engine:
+def engine(url: str | None = None, *, create: bool = False) -> Engine:
     """Return the process-wide engine for ``url`` (default: the configured URL).
 
     Keyed on the URL itself, so a changed configuration never gets the old database's engine.
+    The configured SQLite file must exist (:func:`check_database`) unless ``create`` (the
+    ``init-db`` and ``demo`` commands).
     """
     key = url or database_url()
     with _engines_lock:
         if key not in _engines:
+            if url is None and not create:
+                check_database(key)
             _engines[key] = make_engine(key)
         return _engines[key]
 

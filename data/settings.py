@@ -185,3 +185,21 @@ def wall_refresh_seconds() -> int:
             f"{WALL_REFRESH_MAX_SECONDS}, got {value}"
         )
     return value
+
+
+# -- the web server of ``python app.py`` --------------------------------------------------------
+def server_kind() -> str:
+    """Return which server ``python app.py`` runs (``ANNING_SERVER``): ``'gunicorn'`` (default,
+    threaded worker processes) or ``'dev'`` (Flask's development server, for debugging)."""
+    return "dev" if os.environ.get("ANNING_SERVER", "").strip().lower() == "dev" else "gunicorn"
+
+
+def server_workers() -> int:
+    """Return worker processes of ``python app.py`` (``ANNING_WORKERS``, default: the number of
+    cores, 1 to 32). Each worker holds its own columnar snapshot of the incidents."""
+    return _int_setting("ANNING_WORKERS", os.cpu_count() or 1, 1, 32)
+
+
+def server_threads() -> int:
+    """Return threads per worker (``ANNING_THREADS``, default 8, 1 to 64)."""
+    return _int_setting("ANNING_THREADS", 8, 1, 64)
