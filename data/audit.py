@@ -2,8 +2,8 @@
 
 Events are only ever inserted: this module has no update or delete, and the database refuses
 both (triggers of migration 0002); each event is chained to the one before it by a keyed hash
-(:mod:`data.audit_chain`), so whoever bypasses the triggers leaves a broken chain. Administrators read the trail through :func:`events` and
-export it through :func:`iter_events`.
+(:mod:`data.audit_chain`), so whoever bypasses the triggers leaves a broken chain.
+Administrators read the trail through :func:`events` and export it through :func:`iter_events`.
 """
 
 from __future__ import annotations
