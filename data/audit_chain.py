@@ -49,7 +49,7 @@ def chain_key() -> bytes:
 
 
 def at_text(at: datetime | str) -> str:
-    """An event time as the chain hashes it and SQLite stores it (``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    """An event time as the chain hashes it and SQLite stores it: ``YYYY-MM-DD HH:MM:SS.ffffff``."""
     if isinstance(at, str):  # a raw SQLite value
         at = datetime.fromisoformat(at)
     return at.isoformat(sep=" ", timespec="microseconds")
