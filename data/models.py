@@ -181,6 +181,17 @@ class AuditChain(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
 
 
+class LoginThrottle(Base):
+    """Failed logins of one source address in its current window (:mod:`data.login_throttle`)."""
+
+    __tablename__ = "login_throttle"
+
+    remote_addr: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class User(Base):
     """A person who may log in, with one role and, for station roles, one station.
 
@@ -198,6 +209,8 @@ class User(Base):
     station_code: Mapped[str | None] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    #: Source addresses of the current run of failures, comma-separated (a lock needs two).
+    failed_from: Mapped[str | None] = mapped_column(String(400))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime)

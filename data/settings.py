@@ -123,9 +123,16 @@ def session_max_hours() -> int:
 
 
 def login_max_failures() -> int:
-    """Return failed logins in a row that lock an account (``ANNING_LOGIN_MAX_FAILURES``,
-    default 5, 1 to 100)."""
+    """Return failed logins in a row, from at least two source addresses, that lock an
+    account (``ANNING_LOGIN_MAX_FAILURES``, default 5, 1 to 100)."""
     return _int_setting("ANNING_LOGIN_MAX_FAILURES", 5, 1, 100)
+
+
+def login_address_max_failures() -> int:
+    """Return failed logins one source address may make in an hour, whatever names it tries,
+    before it is refused until the hour is over (``ANNING_LOGIN_ADDRESS_MAX_FAILURES``,
+    default 20, 3 to 10000)."""
+    return _int_setting("ANNING_LOGIN_ADDRESS_MAX_FAILURES", 20, 3, 10_000)
 
 
 def login_lock_minutes() -> int:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from data import audit
+from data import audit, login_throttle
 from data.access import Scope
 from data.models import Incident, Station, User, UserSession
 from data.settings import demo_setting, login_lock_minutes, login_max_failures
@@ -407,13 +407,16 @@ def _dummy_hash() -> str:
 class LoginResult:
     """The outcome of :func:`authenticate`.
 
-    ``reason`` is ``ok``, ``invalid_name``, ``unknown_user``, ``wrong_password``, ``locked`` or
-    ``demo_inactive``. Callers tell the user no more than "failed": which one it was is for
-    the audit trail only, so nobody can probe which names exist.
+    ``reason`` is ``ok``, ``invalid_name``, ``unknown_user``, ``wrong_password``, ``locked``,
+    ``demo_inactive`` or ``throttled`` (the source address must wait ``retry_after``
+    seconds, see :mod:`data.login_throttle`). Callers tell the user no more than "failed" (or
+    "wait"): which one it was is for the audit trail only, so nobody can probe which names
+    exist.
     """
 
     user: UserInfo | None
     reason: str
+    retry_after: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -459,26 +462,39 @@ def authenticate(
     Returns
     -------
     LoginResult
-        The user on success. Failures record ``login_failed`` (and ``account_locked`` when
-        the :func:`~data.settings.login_max_failures`-th failure in a row locks the account
-        for :func:`~data.settings.login_lock_minutes`); success records ``login``.
+        The user on success. An address that must wait (:mod:`data.login_throttle`) is
+        refused before any password is checked and records ``login_throttled``. Failures
+        record ``login_failed`` and count against the address; ``account_locked`` is
+        recorded when the :func:`~data.settings.login_max_failures`-th failure in a row,
+        coming from at least two addresses (or from unknown ones), locks the account for
+        :func:`~data.settings.login_lock_minutes`. Success records ``login``.
     """
     now = now or _now()
     if not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
         password = ""
+    wait = login_throttle.retry_after(engine, remote_addr, now)
+    if wait > 0:
+        audit.record(
+            engine,
+            audit_name(username),
+            "login_throttled",
+            detail=f"address must wait {wait:.0f} s",
+            remote_addr=remote_addr,
+        )
+        return LoginResult(None, "throttled", retry_after=wait)
     try:
         check_username(username)
     except UserError:
         _burn(password)
-        return _failed(engine, username, "invalid_name", remote_addr)
+        return _failed(engine, username, "invalid_name", remote_addr, now)
     with Session(engine) as session:
         row = session.scalars(select(User).where(User.username == username)).first()
         if row is None:
             _burn(password)
-            return _failed(engine, username, "unknown_user", remote_addr)
+            return _failed(engine, username, "unknown_user", remote_addr, now)
         if row.demo and not demo_active:
             _burn(password)
-            return _failed(engine, username, "demo_inactive", remote_addr)
+            return _failed(engine, username, "demo_inactive", remote_addr, now)
         locked = row.locked_until is not None and row.locked_until > now
         try:
             password_hasher().verify(row.password_hash, password)
@@ -486,15 +502,20 @@ def authenticate(
         except (VerificationError, InvalidHashError):
             matched = False
         if locked:
-            return _failed(engine, username, "locked", remote_addr)
+            return _failed(engine, username, "locked", remote_addr, now)
         if not matched:
             row.failed_logins = (row.failed_logins or 0) + 1
-            just_locked = row.failed_logins >= login_max_failures()
+            sources = _add_source(row.failed_from, remote_addr)
+            row.failed_from = sources
+            just_locked = row.failed_logins >= login_max_failures() and (
+                remote_addr is None or len(sources.split(",")) >= 2
+            )
             if just_locked:
                 row.locked_until = now + timedelta(minutes=login_lock_minutes())
                 row.failed_logins = 0
+                row.failed_from = None
             session.commit()
-            result = _failed(engine, username, "wrong_password", remote_addr)
+            result = _failed(engine, username, "wrong_password", remote_addr, now)
             if just_locked:
                 audit.record(
                     engine,
@@ -508,6 +529,7 @@ def authenticate(
         if password_hasher().check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
         row.failed_logins = 0
+        row.failed_from = None
         row.locked_until = None
         row.last_login_at = now
         session.commit()
@@ -516,10 +538,27 @@ def authenticate(
     return LoginResult(info, "ok")
 
 
-def _failed(engine: Engine, username: object, reason: str, remote_addr: str | None) -> LoginResult:
+def _add_source(sources: str | None, remote_addr: str | None) -> str:
+    """The comma-separated addresses of a run of failures, with ``remote_addr`` (at most a few:
+    two are enough to decide a lock)."""
+    known = [s for s in (sources or "").split(",") if s]
+    addr = (remote_addr or "?").replace(",", " ")[:64]
+    if addr not in known and len(known) < 5:
+        known.append(addr)
+    return ",".join(known)
+
+
+def _failed(
+    engine: Engine,
+    username: object,
+    reason: str,
+    remote_addr: str | None,
+    now: datetime | None = None,
+) -> LoginResult:
     audit.record(
         engine, audit_name(username), "login_failed", detail=reason, remote_addr=remote_addr
     )
+    login_throttle.count_failure(engine, remote_addr, now or _now())
     return LoginResult(None, reason)
 
 

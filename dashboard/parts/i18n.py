@@ -371,6 +371,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "仅限授权人员使用。所有登录与案件查看均记入审计日志。",
         "en": "Authorised staff only. Every login and every case viewed is recorded.",
     },
+    "auth.throttled": {
+        "zh": "此地址登录失败次数过多，请在 {seconds} 秒后再试。",
+        "en": "Too many failed logins from this address: try again in {seconds} seconds.",
+    },
     "auth.failed": {
         "zh": "用户名或密码错误，或账号已被临时锁定（连续失败 {n} 次后锁定 {minutes} 分钟）。",
         "en": "Wrong user name or password, or the account is locked for a while "
@@ -460,6 +464,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit_action.login_failed": {"zh": "登录失败", "en": "Failed login"},
     "audit_action.logout": {"zh": "退出登录", "en": "Logout"},
     "audit_action.account_locked": {"zh": "账号锁定", "en": "Account locked"},
+    "audit_action.login_throttled": {"zh": "登录限速", "en": "Login throttled"},
     "audit_action.session_end": {"zh": "会话结束", "en": "Session ended"},
     "audit_action.denied": {"zh": "拒绝访问", "en": "Access denied"},
     "audit_action.view_case": {"zh": "查看案件", "en": "Case viewed"},
@@ -482,7 +487,6 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-
 def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]]) -> None:
     """Add each screen's strings to ``base``; a key defined twice is a programming error."""
     for strings in screens:
@@ -492,9 +496,7 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(
-    STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS
-)
+_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
 VOCABULARY: dict[str, dict[str, dict[str, str]]] = {

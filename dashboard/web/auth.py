@@ -429,6 +429,12 @@ def _login_view() -> Response:
         request.remote_addr,
         demo_active=state.demo_active(),
     )
+    if result.reason == "throttled":
+        seconds = max(1, math.ceil(result.retry_after))
+        message = t("auth.throttled", lang, seconds=seconds)
+        response = _login_page(state, lang, next_path, username, message, status=429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     if not result.ok:
         message = t("auth.failed", lang, n=login_max_failures(), minutes=login_lock_minutes())
         return _login_page(state, lang, next_path, username, message, status=401)

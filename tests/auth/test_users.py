@@ -113,11 +113,14 @@ def test_a_name_is_taken_once(engine, cheap_hasher):
 
 
 # -- lockout -------------------------------------------------------------------------------------
-def test_five_failures_lock_the_account_for_fifteen_minutes(engine, cheap_hasher):
+def test_five_failures_from_two_addresses_lock_the_account_for_fifteen_minutes(
+    engine, cheap_hasher
+):
     add_user(engine, "zhou", PASSWORD, "station_chief", "BA01", actor="t")
     now = datetime(2026, 11, 25, 8, 0)
+    addresses = ["10.0.0.9", "10.0.0.8"] * 3
     for attempt in range(4):
-        assert authenticate(engine, "zhou", "wrong", "10.0.0.9", now=now).reason == (
+        assert authenticate(engine, "zhou", "wrong", addresses[attempt], now=now).reason == (
             "wrong_password"
         ), attempt
     assert authenticate(engine, "zhou", "wrong", "10.0.0.9", now=now).reason == "wrong_password"
@@ -126,8 +129,8 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(engine, cheap_hasher
     assert authenticate(engine, "zhou", PASSWORD, now=now + timedelta(minutes=15, seconds=1)).ok
     failed = audit_rows(engine, "login_failed")
     assert [(f["user"], f["detail"], f["remote_addr"]) for f in failed] == [
-        ("zhou", "wrong_password", "10.0.0.9")
-    ] * 5 + [("zhou", "locked", "10.0.0.9")]
+        ("zhou", "wrong_password", a) for a in [*addresses[:4], "10.0.0.9"]
+    ] + [("zhou", "locked", "10.0.0.9")]
     lock = audit_rows(engine, "account_locked")
     assert [(r["user"], r["target"], r["detail"]) for r in lock] == [
         ("zhou", "user:zhou", "locked for 15 min")

@@ -1,4 +1,4 @@
-"""audit hash chain, its head row, and indexes for login throttling and reveal limits
+"""audit hash chain, its head row, login throttling by address, indexes for reveal limits
 
 Revision ID: 0008
 Revises: 0006
@@ -11,7 +11,9 @@ and is the lock every writer takes first, so concurrent writers append one after
 and never fork the chain. Existing events are chained here, in id order (the append-only
 triggers are lifted for that and put back).
 
-Two indexes serve the per-address and per-user counts of login failures and reveals.
+Two indexes serve per-user and per-address counts in the trail (reveals, refusals).
+``login_throttle`` counts failed logins per source address; ``app_user.failed_from`` keeps the
+addresses of an account's current run of failures (a lock needs two of them).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -54,6 +56,15 @@ def upgrade() -> None:
         batch.create_index('ix_audit_event_action_addr_at', ['action', 'remote_addr', 'at'])
         batch.create_index('ix_audit_event_action_user_at', ['action', 'user', 'at'])
     op.create_table(
+        'login_throttle',
+        sa.Column('remote_addr', sa.String(64), primary_key=True),
+        sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('window_start', sa.DateTime(), nullable=False),
+        sa.Column('last_failure_at', sa.DateTime(), nullable=False),
+    )
+    with op.batch_alter_table('app_user') as batch:
+        batch.add_column(sa.Column('failed_from', sa.String(400), nullable=True))
+    op.create_table(
         'audit_chain',
         sa.Column('id', sa.Integer(), primary_key=True),
         sa.Column('last_id', sa.BigInteger(), nullable=False),
@@ -91,6 +102,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_table('audit_chain')
+    op.drop_table('login_throttle')
+    with op.batch_alter_table('app_user') as batch:
+        batch.drop_column('failed_from')
     _lift_triggers(dialect)
     with op.batch_alter_table('audit_event') as batch:
         batch.drop_index('ix_audit_event_action_user_at')
