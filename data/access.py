@@ -13,6 +13,9 @@ that station and every station under it (:meth:`CaseAccess.expand_stations`).
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from data import audit
 from data.models import FollowUpVisit, Incident, Station
-from data.settings import display_timezone
+from data.settings import display_timezone, reveal_max_per_hour
 from data.snapshot import parent_column, snapshot_for
 from geo.h3cells import (
     BASE_RESOLUTION,
@@ -70,9 +73,42 @@ _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]
 MASK = "***"
 #: Layers that read follow-up visits (service levels, and early warning through them).
 _LAYERS_WITH_VISITS = frozenset({"service_levels", "early_warning"})
-#: Length bounds of the reason a reveal of personal details must give.
+#: Bounds of the reason a reveal of personal details must give: at least this many visible
+#: characters (letters, digits, punctuation, symbols), at most this many in all.
 MIN_REASON_LENGTH = 4
 MAX_REASON_LENGTH = 300
+#: Unicode categories of visible characters (letters, marks, numbers, punctuation, symbols).
+_VISIBLE = ("L", "M", "N", "P", "S")
+#: Categories refused anywhere in a reason: controls (NUL …), format characters (zero-width
+#: spaces, direction overrides), private use, surrogates and unassigned code points.
+_REFUSED = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+#: The audit action of every refused request (by role, by CSRF check, or by scope).
+DENIED = "denied"
+#: Refusals remembered per process so one request's refusal is recorded once.
+_REFUSALS_REMEMBERED = 1024
+
+
+class RevealLimitError(PermissionError):
+    """The user has revealed as many cases this hour as :func:`reveal_max_per_hour` allows."""
+
+
+def check_reason(reason: object) -> str:
+    """The reason for a reveal, trimmed, if it says something; ``ValueError`` otherwise.
+
+    Judged by Unicode category, not by ``strip()``: a reason must hold at least
+    :data:`MIN_REASON_LENGTH` visible characters, at most :data:`MAX_REASON_LENGTH` in all,
+    and no control or format character (a NUL, a zero-width space) anywhere.
+    """
+    text = reason.strip() if isinstance(reason, str) else ""
+    bad = next((c for c in text if unicodedata.category(c) in _REFUSED), None)
+    if bad is not None:
+        raise ValueError(f"the reason holds an invisible or control character U+{ord(bad):04X}")
+    visible = sum(1 for c in text if unicodedata.category(c)[0] in _VISIBLE)
+    if visible < MIN_REASON_LENGTH or len(text) > MAX_REASON_LENGTH:
+        raise ValueError(
+            f"a reason of {MIN_REASON_LENGTH} to {MAX_REASON_LENGTH} characters is required"
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,10 @@ class Scope:
     remote_addr: str | None = None
     can_reveal: bool = False
     role: str | None = None
+    #: What the request asked (``GET /station/BA02/patrol-sheet``), for refusals in the trail.
+    asked: str | None = field(default=None, compare=False)
+    #: One value per request, so a refusal met twice in one request is recorded once.
+    request_key: str | None = field(default=None, compare=False)
 
 
 def _cell_at(res: int) -> pl.Expr:
@@ -225,6 +265,46 @@ class CaseAccess:
         self.engine = engine
         self.tz = tz or display_timezone()
         self._study_cells: dict[tuple, np.ndarray] = {}
+        self._refused: OrderedDict[tuple, None] = OrderedDict()
+        self._refused_lock = threading.Lock()
+
+    # -- refusals by scope ----------------------------------------------------------------
+    def refuse(self, scope: Scope, target: str, reason: str) -> None:
+        """Record that ``scope`` asked for ``target`` outside it (``denied``: who, what was
+        asked, from where), once per request."""
+        if scope.request_key is not None:
+            key = (scope.request_key, target)
+            with self._refused_lock:
+                if key in self._refused:
+                    return
+                self._refused[key] = None
+                while len(self._refused) > _REFUSALS_REMEMBERED:
+                    self._refused.popitem(last=False)
+        detail = f"{reason}; asked: {scope.asked}" if scope.asked else reason
+        audit.record(
+            self.engine,
+            scope.user,
+            DENIED,
+            target=target[:200],
+            detail=detail[:500],
+            remote_addr=scope.remote_addr,
+        )
+
+    def check_stations(self, scope: Scope, codes: Iterable[str]) -> frozenset[str]:
+        """The stations among ``codes`` that exist but lie outside ``scope``; each such request
+        is recorded as a refusal. Codes of no station are ignored."""
+        wanted = {str(c) for c in codes}
+        if scope.stations is None or not wanted:
+            return frozenset()
+        parents = self._station_parents()
+        foreign = frozenset(wanted & set(parents) - self.expand_stations(scope.stations))
+        if foreign:
+            self.refuse(
+                scope,
+                "station:" + ",".join(sorted(foreign)),
+                "station outside the caller's scope",
+            )
+        return foreign
 
     # -- aggregates, on the columnar snapshot -------------------------------------------
     def incidents(
@@ -243,6 +323,8 @@ class CaseAccess:
     ) -> pl.LazyFrame:
         """:meth:`incidents` as a lazy query, for callers that sort, slice or aggregate next."""
         frame = snapshot_for(self.engine).refresh()
+        if scope.stations is not None and (flt.stations or flt.within):
+            self.check_stations(scope, (*flt.stations, *flt.within))
         if flt.stations:
             flt = replace(flt, stations=tuple(sorted(self.expand_stations(flt.stations))))
         if flt.within:
@@ -469,6 +551,8 @@ class CaseAccess:
                 query = query.where(Incident.station_code.in_(visible))
             inc = session.scalars(query).first()
             if inc is None:
+                if scope.stations is not None and session.get(Incident, incident_id) is not None:
+                    self.refuse(scope, f"incident:{incident_id}", "case outside the caller's scope")
                 return None
             zone = ZoneInfo(self.tz)
 
@@ -636,8 +720,7 @@ class CaseAccess:
         incident_id : int
             The case.
         reason : str
-            Why the details are needed: :data:`MIN_REASON_LENGTH` to
-            :data:`MAX_REASON_LENGTH` characters after trimming.
+            Why the details are needed (see :func:`check_reason`).
 
         Returns
         -------
@@ -649,16 +732,23 @@ class CaseAccess:
         ------
         PermissionError
             The scope may not reveal.
+        RevealLimitError
+            The user has made :func:`~data.settings.reveal_max_per_hour` reveals in the last
+            hour already (the refusal is recorded).
         ValueError
-            The reason is missing, too short or too long.
+            The reason is missing, too short, too long, or holds a control or format
+            character.
         """
         if not (scope.can_reveal or scope.personal_details):
             raise PermissionError(f"{scope.user!r} may not reveal personal details")
-        text = reason.strip() if isinstance(reason, str) else ""
-        if not MIN_REASON_LENGTH <= len(text) <= MAX_REASON_LENGTH:
-            raise ValueError(
-                f"a reason of {MIN_REASON_LENGTH} to {MAX_REASON_LENGTH} characters is required"
+        text = check_reason(reason)
+        limit = reveal_max_per_hour()
+        since = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        if audit.count_since(self.engine, "reveal", scope.user, since) >= limit:
+            self.refuse(
+                scope, f"incident:{incident_id}", f"reveal limit of {limit} per hour reached"
             )
+            raise RevealLimitError(f"{scope.user!r} has revealed {limit} cases in the last hour")
         detail = self.case_detail(replace(scope, personal_details=True), incident_id)
         if detail is None:
             return None

@@ -150,3 +150,33 @@ def actions(engine: Engine) -> list[str]:
     """The distinct actions the trail holds, sorted."""
     with engine.connect() as conn:
         return sorted(conn.scalars(select(AuditEvent.action).distinct()))
+
+
+# -- counting (limits and alerts) ---------------------------------------------------------------
+def count_since(engine: Engine, action: str, user: str, since: datetime) -> int:
+    """Events ``action`` by ``user`` at or after ``since`` (naive UTC)."""
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.action == action, AuditEvent.user == user, AuditEvent.at >= since
+                )
+            )
+            or 0
+        )
+
+
+def frequent_users(
+    engine: Engine, action: str, since: datetime, more_than: int
+) -> list[tuple[str, int]]:
+    """Users with more than ``more_than`` events ``action`` since ``since``, most first."""
+    count = func.count(AuditEvent.id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(AuditEvent.user, count)
+            .where(AuditEvent.action == action, AuditEvent.at >= since)
+            .group_by(AuditEvent.user)
+            .having(count > more_than)
+            .order_by(count.desc(), AuditEvent.user)
+        ).all()
+    return [(user, int(n)) for user, n in rows]

@@ -141,6 +141,24 @@ def login_lock_minutes() -> int:
     return _int_setting("ANNING_LOGIN_LOCK_MINUTES", 15, 1, 1440)
 
 
+def reveal_max_per_hour() -> int:
+    """Return reveals of personal details one user may make in an hour
+    (``ANNING_REVEAL_MAX_PER_HOUR``, default 20, 1 to 10000)."""
+    return _int_setting("ANNING_REVEAL_MAX_PER_HOUR", 20, 1, 10_000)
+
+
+def reveal_bulk_alert() -> int:
+    """Return reveals in an hour above which the administrator's page flags a user as
+    revealing in bulk (``ANNING_REVEAL_BULK_ALERT``, default 10, 1 to 10000)."""
+    return _int_setting("ANNING_REVEAL_BULK_ALERT", 10, 1, 10_000)
+
+
+def refusal_alert() -> int:
+    """Return refusals in an hour above which the administrator's page flags a user
+    (``ANNING_REFUSAL_ALERT``, default 10, 1 to 10000)."""
+    return _int_setting("ANNING_REFUSAL_ALERT", 10, 1, 10_000)
+
+
 def cookie_secure() -> str:
     """Return when cookies get the ``Secure`` flag (``ANNING_COOKIE_SECURE``): ``'auto'``
     (default: when the request came over HTTPS), ``'on'`` (always) or ``'off'`` (never)."""

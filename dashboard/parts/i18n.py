@@ -424,8 +424,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Personal details shown; this view and its reason are recorded.",
     },
     "reveal.bad_reason": {
-        "zh": "请填写 {low}–{high} 个字的查看事由。",
-        "en": "Please give a reason of {low} to {high} characters.",
+        "zh": "请填写 {low}–{high} 个字的查看事由（不含不可见字符）。",
+        "en": "Please give a reason of {low} to {high} characters (no invisible characters).",
+    },
+    "reveal.limit": {
+        "zh": "您在一小时内已查看 {n} 个案件的个人信息，已达上限；本次请求已记入审计日志。",
+        "en": "You have revealed {n} cases' personal details in the last hour, the limit; "
+        "this request is recorded.",
     },
     "reveal.refused": {
         "zh": "您的角色无权查看个人信息。",

@@ -24,7 +24,8 @@ from dashboard.parts.services import services
 from dashboard.parts.tables import detail_rows
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
-from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail
+from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail, RevealLimitError
+from data.settings import reveal_max_per_hour
 
 #: Largest id a database integer key can hold (SQLite and PostgreSQL BIGINT).
 MAX_ID = 2**63 - 1
@@ -280,6 +281,8 @@ def reveal(
     scope = current_scope()
     try:
         detail = services().access.reveal_case(scope, number, reason)  # type: ignore[arg-type]
+    except RevealLimitError:
+        return no_update, t("reveal.limit", lang, n=reveal_max_per_hour())
     except PermissionError:
         return no_update, t("reveal.refused", lang)
     except ValueError:

@@ -253,6 +253,9 @@ def layer_rows(layer_id: str) -> tuple[Response, int] | Response:
     if len(request.query_string) > MAX_QUERY_CHARS:
         return _error(f"query string longer than {MAX_QUERY_CHARS} characters", 400)
     svc, scope = services(), current_scope()
+    # Another station's code is refused by the parser below (it is not among the caller's);
+    # asking for it is recorded as a refusal by scope first.
+    svc.access.check_stations(scope, ",".join(request.args.getlist("st")).split(","))
     try:
         req = parse_request(
             layer_id,

@@ -8,7 +8,10 @@ Pages, callbacks and routes call :func:`current_scope` for each request and hand
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+import secrets
+from dataclasses import replace
+
+from flask import g, has_request_context, request
 
 from dashboard.web.auth import current_user
 from data.access import Scope
@@ -20,10 +23,29 @@ DEFAULT_SCOPE = Scope(user="demo", stations=None, personal_details=False)
 
 
 def current_scope() -> Scope:
-    """The scope of the request being served (its address goes to the audit trail).
+    """The scope of the request being served (its address and what it asked go to the audit
+    trail with any refusal).
 
     Outside a request, or for a request nobody is logged in for, :data:`~data.users.NO_ACCESS`.
     """
     if not has_request_context():
         return NO_ACCESS
-    return scope_for(current_user(), request.remote_addr)
+    if "anning_request_key" not in g:
+        g.anning_request_key = secrets.token_hex(8)
+    return replace(
+        scope_for(current_user(), request.remote_addr),
+        asked=asked(),
+        request_key=g.anning_request_key,
+    )
+
+
+def asked() -> str:
+    """What the current request asks, as the audit trail records a refusal: method and path,
+    and for a callback the outputs it addresses."""
+    what = f"{request.method} {request.path}"
+    if request.path == "/_dash-update-component":
+        body = request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        if isinstance(output, str):
+            what += f" {output[:120]}"
+    return what[:300]

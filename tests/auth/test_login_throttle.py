@@ -103,7 +103,7 @@ def test_many_addresses_still_lock_the_account(engine):
     assert [(r["user"], r["detail"]) for r in locks] == [("colleague", "locked for 15 min")]
 
 
-# -- through the login form -------------------------------------------------------------------------
+# -- through the login form ----------------------------------------------------------------------
 def _post_login(client, username: str, password: str):
     page = client.get("/login?lang=en").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

@@ -20,15 +20,18 @@ OK, FORBIDDEN, MISSING = "ok", "forbidden", "missing"
 
 
 def station_access(access: CaseAccess, scope: Scope, code: str | None) -> str:
-    """``'ok'``, ``'forbidden'`` (a station outside the scope) or ``'missing'`` (no such one)."""
+    """``'ok'``, ``'forbidden'`` (a station outside the scope) or ``'missing'`` (no such one).
+
+    A forbidden station is a refusal by scope: it is recorded in the audit trail (``denied``,
+    with what the request asked), whether a page, a callback, an export or the patrol sheet
+    asked.
+    """
     if not isinstance(code, str) or not _CODE.match(code):
         return MISSING
     known = {s.code for s in access.stations(Scope(user=scope.user))}
     if code not in known:
         return MISSING
-    if scope.stations is None:
-        return OK
-    return OK if code in access.expand_stations(scope.stations) else FORBIDDEN
+    return FORBIDDEN if access.check_stations(scope, (code,)) else OK
 
 
 def station_of(access: CaseAccess, scope: Scope, code: str) -> Jurisdiction | None:
