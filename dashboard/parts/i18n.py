@@ -462,6 +462,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "admin.status_active": {"zh": "正常", "en": "Active"},
     "admin.status_locked": {"zh": "锁定至 {until}", "en": "Locked until {until}"},
     "admin.demo_user": {"zh": "演示", "en": "demo"},
+    "admin.watch": {"zh": "安全监测", "en": "Security watch"},
+    "admin.watch_hint": {
+        "zh": "审计日志哈希链状态、近一小时的异常拒绝与批量查看个人信息。",
+        "en": "The audit trail's hash chain; unusual refusals and bulk reveals in the last hour.",
+    },
+    "admin.chain_ok": {
+        "zh": "审计日志哈希链完整：已校验 {n} 条记录。",
+        "en": "Audit trail hash chain intact: {n} events verified.",
+    },
+    "admin.chain_broken": {
+        "zh": "审计日志哈希链断裂：发现 {n} 处问题，请用 python app.py audit verify 查看详情。",
+        "en": "Audit trail hash chain BROKEN: {n} problem(s); run python app.py audit verify "
+        "for the details.",
+    },
+    "admin.refusal_flag": {
+        "zh": "{user}：近一小时被拒绝 {n} 次（阈值 {limit}）",
+        "en": "{user}: refused {n} times in the last hour (alert above {limit})",
+    },
+    "admin.reveal_flag": {
+        "zh": "{user}：近一小时查看个人信息 {n} 次（批量查看阈值 {limit}）",
+        "en": "{user}: revealed personal details {n} times in the last hour (bulk above {limit})",
+    },
+    "admin.no_alerts": {"zh": "近一小时无异常。", "en": "Nothing unusual in the last hour."},
+    "admin.refusals": {"zh": "最近的拒绝访问", "en": "Latest refusals"},
+    "admin.no_refusals": {"zh": "暂无拒绝访问记录。", "en": "No refusals recorded."},
     "audit.at": {"zh": "时间", "en": "Time"},
     "audit.user": {"zh": "用户", "en": "User"},
     "audit.action": {"zh": "操作", "en": "Action"},

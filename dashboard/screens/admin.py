@@ -1,4 +1,8 @@
-"""The administrator's page (``/admin``): the users, and the audit trail to browse and export.
+"""The administrator's page (``/admin``): the security watch, the users, and the audit trail.
+
+The security watch shows whether the audit trail's hash chain holds, users refused more than
+``ANNING_REFUSAL_ALERT`` times or revealing more than ``ANNING_REVEAL_BULK_ALERT`` cases in the
+last hour, and the latest refusals.
 
 Only the administrator reaches it (``ROLES``; :mod:`dashboard.web.auth` also keeps every other
 role from its callbacks, whose ids all start with ``admin-``, and from ``/admin/`` routes).
@@ -18,7 +22,8 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from datetime import UTC, date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -32,8 +37,10 @@ from dashboard.parts.services import services
 from dashboard.web.auth import current_user
 from dashboard.web.shell import page_frame, triggered_props
 from data import audit
-from data.access import Scope
+from data.access import DENIED, Scope
 from data.audit import AUDIT_COLUMNS, AuditQuery
+from data.audit_chain import ChainReport, verify
+from data.settings import refusal_alert, reveal_bulk_alert
 from data.users import ADMINISTRATOR, UserInfo, list_users
 
 #: Who may see this page.
@@ -47,6 +54,40 @@ _ACTION = re.compile(r"^[a-z_]{1,32}$")
 #: Characters that make a spreadsheet read a CSV cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 USER_COLUMNS = ("username", "display_name", "role", "station", "status", "last_login")
+#: Refusals the watch card lists.
+LATEST_REFUSALS = 10
+REFUSAL_COLUMNS = ("at", "user", "target", "detail", "remote_addr")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the security watch card shows: the chain's state, flagged users, latest refusals.
+
+    ``refusal_flags`` and ``reveal_flags`` are (user, count in the last hour) above
+    ``refusal_limit`` and ``reveal_limit``; ``refusals`` are audit rows as
+    :func:`data.audit.events` gives them.
+    """
+
+    chain: ChainReport | None = None
+    refusal_flags: list[tuple[str, int]] = field(default_factory=list)
+    reveal_flags: list[tuple[str, int]] = field(default_factory=list)
+    refusals: list[dict[str, object]] = field(default_factory=list)
+    refusal_limit: int = 0
+    reveal_limit: int = 0
+
+
+def read_watch(engine, tz: str, now: datetime | None = None) -> Watch:
+    """The watch card's content, read now: the whole chain is verified on every read."""
+    hour_ago = (now or datetime.now(UTC).replace(tzinfo=None)) - timedelta(hours=1)
+    refusals, _ = audit.events(engine, AuditQuery(action=DENIED), tz, 0, LATEST_REFUSALS)
+    return Watch(
+        chain=verify(engine),
+        refusal_flags=audit.frequent_users(engine, DENIED, hour_ago, refusal_alert()),
+        reveal_flags=audit.frequent_users(engine, "reveal", hour_ago, reveal_bulk_alert()),
+        refusals=refusals,
+        refusal_limit=refusal_alert(),
+        reveal_limit=reveal_bulk_alert(),
+    )
 
 
 class FilterError(ValueError):
@@ -111,14 +152,81 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     """The page, with the users and the actions the trail holds read now."""
     svc = services()
     names = svc.station_names(Scope(user="admin page"), lang)  # names only, no incidents
-    return build(
-        lang, list_users(svc.access.engine), audit.actions(svc.access.engine), svc.access.tz, names
-    )
+    engine, tz = svc.access.engine, svc.access.tz
+    return build(lang, list_users(engine), audit.actions(engine), tz, names, read_watch(engine, tz))
 
 
 def validation_layout() -> html.Div:
     """Every component of the page, for Dash's callback validation (no database needed)."""
     return build("zh", [], [], "UTC", {})
+
+
+def watch_card(lang: str, watch: Watch) -> html.Section:
+    """The security watch: chain state, users flagged for refusals or bulk reveals, and the
+    latest refusals (pure)."""
+    chain = watch.chain
+    if chain is None or chain.intact:
+        state = html.P(
+            t("admin.chain_ok", lang, n=f"{chain.rows if chain else 0:,}"),
+            id=ids.ADMIN_CHAIN,
+            className="chain-state chain-ok",
+        )
+    else:
+        state = html.Div(
+            [
+                html.P(t("admin.chain_broken", lang, n=len(chain.problems))),
+                html.Ul([html.Li(p) for p in chain.problems[:5]]),
+            ],
+            id=ids.ADMIN_CHAIN,
+            className="chain-state chain-broken",
+            role="alert",
+        )
+    flags = [
+        html.Li(t("admin.refusal_flag", lang, user=u, n=n, limit=watch.refusal_limit))
+        for u, n in watch.refusal_flags
+    ] + [
+        html.Li(t("admin.reveal_flag", lang, user=u, n=n, limit=watch.reveal_limit))
+        for u, n in watch.reveal_flags
+    ]
+    alerts = (
+        html.Ul(flags, id=ids.ADMIN_ALERTS, className="watch-alerts", role="alert")
+        if flags
+        else html.P(t("admin.no_alerts", lang), id=ids.ADMIN_ALERTS, className="card-hint")
+    )
+    if watch.refusals:
+        refusals = html.Table(
+            [
+                html.Thead(html.Tr([html.Th(t(f"audit.{c}", lang)) for c in REFUSAL_COLUMNS])),
+                html.Tbody(
+                    [
+                        html.Tr([html.Td(str(r.get(c) or "—")) for c in REFUSAL_COLUMNS])
+                        for r in watch.refusals
+                    ]
+                ),
+            ],
+            id=ids.ADMIN_REFUSALS,
+            className="simple-table",
+        )
+    else:
+        refusals = html.P(
+            t("admin.no_refusals", lang), id=ids.ADMIN_REFUSALS, className="card-hint"
+        )
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("admin.watch", lang), className="card-title"),
+                    html.Span(t("admin.watch_hint", lang), className="card-hint"),
+                ],
+                className="card-head",
+            ),
+            state,
+            alerts,
+            html.H3(t("admin.refusals", lang), className="watch-subtitle"),
+            refusals,
+        ],
+        className="card watch-card",
+    )
 
 
 def _local(value, tz: str) -> str:
@@ -147,7 +255,12 @@ def _user_row(user: UserInfo, lang: str, tz: str, names: dict[str, str]) -> html
 
 
 def build(
-    lang: str, users: list[UserInfo], actions: list[str], tz: str, station_names: dict[str, str]
+    lang: str,
+    users: list[UserInfo],
+    actions: list[str],
+    tz: str,
+    station_names: dict[str, str],
+    watch: Watch | None = None,
 ) -> html.Div:
     """The page's components (pure: no database, no request)."""
     users_card = html.Section(
@@ -258,7 +371,9 @@ def build(
     )
     body = [
         html.H1(t("admin.title", lang), className="page-title"),
-        html.Div([users_card, audit_card], className="admin-grid"),
+        html.Div(
+            [watch_card(lang, watch or Watch()), users_card, audit_card], className="admin-grid"
+        ),
     ]
     return page_frame(lang, body, "admin-page")
 
