@@ -79,14 +79,11 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 #: Dash's page endpoints: they serve the same empty shell on every path.
 PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})
+#: Dash's library code, served from the installed packages.
+COMPONENT_SUITES = "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"
 #: Dash's plumbing: layout skeleton, callback list, library code. No incident data.
 DASH_PLUMBING = frozenset(
-    {
-        "/_dash-layout",
-        "/_dash-dependencies",
-        "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
-        "/_reload-hash",
-    }
+    {"/_dash-layout", "/_dash-dependencies", COMPONENT_SUITES, "/_reload-hash"}
 )
 #: Callback outputs of the page shell (router, language): any logged-in user.
 SHELL_OUTPUTS = frozenset({ids.PAGE, ids.LANG_STORE, ids.URL, ids.ERROR_BANNER})
@@ -203,7 +200,11 @@ def _gate() -> Response | tuple[Response, int] | None:
         return None
     for prefix, verify in state.token_routes.items():
         if request.path == prefix or request.path.startswith(prefix.rstrip("/") + "/"):
-            return _check_bearer(verify)
+            refused = _check_bearer(verify)
+            if refused is None and endpoint in PAGE_ENDPOINTS:
+                # Below a token route only its own endpoints answer: not the page shell.
+                return jsonify(error="no such resource"), 404
+            return refused
     user = _identify(state)
     if user is None:
         if request.method in ("GET", "HEAD") and endpoint in PAGE_ENDPOINTS:
@@ -304,14 +305,17 @@ def _authorize(state: AuthState, user: UserInfo, endpoint: str | None):
     if request.path == CALLBACK_PATH and request.method == "POST":
         try:
             output = security.check_callback_request(
-                request.get_json(silent=True), state.app.callback_map
+                security.request_json(request), state.app.callback_map
             )
         except security.CallbackRequestError as err:
+            security.log_refusal(400, str(err))
             return jsonify(error=str(err)), 400
         audience = callback_audience(output)
         if not permitted(user.role, audience):
             return _deny(user, f"role {user.role} may not call {output[:120]}")
         return None
+    if endpoint == COMPONENT_SUITES and not security.safe_suite_path(request.view_args or {}):
+        return jsonify(error="no such file"), 404
     if endpoint in PAGE_ENDPOINTS or endpoint in DASH_PLUMBING:
         return None
     audience = ADMINISTRATOR if request.path.startswith(ADMIN_ROUTE_PREFIX) else "cases"

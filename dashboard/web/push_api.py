@@ -119,11 +119,15 @@ def _body() -> object:
         raise PushError(415, f"Content-Type must be {JSON_TYPE}")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise PushError(413, f"the body is larger than {MAX_BODY_BYTES:,} bytes")
-    request.max_content_length = MAX_BODY_BYTES
+    # One byte over the cap is read on purpose: a chunked body (no Content-Length) is cut at
+    # the cap by werkzeug without an error, and would then look like malformed JSON (a 400).
+    request.max_content_length = MAX_BODY_BYTES + 1
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge as err:
         raise PushError(413, f"the body is larger than {MAX_BODY_BYTES:,} bytes") from err
+    if len(raw) > MAX_BODY_BYTES:
+        raise PushError(413, f"the body is larger than {MAX_BODY_BYTES:,} bytes")
     if not raw.strip():
         raise PushError(400, "the body is empty")
     try:

@@ -44,7 +44,9 @@ def asked() -> str:
     and for a callback the outputs it addresses."""
     what = f"{request.method} {request.path}"
     if request.path == "/_dash-update-component":
-        body = request.get_json(silent=True)
+        from dashboard.web.security import request_json
+
+        body = request_json(request)
         output = body.get("output") if isinstance(body, dict) else None
         if isinstance(output, str):
             what += f" {output[:120]}"

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -106,6 +107,82 @@ class CallbackRequestError(ValueError):
     """A ``_dash-update-component`` body that no Dash page would send."""
 
 
+def request_json(req: Request) -> object:
+    """The request's JSON body, None if it is not JSON.
+
+    Raises
+    ------
+    CallbackRequestError
+        For JSON nested too deeply to parse (Python's parser would raise ``RecursionError``,
+        which Flask's ``silent`` does not catch: a 500 with a stack trace).
+    """
+    try:
+        return req.get_json(silent=True)
+    except RecursionError:
+        raise CallbackRequestError("the body is not valid JSON: nested too deeply") from None
+
+
+def log_refusal(status: int, reason: str) -> None:
+    """One log line for a request refused as bad input (no stack trace: nothing failed)."""
+    logger.warning("%s %s %s refused: %s", status, request.method, request.path[:200], reason[:300])
+
+
+def safe_suite_path(view_args: Mapping[str, object]) -> bool:
+    """Whether a ``/_dash-component-suites/<package>/<path>`` request names a file inside the
+    package: no ``..`` segment, no backslash, no absolute path."""
+    for value in (view_args.get("package_name"), view_args.get("fingerprinted_path")):
+        text = str(value or "")
+        if not text or "\\" in text or text.startswith("/") or ".." in text.split("/"):
+            return False
+    return True
+
+
+#: JSON types a callback input of this property may carry (None is always allowed): what the
+#: components of Dash send. Properties not listed may carry anything.
+_SCALAR = (str, int, float)
+PROPERTY_TYPES: dict[str, tuple[type, ...]] = {
+    "pathname": (str,),
+    "search": (str,),
+    "hash": (str,),
+    "href": (str,),
+    "n_clicks": (int,),
+    "n_submit": (int,),
+    "n_intervals": (int,),
+    "start_date": (str,),
+    "end_date": (str,),
+    "date": (str,),
+    "page_current": (int,),
+    "page_size": (int,),
+    "sort_by": (list,),
+    "active_cell": (dict,),
+    "clickData": (dict,),
+    "selectedData": (dict,),
+    "relayoutData": (dict,),
+    "value": (*_SCALAR, list),
+}
+#: Stores whose data has one type (the language code of the page).
+STORE_TYPES: dict[str, tuple[type, ...]] = {"lang-store": (str,), "page-lang": (str,)}
+_TYPE_NAMES = {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def _value_problem(component: str, prop: str, value: object) -> str | None:
+    """Why ``value`` cannot be ``component.prop`` as the page sends it, or None."""
+    if value is None:
+        return None
+    wanted = STORE_TYPES.get(component) if prop == "data" else PROPERTY_TYPES.get(prop)
+    if wanted is None:
+        return None
+    ok = isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted)
+    if ok and prop == "value" and isinstance(value, list):
+        ok = all(isinstance(v, _SCALAR) and not isinstance(v, bool) for v in value)
+    if ok and prop == "sort_by":
+        ok = all(isinstance(v, dict) for v in value)
+    if ok:
+        return None
+    names = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in wanted))
+    return f"{component[:40]}.{prop} must be {names}, got {type(value).__name__}"
+
+
 def _check_items(name: str, items: object, declared: list) -> None:
     if not isinstance(items, list):
         raise CallbackRequestError(f"'{name}' must be a list, got {type(items).__name__}")
@@ -127,6 +204,10 @@ def _check_items(name: str, items: object, declared: list) -> None:
                 f"'{name}' has {str(item['id'])[:40]}.{str(item['property'])[:40]} where the "
                 f"callback declares {want_id}.{want['property']}"
             )
+        if not pattern:
+            problem = _value_problem(want_id, want["property"], item.get("value"))
+            if problem:
+                raise CallbackRequestError(f"'{name}': {problem}")
 
 
 def check_callback_request(body: object, callback_map: Mapping[str, dict]) -> str:
@@ -221,6 +302,12 @@ def install_security(app: Dash, extra_origins: Iterable[str] = ()) -> None:
             return err
         message = ERROR_MESSAGES.get(err.code, err.name)
         return _error_response(err.code, message)
+
+    @server.errorhandler(DependencyException)
+    def _no_such_library(err: DependencyException):
+        # Dash raises this for a component-suites path naming no registered library.
+        log_refusal(404, "no such library file")
+        return _error_response(404, ERROR_MESSAGES[404])
 
     @server.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -181,6 +181,9 @@ def test_formulas_in_the_trail_are_defused_in_the_export(canary_app, canary_engi
 )
 def test_hostile_user_names_fail_like_any_wrong_login(canary_app, canary_engine, username):
     client = canary_app.server.test_client()
+    # Each attempt from its own address: failures from one address are throttled after three
+    # (tests/auth/test_login_throttle.py), which is not what this test is about.
+    client.environ_base["REMOTE_ADDR"] = f"192.0.2.{abs(hash(username)) % 250 + 1}"
     page = client.get("/login")
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     response = client.post(
