@@ -198,13 +198,19 @@ def user_loop(
 
             def send(i_name: tuple[int, str], replay=replay) -> tuple[float, str | None]:
                 i, name = i_name
+                body = json.dumps(replay[name]).encode()
                 started = time.perf_counter()
-                try:
-                    error = _post(conns[i], headers, json.dumps(replay[name]).encode())
-                except (OSError, http.client.HTTPException) as exc:
-                    conns[i].close()
-                    conns[i] = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-                    error = type(exc).__name__
+                error = None
+                for attempt in range(2):
+                    try:
+                        error = _post(conns[i], headers, body)
+                        break
+                    except (OSError, http.client.HTTPException) as exc:
+                        # A kept-alive connection the server closed while the user thought:
+                        # a browser opens a new one and sends again; so does this (once).
+                        conns[i].close()
+                        conns[i] = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+                        error = type(exc).__name__
                 return time.perf_counter() - started, error
 
             for seconds, error in pool.map(send, list(enumerate(WATCHED))):

@@ -31,6 +31,7 @@ from dashboard.screens.station import patrol_sheet
 from dashboard.web import api, push_api, shell
 from dashboard.web.auth import install_auth
 from dashboard.web.scope import current_scope
+from data import storage
 from data.access import CaseAccess
 from geo.h3cells import DISPLAY_RESOLUTIONS
 
@@ -177,15 +178,19 @@ def _register_routes(server: Flask) -> None:
             # What this worker's columnar copy holds: under gunicorn each worker keeps its
             # own snapshot, refreshed from the shared database.
             snapshot = services().access.snapshot_rows()
-        except Exception:
-            logger.exception("health check failed")
+        except Exception as err:
+            logger.error("health check failed: %s", str(err).splitlines()[0][:200])
             return jsonify(status="error", worker=os.getpid()), 503
+        # Reads work; can the storage still be written? (``degraded``: it cannot just now.)
+        state, reason = storage.probe(services().access.engine)
+        extra = {"storage": reason} if reason else {}
         return jsonify(
-            status="ok",
+            status=state,
             incidents=totals["incidents"],
             stations=totals["stations"],
             worker=os.getpid(),
             snapshot_incidents=snapshot,
+            **extra,
         )
 
     @server.get("/geo/stations.geojson")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from data import audit_chain
+from data import audit_chain, storage
 from data.models import AuditEvent
 
 
@@ -31,9 +31,11 @@ def record(
     """Append one audit event (``action`` such as ``view_case`` or ``export``), time now, UTC.
 
     The event joins the hash chain (:func:`data.audit_chain.append`) in the same transaction.
+    Raises :class:`data.storage.StorageError` when the storage refuses the write: whatever
+    was to be recorded must then not happen (a case is not shown unrecorded).
     """
     at = datetime.now(UTC).replace(tzinfo=None)
-    with engine.begin() as conn:
+    with storage.guard(engine), engine.begin() as conn:
         audit_chain.append(
             conn,
             {

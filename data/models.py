@@ -181,6 +181,15 @@ class AuditChain(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
 
 
+class StorageProbe(Base):
+    """One row ``/healthz`` rewrites to learn whether the storage takes writes."""
+
+    __tablename__ = "storage_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    probed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class LoginThrottle(Base):
     """Failed logins of one source address in its current window (:mod:`data.login_throttle`)."""
 

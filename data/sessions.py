@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from data import storage
 from data.models import User, UserSession
 from data.settings import session_idle_minutes, session_max_hours
 from data.users import UserInfo
@@ -124,10 +126,17 @@ def resolve(engine: Engine, token: str | None, now: datetime | None = None) -> L
             sid, row.csrf_token, UserInfo.of(user), row.created_at, row.last_seen_at
         )
         if (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
-            session.execute(
-                update(UserSession).where(UserSession.id == sid).values(last_seen_at=now)
-            )
-            session.commit()
+            try:
+                session.execute(
+                    update(UserSession).where(UserSession.id == sid).values(last_seen_at=now)
+                )
+                session.commit()
+            except DBAPIError as err:
+                # Storage refusing writes: the session lives on untouched (serve degraded).
+                if not storage.is_storage_error(err):
+                    raise
+                session.rollback()
+                storage.note_failure(err)
     return Lookup(active, "ok")
 
 

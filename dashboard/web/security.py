@@ -25,6 +25,8 @@ from dash.exceptions import DependencyException
 from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from data.storage import StorageError, is_storage_error, note_failure
+
 logger = logging.getLogger(__name__)
 
 #: Largest request body accepted (bytes): callback requests are a few kilobytes.
@@ -274,6 +276,9 @@ ERROR_MESSAGES: dict[int, str] = {
     405: "不支持此请求方法。This method is not allowed here.",
     413: "请求过大。The request is too large.",
     500: "服务器内部错误，请联系系统管理员。Internal error: please call the administrator.",
+    503: "数据库暂时无法写入（存储只读或故障），本次操作未执行；请联系系统管理员。"
+    "The database cannot be written just now (its storage is read-only or failing): nothing "
+    "was done. Please call the administrator.",
 }
 
 
@@ -309,7 +314,15 @@ def install_security(app: Dash, extra_origins: Iterable[str] = ()) -> None:
         log_refusal(404, "no such library file")
         return _error_response(404, ERROR_MESSAGES[404])
 
+    @server.errorhandler(StorageError)
+    def _storage(err: StorageError):
+        logger.error("503 %s %s: storage refuses writes: %s", request.method, request.path, err)
+        return _error_response(503, ERROR_MESSAGES[503])
+
     @server.errorhandler(Exception)
     def _unexpected(err: Exception):
+        if is_storage_error(err):
+            note_failure(err)
+            return _storage(StorageError(str(err)))
         logger.error("unhandled error on %s %s", request.method, request.path, exc_info=err)
         return _error_response(500, ERROR_MESSAGES[500])

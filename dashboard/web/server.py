@@ -54,7 +54,9 @@ def options(host: str, port: int) -> dict[str, object]:
         "worker_class": "gthread",
         "timeout": 120,
         "graceful_timeout": 30,
-        "keepalive": 5,
+        # Browsers keep connections for minutes; a user thinking between two filter changes
+        # should not pay a new connection each time.
+        "keepalive": 75,
         "max_requests": 5000,
         "max_requests_jitter": 500,
         "accesslog": None,

@@ -27,6 +27,7 @@ from dashboard.parts.filters import language_of, with_language
 from dashboard.parts.i18n import LANGUAGES, t
 from dashboard.web import auth, navigation
 from data.settings import default_language
+from data.storage import StorageError, is_storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +208,11 @@ def error_handler() -> Callable[[Exception], None]:
     """
 
     def on_error(err: Exception) -> None:
-        logger.error("callback failed: %r", err, exc_info=err)
+        if isinstance(err, StorageError) or is_storage_error(err):
+            # Not a bug: the storage refuses writes (data.storage logs the outage once).
+            logger.error("callback refused: the database cannot be written: %s", err)
+        else:
+            logger.error("callback failed: %r", err, exc_info=err)
         set_props(ids.ERROR_BANNER, {"hidden": False})
 
     return on_error

@@ -66,9 +66,7 @@ def test_wrong_typed_callback_values_are_a_400_naming_them(
     with caplog.at_level(logging.INFO):
         for key, spec in canary_app.callback_map.items():
             items = [*spec["inputs"], *spec["state"]]
-            if "callback" not in spec or not any(
-                (i["id"], i["property"]) == prop for i in items
-            ):
+            if "callback" not in spec or not any((i["id"], i["property"]) == prop for i in items):
                 continue
             response = principals["command_center"].client.post(
                 CALLBACK, json=callback_payload(key, spec, values)

@@ -14,6 +14,8 @@ triggers are lifted for that and put back).
 Two indexes serve per-user and per-address counts in the trail (reveals, refusals).
 ``login_throttle`` counts failed logins per source address; ``app_user.failed_from`` keeps the
 addresses of an account's current run of failures (a lock needs two of them).
+``storage_probe`` is one row that ``/healthz`` rewrites to learn whether the storage still
+takes writes (:mod:`data.storage`).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -65,6 +67,12 @@ def upgrade() -> None:
     with op.batch_alter_table('app_user') as batch:
         batch.add_column(sa.Column('failed_from', sa.String(400), nullable=True))
     op.create_table(
+        'storage_probe',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('probed_at', sa.DateTime(), nullable=False),
+    )
+    op.execute("INSERT INTO storage_probe (id, probed_at) VALUES (1, CURRENT_TIMESTAMP)")
+    op.create_table(
         'audit_chain',
         sa.Column('id', sa.Integer(), primary_key=True),
         sa.Column('last_id', sa.BigInteger(), nullable=False),
@@ -103,6 +111,7 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_table('audit_chain')
     op.drop_table('login_throttle')
+    op.drop_table('storage_probe')
     with op.batch_alter_table('app_user') as batch:
         batch.drop_column('failed_from')
     _lift_triggers(dialect)
