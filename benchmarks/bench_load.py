@@ -201,7 +201,7 @@ def user_loop(
                 body = json.dumps(replay[name]).encode()
                 started = time.perf_counter()
                 error = None
-                for attempt in range(2):
+                for _ in range(2):
                     try:
                         error = _post(conns[i], headers, body)
                         break
