@@ -400,16 +400,17 @@ def _times(
     latest = context.now + FUTURE_TOLERANCE
     shifted_total = 0
     for name in ("reported_at", "handled_at", "closed_at"):
-        sources = [c for c in profile.columns.get(name, ()) if c in frame.columns]
-        text = _source(frame, profile, name)
+        mapped = profile.columns.get(name, ())
+        pair = len(mapped) == 2  # a date column and a time-of-day column
+        text = _source(frame, profile, name) if mapped and mapped[0] in frame.columns else None
         if text is None:
             out[name] = pl.Series([None] * frame.height, dtype=pl.Datetime("us", "UTC"))
             continue
-        source = profile.columns[name][0]
+        source = mapped[0]
         named = pl.Series([False] * frame.height)  # rows already rejected with their reason
-        if len(profile.columns[name]) == 2 and len(sources) == 2:
+        if pair:
             parsed, shifted, text, named = _date_and_time(frame, profile, name, rejects, warnings)
-            source = " + ".join(sources)
+            source = " + ".join(mapped)
         else:
             parsed, shifted = parse_local_times(text, profile.time_formats, profile.timezone)
         formats = ", ".join(profile.time_formats[:3])
@@ -476,7 +477,9 @@ def _date_and_time(
     the rows rejected here: an unreadable date or time of day, naming its own column.
     """
     date_col, time_col = profile.columns[name]
-    dates, times = frame[date_col], frame[time_col]
+    dates = frame[date_col]
+    # A missing time column is named by the missing-column warning: its dates are read at 00:00.
+    times = frame[time_col] if time_col in frame.columns else _null_text(frame.height)
     parsed, bad_date, bad_time, shifted = parse_date_and_time(
         dates, times, profile.date_formats, profile.timezone
     )

@@ -430,3 +430,18 @@ def test_the_rejects_file_is_written_with_only_its_header_when_none_are_rejected
     # (0, 0) is counted apart from rows without coordinates.
     assert "1 rows have coordinates (0, 0), a placeholder for no position" in out
     assert "1 rows have no coordinates: kept as unlocated" in out
+
+
+def test_a_missing_time_column_reads_its_dates_at_midnight(engine_with_stations, tmp_path):
+    headers = ("警情编号", "报警日期", "报警时间", "办结日期")
+    rows = [
+        {"警情编号": "M1", "报警日期": "2024-03-01", "报警时间": "1015", "办结日期": "2024-03-04"}
+    ]
+    path = write_csv(tmp_path / "缺列.csv", rows, encoding="gb18030", headers=headers)
+    mapping = _mapping(tmp_path, DATE_TIME_MAPPING + 'closed_at = ["办结日期", "办结时间"]\n')
+    summary = import_file(engine_with_stations, path, "cn-110", mapping=mapping)
+    assert (summary.inserted, summary.rejected) == (1, 0)
+    assert any(w.kind == "missing_column" and "办结时间" in w.message for w in summary.warnings)
+    stored = _stored(engine_with_stations, "reported_at", "closed_at")["M1"]
+    assert stored["reported_at"] == _utc(datetime(2024, 3, 1, 10, 15))
+    assert stored["closed_at"] == _utc(datetime(2024, 3, 4))
