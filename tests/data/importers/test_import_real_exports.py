@@ -19,6 +19,7 @@ from importer_fixtures import CHICAGO, CN110_HEADERS, STATION_A, cn110_rows, wri
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from dashboard.parts.tables import detail_rows
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.importers.cli import EXIT_OK, EXIT_REJECTS, add_import_commands, run_command
 from data.importers.readers import read_table
@@ -357,6 +358,15 @@ def test_far_away_and_zero_points_are_kept_apart_from_the_layers(engine_with_sta
         near_repeat.NearRepeatParams(permutations=19),
     )
     assert knox.get_column("metric_crs").unique().to_list() == ["EPSG:32649"]
+    # The case page shows where the source put it, to those who may see personal details.
+    with engine_with_stations.connect() as conn:
+        far_id = conn.execute(select(Incident.id).where(Incident.incident_no == "H3")).scalar()
+    fields = access.case_detail(scope, far_id).fields
+    assert (fields["lat"], fields["source_lat"], fields["source_lng"]) == (None, 39.9, 116.4)
+    masked = access.case_detail(Scope(user="t"), far_id).fields
+    assert (masked["source_lat"], masked["source_lng"]) == (None, None)
+    shown = {name: value for name, _, value in detail_rows(fields, "en", {})}
+    assert shown["source_lng"] == "116.40000" and "lat" not in shown
 
 
 def test_the_layers_never_read_a_position_of_a_row_not_located():
