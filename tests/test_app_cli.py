@@ -84,3 +84,47 @@ def test_a_bad_setting_stops_the_server_before_serving(db_url, tmp_path, variabl
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith(f"anning: {message}")
     assert value in done.stderr and "serving" not in done.stdout
+
+
+# -- a wrong database path is an error (issue 15) ------------------------------------------------
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("--port", "1"),  # the server (stops before it binds)
+        ("serve", "--port", "1"),
+        ("import", "incidents.csv", "--profile", "cn-110"),
+        ("users", "list"),
+        ("audit", "verify"),
+    ],
+)
+def test_a_missing_database_stops_with_one_line_and_creates_nothing(tmp_path, command):
+    missing = tmp_path / "unmounted" / "anning.sqlite"
+    done = _app(*command, env={"ANNING_DATABASE_URL": f"sqlite:///{missing}"})
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"anning: ANNING_DATABASE_URL names {missing}, but its folder")
+    assert "python app.py init-db" in done.stderr
+    assert not missing.parent.exists()
+
+
+@pytest.mark.sqlite_only
+def test_init_db_creates_the_named_database_and_then_it_is_used(tmp_path):
+    target = tmp_path / "volume" / "anning.sqlite"
+    env = {"ANNING_DATABASE_URL": f"sqlite:///{target}"}
+    missing = _app("users", "list", env=env)
+    assert missing.returncode == 2 and "its folder" in missing.stderr
+    created = _app("init-db", env=env)
+    assert created.returncode == 0, created.stderr
+    assert target.is_file()
+    assert _app("users", "list", env=env).returncode == 0
+    assert _app("audit", "verify", env=env).stdout.startswith("audit trail intact: 0 events")
+
+
+def test_the_embedded_default_may_be_created(tmp_path):
+    from data.database import MissingDatabaseError, check_database
+    from data.settings import DEFAULT_DATABASE_URL
+
+    check_database(DEFAULT_DATABASE_URL)  # created on first start: no error even if missing
+    with pytest.raises(MissingDatabaseError, match="its file"):
+        check_database(f"sqlite:///{tmp_path / 'typo.sqlite'}")

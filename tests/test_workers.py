@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,58 @@ def test_a_push_to_one_worker_reaches_every_worker(gunicorn_server):
             break
     assert len(after) >= WORKERS and set(after.values()) == {301}, after
     assert set(after) == set(before), "a worker was replaced during the test"
+
+    # Pushes answered at once by both workers append to one audit chain, never two.
+    def push(n: int) -> int:
+        item = {**pushed, "警情编号": f"WORKERS-1{n:03d}"}
+        req = urllib.request.Request(
+            f"{base}/api/v1/incidents",
+            data=json.dumps(item, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(push, range(24))) == {200}
+    assert _app(env, "audit", "verify").startswith("audit trail intact")
+
+
+def test_python_app_py_serves_with_several_worker_processes(db_url, tmp_path):
+    """The one-command start is a production server: gunicorn's workers, not Flask's."""
+    env = {
+        **os.environ,
+        "ANNING_DATABASE_URL": db_url,
+        "ANNING_VAR_DIR": str(tmp_path),
+        "ANNING_WORKERS": "2",
+        "ANNING_THREADS": "2",
+    }
+    _app(env, "demo", "--incidents", "200", "--seed", "5")
+    port = _free_port()
+    log = tmp_path / "app.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                _health(base)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        workers = _snapshots_by_worker(base, 2, 60)
+        assert len(workers) == 2 and proc.pid not in workers, (workers, proc.pid)
+        assert "2 workers × 2 threads" in log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
