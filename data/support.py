@@ -520,7 +520,8 @@ def request_frame(
 
 def with_clocks(frame: pl.DataFrame, now: datetime | None = None) -> pl.DataFrame:
     """``frame`` with the clocks: ``open`` (still asks something), ``past_due`` (unanswered
-    past the response time), ``response_minutes`` (request, or reopening, to first answer, null if none),
+    past the response time), ``response_minutes`` (request, or reopening, to first answer;
+    null if none),
     ``in_time`` (answered by the due time; null while unanswered and not yet due)."""
     moment = _naive(now)
     return frame.with_columns(

@@ -676,3 +676,7 @@ WALL_ROLES: tuple[str, ...] = (COMMAND_CENTER, LEADERSHIP, ANALYST)
 
 #: The roles that hold review meetings (``/review``).
 REVIEW_ROLES: frozenset[str] = frozenset({LEADERSHIP, COMMAND_CENTER, ANALYST})
+
+#: The roles that open the support units' screen (``/support``): the units answer there, the
+#: command centre oversees every request.
+SUPPORT_SCREEN_ROLES: frozenset[str] = frozenset({SUPPORT_UNIT, COMMAND_CENTER})

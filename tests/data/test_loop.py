@@ -7,7 +7,7 @@ including the concurrency tests: two people acting on one request at the same mo
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -270,7 +270,7 @@ def _race(*calls):
         barrier.wait()
         try:
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
@@ -389,7 +389,7 @@ def test_schedule_state_planted():
 
 def test_warning_letter_visit_due_visit_recorded_compliance_updated(loop_db):
     case = _id(loop_db, "A9")
-    issued = datetime.now() - timedelta(days=6)  # noqa: DTZ005 - naive UTC-ish is enough
+    issued = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=6)
     sid = warning_visits.issue_warning(loop_db, CHIEF, case, at=issued)
     assert sid is not None
     assert warning_visits.issue_warning(loop_db, CHIEF, case) is None  # one letter, one plan
