@@ -28,6 +28,7 @@ from dashboard.screens.review import page as review
 from dashboard.screens.station import export as station_export
 from dashboard.screens.station import page as station
 from dashboard.screens.station import patrol_sheet
+from dashboard.screens.support import page as support
 from dashboard.web import api, push_api, shell
 from dashboard.web.auth import install_auth
 from dashboard.web.scope import current_scope
@@ -52,6 +53,7 @@ ROUTES: list[shell.Route] = [
     (re.compile(r"^/command/?$"), command),
     (re.compile(r"^/review/?$"), review),
     (re.compile(r"^/station/(?P<code>[^/]*)/?$"), station),
+    (re.compile(r"^/support/?$"), support),
 ]
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -118,6 +120,7 @@ def create_app(engine: Engine) -> Dash:
             command.validation_layout(),
             review.validation_layout(),
             station.validation_layout(),
+            support.validation_layout(),
         ]
     )
     shell.register_router(app, ROUTES)

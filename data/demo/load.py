@@ -15,12 +15,14 @@ from sqlalchemy import Engine, select
 
 from data.database import upgrade
 from data.demo.baoan import jurisdictions
+from data.demo.loop import generate_loop
 from data.demo.scenario import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_INCIDENTS,
     DEFAULT_SEED,
     SOURCE_SYSTEM,
     generate,
+    resolve_end,
 )
 from data.models import Incident
 from data.store import delete_source_system, insert_incidents, save_stations
@@ -74,6 +76,8 @@ def rebuild_demo(
         done += insert_incidents(engine, *batch)
         if progress is not None:
             progress(done, n_incidents)
+    # Support requests, department tasks and warning-letter schedules (issue 13).
+    generate_loop(engine, SOURCE_SYSTEM, seed, resolve_end(end))
     return done
 
 

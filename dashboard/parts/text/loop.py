@@ -4,6 +4,27 @@ the labels of their vocabulary codes."""
 
 STRINGS: dict[str, dict[str, str]] = {
     "nav.support": {"zh": "支援请求", "en": "Support requests"},
+    "role.support_unit": {"zh": "支援单位", "en": "Support unit"},
+    # -- audit actions of the loop ----------------------------------------------------------
+    "audit_action.support_request": {"zh": "提出支援请求", "en": "Support requested"},
+    "audit_action.support_accept": {"zh": "接收支援请求", "en": "Support request accepted"},
+    "audit_action.support_decline": {"zh": "拒绝支援请求", "en": "Support request declined"},
+    "audit_action.support_start": {"zh": "开始支援", "en": "Support started"},
+    "audit_action.support_feedback": {"zh": "支援反馈", "en": "Support feedback"},
+    "audit_action.support_close": {"zh": "支援请求办结", "en": "Support request closed"},
+    "audit_action.support_reopen": {"zh": "重新打开支援请求", "en": "Support request reopened"},
+    "audit_action.support_refused": {"zh": "支援操作被拒", "en": "Support action refused"},
+    "audit_action.support_view_case": {
+        "zh": "支援单位查看关联案件",
+        "en": "Linked case read by a support unit",
+    },
+    "audit_action.view_support_request": {"zh": "查看支援请求", "en": "Support request viewed"},
+    "audit_action.support_unit_add": {"zh": "新增支援单位", "en": "Support unit added"},
+    "audit_action.task_dispatch": {"zh": "任务分拨", "en": "Task dispatched"},
+    "audit_action.task_action": {"zh": "登记部门处置", "en": "Department action recorded"},
+    "audit_action.task_state": {"zh": "任务状态变更", "en": "Task state changed"},
+    "audit_action.warning_schedule": {"zh": "告诫回访计划", "en": "Warning visit schedule"},
+    "audit_action.warning_visit": {"zh": "登记告诫回访", "en": "Warning visit recorded"},
     # -- the support units' screen --------------------------------------------------------
     "support.title": {"zh": "{unit} · 支援请求", "en": "{unit} · support requests"},
     "support.title_all": {"zh": "全部支援请求", "en": "All support requests"},
