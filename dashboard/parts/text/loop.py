@@ -194,6 +194,10 @@ STRINGS: dict[str, dict[str, str]] = {
     # -- figures: wall and review ----------------------------------------------------------
     "loop.wall_open": {"zh": "未办结支援请求", "en": "Open support requests"},
     "loop.wall_late": {"zh": "超时未响应", "en": "Past response time"},
+    "loop.wall_units": {
+        "zh": "各支援单位 未办结 / 超时",
+        "en": "Per unit: open / past response time",
+    },
     "loop.review_title": {"zh": "闭环管理通报", "en": "Closing the loop"},
     "loop.units_title": {
         "zh": "警种支援派出所情况通报",
