@@ -29,7 +29,7 @@ from dashboard.screens.station import export as station_export
 from dashboard.screens.station import page as station
 from dashboard.screens.station import patrol_sheet
 from dashboard.screens.support import page as support
-from dashboard.web import api, push_api, shell
+from dashboard.web import api, push_api, push_loop, shell
 from dashboard.web.auth import install_auth
 from dashboard.web.scope import current_scope
 from data.access import CaseAccess
@@ -134,6 +134,7 @@ def create_app(engine: Engine) -> Dash:
     app.server.register_blueprint(review_export.bp)  # GET /review/export.pdf|.xlsx
     install_auth(app, engine)  # login for every route; security headers; demo users
     push_api.install_push_api(app, engine)  # POST /api/v1/incidents, bearer tokens
+    push_loop.install_push_loop(app, engine)  # POST /api/v1/loop/..., the same tokens
     return app
 
 

@@ -52,6 +52,9 @@ FILER_ROLES = frozenset({"station_chief", "station_officer", "command_center"})
 #: Roles that see every station's requests.
 OVERSEER_ROLES = frozenset({"command_center", "leadership", "analyst"})
 SUPPORT_UNIT_ROLE = "support_unit"
+#: The role of another system pushing the units' answers (dashboard.web.push_loop): it may
+#: take a unit's actions on any request, never a station's, and reads no case.
+PUSH_ROLE = "push_api"
 #: Most incidents attached to one request (the newest of the history).
 MAX_LINKED = 200
 MAX_TEXT = 500
@@ -140,7 +143,9 @@ def _visible(scope: Scope, access: CaseAccess):
     """A condition selecting the requests ``scope`` may see (None: all; False: none)."""
     if scope.role == SUPPORT_UNIT_ROLE:
         return SupportRequest.unit_code == scope.unit if scope.unit else False
-    if scope.role in OVERSEER_ROLES or (scope.role is None and scope.stations is None):
+    if scope.role in OVERSEER_ROLES or scope.role == PUSH_ROLE:
+        return None
+    if scope.role is None and scope.stations is None:
         return None
     if scope.stations is None:
         return None
@@ -152,6 +157,8 @@ def _visible(scope: Scope, access: CaseAccess):
 def _may(scope: Scope, who: str, row: SupportRequest, access: CaseAccess) -> bool:
     if scope.role == "command_center":
         return True
+    if scope.role == PUSH_ROLE:
+        return who == "unit"
     if who == "unit":
         return scope.role == SUPPORT_UNIT_ROLE and scope.unit == row.unit_code
     station_ok = scope.stations is not None and row.station_code in access.expand_stations(
