@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from data import audit
@@ -30,8 +30,9 @@ from data.models import FollowUpVisit, Incident, WarningFollowUp
 from data.settings import warning_schedule_days
 from data.vocab import DEPARTMENTS
 
-#: A next visit within this many days counts as due.
-DUE_SOON_DAYS = 3
+#: A next visit within this many days counts as due (so a new letter's first visit is due
+#: from the day it is issued, with the default schedule).
+DUE_SOON_DAYS = 7
 VISITOR_ROLES = frozenset({"station_chief", "station_officer", "command_center"})
 #: Outcomes a visit may record (the existing follow-up vocabulary).
 VISIT_OUTCOMES: tuple[str, ...] = (
@@ -93,6 +94,62 @@ def start_schedule(
         engine, actor, "warning_schedule", target=f"incident:{incident_id}", detail=str(schedule_id)
     )
     return schedule_id
+
+
+def start_missing_schedules(
+    engine: Engine, source_system: str, incident_nos: Iterable[str], actor: str = "system"
+) -> int:
+    """Start the schedule of every warned incident among ``incident_nos`` (of
+    ``source_system``) that has none yet and whose letter is recent enough for one to run;
+    called after each import and push. Returns how many were started."""
+    first, interval, length = warning_schedule_days()
+    since = _naive(None) - timedelta(days=length)
+    numbers = sorted(set(incident_nos))
+    rows = []
+    with engine.connect() as conn:
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            has = select(WarningFollowUp.id).where(WarningFollowUp.incident_id == Incident.id)
+            rows += conn.execute(
+                select(
+                    Incident.id,
+                    Incident.incident_no,
+                    Incident.station_code,
+                    Incident.reported_at,
+                    Incident.handled_at,
+                    Incident.victim_key,
+                    Incident.offender_key,
+                ).where(
+                    Incident.source_system == source_system,
+                    Incident.incident_no.in_(chunk),
+                    Incident.warning_letter.is_(True),
+                    Incident.reported_at >= since,
+                    ~has.exists(),
+                )
+            ).all()
+    if not rows:
+        return 0
+    values = []
+    for r in rows:
+        issued = r.handled_at or r.reported_at
+        values.append(
+            {
+                "incident_id": r.id,
+                "incident_no": r.incident_no,
+                "station_code": r.station_code,
+                "issued_at": issued,
+                "first_visit_days": first,
+                "interval_days": interval,
+                "ends_at": issued + timedelta(days=length),
+                "victim_key": r.victim_key,
+                "offender_key": r.offender_key,
+                "version": 1,
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(insert(WarningFollowUp), values)
+    audit.record(engine, actor, "warning_schedule", detail=f"{len(values)} started")
+    return len(values)
 
 
 def issue_warning(

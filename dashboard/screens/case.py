@@ -27,8 +27,9 @@ from dashboard.parts.services import services
 from dashboard.parts.tables import detail_rows
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
-from data import tasks
+from data import tasks, warning_visits
 from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail
+from data.settings import warning_schedule_days
 from data.vocab import DEPARTMENTS, TASK_ACTIONS
 
 #: Largest id a database integer key can hold (SQLite and PostgreSQL BIGINT).
@@ -234,6 +235,9 @@ def build(
                         task_section(dept_tasks, lang, may_record)
                         if dept_tasks is not None
                         else None,
+                        warning_section(bool(fields.get("warning_letter")), lang)
+                        if may_record
+                        else None,
                     ],
                     className="case-side",
                 ),
@@ -419,6 +423,45 @@ def task_section(frame: pl.DataFrame, lang: str, may_record: bool) -> html.Secti
     return html.Section(children, className="card case-tasks")
 
 
+WARNING_ISSUE = "case-warning-issue"
+WARNING_MESSAGE = "case-warning-message"
+
+
+def warning_section(warned: bool, lang: str) -> html.Section:
+    """Record that a warning letter (告诫书) was issued: its visit schedule starts."""
+    return html.Section(
+        [
+            html.H2(t("warn.case_title", lang), className="card-title"),
+            html.P(t("warn.case_done" if warned else "warn.case_hint", lang), className="muted"),
+            html.Button(
+                t("warn.case_issue", lang),
+                id=WARNING_ISSUE,
+                className="button",
+                disabled=warned,
+            ),
+            html.Div(id=WARNING_MESSAGE, role="status"),
+        ],
+        className="card case-warning",
+    )
+
+
+def issue_warning(n_clicks, pathname, lang):
+    """Callback: record the warning letter of the case; its visit schedule starts."""
+    lang = lang or "zh"
+    if not n_clicks:
+        return no_update, no_update
+    match = re.match(r"^/case/([^/]+)/?$", pathname or "")
+    number = parse_incident_id(match.group(1)) if match else None
+    if number is None:
+        return no_update, no_update
+    try:
+        warning_visits.issue_warning(services().access.engine, current_scope(), number)
+    except (PermissionError, warning_visits.VisitError):
+        return html.P(t("support.refused", lang), className="notice-warning"), no_update
+    first = warning_schedule_days()[0]
+    return html.P(t("warn.case_started", lang, first=first), className="notice-ok"), True
+
+
 def record_task(n_clicks, department, action, when, text, pathname, lang):
     """Callback: record what a department did; it enters the case's status history."""
     lang = lang or "zh"
@@ -453,6 +496,14 @@ def record_task(n_clicks, department, action, when, text, pathname, lang):
 def register_callbacks(app: Dash) -> None:
     """The case page is rendered whole by the router; its callbacks reveal details and
     record what a department did."""
+    app.callback(
+        Output(WARNING_MESSAGE, "children"),
+        Output(WARNING_ISSUE, "disabled"),
+        Input(WARNING_ISSUE, "n_clicks"),
+        State(ids.URL, "pathname"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )(issue_warning)
     app.callback(
         Output(TASK_MESSAGE, "children"),
         Output("case-task-table", "children"),

@@ -113,3 +113,28 @@ def test_task_states_arrive_by_push(client, store, token, case):
         client, "/api/v1/loop/tasks", token, {"id": task_id, "state": "done", "at": "yesterday"}
     )
     assert bad.status_code == 400 and bad.get_json()["field"] == "at"
+
+
+def test_a_pushed_warning_letter_starts_its_visit_schedule(client, store, token):
+    """告诫必访: an incident pushed with a warning letter gets its schedule at once; one
+    without gets none; pushing the same letter again starts no second one."""
+    from datetime import timedelta as days
+
+    from data import warning_visits
+
+    when = (datetime.now(UTC) + days(hours=8) - days(days=2)).strftime("%Y-%m-%d %H:%M:%S")
+    base = {
+        "接警时间": when, "警情类别": "家庭暴力", "风险等级": "高",
+        "发案地址": "宝安区新安街道新安一路1号", "经度": 113.89, "纬度": 22.56,
+        "管辖单位": "BA01", "处置状态": "已派警",
+    }  # fmt: skip
+    body = [
+        {**base, "警情编号": "W1", "是否出具告诫书": "是"},
+        {**base, "警情编号": "W2", "是否出具告诫书": "否"},
+    ]
+    for _ in range(2):
+        response = _post(client, "/api/v1/incidents", token, body)
+        assert response.status_code == 200, response.get_json()
+    frame = warning_visits.schedules(store, CHIEF)
+    assert frame["incident_no"].to_list() == ["W1"]
+    assert frame["state"].to_list() == ["due"]  # first visit due within 7 days

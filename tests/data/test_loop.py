@@ -373,9 +373,12 @@ def test_two_recorders_finishing_one_task_keep_both_actions(loop_db):
 def test_schedule_state_planted():
     issued = datetime(2026, 1, 1)
     end = issued + timedelta(days=61)
-    s = warning_visits.schedule_state(issued, 7, 14, end, [], issued + timedelta(days=3))
-    assert (s.state, s.next_due) == ("scheduled", issued + timedelta(days=7))
-    s = warning_visits.schedule_state(issued, 7, 14, end, [], issued + timedelta(days=5))
+    s = warning_visits.schedule_state(issued, 7, 14, end, [], issued)
+    assert (s.state, s.next_due) == ("due", issued + timedelta(days=7))  # due from the letter
+    visited = [issued + timedelta(days=2)]
+    s = warning_visits.schedule_state(issued, 7, 14, end, visited, issued + timedelta(days=3))
+    assert (s.state, s.next_due) == ("scheduled", issued + timedelta(days=16))
+    s = warning_visits.schedule_state(issued, 7, 14, end, visited, issued + timedelta(days=10))
     assert s.state == "due"
     s = warning_visits.schedule_state(issued, 7, 14, end, [], issued + timedelta(days=8))
     assert s.state == "overdue" and not s.kept

@@ -185,6 +185,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "warn.state.overdue": {"zh": "逾期", "en": "Overdue"},
     "warn.state.scheduled": {"zh": "按计划", "en": "Scheduled"},
     "warn.state.complete": {"zh": "已完成", "en": "Complete"},
+    "warn.case_title": {"zh": "告诫书", "en": "Warning letter"},
+    "warn.case_hint": {
+        "zh": "出具告诫书后在此登记，系统自动生成回访计划（告诫必访）。",
+        "en": "Record a warning letter here once issued: its visit schedule starts.",
+    },
+    "warn.case_done": {
+        "zh": "本案已出具告诫书，回访计划见派出所工作台。",
+        "en": "A warning letter was issued; its visits are in the station workspace.",
+    },
+    "warn.case_issue": {"zh": "登记已出具告诫书", "en": "Record warning letter issued"},
+    "warn.case_started": {
+        "zh": "已登记告诫书，首次回访须在 {first} 天内完成。",
+        "en": "Warning letter recorded: the first visit is due within {first} days.",
+    },
     "warn.tagged_title": {"zh": "标签人员重点查访", "en": "Tagged persons for focused visits"},
     "warn.tagged_none": {"zh": "暂无标签人员。", "en": "No tagged persons."},
     "warn.col.person": {"zh": "人员（化名）", "en": "Person (pseudonym)"},
