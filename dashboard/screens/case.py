@@ -340,7 +340,7 @@ def task_table(frame: pl.DataFrame, lang: str) -> html.Table | html.P:
     tz, now = services().access.tz, now_utc()
     rows = []
     for r in tasks.with_clocks(frame, now).iter_rows(named=True):
-        state = "late" if r["past_due"] else r["state"]
+        state = ("late" if r["state"] == "open" else "done_late") if r["past_due"] else r["state"]
         rows.append(
             [
                 label("department", r["department"], lang),
@@ -348,7 +348,7 @@ def task_table(frame: pl.DataFrame, lang: str) -> html.Table | html.P:
                 local(r["due_at"], tz),
                 html.Span(
                     t(f"task.state.{state}", lang),
-                    className="clock-late" if state == "late" else "clock-ok",
+                    className="clock-late" if r["past_due"] else "clock-ok",
                 ),
                 label("task_action", r["last_action"], lang) if r["last_action"] else MISSING,
             ]
