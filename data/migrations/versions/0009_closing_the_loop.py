@@ -1,7 +1,7 @@
 """closing the loop: support requests, department tasks, warning-letter follow-ups
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 02:30:00
 
 Issue 13. A station asks a unit for support (seed 003) and the request runs clocks; cases
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
