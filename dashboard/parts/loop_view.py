@@ -60,7 +60,8 @@ def request_clock(row: dict, now: datetime, lang: str) -> tuple[str, str]:
 
 def reasons_text(codes: str | None, lang: str) -> str:
     """Comma-separated reason codes as words."""
-    return "；".join(label("support_reason", c, lang) for c in (codes or "").split(",") if c)
+    sep = "；" if lang == "zh" else "; "
+    return sep.join(label("support_reason", c, lang) for c in (codes or "").split(",") if c)
 
 
 def simple_table(headers: list[str], rows: list[list[object]], table_id: str) -> html.Table:
