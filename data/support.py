@@ -482,6 +482,8 @@ REQUEST_COLUMNS: dict[str, pl.DataType] = {
     "closed_at": pl.Datetime("us"),
     "reopened": pl.Int64,
     "version": pl.Int64,
+    "feedback_text": pl.String,
+    "decline_reason": pl.String,
     "linked": pl.Int64,
 }
 
@@ -569,12 +571,7 @@ def request_detail(engine: Engine, scope: Scope, request_id: int) -> RequestDeta
         if row is None or not _visible_row(scope, row, access):
             return None
         fields = {c: getattr(row, c) for c in REQUEST_COLUMNS if c != "linked"}
-        fields.update(
-            reason_text=row.reason_text,
-            feedback_text=row.feedback_text,
-            decline_reason=row.decline_reason,
-            support_started_at=row.support_started_at,
-        )
+        fields.update(reason_text=row.reason_text, support_started_at=row.support_started_at)
         events = [
             {
                 "at": e.at,

@@ -332,16 +332,7 @@ def requests_card(code: str, lang: str):
             buttons.append(_act_button(r, "close", lang))
         if r["state"] in ("feedback_given", "closed", "declined") and scope.role == "station_chief":
             buttons.append(_act_button(r, "reopen", lang))
-        detail = (
-            support.request_detail(engine, scope, r["id"])
-            if r["feedback_at"] or r["state"] == "declined"
-            else None
-        )
-        answer = (
-            (detail.fields["feedback_text"] or detail.fields["decline_reason"])
-            if detail is not None
-            else MISSING
-        )
+        answer = r["feedback_text"] or r["decline_reason"] or MISSING
         rows.append(
             [
                 f"#{r['id']}",
