@@ -36,6 +36,7 @@ def rebuild_demo(
     seed: int = DEFAULT_SEED,
     end: datetime | Literal["now"] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    loop: bool = True,
 ) -> int:
     """Replace the demo incidents in the store with a newly generated district.
 
@@ -57,6 +58,9 @@ def rebuild_demo(
         that looks live, or a time-zone-aware datetime.
     progress : callable, optional
         Called after each batch as ``progress(done, total)`` with incident counts.
+    loop : bool
+        Also generate support requests, department tasks and warning-letter schedules with
+        their visits (:mod:`data.demo.loop`).
 
     Returns
     -------
@@ -76,8 +80,8 @@ def rebuild_demo(
         done += insert_incidents(engine, *batch)
         if progress is not None:
             progress(done, n_incidents)
-    # Support requests, department tasks and warning-letter schedules (issue 13).
-    generate_loop(engine, SOURCE_SYSTEM, seed, resolve_end(end))
+    if loop:  # support requests, department tasks and warning-letter schedules (issue 13)
+        generate_loop(engine, SOURCE_SYSTEM, seed, resolve_end(end))
     return done
 
 
