@@ -245,11 +245,17 @@ def subject_options(kind: str | None, pathname: str | None, lang: str | None):
             options.append({"label": text, "value": int(r["id"])})
     elif kind == "warning":
         warnings = svc.layer(scope, flt, "early_warning")
+        # Layers name incidents by number; the request is filed from the entry's newest one.
+        by_number = {
+            r["incident_no"]: (r["reported_at"], r["id"]) for r in frame.iter_rows(named=True)
+        }
         for r in warnings.head(MAX_ENTRIES).iter_rows(named=True):
-            last = (r.get("incident_ids") or [None])[-1]
-            if last is None:
+            known = [by_number[n] for n in (r.get("incident_ids") or []) if n in by_number]
+            if not known:
                 continue
-            reasons = "；".join(label("reason", c, lang) for c in (r.get("reasons") or []))
+            last = max(known)[1]
+            sep = "；" if lang == "zh" else "; "
+            reasons = sep.join(label("reason", c, lang) for c in (r.get("reasons") or []))
             place = r.get("address_key") or r.get("community")
             options.append(
                 {
