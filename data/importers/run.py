@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from data import audit
 from data.access import CaseAccess, Scope
+from data.importers.departments import dispatched
 from data.importers.profiles import Profile, load_profile
 from data.importers.pseudonyms import load_or_create_secret
 from data.importers.readers import ROW_NUMBER, RawTable, read_table
@@ -43,6 +44,7 @@ from data.store import (
     located_addresses,
     upsert_incidents,
 )
+from data.tasks import open_imported_tasks
 from data.warning_visits import start_missing_schedules
 
 #: Incidents written per transaction.
@@ -277,6 +279,11 @@ def ingest_rows(
         warned = final.filter(pl.col("warning_letter").fill_null(False))
         if warned.height:
             start_missing_schedules(engine, profile.source_system, warned["incident_no"].to_list())
+    pairs, unknown = dispatched(raw, final, profile)
+    if unknown is not None:
+        checked.warnings.append(unknown)
+    if pairs:  # 分流部门: each named department gets its task (issue 13), once
+        open_imported_tasks(engine, profile.source_system, pairs, actor="importer")
     merged = _row_outcomes(valid, written)
     return IngestResult(_all_outcomes(merged, checked, raw, profile), checked.warnings)
 
