@@ -69,4 +69,3 @@ def dispatched(
             f"department: unknown values {named} → no task (add them to [values.department])",
         )
     return pairs, warning
-

@@ -29,7 +29,9 @@ def _tasks(engine) -> list[tuple[str, str, str]]:
 
 def test_each_imported_case_gets_its_department_task_once(engine_with_stations, tmp_path):
     rows = cn110_rows(count=6)
-    for row, word in zip(rows, ["公安", "妇联、司法局", "法院", "居委会", "街道综治办", ""]):
+    for row, word in zip(
+        rows, ["公安", "妇联、司法局", "法院", "居委会", "街道综治办", ""], strict=True
+    ):
         row["分流部门"] = word
     path = write_csv(tmp_path / "export.csv", rows, headers=HEADERS)
     summary = import_file(engine_with_stations, path, "cn-110", mapping=_mapping(tmp_path))
