@@ -75,8 +75,8 @@ def _visible_incident(engine: Engine, scope: Scope, incident_id: int) -> Inciden
 
 #: The words a department comes as in Chinese exports and other systems (分流部门, 派单部门).
 DEPARTMENT_WORDS: dict[str, str] = {
-    "公安": "police",
     "公安机关": "police",
+    "公安": "police",
     "派出所": "police",
     "妇联": "womens_federation",
     "妇女联合会": "womens_federation",

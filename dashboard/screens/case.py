@@ -443,13 +443,18 @@ def dispatch_form(lang: str) -> list:
                     clearable=False,
                     className="filter-dropdown",
                 ),
-                html.Button(
-                    t("task.dispatch_submit", lang), id=DISPATCH_SUBMIT, className="button"
-                ),
             ],
             className="loop-form",
         ),
-        html.Div(id=DISPATCH_MESSAGE, role="status"),
+        html.Div(
+            [
+                html.Button(
+                    t("task.dispatch_submit", lang), id=DISPATCH_SUBMIT, className="button"
+                ),
+                html.Div(id=DISPATCH_MESSAGE, role="status"),
+            ],
+            className="loop-actions",
+        ),
     ]
 
 
