@@ -466,6 +466,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit_action.reveal": {"zh": "显示个人信息", "en": "Details revealed"},
     "audit_action.export": {"zh": "导出", "en": "Export"},
     "audit_action.api_layer": {"zh": "图层接口查询", "en": "Layer API query"},
+    "audit_action.api_measures": {"zh": "指标接口查询", "en": "Measures API query"},
     "audit_action.import": {"zh": "导入", "en": "Import"},
     "audit_action.import_started": {"zh": "开始导入", "en": "Import started"},
     "audit_action.push": {"zh": "推送", "en": "Push"},

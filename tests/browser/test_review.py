@@ -58,7 +58,7 @@ def test_the_leader_reviews_a_period_and_takes_the_meeting_pack(leader_page, ser
     _wait_drawn(page)
     assert "period=month" in page.url and "cmp=previous" in page.url
     month_total = page.locator(FIRST_KPI).inner_text()
-    assert page.locator(".review-kpi").count() == 8
+    assert page.locator(".review-kpi").count() == 9
     assert page.locator(LEAGUE_ROWS).count() == 10
     shoot(page, "review_zh")
 
@@ -148,7 +148,7 @@ def test_the_command_center_gets_the_review_too(page, server):
     """The shared ``page`` is the command center, one of the review's roles."""
     page.goto(f"{server}/review")
     page.wait_for_selector(LEAGUE_ROWS)
-    assert page.locator(".review-kpi").count() == 8
+    assert page.locator(".review-kpi").count() == 9
 
 
 def test_a_link_that_already_holds_the_whole_view_draws_it(leader_page, server):

@@ -62,7 +62,7 @@ def test_the_callback_draws_the_period_and_its_comparison(request_context):
     by_station = {r["id"]: r for r in rows}
     assert by_station["BA02"]["incidents"] == "2" and by_station["BA02"]["change"] == "+2"
     assert by_station["BA01"]["protection_orders"] == "1"
-    assert by_station["BA05"]["incidents"] == "0" and by_station["BA05"]["handled_share"] == "—"
+    assert by_station["BA05"]["incidents"] == "0" and by_station["BA05"]["handled_24h_share"] == "—"
     assert [r["id"] for r in rows][:2] == ["BA02", "BA01"]  # most incidents first
     assert sum(sum(t.y) for t in cat.data) == 4 and cat.layout.meta["dimension"] == "category"
     assert sum(map(sum, heat.data[0].z)) == 4
@@ -138,12 +138,14 @@ def test_the_excel_workbook_holds_the_league_table(client, fixture_engine):
     header = [c.value for c in league[1]]
     assert header[:4] == ["派出所", "事件数", "增减", "增减率"]
     rows = list(league.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 10  # every station, in code order (sort=station_code&dir=asc)
+    assert len(rows) == 11  # every station, in code order (sort=station_code&dir=asc), total
+    assert rows[-1][0] == "全区合计" and rows[-1][1] == 4  # T5 is in the total, not a station
+    rows = rows[:-1]
     xixiang = rows[1]
     assert xixiang[0] == "西乡派出所" and xixiang[1:4] == (2, 2, None)
     assert xixiang[header.index("告诫书")] == 1
     assert league.cell(row=3, column=2).number_format == "#,##0"
-    assert league.cell(row=3, column=header.index("处置率") + 1).number_format == "0.0%"
+    assert league.cell(row=3, column=header.index("24 小时处置率") + 1).number_format == "0.0%"
     assert sum(r[1] for r in rows) == 3  # T5 is placed nowhere: in the totals, not a station
     trend = book["类别趋势"]
     assert sum(v for r in trend.iter_rows(min_row=2, values_only=True) for v in r[1:]) == 4

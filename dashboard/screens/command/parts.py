@@ -1,7 +1,7 @@
 """The pieces of the command-centre wall, as Dash components: tiles, the map key, the newest
 incidents and the alert ticker.
 
-Pure builders: the numbers and frames of :mod:`dashboard.screens.command.data` and the page's
+Pure builders: the numbers and frames of :mod:`measures.wall` and the page's
 language
 in, components out (no database, no request). Every change shows an arrow and a sign besides
 its colour; every empty list says why it is empty.
@@ -19,10 +19,10 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.parts.i18n import label, t
-from dashboard.screens.command import data as wall_data
 from dashboard.screens.command import map as wall_map
 from geo.h3cells import cell_to_str
 from layers import hotspot
+from measures import wall as wall_data
 
 #: The hot spots are those of the last this many days (local), at this resolution (~0.7 km²).
 HOT_DAYS = 30
@@ -120,9 +120,16 @@ def tile_components(tiles: Sequence[wall_data.Tile], lang: str) -> list[html.Div
                     html.Div(lines, className="wall-tile-compare"),
                 ],
                 className=f"wall-tile{tone}",
+                title=tile_definition(tile, lang),
             )
         )
     return out
+
+
+def tile_definition(tile: wall_data.Tile, lang: str) -> str:
+    """The tile's definition (its hover text), with the split by service level where it has one."""
+    parts = {k: f"{v:,}" for k, v in (tile.parts or {}).items()}
+    return t(f"command.def.{tile.key}", lang, **parts)
 
 
 def local_time(moment: datetime, tz: str, now: datetime) -> str:

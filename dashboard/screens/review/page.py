@@ -24,7 +24,6 @@ from dashboard.parts.filters import Filters, OverviewState
 from dashboard.parts.filters import to_query as overview_query
 from dashboard.parts.i18n import t
 from dashboard.parts.services import layer_now, services
-from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES, PERIOD_KINDS, Period
 from dashboard.screens.review.export import export_href
 from dashboard.screens.review.figures import (
     graph_config,
@@ -54,6 +53,7 @@ from dashboard.web import auth
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
 from data.users import REVIEW_ROLES
+from measures.review import LEAGUE_COLUMNS, MEASURES, PERIOD_KINDS, Period
 
 #: Roles that hold review meetings (see :func:`dashboard.web.auth.page_permitted`).
 ROLES = REVIEW_ROLES

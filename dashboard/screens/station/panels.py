@@ -20,13 +20,12 @@ from dashboard.parts.i18n import MISSING, label, t
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import grid_disk, latlng_to_cells
-from layers import service_levels
+from measures import service
+from measures import station as station_measures
+from measures.station import DUE_DAYS
 
-#: Days ahead a follow-up counts as due "this week".
-DUE_DAYS = 7
 #: Rows a panel lists (the count says how many there are in all).
 PANEL_ROWS = 8
-FOLLOW_UP_SLA = "follow_up_4_in_2m"
 
 
 def format_int(value: object, lang: str) -> str:
@@ -53,16 +52,12 @@ def followups_due(
     svc: Services, scope: Scope, code: str, now: datetime
 ) -> tuple[pl.DataFrame, int]:
     """Open cases whose 4th follow-up visit is due within :data:`DUE_DAYS` days, soonest first,
-    and the number of open cases already past that deadline."""
+    and the number of open cases already past that deadline (:mod:`measures.station`)."""
     incidents = svc.access.incidents(scope, IncidentFilter(stations=(code,)))
-    visits = svc.access.follow_up_visits(scope)
-    params = service_levels.ServiceLevelParams(due_soon_follow_up_days=float(DUE_DAYS))
-    levels = service_levels.compute(incidents, visits, now, params).filter(
-        (pl.col("sla") == FOLLOW_UP_SLA) & (pl.col("status") != "closed")
-    )
-    due = levels.filter(pl.col("state") == "due_soon").sort("due_at", "incident_id")
-    overdue = levels.filter(pl.col("state") == "breached").height
-    return due, overdue
+    checks = service.checks(incidents, svc.access.follow_up_visits(scope), now)
+    return station_measures.follow_ups_due(checks, now), station_measures.follow_ups_overdue(
+        checks
+    ).height
 
 
 def plan_cells(
@@ -146,15 +141,22 @@ def _table(headers: list[str], rows: list[list[object]], table_id: str) -> html.
 
 
 def panel(
-    panel_id: str, title: str, count: int, body: html.Table | html.P, lang: str, extra=None
+    panel_id: str,
+    title: str,
+    count: int,
+    body: html.Table | html.P,
+    lang: str,
+    extra=None,
+    definition: str | None = None,
 ) -> html.Section:
-    """A side panel: title, its count (in the locale's digits) and its table or its empty note."""
+    """A side panel: title, its count (in the locale's digits; hover: ``definition``) and its
+    table or its empty note."""
     return html.Section(
         [
             html.Div(
                 [
                     html.H2(title, className="card-title"),
-                    html.Span(format_int(count, lang), className="station-count"),
+                    html.Span(format_int(count, lang), className="station-count", title=definition),
                 ],
                 className="card-head",
             ),
@@ -199,9 +201,18 @@ def due_panel(
     note = html.P(
         t("station.overdue_note", lang, n=format_int(overdue, lang)),
         className="station-overdue" if overdue else "muted",
+        title=t("station.def.overdue", lang),
     )
     extra = html.Div([_more(due.height, len(rows), lang), note])
-    return panel(panel_id, t("station.due_title", lang), due.height, body, lang, extra)
+    return panel(
+        panel_id,
+        t("station.due_title", lang),
+        due.height,
+        body,
+        lang,
+        extra,
+        t("station.def.due", lang, days=DUE_DAYS),
+    )
 
 
 def warning_panel(warnings: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
