@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboard.parts.text import command, nav, review, station
+from dashboard.parts.text import cases, command, nav, review, station
 from dashboard.parts.text import map as map_text
 
 #: Interface languages, the default first.
@@ -494,7 +494,13 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
 
 
 _merge(
-    STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS
+    STRINGS,
+    command.STRINGS,
+    review.STRINGS,
+    station.STRINGS,
+    map_text.STRINGS,
+    nav.STRINGS,
+    cases.STRINGS,
 )
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.

@@ -365,15 +365,22 @@ def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
             "incidents": 3,
         },
     ]
-    track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, date(2026, 11, 12))
+    entries[0] |= {"incident_ids": [3], "address": None, "community": "新安社区"}
+    entries[1] |= {"incident_ids": [1, 2, 5], "address": "固戍一路**栋***室", "community": None}
+    # a third entry that would read like the second: numbered apart
+    entries.append({**entries[1], "rank": 3, "incident_ids": [7, 8, 9]})
+    track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, NOW)
     first, second = track.children
     assert text_of(first) == text_of(second)  # twice, for a seamless loop
-    words = text_of(first.children[0])
-    assert words.startswith("1. " + label("ew_kind", "case", "zh")) and "新安派出所" in words
-    assert label("reason", "sla_breached_closed_15d", "zh") in words
+    words = [" ".join(text_of(item).split()) for item in first.children]
+    assert words[0].startswith("1. " + label("ew_kind", "case", "zh")) and "新安派出所" in words[0]
+    assert "新安社区" in words[0] and "1 起" in words[0]
+    assert label("reason", "sla_breached_closed_15d", "zh") in words[0]
+    assert "固戍一路**栋***室" in words[1] and "3 起" in words[1]  # the household, masked
+    assert len({w.split(". ", 1)[1] for w in words}) == 3  # no two read the same
     links = [item.children.href for item in first.children]
-    assert links[0] == "/case/3?lang=zh"
-    assert links[1].startswith("/?lang=zh&start=2026-10-14&end=2026-11-12&sel=cell:")
+    assert links[0] == "/cases?lang=zh&m=warning&ids=3&now=2026-11-12T04:00:00Z"
+    assert "m=warning&ids=1,2,5&" in links[1] and "ids=7,8,9" in links[2]
 
 
 def test_clicks_drill_down_to_cases(request_context):

@@ -81,7 +81,8 @@ def test_the_review_page_shows_the_computed_values(request_context, fixed_now, c
     params = dict(pair.split("=") for pair in QUERY.split("&"))
     _caption, _notes, kpis, *_rest, rows, _pdf, _xlsx = review.update_review(params, "en")
     shown = {
-        card.to_plotly_json()["props"]["data-measure"]: card.children[1].children for card in kpis
+        card.children.to_plotly_json()["props"]["data-measure"]: card.children.children[1].children
+        for card in kpis
     }
     assert set(shown) == set(rd.MEASURES)
     for measure in rd.MEASURES:

@@ -77,6 +77,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Incidents reported this month with a protection order; compared with the same "
         "days of last month.",
     },
+    "command.ticker.incidents": {"zh": "{n} 起", "en": "{n} incidents"},
     "command.change.up": {"zh": "上升", "en": "up"},
     "command.change.down": {"zh": "下降", "en": "down"},
     "command.change.same": {"zh": "持平", "en": "no change"},

@@ -324,11 +324,10 @@ def refresh(
     why = t("command.newest.empty", lang)
     newest = wall_parts.newest_items(wall_data.newest(incidents), lang, names, tz, now, why)
     warnings = svc.layer(scope, IncidentFilter(), "early_warning", {})
-    today = now.astimezone(ZoneInfo(tz)).date()
-    ticker = wall_parts.ticker_content(wall_data.alerts(warnings), lang, names, today)
+    ticker = wall_parts.ticker_content(wall_data.alerts(warnings), lang, names, judged)
     local = now.astimezone(ZoneInfo(tz))
     return (
-        wall_parts.tile_components(tiles, lang),
+        wall_parts.tile_components(tiles, lang, judged),
         no_update if new_digest == digest else figure,
         new_digest,
         wall_parts.legend(lang, pulsing),
