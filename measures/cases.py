@@ -12,7 +12,9 @@ cases it is the median of (closed by ``now``). ``visits_done`` lists the cases v
 period (a case visited twice counts twice in the number, once in the list).
 
 Wall tiles are ``tile.<key>`` (``tile.today`` …): their windows are the wall's own
-(:mod:`measures.wall`), judged at ``now``.
+(:mod:`measures.wall`), judged at ``now``. The wall's legend classes are ``pulse`` (the
+incidents pulsing on the map, :func:`measures.wall.pulsing`) and ``hotspot`` with ``cls``
+and ``res`` (the period's incidents in the hot-spot cells of that class).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from data.access import IncidentFilter
 from layers.service_levels import SLAS
 from measures import review, service
-from measures.wall import TILE_KEYS, month_windows
+from measures.wall import TILE_KEYS, month_windows, pulsing
 
 __all__ = [
     "LIST_MEASURES",
@@ -46,6 +49,8 @@ LIST_MEASURES: tuple[str, ...] = (
     *review.MEASURES,
     *(f"tile.{k}" for k in TILE_KEYS),
     "warning",
+    "pulse",
+    "hotspot",
 )
 _LIST_KEYS = ("st", "cat", "risk", "src", "ids")
 #: An entry's ids are listed in the URL; more than this is refused (an entry has a few).
@@ -74,6 +79,8 @@ class CaseSpec:
     ids: tuple[int, ...] = ()
     now: datetime | None = None
     page: int = 1
+    hot_class: int | None = None
+    res: int | None = None
 
     def __post_init__(self) -> None:
         if self.measure not in LIST_MEASURES:
@@ -84,6 +91,10 @@ class CaseSpec:
             raise SpecError(f"sla: unknown service level {self.sla!r}")
         if self.page < 1:
             raise SpecError(f"page: should be 1 or more, got {self.page}")
+        if self.hot_class is not None and self.hot_class not in (1, 2, 3):
+            raise SpecError(f"cls: a hot-spot class 1, 2 or 3, got {self.hot_class}")
+        if self.res is not None and not 5 <= self.res <= 9:
+            raise SpecError(f"res: an H3 resolution 5 to 9, got {self.res}")
         if self.now is not None and self.now.tzinfo is None:
             raise SpecError("now: should carry a time zone")
 
@@ -109,6 +120,10 @@ class CaseSpec:
             out["sla"] = self.sla
         if self.now:
             out["now"] = self.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.hot_class is not None:
+            out["cls"] = str(self.hot_class)
+        if self.res is not None:
+            out["res"] = str(self.res)
         if self.page != 1:
             out["page"] = str(self.page)
         return out
@@ -140,10 +155,17 @@ class CaseSpec:
                 raise SpecError(f"now: {params['now'][:40]!r} is not an ISO time") from None
             if now.tzinfo is None:
                 now = now.replace(tzinfo=UTC)
-        try:
-            page = int(params.get("page") or 1)
-        except ValueError:
-            raise SpecError(f"page: {params.get('page', '')[:20]!r} is not a number") from None
+
+        def number(key: str) -> int | None:
+            raw = params.get(key)
+            if not raw:
+                return None
+            try:
+                return int(raw)
+            except ValueError:
+                raise SpecError(f"{key}: {raw[:20]!r} is not a number") from None
+
+        page = number("page") or 1
         return cls(
             measure=params.get("m") or "incidents",
             start=day("start"),
@@ -156,6 +178,8 @@ class CaseSpec:
             ids=tuple(int(v) for v in raw_ids),
             now=now,
             page=page,
+            hot_class=number("cls"),
+            res=number("res"),
         )
 
 
@@ -216,17 +240,27 @@ def select(
     spec: CaseSpec,
     now: datetime,
     tz: str,
+    cells: Sequence[int] | None = None,
 ) -> pl.DataFrame:
     """The incidents (rows of ``incidents``) the number of ``spec`` counts, newest first.
 
     ``incidents`` are every incident of the caller's scope; ``visits`` their follow-up
-    visits; ``now`` (aware) is used when the spec carries none.
+    visits; ``now`` (aware) is used when the spec carries none. ``cells`` (H3 cells of one
+    resolution) are the hot spots of the spec's class, which the caller looked up
+    (``hotspot`` lists the period's incidents in them).
     """
     now = spec.now or now
     if now.tzinfo is None:
         raise ValueError("'now' should be time-zone aware")
     measure = spec.measure
     base = incidents.filter(_filters(spec))
+    if measure == "pulse":
+        return pulsing(base, now)
+    if measure == "hotspot":
+        inside = IncidentFilter(cells=tuple(cells or ())).expression(tz) if cells else pl.lit(False)
+        return base.filter(_local_bounds(spec, tz) & inside).sort(
+            ["reported_at", "id"], descending=True
+        )
     if measure.startswith("tile."):
         checks = service.checks(base, visits, now) if measure == "tile.sla_breached" else None
         out = _wall(base, measure.removeprefix("tile."), checks, now, tz)

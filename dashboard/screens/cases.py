@@ -26,6 +26,7 @@ from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
 from data import audit
 from data.access import IncidentFilter, mask_address
+from layers.hotspot import CLASS_LABELS as HOT_CLASS_LABELS
 from measures import cases, service
 
 #: The list's table id (tests and the browser find it by it).
@@ -38,8 +39,8 @@ def measure_name(measure: str, lang: str) -> str:
     """The measure's name as the screens show it."""
     if measure.startswith("tile."):
         return t(f"command.tile.{measure.removeprefix('tile.')}", lang)
-    if measure == "warning":
-        return t("caselist.warning", lang)
+    if measure in ("warning", "pulse", "hotspot"):
+        return t(f"caselist.{measure}", lang)
     return t(f"review.m.{measure}", lang)
 
 
@@ -49,8 +50,8 @@ def measure_definition(measure: str, lang: str, parts: dict[str, int] | None = N
         key = measure.removeprefix("tile.")
         values = {k: f"{v:,}" for k, v in (parts or {}).items()}
         return t(f"command.def.{key}", lang, **values)
-    if measure == "warning":
-        return t("caselist.def.warning", lang)
+    if measure in ("warning", "pulse", "hotspot"):
+        return t(f"caselist.def.{measure}", lang)
     text = t(f"review.def.{measure}", lang)
     if measure in ("sla_compliance", "handled_24h_share", "median_days_to_close", "visits_done"):
         text += " " + t(f"caselist.lists.{measure}", lang)
@@ -74,6 +75,8 @@ def _scope_line(spec: cases.CaseSpec, names: dict[str, str], now: datetime, tz: 
             bits.append(("、" if lang == "zh" else ", ").join(label(kind, v, lang) for v in values))
     if spec.sla:
         bits.append(label("sla", spec.sla, lang))
+    if spec.hot_class:
+        bits.append(label("gi_class", HOT_CLASS_LABELS[spec.hot_class], lang))
     local = now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     bits.append(t("caselist.judged_at", lang, time=local))
     return " · ".join(bits)
@@ -152,7 +155,15 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     now = spec.now or layer_now(None, tz)
     incidents = svc.access.incidents(scope, IncidentFilter())
     visits = svc.access.follow_up_visits(scope)
-    frame = cases.select(incidents, visits, spec, now, tz)
+    cells = None
+    if spec.measure == "hotspot":
+        # The hot spots the wall's legend class names: the same layer, window and resolution.
+        window = IncidentFilter(start=spec.start, end=spec.end)
+        hot = svc.layer(scope, window, "hotspot", {}, spec.res or 8)
+        cells = (
+            hot.filter(pl.col("gi_class") == spec.hot_class)["cell"].to_list() if hot.height else []
+        )
+    frame = cases.select(incidents, visits, spec, now, tz, cells)
     total = frame.height
     total_pages = cases.pages(total)
     page = cases.page_of(frame, min(spec.page, total_pages))

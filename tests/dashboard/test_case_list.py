@@ -117,3 +117,19 @@ def test_addresses_are_masked_for_a_role_without_personal_details(request_contex
 def test_a_bad_list_url_says_why(request_context):
     page = _render("/cases?lang=en&m=nope")
     assert "unknown measure" in text_of(page)
+
+
+def test_every_legend_class_of_the_wall_opens_its_cases(request_context, frames):
+    incidents, _visits, tz = frames
+    now = datetime(2026, 11, 12, 4, 0, tzinfo=UTC)
+    pulsing = wall_measures.pulsing(incidents, now)
+    keys = wall_parts.legend("en", pulsing.height, now, tz)
+    hrefs = [key.href for key in keys]
+    assert len(hrefs) == 4 and all(h.startswith("/cases?") for h in hrefs)
+    assert "m=hotspot" in hrefs[0] and "cls=3" in hrefs[0] and "res=8" in hrefs[0]
+    assert "m=pulse" in hrefs[3]
+    assert pulsing.height == 2  # T2 and T3 (T5 could not be placed)
+    assert _listed(_render(hrefs[3])) == pulsing.height
+    page = _render(hrefs[0])
+    assert "Incidents in hot-spot cells" in text_of(page)
+    assert wall_parts.legend("en", 0)[0].__class__.__name__ == "Span"  # before the first refresh

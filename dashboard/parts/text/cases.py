@@ -17,6 +17,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "caselist.next": {"zh": "下一页", "en": "Next"},
     "caselist.open_list": {"zh": "查看这些案件", "en": "Open these cases"},
     "caselist.warning": {"zh": "预警涉及的案件", "en": "Cases behind an early warning"},
+    "caselist.pulse": {"zh": "近 24 小时新事件（地图闪烁）", "en": "New in 24 h (pulsing)"},
+    "caselist.def.pulse": {
+        "zh": "最近 24 小时接报、有位置的事件，最新的 40 起（即地图上闪烁的点）。",
+        "en": "Located incidents of the last 24 h, the newest 40 (the pulsing dots of the map).",
+    },
+    "caselist.hotspot": {"zh": "热点网格内的事件", "en": "Incidents in hot-spot cells"},
+    "caselist.def.hotspot": {
+        "zh": "该置信等级热点网格（Getis-Ord Gi*）内、在所示日期范围接报的事件。",
+        "en": "Incidents reported in the dates shown inside the hot-spot cells (Getis-Ord Gi*) "
+        "of this confidence class.",
+    },
     "caselist.def.warning": {
         "zh": "该条预警所依据的全部事件。",
         "en": "Every incident this early-warning entry rests on.",

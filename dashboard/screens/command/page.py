@@ -318,7 +318,7 @@ def refresh(
     levels = service.checks(incidents, svc.access.follow_up_visits(scope), judged)
     tiles = wall_data.compute_tiles(incidents, levels, judged, tz)
     size = _size(viewport)
-    figure, pulsing = map_figure(svc, scope, incidents, now, lang, size)
+    figure, pulsing = map_figure(svc, scope, incidents, judged, lang, size)
     new_digest = hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()
     names = svc.station_names(scope, lang)
     why = t("command.newest.empty", lang)
@@ -330,7 +330,7 @@ def refresh(
         wall_parts.tile_components(tiles, lang, judged),
         no_update if new_digest == digest else figure,
         new_digest,
-        wall_parts.legend(lang, pulsing),
+        wall_parts.legend(lang, pulsing, judged, tz),
         newest,
         ticker,
         t("command.updated", lang, time=local.strftime("%Y-%m-%d %H:%M:%S")),

@@ -49,27 +49,39 @@ def tile_placeholder(key: str, lang: str) -> html.Div:
     )
 
 
-def legend(lang: str, newest: int) -> list[Component]:
-    """The map's key: the three hot-spot classes and the pulsing newest incidents."""
-    items = [
-        html.Span(
-            [
-                html.Span(className="wall-swatch", style={"background": wall_map.HOT_COLOURS[k]}),
-                label("gi_class", hotspot.CLASS_LABELS[k], lang),
-            ],
-            className="wall-key",
+def legend(lang: str, newest: int, now: datetime | None = None, tz: str | None = None):
+    """The map's key: the three hot-spot classes and the pulsing newest incidents, each a
+    link to its cases (plain text until the first refresh gives ``now``)."""
+    items: list[Component] = []
+    today = now.astimezone(ZoneInfo(tz)).date() if now is not None and tz else None
+    for k in (3, 2, 1):
+        body = [
+            html.Span(className="wall-swatch", style={"background": wall_map.HOT_COLOURS[k]}),
+            label("gi_class", hotspot.CLASS_LABELS[k], lang),
+        ]
+        if today is None:
+            items.append(html.Span(body, className="wall-key"))
+            continue
+        spec = cases.CaseSpec(
+            measure="hotspot",
+            start=today - timedelta(days=HOT_DAYS - 1),
+            end=today,
+            hot_class=k,
+            res=HOT_RES,
+            now=now,
         )
-        for k in (3, 2, 1)
+        items.append(
+            dcc.Link(body, href=case_links.href(spec, lang), className=f"wall-key wall-key-{k}")
+        )
+    body = [
+        html.Span(className="wall-swatch wall-dot"),
+        t("command.map.newest", lang, hours=wall_data.PULSE_HOURS, n=f"{newest:,}"),
     ]
-    items.append(
-        html.Span(
-            [
-                html.Span(className="wall-swatch wall-dot"),
-                t("command.map.newest", lang, hours=wall_data.PULSE_HOURS, n=f"{newest:,}"),
-            ],
-            className="wall-key",
-        )
-    )
+    if now is None:
+        items.append(html.Span(body, className="wall-key"))
+    else:
+        href = case_links.href(cases.CaseSpec(measure="pulse", now=now), lang)
+        items.append(dcc.Link(body, href=href, className="wall-key wall-key-pulse"))
     return items
 
 
