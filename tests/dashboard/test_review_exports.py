@@ -94,11 +94,35 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
         None,
         "last_year",
         [{"column_id": "change_pct", "direction": "asc"}],
-        "?lang=zh",
+        "?lang=zh&sort=change_pct&dir=desc",
         "zh",
     )
     assert query == "?lang=zh&period=week&day=2026-11-09&cmp=last_year&sort=change_pct&dir=asc"
     assert params["day"] == "2026-11-09" and params["sort"] == "change_pct"
+
+
+@pytest.mark.parametrize(
+    ("column", "direction"),
+    [
+        ("sla_compliance", "asc"),
+        ("late_open", "desc"),
+        ("visits_done", "asc"),
+        ("median_days_to_close", "desc"),
+    ],
+)
+def test_a_newly_chosen_column_opens_worst_first(request_context, column, direction):
+    # the table's first click on a column says "asc"; the review puts the worst on top
+    query, _ = review.sync_url(
+        "month",
+        "2026-11-01",
+        None,
+        None,
+        "previous",
+        [{"column_id": column, "direction": "asc"}],
+        "?lang=en&sort=station_code&dir=asc",
+        "en",
+    )
+    assert f"sort={column}&dir={direction}" in query
     query, _ = review.sync_url(
         "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", "en"
     )

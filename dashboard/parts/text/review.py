@@ -138,9 +138,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Click a bar to list its cases; the button at the top right saves a PNG.",
     },
     "review.league_hint": {
-        "zh": "点击表头排序（鼠标停留可看定义）；点击一行查看该所本期案件。",
-        "en": "Click a header to sort (hover it for its definition); click a row to list the "
-        "station's cases.",
+        "zh": "点击表头排序（鼠标停留可看定义）；点击任一数字查看其对应案件。",
+        "en": "Click a header to sort (hover it for its definition); click a number to list "
+        "the cases behind it.",
     },
     "review.axis_day": {"zh": "日期", "en": "Day"},
     "review.axis_week": {"zh": "周（周一）", "en": "Week (Monday)"},

@@ -328,6 +328,14 @@ def change_tone(measure: str, delta: float | None) -> str:
     return "good" if (delta > 0) == (better == "up") else "bad"
 
 
+def worst_first_descending(column: str) -> bool:
+    """Whether the league table shows the worst stations first on ``column`` when sorted
+    descending: yes unless a higher value is better (``sla_compliance``, …); counts whose
+    rise is neither good nor bad (incidents, the change columns) put the largest first."""
+    measure = column if column in MEASURES else "incidents"
+    return better_direction(measure) != "up"
+
+
 def _kpi_cards(report: Report, lang: str) -> list[dcc.Link]:
     cards = []
     for measure in MEASURES:
@@ -471,7 +479,12 @@ def sync_url(
     state = resolve(kind, day, start, end, compare, None, None, extent, date.today())
     if sort_by:
         first = sort_by[0]
-        state = with_sort(state, str(first.get("column_id")), first.get("direction") != "asc")
+        column = str(first.get("column_id"))
+        descending = first.get("direction") != "asc"
+        if column != _state_of(search).sort:
+            # A newly chosen column opens worst first: the stations doing worst on it on top.
+            descending = worst_first_descending(column)
+        state = with_sort(state, column, descending)
     query = to_query(state, lang or "zh")
     # Opened from a link that already says it all: no new history entry, but the views
     # must still be drawn from it.
