@@ -52,9 +52,10 @@ LIST_MEASURES: tuple[str, ...] = (
     "pulse",
     "hotspot",
 )
-_LIST_KEYS = ("st", "cat", "risk", "src", "ids")
-#: An entry's ids are listed in the URL; more than this is refused (an entry has a few).
-MAX_IDS = 500
+_LIST_KEYS = ("st", "cat", "risk", "src", "nos")
+#: An entry's incident numbers are listed in the URL; more than this is refused (an entry
+#: rests on a few).
+MAX_NOS = 500
 
 
 class SpecError(ValueError):
@@ -65,8 +66,9 @@ class SpecError(ValueError):
 class CaseSpec:
     """Which cases a number counts: its ``measure`` over local days ``start``–``end``, in
     ``stations`` (empty: all the scope may see), of ``categories``/``risk_levels``/
-    ``sources``, late on ``sla`` (``late_open`` only), among ``ids`` (an early-warning
-    entry's cases), judged at ``now`` (None: the caller's now); ``page`` counts from 1."""
+    ``sources``, late on ``sla`` (``late_open`` only), among the incident numbers ``nos``
+    (an early-warning entry's cases), judged at ``now`` (None: the caller's now); ``page``
+    counts from 1."""
 
     measure: str = "incidents"
     start: date | None = None
@@ -76,7 +78,7 @@ class CaseSpec:
     risk_levels: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     sla: str | None = None
-    ids: tuple[int, ...] = ()
+    nos: tuple[str, ...] = ()
     now: datetime | None = None
     page: int = 1
     hot_class: int | None = None
@@ -111,7 +113,7 @@ class CaseSpec:
             out["end"] = self.end.isoformat()
         for key, values in zip(
             _LIST_KEYS,
-            (self.stations, self.categories, self.risk_levels, self.sources, self.ids),
+            (self.stations, self.categories, self.risk_levels, self.sources, self.nos),
             strict=True,
         ):
             if values:
@@ -144,9 +146,9 @@ class CaseSpec:
         def listed(key: str) -> tuple[str, ...]:
             return tuple(v for v in (params.get(key) or "").split(",") if v)
 
-        raw_ids = listed("ids")
-        if len(raw_ids) > MAX_IDS or not all(v.isdigit() for v in raw_ids):
-            raise SpecError(f"ids: up to {MAX_IDS} case numbers, comma separated")
+        nos = listed("nos")
+        if len(nos) > MAX_NOS or any(len(v) > 64 for v in nos):
+            raise SpecError(f"nos: up to {MAX_NOS} incident numbers, comma separated")
         now = None
         if params.get("now"):
             try:
@@ -175,7 +177,7 @@ class CaseSpec:
             risk_levels=listed("risk"),
             sources=listed("src"),
             sla=params.get("sla") or None,
-            ids=tuple(int(v) for v in raw_ids),
+            nos=nos,
             now=now,
             page=page,
             hot_class=number("cls"),
@@ -204,8 +206,8 @@ def _filters(spec: CaseSpec) -> pl.Expr:
     ):
         if values:
             pred &= pl.col(column).is_in(list(values))
-    if spec.ids:
-        pred &= pl.col("id").is_in(list(spec.ids))
+    if spec.nos:
+        pred &= pl.col("incident_no").is_in(list(spec.nos))
     return pred
 
 
@@ -322,8 +324,8 @@ def spec_for(
     **filters: Sequence[str],
 ) -> CaseSpec:
     """The spec of ``measure`` (a review measure, ``tile.<key>`` or ``warning``) for a period
-    and stations; ``filters`` are ``categories``, ``risk_levels``, ``sources``, ``ids`` or
-    ``sla`` (a string)."""
+    and stations; ``filters`` are ``categories``, ``risk_levels``, ``sources``, ``nos`` (incident
+    numbers) or ``sla`` (a string)."""
     sla = filters.pop("sla", None)
     return CaseSpec(
         measure=measure,

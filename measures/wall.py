@@ -228,8 +228,8 @@ def alerts(early_warning: pl.DataFrame, limit: int = TICKER_LIMIT) -> list[dict[
 
     Each is a dict of ``rank``, ``entry_id``, ``kind``, ``reasons`` (codes), ``station_code``,
     ``cell`` (an int H3 cell or None), ``incidents`` (how many incidents it rests on),
-    ``incident_ids`` (them), ``address`` (the entry's address key as the layer gave it: masked
-    for a role without personal details) and ``community``.
+    ``incident_nos`` (their incident numbers), ``address`` (the entry's address key as the
+    layer gave it: masked for a role without personal details) and ``community``.
     """
     if early_warning.is_empty():
         return []
@@ -243,7 +243,7 @@ def alerts(early_warning: pl.DataFrame, limit: int = TICKER_LIMIT) -> list[dict[
             "station_code": row["station_code"],
             "cell": row["cell"],
             "incidents": len(row["incident_ids"] or []),
-            "incident_ids": [int(i) for i in row["incident_ids"] or []],
+            "incident_nos": [str(i) for i in row["incident_ids"] or []],
             "address": row.get("address_key"),
             "community": row.get("community"),
         }

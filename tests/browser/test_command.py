@@ -368,11 +368,11 @@ def test_a_tile_a_ticker_item_and_a_legend_class_open_their_cases(wall_page, wal
     index = page.evaluate(VISIBLE_ALERT)
     assert index >= 0, "no ticker item in view"
     item = page.locator(".wall-ticker-run").first.locator(".wall-alert a").nth(index)
-    ids = item.get_attribute("href").split("ids=")[1].split("&")[0].split(",")
+    nos = item.get_attribute("href").split("nos=")[1].split("&")[0].split(",")
     item.click()
     page.wait_for_function("() => location.pathname === '/cases'")
     assert "m=warning" in page.url
-    assert _list_total(page) == len(set(ids))
+    assert _list_total(page) == len(set(nos))
 
     # a legend class: the incidents pulsing on the map
     _open_wall(page, wall_server, "en")

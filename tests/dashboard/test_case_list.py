@@ -54,8 +54,9 @@ def test_a_spec_survives_its_url_and_bad_ones_say_why():
         cases.CaseSpec.from_params({"m": "nope"})
     with pytest.raises(cases.SpecError, match="start"):
         cases.CaseSpec.from_params({"start": "2026-13-01"})
-    with pytest.raises(cases.SpecError, match="ids"):
-        cases.CaseSpec.from_params({"ids": "1,x"})
+    with pytest.raises(cases.SpecError, match="nos"):
+        cases.CaseSpec.from_params({"nos": ",".join(["T1"] * 501)})
+    assert cases.CaseSpec.from_params({"m": "warning", "nos": "T1,T3"}).nos == ("T1", "T3")
 
 
 def test_every_wall_tile_opens_as_many_cases_as_it_shows(request_context, frames):

@@ -365,10 +365,14 @@ def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
             "incidents": 3,
         },
     ]
-    entries[0] |= {"incident_ids": [3], "address": None, "community": "新安社区"}
-    entries[1] |= {"incident_ids": [1, 2, 5], "address": "固戍一路**栋***室", "community": None}
+    entries[0] |= {"incident_nos": ["T3"], "address": None, "community": "新安社区"}
+    entries[1] |= {
+        "incident_nos": ["T1", "T2", "T5"],
+        "address": "固戍一路**栋***室",
+        "community": None,
+    }
     # a third entry that would read like the second: numbered apart
-    entries.append({**entries[1], "rank": 3, "incident_ids": [7, 8, 9]})
+    entries.append({**entries[1], "rank": 3, "incident_nos": ["T7", "T8", "T9"]})
     track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, NOW)
     first, second = track.children
     assert text_of(first) == text_of(second)  # twice, for a seamless loop
@@ -379,8 +383,8 @@ def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
     assert "固戍一路**栋***室" in words[1] and "3 起" in words[1]  # the household, masked
     assert len({w.split(". ", 1)[1] for w in words}) == 3  # no two read the same
     links = [item.children.href for item in first.children]
-    assert links[0] == "/cases?lang=zh&m=warning&ids=3&now=2026-11-12T04:00:00Z"
-    assert "m=warning&ids=1,2,5&" in links[1] and "ids=7,8,9" in links[2]
+    assert links[0] == "/cases?lang=zh&m=warning&nos=T3&now=2026-11-12T04:00:00Z"
+    assert "m=warning&nos=T1,T2,T5&" in links[1] and "nos=T7,T8,T9" in links[2]
 
 
 def test_clicks_drill_down_to_cases(request_context):

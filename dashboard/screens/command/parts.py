@@ -198,10 +198,10 @@ def newest_items(
 
 def alert_href(entry: Mapping[str, object], lang: str, now: datetime | None = None) -> str | None:
     """Where an alert opens: the case list of the incidents it rests on (None: it has none)."""
-    ids = [int(i) for i in entry.get("incident_ids") or []]  # type: ignore[union-attr]
-    if not ids:
+    nos = [str(i) for i in entry.get("incident_nos") or []]  # type: ignore[union-attr]
+    if not nos:
         return None
-    return case_links.href(cases.spec_for("warning", ids=ids, now=now), lang)
+    return case_links.href(cases.spec_for("warning", nos=nos, now=now), lang)
 
 
 def alert_text(entry: Mapping[str, object], lang: str, names: Mapping[str, str]) -> str:
