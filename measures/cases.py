@@ -14,7 +14,8 @@ period (a case visited twice counts twice in the number, once in the list).
 Wall tiles are ``tile.<key>`` (``tile.today`` …): their windows are the wall's own
 (:mod:`measures.wall`), judged at ``now``. The wall's legend classes are ``pulse`` (the
 incidents pulsing on the map, :func:`measures.wall.pulsing`) and ``hotspot`` with ``cls``
-and ``res`` (the period's incidents in the hot-spot cells of that class).
+and ``res`` (the period's incidents in the hot-spot cells of that class). The station
+workspace's ``follow_ups_due`` and ``follow_ups_overdue`` are :mod:`measures.station`'s.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import polars as pl
 
 from data.access import IncidentFilter
 from layers.service_levels import SLAS
-from measures import review, service
+from measures import review, service, station
 from measures.wall import TILE_KEYS, month_windows, pulsing
 
 __all__ = [
@@ -51,6 +52,8 @@ LIST_MEASURES: tuple[str, ...] = (
     "warning",
     "pulse",
     "hotspot",
+    "follow_ups_due",
+    "follow_ups_overdue",
 )
 _LIST_KEYS = ("st", "cat", "risk", "src", "nos")
 #: An entry's incident numbers are listed in the URL; more than this is refused (an entry
@@ -258,6 +261,21 @@ def select(
     base = incidents.filter(_filters(spec))
     if measure == "pulse":
         return pulsing(base, now)
+    if measure in ("follow_ups_due", "follow_ups_overdue"):
+        checks = service.checks(base, visits, now)
+        rows = (
+            station.follow_ups_due(checks, now)
+            if measure == "follow_ups_due"
+            else station.follow_ups_overdue(checks)
+        )
+        order = {int(i): n for n, i in enumerate(rows["incident_id"].to_list())}
+        # soonest (or longest overdue) deadline first, as the station's panel lists them
+        return (
+            base.filter(pl.col("id").is_in(list(order)))
+            .with_columns(pl.col("id").replace_strict(order, default=0).alias("_order"))
+            .sort("_order")
+            .drop("_order")
+        )
     if measure == "hotspot":
         inside = IncidentFilter(cells=tuple(cells or ())).expression(tz) if cells else pl.lit(False)
         return base.filter(_local_bounds(spec, tz) & inside).sort(

@@ -485,7 +485,6 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-
 def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]]) -> None:
     """Add each screen's strings to ``base``; a key defined twice is a programming error."""
     for strings in screens:

@@ -28,6 +28,7 @@ from data import audit
 from data.access import IncidentFilter, mask_address
 from layers.hotspot import CLASS_LABELS as HOT_CLASS_LABELS
 from measures import cases, service
+from measures import station as station_measures
 
 #: The list's table id (tests and the browser find it by it).
 TABLE_ID = "case-list-table"
@@ -41,6 +42,10 @@ def measure_name(measure: str, lang: str) -> str:
         return t(f"command.tile.{measure.removeprefix('tile.')}", lang)
     if measure in ("warning", "pulse", "hotspot"):
         return t(f"caselist.{measure}", lang)
+    if measure == "follow_ups_due":
+        return t("station.due_title", lang)
+    if measure == "follow_ups_overdue":
+        return t("caselist.follow_ups_overdue", lang)
     return t(f"review.m.{measure}", lang)
 
 
@@ -52,6 +57,10 @@ def measure_definition(measure: str, lang: str, parts: dict[str, int] | None = N
         return t(f"command.def.{key}", lang, **values)
     if measure in ("warning", "pulse", "hotspot"):
         return t(f"caselist.def.{measure}", lang)
+    if measure == "follow_ups_due":
+        return t("station.def.due", lang, days=station_measures.DUE_DAYS)
+    if measure == "follow_ups_overdue":
+        return t("station.def.overdue", lang)
     text = t(f"review.def.{measure}", lang)
     if measure in ("sla_compliance", "handled_24h_share", "median_days_to_close", "visits_done"):
         text += " " + t(f"caselist.lists.{measure}", lang)

@@ -134,3 +134,20 @@ def test_every_legend_class_of_the_wall_opens_its_cases(request_context, frames)
     page = _render(hrefs[0])
     assert "Incidents in hot-spot cells" in text_of(page)
     assert wall_parts.legend("en", 0)[0].__class__.__name__ == "Span"  # before the first refresh
+
+
+def test_the_station_s_follow_ups_open_their_whole_lists(request_context):
+    from dashboard.parts.services import services
+    from dashboard.screens.station.panels import due_panel, panel_data
+    from dashboard.web.scope import current_scope
+
+    later = datetime(2027, 1, 20, 4, 0, tzinfo=UTC)  # T1 and T3 are past their 61 days
+    for code in ("BA01", "BA02"):
+        data = panel_data(services(), current_scope(), code, later)
+        assert data.overdue == 1, code
+        panel = due_panel(data.due, data.overdue, "en", "Asia/Shanghai", "", "due", code, later)
+        link = find(panel, "due-overdue")
+        assert "m=follow_ups_overdue" in link.href and f"st={code}" in link.href
+        page = _render(link.href)
+        assert _listed(page) == data.overdue
+        assert "Overdue follow-up visits" in text_of(page)

@@ -17,6 +17,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "caselist.next": {"zh": "下一页", "en": "Next"},
     "caselist.open_list": {"zh": "查看这些案件", "en": "Open these cases"},
     "caselist.warning": {"zh": "预警涉及的案件", "en": "Cases behind an early warning"},
+    "caselist.follow_ups_overdue": {"zh": "回访已逾期的在办案件", "en": "Overdue follow-up visits"},
+    "caselist.all_of": {"zh": "查看全部 {n} 条", "en": "All {n}"},
     "caselist.pulse": {"zh": "近 24 小时新事件（地图闪烁）", "en": "New in 24 h (pulsing)"},
     "caselist.def.pulse": {
         "zh": "最近 24 小时接报、有位置的事件，最新的 40 起（即地图上闪烁的点）。",

@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from dash import dcc, html
 
+from dashboard.parts import case_links
 from dashboard.parts.i18n import MISSING, label, t
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import grid_disk, latlng_to_cells
-from measures import service
+from measures import cases, service
 from measures import station as station_measures
 from measures.station import DUE_DAYS
 
@@ -168,16 +170,29 @@ def panel(
     )
 
 
-def _more(total: int, shown: int, lang: str) -> html.P | None:
+def _more(total: int, shown: int, lang: str, href: str | None = None) -> html.P | None:
+    """The rows not shown, with the link to all of them (when there is one)."""
     if total <= shown:
         return None
-    return html.P(t("station.more", lang, n=format_int(total - shown, lang)), className="muted")
+    words = t("station.more", lang, n=format_int(total - shown, lang))
+    if href is None:
+        return html.P(words, className="muted")
+    link = dcc.Link(t("caselist.all_of", lang, n=format_int(total, lang)), href=href)
+    return html.P([words, " ", link], className="muted station-more")
 
 
 def due_panel(
-    due: pl.DataFrame, overdue: int, lang: str, tz: str, search: str, panel_id: str
+    due: pl.DataFrame,
+    overdue: int,
+    lang: str,
+    tz: str,
+    search: str,
+    panel_id: str,
+    code: str | None = None,
+    now: datetime | None = None,
 ) -> html.Section:
-    """Follow-ups due within a week: case, risk, deadline, visits so far."""
+    """Follow-ups due within a week: case, risk, deadline, visits so far; the full lists of
+    the due and the overdue ones open from the panel (station ``code``, judged at ``now``)."""
     rows = [
         [
             _case_link(r["incident_id"], r["incident_no"], search),
@@ -198,12 +213,24 @@ def due_panel(
         if rows
         else html.P(t("station.empty.due", lang, days=DUE_DAYS), className="muted")
     )
+    due_href = overdue_href = None
+    if code is not None:
+        stations = (code,)
+        due_href = case_links.href(
+            cases.spec_for("follow_ups_due", None, None, stations, now), lang
+        )
+        overdue_href = case_links.href(
+            cases.spec_for("follow_ups_overdue", None, None, stations, now), lang
+        )
+    words = t("station.overdue_note", lang, n=format_int(overdue, lang))
     note = html.P(
-        t("station.overdue_note", lang, n=format_int(overdue, lang)),
+        dcc.Link(words, href=overdue_href, id=f"{panel_id}-overdue")
+        if overdue and overdue_href
+        else words,
         className="station-overdue" if overdue else "muted",
         title=t("station.def.overdue", lang),
     )
-    extra = html.Div([_more(due.height, len(rows), lang), note])
+    extra = html.Div([_more(due.height, len(rows), lang, due_href), note])
     return panel(
         panel_id,
         t("station.due_title", lang),
@@ -215,8 +242,10 @@ def due_panel(
     )
 
 
-def warning_panel(warnings: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
-    """Early-warning entries: kind, why, where, last incident."""
+def warning_panel(
+    warnings: pl.DataFrame, lang: str, tz: str, panel_id: str, all_href: str | None = None
+) -> html.Section:
+    """Early-warning entries: kind, why, where, last incident (``all_href``: all of them)."""
     rows = []
     for r in warnings.head(PANEL_ROWS).iter_rows(named=True):
         reasons = "、" if lang == "zh" else ", "
@@ -245,12 +274,14 @@ def warning_panel(warnings: pl.DataFrame, lang: str, tz: str, panel_id: str) -> 
         warnings.height,
         body,
         lang,
-        _more(warnings.height, len(rows), lang),
+        _more(warnings.height, len(rows), lang, all_href),
     )
 
 
-def repeat_panel(repeats: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
-    """Repeat addresses: address, incidents, last incident, flags."""
+def repeat_panel(
+    repeats: pl.DataFrame, lang: str, tz: str, panel_id: str, all_href: str | None = None
+) -> html.Section:
+    """Repeat addresses: address, incidents, last incident, flags (``all_href``: all of them)."""
     rows = []
     for r in repeats.head(PANEL_ROWS).iter_rows(named=True):
         flags = [
@@ -282,7 +313,7 @@ def repeat_panel(repeats: pl.DataFrame, lang: str, tz: str, panel_id: str) -> ht
         repeats.height,
         body,
         lang,
-        _more(repeats.height, len(rows), lang),
+        _more(repeats.height, len(rows), lang, all_href),
     )
 
 
@@ -320,6 +351,17 @@ def plan_panel(
     )
     extra = html.Div([_more(cells.height, len(rows), lang), link], className="station-plan-foot")
     return panel(panel_id, t("station.plan_title", lang), cells.height, body, lang, extra)
+
+
+def layer_table_href(code: str, layer_id: str, extent, lang: str) -> str:
+    """The overview's layer table of ``layer_id`` for station ``code`` over every date of the
+    data (``extent``), where a panel's whole list pages (the panels compute over all dates)."""
+    params = {"lang": lang, "st": code, "tab": "layer"}
+    if extent:
+        params |= {"start": extent[0].isoformat(), "end": extent[1].isoformat()}
+    key = "table" if layer_id == "early_warning" else "layer"
+    params[key] = layer_id
+    return "/?" + urlencode(params)
 
 
 def training_incidents(
