@@ -383,3 +383,22 @@ def test_a_tile_a_ticker_item_and_a_legend_class_open_their_cases(wall_page, wal
     page.wait_for_function("() => location.pathname === '/cases'")
     assert "m=pulse" in page.url
     assert _list_total(page) == pulsing
+
+
+@pytest.mark.parametrize(("width", "height"), WALL_SIZES)
+def test_the_tile_labels_read_across_a_room(wall_page, wall_server, width, height):
+    """Tile labels at least 24 px at 1080p, scaled with the screen at 4K, never cut (they
+    wrap instead: no hidden overflow, nothing wider than the tile)."""
+    page = wall_page
+    page.set_viewport_size({"width": width, "height": height})
+    _open_wall(page, wall_server, "en")
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.wall-tile-label')].map(e => [
+             parseFloat(getComputedStyle(e).fontSize),
+             e.scrollWidth <= e.clientWidth && getComputedStyle(e).whiteSpace === 'normal'
+               && getComputedStyle(e).overflow === 'visible'])"""
+    )
+    assert len(sizes) == 6
+    assert all(px >= 24 * width / 1920 - 0.5 for px, _ in sizes), sizes
+    assert all(whole for _, whole in sizes), sizes
+    screenshot(page, f"command-wall-{width}x{height}-en")
