@@ -22,6 +22,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.parts import case_links, ids
 from dashboard.parts.i18n import t
 from dashboard.parts.services import layer_now, services
+from dashboard.screens.review import loop
 from dashboard.screens.review.export import export_href
 from dashboard.screens.review.figures import (
     graph_config,
@@ -249,6 +250,7 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
         controls,
         dcc.Store(id=STATE, data=to_params(state)),
         views,
+        loop.section(lang),  # support per unit, department tasks, warning visits (issue 13)
     ]
 
 
@@ -551,6 +553,7 @@ def drill_station(active_cell: dict | None, params: dict | None, lang: str | Non
 
 def register_callbacks(app: Dash) -> None:
     """Register the screen's callbacks on ``app``."""
+    loop.register_callbacks(app, STATE)
     lang = State(ids.PAGE_LANG, "data")
     app.callback(
         Output(CAPTION, "children"),
