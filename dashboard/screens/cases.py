@@ -218,13 +218,15 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
                 n=f"{total:,}",
                 first=f"{min(first + 1, total):,}",
                 last=f"{min(first + cases.PAGE_SIZE, total):,}",
-            ),
+            )
+            if total_pages > 1
+            else t("caselist.count_all", lang, n=f"{total:,}"),
             id=COUNT_ID,
             className="case-list-count",
             **{"data-total": str(total)},
         ),
         table if total else html.P(t("caselist.empty", lang), className="muted"),
-        _pager(spec, total_pages, lang),
+        _pager(spec, total_pages, lang) if total_pages > 1 else None,
     ]
     return page_frame(lang, [html.Section(body, className="card case-list")], "page-cases")
 

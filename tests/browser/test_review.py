@@ -129,12 +129,14 @@ def test_the_leader_reviews_a_period_and_takes_the_meeting_pack(leader_page, ser
     assert not [t for t in titles if "Share" in t or "Chart Studio" in t], titles
 
     # a league-table cell opens the list of the cases behind its number
-    row = page.locator(LEAGUE_ROWS).first
-    cell = row.locator("td[data-dash-column='late_open']")
+    # (the district total's cell: the number that is most surely not 0)
+    row = page.locator(LEAGUE_ROWS).last
+    cell = row.locator("td[data-dash-column='incidents']")
     shown = int(cell.inner_text().replace(",", ""))
+    assert shown > 0
     cell.click()
     page.wait_for_function("() => window.location.pathname === '/cases'")
-    assert "m=late_open" in page.url and "st=BA" in page.url and "start=" in page.url
+    assert "m=incidents" in page.url and "st=" not in page.url and "start=" in page.url
     page.wait_for_selector("#case-list-count")
     assert int(page.get_attribute("#case-list-count", "data-total")) == shown
     shoot(page, "cases_from_review_zh")
@@ -149,6 +151,14 @@ def test_the_review_reads_in_english(leader_page, server, shoot):
         assert words in text, words
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in page.locator(".review-kpis").inner_text())
     shoot(page, "review_en")
+    # a KPI opens its cases: the open late ones of the period, as many as it shows
+    shown = int(page.inner_text(".review-kpi[data-measure='late_open'] .kpi-value"))
+    page.click(".review-kpi[data-measure='late_open']")
+    page.wait_for_function("() => window.location.pathname === '/cases'")
+    page.wait_for_selector("#case-list-count")
+    assert int(page.get_attribute("#case-list-count", "data-total")) == shown
+    assert "Open, late" in page.inner_text("main")
+    shoot(page, "cases_en")
 
 
 def test_the_command_center_gets_the_review_too(page, server):

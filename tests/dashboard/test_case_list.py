@@ -107,6 +107,8 @@ def test_a_long_list_pages_through_everything_with_links(request_context, monkey
     last = _render(href(spec.with_page(3), "en"))
     assert len(find(last, case_list.TABLE_ID).children[1].children) == 1
     assert "5 cases; this page: 5–5" in text_of(last)
+    one = _render(href(cases.spec_for("incidents", NOVEMBER.start, NOVEMBER.start, now=NOW), "en"))
+    assert find(one, case_list.COUNT_ID).children == "0 cases"  # no pager for one page
 
 
 def test_addresses_are_masked_for_a_role_without_personal_details(request_context):

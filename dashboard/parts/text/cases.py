@@ -10,6 +10,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "共 {n} 起，本页第 {first}–{last} 起",
         "en": "{n} cases; this page: {first}–{last}",
     },
+    "caselist.count_all": {"zh": "共 {n} 起", "en": "{n} cases"},
     "caselist.empty": {"zh": "没有符合条件的案件。", "en": "No cases match."},
     "caselist.all_stations": {"zh": "全部派出所", "en": "All stations"},
     "caselist.judged_at": {"zh": "判定时间 {time}", "en": "judged at {time}"},
