@@ -98,6 +98,9 @@ class LayerContext:
     time_zone: str = "Asia/Shanghai"
     #: Follow-up visits of the incidents (``incident_id``, ``visited_at``), for service levels.
     visits: pl.DataFrame | None = None
+    #: Station code → its resolution-9 cells, when the user selected no station: the patrol
+    #: accuracy then tests on the stations that had incidents, not on every one in view.
+    jurisdictions: Mapping[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ def _run_patrol_accuracy(
         now=context.now,
         weeks=params["weeks"],
         train_weeks=params["train_weeks"],
+        jurisdictions=context.jurisdictions,
     )
 
 
@@ -243,7 +247,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "cells",
             ("h3_cell",),
             (Param("k", int, hotspot.DEFAULT_K, 0, 5), Param("fdr", bool, True)),
-            "gi_class",
+            "label",
             "diverging",
             _run_hotspot,
         ),

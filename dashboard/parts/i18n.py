@@ -154,6 +154,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "data only): hit rate {rate:.0f}%, PAI {pai:.1f}. Week by week: Layer data → "
         "Patrol plan accuracy.",
     },
+    "accuracy.basis": {
+        "zh": "依据：{tested} 起检验事件、{trained} 起训练事件，检验区域约 {area:.1f} 平方公里"
+        "（有事件的辖区）。",
+        "en": "Resting on {tested} test and {trained} training incidents over about "
+        "{area:.1f} km² (the jurisdictions with incidents).",
+    },
     "accuracy.none": {
         "zh": "过去几周没有可检验的事件，暂无预测准确度。",
         "en": "No incidents in the past weeks to test the plan on yet.",
@@ -313,6 +319,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "column.hit_rate": {"zh": "命中率", "en": "Hit rate"},
     "column.pai": {"zh": "预测精度指数 PAI", "en": "PAI"},
     "column.area_share": {"zh": "面积占比", "en": "Area share"},
+    "column.area_km2": {"zh": "检验区域（平方公里）", "en": "Area tested (km²)"},
     "column.hit_rate_pooled": {"zh": "合计命中率", "en": "Pooled hit rate"},
     "column.pai_pooled": {"zh": "合计预测精度指数", "en": "Pooled PAI"},
     "column.last_at": {"zh": "最近一次", "en": "Latest"},
@@ -482,7 +489,6 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-
 def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]]) -> None:
     """Add each screen's strings to ``base``; a key defined twice is a programming error."""
     for strings in screens:
@@ -492,9 +498,7 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(
-    STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS
-)
+_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
 VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
@@ -553,6 +557,10 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "hot_99": {"zh": "热点（99% 置信）", "en": "Hot spot, 99% confidence"},
         "hot_95": {"zh": "热点（95% 置信）", "en": "Hot spot, 95% confidence"},
         "hot_90": {"zh": "热点（90% 置信）", "en": "Hot spot, 90% confidence"},
+        "hot_halo": {
+            "zh": "热点外围（本格案件少，因邻格而热）",
+            "en": "Halo: hot only through its neighbours",
+        },
         "not_significant": {"zh": "不显著", "en": "Not significant"},
         "cold_90": {"zh": "冷点（90% 置信）", "en": "Cold spot, 90% confidence"},
         "cold_95": {"zh": "冷点（95% 置信）", "en": "Cold spot, 95% confidence"},

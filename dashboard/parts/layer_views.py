@@ -78,11 +78,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "patrol_accuracy": (
         "week_start",
         "week_end",
+        "train_incidents",
         "test_incidents",
         "hits",
         "hit_rate",
         "pai",
         "area_share",
+        "area_km2",
         "hit_rate_pooled",
         "pai_pooled",
     ),

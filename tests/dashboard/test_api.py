@@ -29,7 +29,7 @@ WINDOW = "start=2026-08-15&end=2026-11-12"
 #: Columns each layer must answer with (cell layers: the centre after the cell).
 EXPECTED_COLUMNS = {
     "counts": ["cell", "lat", "lng", "count"],
-    "hotspot": ["cell", "lat", "lng", "count", "z", "p", "p_fdr", "gi_class", "label"],
+    "hotspot": ["cell", "lat", "lng", "count", "z", "p", "p_fdr", "gi_class", "label", "halo"],
     "emerging_hotspot": [
         "cell",
         "lat",
@@ -74,7 +74,7 @@ def test_the_registry_lists_every_layer_with_typed_parameters(get):
     assert (hotspot["geometry"], hotspot["legend"], hotspot["value_column"]) == (
         "cells",
         "diverging",
-        "gi_class",
+        "label",
     )
     assert hotspot["name"] == {"zh": "热点与冷点（Gi*）", "en": "Hot and cold spots (Gi*)"}
     k = next(p for p in hotspot["params"] if p["name"] == "k")

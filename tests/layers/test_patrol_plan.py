@@ -316,3 +316,52 @@ def test_bad_inputs_are_named():
 def _parent(cell: int) -> int:
     """The resolution-8 parent of a cell."""
     return int(pl.DataFrame({"c": [cell]}).select(cells_to_parent("c", 8)).item())
+
+
+# -- the study area a PAI rests on ------------------------------------------------------
+
+
+def test_a_fold_without_training_incidents_has_no_pai_not_zero():
+    a, b = far_pair()
+    # The last fold: nothing in its training week, two incidents in its test week.
+    frame = at_cells([a, a, b], [END - 3 * WEEK, END - timedelta(days=2), END - timedelta(days=1)])
+    row = evaluate(frame, STUDY, "counts", 1, 1, 1, (0.05,), end=END).row(-1, named=True)
+    assert (row["train_incidents"], row["test_incidents"]) == (0, 2)
+    assert row["pai"] is None and row["hit_rate"] is None
+    panel = accuracy_panel(frame, STUDY, "counts", 0.05, now=END, weeks=1, train_weeks=1)
+    assert panel["pai"][0] is None and panel["pai_pooled"][0] is None
+
+
+def test_pai_is_taken_over_the_jurisdictions_with_training_incidents():
+    # Two jurisdictions: the 91-cell disk (all incidents) and a second, empty disk far away.
+    # Loading the empty one must not change the PAI; each row says what it rests on.
+    far = next(c for c in grid_disk(CENTRE, 14) if c not in grid_disk(CENTRE, 13))
+    other = np.array(grid_disk(far, 5), dtype=np.int64)
+    both = np.concatenate([STUDY, other])
+    # Training week: a twice, b once; test week: a and b. One cell (1 % of 91) catches
+    # half; two cells (1 % of 182) catch both: the empty disk would double the PAI.
+    a, b = far_pair()
+    frame = at_cells(
+        [a, a, b, a, b],
+        [END - 2 * WEEK, END - 2 * WEEK, END - 2 * WEEK, END - WEEK, END - timedelta(days=1)],
+    )
+    alone = accuracy_panel(frame, STUDY, "counts", 0.01, now=END, weeks=1, train_weeks=1)
+    loaded = accuracy_panel(
+        frame,
+        both,
+        "counts",
+        0.01,
+        now=END,
+        weeks=1,
+        train_weeks=1,
+        jurisdictions={"near": STUDY, "far": other},
+    )
+    pooled = accuracy_panel(frame, both, "counts", 0.01, now=END, weeks=1, train_weeks=1)
+    assert alone["pai_pooled"][0] == pytest.approx(0.5 * 91)
+    assert loaded["pai_pooled"][0] == pytest.approx(alone["pai_pooled"][0])
+    assert pooled["pai_pooled"][0] == pytest.approx(91)  # the inflation it avoids
+    assert loaded["n_cells"].to_list() == [91]
+    assert loaded["area_km2"][0] == pytest.approx(91 * 0.105, rel=0.05)
+    assert (loaded["test_incidents_pooled"][0], loaded["train_incidents_pooled"][0]) == (2, 3)
+    with pytest.raises(ValueError, match="'far'"):
+        accuracy_panel(frame, STUDY, "counts", now=END, jurisdictions={"far": other})
