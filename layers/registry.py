@@ -115,6 +115,13 @@ class LayerSpec:
     value_column: str
     legend: Legend
     run: Callable[[pl.DataFrame, LayerContext, dict[str, Any]], pl.DataFrame] = field(repr=False)
+    #: Days of incidents before "now" the layer reads, from its parameters (None: only what
+    #: the caller's date range holds). Callers that pick the range widen it to this.
+    history: Callable[[dict[str, Any]], int] | None = field(default=None, repr=False)
+
+    def history_days(self, params: Mapping[str, Any]) -> int | None:
+        """Days of history before "now" the layer reads with ``params`` (parsed), or None."""
+        return None if self.history is None else int(self.history(dict(params)))
 
     def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Validate raw parameters (unknown names are refused); defaults fill the rest."""
@@ -275,6 +282,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "source_incidents",
             "sequential",
             _run_near_repeat,
+            history=lambda p: p["history_days"],
         ),
         LayerSpec(
             patrol_plan.LAYER_ID,
@@ -288,6 +296,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "rank",
             "sequential",
             _run_patrol_plan,
+            history=lambda p: 7 * patrol_plan.history_weeks(p["method"], p["train_weeks"]),
         ),
         LayerSpec(
             # How well the patrol plan predicted each of the last weeks, prospectively:
@@ -304,6 +313,9 @@ REGISTRY: dict[str, LayerSpec] = {
             "pai",
             "none",
             _run_patrol_accuracy,
+            history=lambda p: (
+                7 * (p["weeks"] + patrol_plan.history_weeks(p["method"], p["train_weeks"]))
+            ),
         ),
         LayerSpec(
             repeat_addresses.LAYER_ID,

@@ -295,6 +295,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "column.p": {"zh": "P 值", "en": "p-value"},
     "column.p_fdr": {"zh": "校正后 P 值（FDR）", "en": "p-value (FDR)"},
     "column.gi_class": {"zh": "热点等级", "en": "Class"},
+    "column.halo": {"zh": "热点外围", "en": "Halo"},
     "column.label": {"zh": "热点等级", "en": "Class"},
     "column.emerging_hotspot.category": {"zh": "时空模式", "en": "Pattern"},
     "column.mk_z": {"zh": "趋势 Z 值", "en": "Trend z"},
@@ -618,6 +619,10 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "kde": {"zh": "核密度", "en": "Kernel density"},
         "gistar": {"zh": "Gi* 热点", "en": "Gi* hot spots"},
         "counts": {"zh": "事件计数", "en": "Incident counts"},
+        "repeat": {
+            "zh": "重复风险（长期记忆核密度 + 重复地址）",
+            "en": "Repeat risk (long-memory density + repeat addresses)",
+        },
     },
     "role": {
         "victim": {"zh": "受害人", "en": "Victim"},
