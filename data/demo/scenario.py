@@ -937,7 +937,8 @@ def _near_repeats(
     For non-escalating households, a share ``cfg.near_repeat_share`` of the later incidents
     move to an exponential gap of mean ``cfg.near_repeat_mean_days`` after the household's
     incident before them (at an evening-weighted hour of that day; never later than they
-    were). Drawn from a stream of their own: the rest of the plan is unchanged. ``hh_of`` is grouped by household (each household's rows contiguous).
+    were). Drawn from a stream of their own: the rest of the plan is unchanged.
+    ``hh_of`` is grouped by household (each household's rows contiguous).
     """
     if seconds.size == 0 or cfg.near_repeat_share <= 0:
         return seconds
