@@ -269,6 +269,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "category",
             "categorical",
             _run_emerging,
+            history=lambda p: 7 * p["weeks"],
         ),
         LayerSpec(
             near_repeat.LAYER_ID,
