@@ -343,7 +343,8 @@ def test_a_window_longer_than_the_history_is_refused_with_the_longest_it_allows(
             "h3_cell": pl.Series(cells, dtype=pl.Int64),
         }
     )
-    with pytest.raises(ValueError, match=r"too short.*2026-11-1[678].*26 steps of 1 week.*2026-05.*covers 0 step.*at least 10"):
+    refusal = r"too short.*2026-11-1[678].*26 steps of 1 week.*2026-05.*covers 0 step.*at least 10"
+    with pytest.raises(ValueError, match=refusal):
         eh.compute(frame, end=end, n_steps=26)
     # About twelve weeks of history allow a 12-step window (one step of slack), not 14.
     frame = frame.with_columns(pl.col("reported_at") - timedelta(weeks=11, days=5))
