@@ -89,11 +89,19 @@ def test_the_registry_lists_every_layer_with_typed_parameters(get):
 @pytest.mark.parametrize("layer_id", list(REGISTRY))
 def test_every_layer_answers_with_its_columns(get, layer_id):
     response = get(f"/api/v1/layers/{layer_id}?{WINDOW}&res=8")
+    if layer_id == "emerging_hotspot":
+        # 13 weeks of range cannot hold the default 26-week window: refused, saying why.
+        assert response.status_code == 400
+        assert "history is too short" in _json(response)["error"]
+        # From 2026-05-01 the range holds incident T4 (2026-06-01): 24 weeks fit.
+        response = get(f"/api/v1/layers/{layer_id}?start=2026-05-01&end=2026-11-12&res=8&weeks=24")
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     body = _json(response)
     assert body["layer"] == layer_id
-    assert body["params"] == REGISTRY[layer_id].parse_params({})
-    assert body["filters"]["start"] == "2026-08-15" and body["filters"]["res"] == 8
+    emerging = layer_id == "emerging_hotspot"
+    assert body["params"] == REGISTRY[layer_id].parse_params({"weeks": 24} if emerging else {})
+    start = "2026-05-01" if emerging else "2026-08-15"
+    assert body["filters"]["start"] == start and body["filters"]["res"] == 8
     assert body["count"] == len(body["rows"])
     assert all(len(row) == len(body["columns"]) for row in body["rows"])
     if layer_id in EXPECTED_COLUMNS:
