@@ -154,6 +154,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "data only): hit rate {rate:.0f}%, PAI {pai:.1f}. Week by week: Layer data → "
         "Patrol plan accuracy.",
     },
+    "layer.refused": {
+        "zh": "此范围内无法计算该图层：{reason}",
+        "en": "This layer cannot be computed for this range: {reason}",
+    },
     "accuracy.basis": {
         "zh": "依据：{tested} 起检验事件、{trained} 起训练事件，检验区域约 {area:.1f} 平方公里"
         "（有事件的辖区）。",
@@ -320,6 +324,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "column.hit_rate": {"zh": "命中率", "en": "Hit rate"},
     "column.pai": {"zh": "预测精度指数 PAI", "en": "PAI"},
     "column.area_share": {"zh": "面积占比", "en": "Area share"},
+    "column.list": {"zh": "清单", "en": "List"},
+    "column.list_rank": {"zh": "清单内排名", "en": "Rank in its list"},
     "column.area_km2": {"zh": "检验区域（平方公里）", "en": "Area tested (km²)"},
     "column.hit_rate_pooled": {"zh": "合计命中率", "en": "Pooled hit rate"},
     "column.pai_pooled": {"zh": "合计预测精度指数", "en": "Pooled PAI"},
