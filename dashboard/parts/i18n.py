@@ -607,6 +607,10 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
             "en": "Fewer than 4 visits in 2 months",
         },
     },
+    "ew_list": {
+        "risk": {"zh": "风险", "en": "Risk"},
+        "service": {"zh": "服务时限", "en": "Service level"},
+    },
     "ew_kind": {
         "household": {"zh": "家庭", "en": "Household"},
         "address": {"zh": "地址", "en": "Address"},

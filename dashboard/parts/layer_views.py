@@ -67,6 +67,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "early_warning": (
         "rank",
+        "list",
+        "list_rank",
         "kind",
         "reasons",
         "station_code",
@@ -132,6 +134,7 @@ VOCABULARY_OF_COLUMN: dict[str, str] = {
     "label": "gi_class",
     "category": "category",
     "kind": "ew_kind",
+    "list": "ew_list",
     "sla": "sla",
     "state": "sla_state",
     "role": "role",

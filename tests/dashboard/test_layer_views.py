@@ -183,7 +183,7 @@ def test_table_rows_carry_chips_links_and_a_click_target():
     assert rows[1]["_target"] == "case:7"
     assert rows[0]["address_key"] == "固戍*路*栋*室"
     headers = [c["name"] for c in table_columns("early_warning", "zh")]
-    assert headers[:3] == ["排名", "类型", "预警原因"]
+    assert headers[:5] == ["排名", "清单", "清单内排名", "类型", "预警原因"]
 
 
 def test_repeat_address_rows_link_their_incident_numbers():
