@@ -125,6 +125,8 @@ DEFAULT_ORDER: dict[str, tuple[str, bool]] = {
     "service_levels": ("overdue_hours", True),
     "patrol_accuracy": ("week_start", True),
 }
+#: A Boolean column put before the default order (false first) when the user sorts nothing.
+DEFAULT_FIRST: dict[str, str] = {"hotspot": "halo"}
 #: Columns the table draws as markdown: reason chips and links to cases.
 MARKDOWN_COLUMNS: frozenset[str] = frozenset({"reasons", "incident_ids", "incident_no"})
 #: How many case links a cell shows before "+n more".
@@ -304,11 +306,13 @@ def sort_frame(
     """``frame`` in the table's order: the user's column (lists by length), else the
     layer's default order. Unknown columns are ignored."""
     column, descending = DEFAULT_ORDER[layer_id]
+    chosen = False
     if sort_by:
         first = sort_by[0]
         if first.get("column_id") in TABLE_COLUMNS[layer_id]:
             column = str(first["column_id"])
             descending = first.get("direction") != "asc"
+            chosen = True
     if column not in frame.columns or frame.is_empty():
         return frame
     key = pl.col(column)
@@ -316,10 +320,13 @@ def sort_frame(
         key = key.list.len()
     elif isinstance(frame.schema[column], pl.Struct):
         return frame
+    keys, order = [key, pl.col("_order")], [descending, False]
+    lead = DEFAULT_FIRST.get(layer_id)
+    if not chosen and lead is not None and lead in frame.columns:
+        # e.g. Gi* halo cells (hot only through their neighbours) after every core cell
+        keys, order = [pl.col(lead), *keys], [False, *order]
     return (
-        frame.with_row_index("_order")
-        .sort([key, pl.col("_order")], descending=[descending, False], nulls_last=True)
-        .drop("_order")
+        frame.with_row_index("_order").sort(keys, descending=order, nulls_last=True).drop("_order")
     )
 
 
