@@ -70,6 +70,8 @@ _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]
 MASK = "***"
 #: Layers that read follow-up visits (service levels, and early warning through them).
 _LAYERS_WITH_VISITS = frozenset({"service_levels", "early_warning"})
+#: Layers whose study area is the stations with incidents when the user selected none.
+_LAYERS_BY_JURISDICTION = frozenset({"patrol_accuracy"})
 #: Length bounds of the reason a reveal of personal details must give.
 MIN_REASON_LENGTH = 4
 MAX_REASON_LENGTH = 300
@@ -559,6 +561,14 @@ class CaseAccess:
             self._study_cells[key] = np.array(sorted(cells), dtype=np.int64)
         return self._study_cells[key]
 
+    def jurisdiction_cells(self, scope: Scope) -> dict[str, np.ndarray]:
+        """Resolution-9 cells of each station ``scope`` may see that has no station under it."""
+        return {
+            s.code: self.study_cells(scope, (s.code,))
+            for s in self.stations(scope)
+            if s.level == "leaf"
+        }
+
     def layer(
         self,
         scope: Scope,
@@ -582,6 +592,11 @@ class CaseAccess:
             res=res,
             time_zone=self.tz,
             visits=self.follow_up_visits(scope) if layer_id in _LAYERS_WITH_VISITS else None,
+            jurisdictions=(
+                self.jurisdiction_cells(scope)
+                if layer_id in _LAYERS_BY_JURISDICTION and not flt.stations
+                else None
+            ),
         )
         result = registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
         return redact_layer(result, scope.personal_details)

@@ -48,10 +48,11 @@ import io
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
@@ -204,6 +205,21 @@ def parse_request(
     return LayerRequest(LayerChoice(spec.id, params), filters, parse_now(values.get("now")), fmt)
 
 
+def widened_for_history(
+    flt: IncidentFilter, layer: LayerChoice, now: datetime, tz: str
+) -> IncidentFilter:
+    """``flt`` with its start moved back to cover the history the layer reads before ``now``
+    (e.g. near-repeat's ``history_days``), when no ``start`` was given: the default range
+    must not cut a history the caller asked for."""
+    days = layer.spec.history_days(layer.values())
+    if days is None:
+        return flt
+    first = (now - timedelta(days=days)).astimezone(ZoneInfo(tz)).date()
+    if flt.start is None or first >= flt.start:
+        return flt
+    return replace(flt, start=first)
+
+
 def export_url(layer: LayerChoice, filters: Filters, fmt: str = "csv") -> str:
     """The API URL answering ``layer`` under ``filters`` (what the layer table exports)."""
     data = filters.to_data()
@@ -277,6 +293,8 @@ def layer_rows(layer_id: str) -> tuple[Response, int] | Response:
         )
         flt = req.filters.incident_filter()
         now = req.now or layer_now(flt.end, svc.access.tz)
+        if not request.args.get("start"):
+            flt = widened_for_history(flt, req.layer, now, svc.access.tz)
         frame = svc.layer(scope, flt, req.layer.id, req.layer.values(), req.filters.res, now)
     except RequestError as err:
         return _error(str(err), err.status, **err.extra)

@@ -68,6 +68,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "未来 {days} 天内没有到期的回访。",
         "en": "No follow-up falls due in the next {days} days.",
     },
+    "station.warning_lists": {
+        "zh": "风险预警 {risk} 条（排在前面）· 超过服务时限 {service} 条",
+        "en": "{risk} risk warnings (listed first) · {service} past a service level",
+    },
     "station.warnings_title": {"zh": "预警对象", "en": "Early warnings"},
     "station.kind": {"zh": "类型", "en": "Kind"},
     "station.reason": {"zh": "原因", "en": "Why"},

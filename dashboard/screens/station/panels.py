@@ -268,13 +268,24 @@ def warning_panel(
         if rows
         else html.P(t("station.empty.warnings", lang), className="muted")
     )
+    extra = _more(warnings.height, len(rows), lang, all_href)
+    if "list" in warnings.columns and warnings.height:
+        # Risk and service-level breaches are ranked apart (risk first): say how many of each.
+        counts = dict(warnings.group_by("list").len().iter_rows())
+        lists = t(
+            "station.warning_lists",
+            lang,
+            risk=format_int(counts.get("risk", 0), lang),
+            service=format_int(counts.get("service", 0), lang),
+        )
+        extra = html.Div([extra, html.Div(lists, className="muted station-warning-lists")])
     return panel(
         panel_id,
         t("station.warnings_title", lang),
         warnings.height,
         body,
         lang,
-        _more(warnings.height, len(rows), lang, all_href),
+        extra,
     )
 
 
