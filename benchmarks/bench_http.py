@@ -380,7 +380,10 @@ def main() -> None:
         one_more = worker_startup(proc, base) if args.gunicorn else None
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=120)  # gunicorn lets its workers finish (graceful_timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     load_after = os.getloadavg()
 
     how = ""
