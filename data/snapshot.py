@@ -28,6 +28,7 @@ from data.snapshot_store import (
     WriterLock,
     map_frame,
     read_manifest,
+    schema_id,
     store_folder,
     update_store,
 )
@@ -46,6 +47,9 @@ FRAME_SCHEMA = {
     "reported_day": pl.Date,
     **{f"h3_{res}": pl.Int64 for res in PARENT_RESOLUTIONS},
 }
+
+
+_EMPTY_FRAME = pl.DataFrame(schema=FRAME_SCHEMA)
 
 
 def parent_column(res: int) -> str | None:
@@ -272,6 +276,8 @@ class Snapshot:
         folder = store_folder(self.store_root, source)
         folder.mkdir(parents=True, exist_ok=True)
         manifest = read_manifest(folder)
+        if manifest is not None and manifest.schema != schema_id(_EMPTY_FRAME):
+            manifest = None  # written before a migration changed the columns
         if manifest is None or manifest.source != source or manifest.revision != state.revision:
             lock = WriterLock(folder)
             # Wait for the writer only when there is nothing to serve yet; otherwise serve
@@ -283,12 +289,14 @@ class Snapshot:
                         source,
                         state,
                         lambda since: _read_frame(self.engine, since),
-                        pl.DataFrame(schema=FRAME_SCHEMA),
+                        _EMPTY_FRAME,
                     )
                 finally:
                     lock.release()
             else:
                 manifest = read_manifest(folder)
+                if manifest is None or manifest.schema != schema_id(_EMPTY_FRAME):
+                    return  # being rewritten: serve what this worker has mapped
         self._load(folder, manifest)
 
     def _load(self, folder: Path, manifest: Manifest) -> None:

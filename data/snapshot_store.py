@@ -53,11 +53,19 @@ class Manifest:
     seen_until: str | None
     rows: int
     source: str
+    #: :func:`schema_id` of the files' columns: a migration that changes them makes the
+    #: files unusable, and they are written again.
+    schema: str
 
     @property
     def seen_until_time(self) -> datetime | None:
         """``seen_until`` as a naive UTC datetime."""
         return None if self.seen_until is None else datetime.fromisoformat(self.seen_until)
+
+
+def schema_id(frame: pl.DataFrame) -> str:
+    """A short fingerprint of ``frame``'s column names and types."""
+    return hashlib.sha256(str(list(frame.schema.items())).encode()).hexdigest()[:16]
 
 
 def store_folder(root: Path, source: str) -> Path:
@@ -71,9 +79,11 @@ def read_manifest(folder: Path) -> Manifest | None:
     """The current manifest, or None when the store has never been written."""
     try:
         data = json.loads((folder / MANIFEST).read_text())
+        return Manifest(**data)
     except FileNotFoundError:
         return None
-    return Manifest(**data)
+    except (TypeError, ValueError):  # written by another version: write the files again
+        return None
 
 
 def _write_manifest(folder: Path, manifest: Manifest) -> None:
@@ -151,6 +161,9 @@ def update_store(
     has fewer rows than the store, another database's rows, or the counts disagree.
     """
     current = read_manifest(folder)
+    schema = schema_id(empty)
+    if current is not None and current.schema != schema:
+        current = None
     if current is not None and current.source == source and current.revision == state.revision:
         return current
     newest = None if state.newest is None else state.newest.isoformat()
@@ -168,7 +181,7 @@ def update_store(
     if manifest is None:
         frame = read_since(None) if state.newest is not None else empty
         base = _write_frame(folder, "base", frame.sort("id"))
-        manifest = Manifest(base, None, state.revision, newest, frame.height, source)
+        manifest = Manifest(base, None, state.revision, newest, frame.height, source, schema)
     _write_manifest(folder, manifest)
     _remove_unused(folder, manifest)
     return manifest
@@ -194,9 +207,11 @@ def _append(
     if delta.height > max(COMPACT_ROWS, COMPACT_SHARE * base.height):
         kept = base.filter(~pl.col("id").is_in(delta["id"].implode()))
         name = _write_frame(folder, "base", pl.concat([kept, delta]).sort("id"))
-        return Manifest(name, None, state.revision, newest, rows, current.source)
+        return Manifest(name, None, state.revision, newest, rows, current.source, current.schema)
     name = _write_frame(folder, "delta", delta) if delta.height else None
-    return Manifest(current.base, name, state.revision, newest, rows, current.source)
+    return Manifest(
+        current.base, name, state.revision, newest, rows, current.source, current.schema
+    )
 
 
 def _remove_unused(folder: Path, manifest: Manifest) -> None:

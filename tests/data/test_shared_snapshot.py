@@ -6,6 +6,7 @@ folder, as gunicorn's worker processes are; every answer must equal a private sn
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -140,3 +141,17 @@ def test_the_mapped_copy_is_not_copied_into_the_process(db_engine, tmp_path):
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert float(done.stdout.strip()) < 20, done.stdout
+
+
+def test_files_written_before_a_migration_changed_the_columns_are_written_again(
+    db_engine, tmp_path
+):
+    insert_incidents(db_engine, _rows(range(1, 6)))
+    Snapshot(db_engine, store_root=tmp_path / "store").collect()
+    folder = _folder(tmp_path, db_engine)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "schema": "before-0007"}))
+    worker = Snapshot(db_engine, store_root=tmp_path / "store")
+    _same(worker, db_engine)
+    assert read_manifest(folder).schema == manifest["schema"]
+    assert read_manifest(folder).base != manifest["base"]  # written again
