@@ -5,8 +5,8 @@ Several worker processes, each with its own app and layer cache. They share the 
 ``ANNING_SNAPSHOT_DIR`` (default ``<ANNING_VAR_DIR>/snapshot``) that every worker memory-maps and
 one worker at a time brings up to date (``data/snapshot_store.py``), so a push received by one
 worker reaches a wall screen served by another at the next refresh, and four workers hold one
-copy of the incidents, not four. The master migrates the database, loads the demo district
-(when empty) and writes the snapshot files once, before the workers start.
+copy of the incidents, not four. The master migrates the database and loads the demo district
+(when empty) once, before the workers start.
 
 Settings come from the environment: ``ANNING_BIND`` (default 127.0.0.1:8050, keep it on
 loopback behind nginx), ``WEB_CONCURRENCY`` (workers, default 4), ``ANNING_THREADS`` (threads per
@@ -34,21 +34,16 @@ forwarded_allow_ips = "127.0.0.1"
 
 
 def on_starting(server) -> None:
-    """Migrate and seed the database and write the shared snapshot once, in the master,
-    before any worker exists (the workers then only map the files)."""
-    import multiprocessing
+    """Migrate and seed the database once, in the master, before any worker exists.
 
+    The master does not write the shared snapshot: polars' thread pool must not exist in a
+    process that forks (a worker would inherit its locks held and hang), and a spawned writer
+    would cost a whole second start-up. The first worker to need it writes it under the
+    writer lock while the others wait for it; later starts find the files on disk.
+    """
     from app import prepare_database
-    from data.snapshot import write_shared_snapshot
 
     prepare_database()
-    # In a fresh process: polars' thread pool must not exist in the master, a forked worker
-    # would inherit it with its locks held and hang at its first query.
-    builder = multiprocessing.get_context("spawn").Process(target=write_shared_snapshot)
-    builder.start()
-    builder.join()
-    if builder.exitcode != 0:
-        raise SystemExit(f"writing the shared snapshot failed (exit {builder.exitcode})")
 
 
 def post_fork(server, worker) -> None:

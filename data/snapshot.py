@@ -341,23 +341,3 @@ def snapshot_for(engine: Engine) -> Snapshot:
         if key not in _snapshots:
             _snapshots[key] = Snapshot(engine, store_root=snapshot_dir())
         return _snapshots[key]
-
-
-def prepare_shared_snapshot(engine: Engine) -> int:
-    """Bring the machine's shared snapshot files of ``engine`` up to date (gunicorn's master
-    does this before forking, so workers start by mapping them) and return the incidents in
-    them; the rows are not kept in this process. Does nothing without ``ANNING_SNAPSHOT_DIR``.
-    """
-    root = snapshot_dir()
-    if root is None:
-        return 0
-    snapshot = Snapshot(engine, store_root=root)
-    snapshot.refresh()
-    return snapshot.height
-
-
-def write_shared_snapshot() -> None:
-    """:func:`prepare_shared_snapshot` for the installation's database (a process target)."""
-    from data.database import engine
-
-    print(f"shared snapshot: {prepare_shared_snapshot(engine()):,} incidents", flush=True)
