@@ -77,7 +77,7 @@ def test_a_bulk_load_equals_the_row_path_and_puts_indexes_and_keys_back(
     assert _schema(engine) == before
     bulk = _stored(engine)
     with engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE status_event, follow_up_visit, incident")
+        conn.exec_driver_sql("TRUNCATE incident CASCADE")
     monkeypatch.setattr(run, "BULK_LOAD_ROWS", 10**9)  # the row-by-row path
     assert import_file(engine, path, "cn-110", batch_size=25).inserted == summary.inserted
     assert _stored(engine) == bulk
