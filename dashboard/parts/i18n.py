@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboard.parts.text import command, loop, nav, review, station
+from dashboard.parts.text import cases, command, loop, nav, review, station
 from dashboard.parts.text import map as map_text
 
 #: Interface languages, the default first.
@@ -468,6 +468,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit_action.reveal": {"zh": "显示个人信息", "en": "Details revealed"},
     "audit_action.export": {"zh": "导出", "en": "Export"},
     "audit_action.api_layer": {"zh": "图层接口查询", "en": "Layer API query"},
+    "audit_action.api_measures": {"zh": "指标接口查询", "en": "Measures API query"},
     "audit_action.import": {"zh": "导入", "en": "Import"},
     "audit_action.import_started": {"zh": "开始导入", "en": "Import started"},
     "audit_action.push": {"zh": "推送", "en": "Push"},
@@ -493,7 +494,15 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS)
+_merge(
+    STRINGS,
+    command.STRINGS,
+    review.STRINGS,
+    station.STRINGS,
+    map_text.STRINGS,
+    nav.STRINGS,
+    cases.STRINGS,
+)
 _merge(STRINGS, loop.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
