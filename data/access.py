@@ -246,7 +246,7 @@ class CaseAccess:
         self, scope: Scope, flt: IncidentFilter, columns: Sequence[str] | None = None
     ) -> pl.LazyFrame:
         """:meth:`incidents` as a lazy query, for callers that sort, slice or aggregate next."""
-        frame = snapshot_for(self.engine).refresh()
+        rows = snapshot_for(self.engine).refresh()
         if flt.stations:
             flt = replace(flt, stations=tuple(sorted(self.expand_stations(flt.stations))))
         if flt.within:
@@ -254,7 +254,7 @@ class CaseAccess:
         pred = flt.expression(self.tz)
         if scope.stations is not None:
             pred &= pl.col("station_code").is_in(sorted(self.expand_stations(scope.stations)))
-        query = frame.lazy().filter(pred)
+        query = rows.filter(pred)
         return query if columns is None else query.select(columns)
 
     def _local_day(self) -> pl.Expr:
@@ -626,7 +626,9 @@ class CaseAccess:
 
     def snapshot_rows(self) -> int:
         """Incidents in this process's columnar snapshot, after bringing it up to date."""
-        return snapshot_for(self.engine).refresh().height
+        snapshot = snapshot_for(self.engine)
+        snapshot.refresh()
+        return snapshot.height
 
     def totals(self) -> dict[str, int]:
         """Counts for the health check: incidents and stations in the database."""
