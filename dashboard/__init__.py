@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from dashboard.parts.geometry import GeoDocument
 from dashboard.parts.services import install, services
-from dashboard.screens import admin, case
+from dashboard.screens import admin, case, cases
 from dashboard.screens.command import page as command
 from dashboard.screens.overview import page as overview
 from dashboard.screens.review import export as review_export
@@ -28,7 +28,8 @@ from dashboard.screens.review import page as review
 from dashboard.screens.station import export as station_export
 from dashboard.screens.station import page as station
 from dashboard.screens.station import patrol_sheet
-from dashboard.web import api, push_api, shell
+from dashboard.screens.support import page as support
+from dashboard.web import api, push_api, push_loop, shell
 from dashboard.web.auth import install_auth
 from dashboard.web.scope import current_scope
 from data import storage
@@ -49,10 +50,12 @@ GEO_CACHE_SECONDS = 3600
 ROUTES: list[shell.Route] = [
     (re.compile(r"^/?$"), overview),
     (re.compile(r"^/case/(?P<incident_id>[^/]*)/?$"), case),
+    (re.compile(r"^/cases/?$"), cases),
     (re.compile(r"^/admin/?$"), admin),
     (re.compile(r"^/command/?$"), command),
     (re.compile(r"^/review/?$"), review),
     (re.compile(r"^/station/(?P<code>[^/]*)/?$"), station),
+    (re.compile(r"^/support/?$"), support),
 ]
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -115,10 +118,12 @@ def create_app(engine: Engine) -> Dash:
             shell.root_layout(),
             overview.validation_layout(),
             case.validation_layout(),
+            cases.validation_layout(),
             admin.validation_layout(),
             command.validation_layout(),
             review.validation_layout(),
             station.validation_layout(),
+            support.validation_layout(),
         ]
     )
     shell.register_router(app, ROUTES)
@@ -132,6 +137,7 @@ def create_app(engine: Engine) -> Dash:
     app.server.register_blueprint(review_export.bp)  # GET /review/export.pdf|.xlsx
     install_auth(app, engine)  # login for every route; security headers; demo users
     push_api.install_push_api(app, engine)  # POST /api/v1/incidents, bearer tokens
+    push_loop.install_push_loop(app, engine)  # POST /api/v1/loop/..., the same tokens
     return app
 
 

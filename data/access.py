@@ -73,6 +73,8 @@ _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]
 MASK = "***"
 #: Layers that read follow-up visits (service levels, and early warning through them).
 _LAYERS_WITH_VISITS = frozenset({"service_levels", "early_warning"})
+#: Layers whose study area is the stations with incidents when the user selected none.
+_LAYERS_BY_JURISDICTION = frozenset({"patrol_accuracy"})
 #: Bounds of the reason a reveal of personal details must give: at least this many visible
 #: characters (letters, digits, punctuation, symbols), at most this many in all.
 MIN_REASON_LENGTH = 4
@@ -128,6 +130,8 @@ class Scope:
     remote_addr: str | None = None
     can_reveal: bool = False
     role: str | None = None
+    #: The support unit a ``support_unit`` user answers for (None for everyone else).
+    unit: str | None = None
     #: What the request asked (``GET /station/BA02/patrol-sheet``), for refusals in the trail.
     asked: str | None = field(default=None, compare=False)
     #: One value per request, so a refusal met twice in one request is recorded once.
@@ -322,7 +326,7 @@ class CaseAccess:
         self, scope: Scope, flt: IncidentFilter, columns: Sequence[str] | None = None
     ) -> pl.LazyFrame:
         """:meth:`incidents` as a lazy query, for callers that sort, slice or aggregate next."""
-        frame = snapshot_for(self.engine).refresh()
+        rows = snapshot_for(self.engine).refresh()
         if scope.stations is not None and (flt.stations or flt.within):
             self.check_stations(scope, (*flt.stations, *flt.within))
         if flt.stations:
@@ -332,7 +336,7 @@ class CaseAccess:
         pred = flt.expression(self.tz)
         if scope.stations is not None:
             pred &= pl.col("station_code").is_in(sorted(self.expand_stations(scope.stations)))
-        query = frame.lazy().filter(pred)
+        query = rows.filter(pred)
         return query if columns is None else query.select(columns)
 
     def _local_day(self) -> pl.Expr:
@@ -641,6 +645,14 @@ class CaseAccess:
             self._study_cells[key] = np.array(sorted(cells), dtype=np.int64)
         return self._study_cells[key]
 
+    def jurisdiction_cells(self, scope: Scope) -> dict[str, np.ndarray]:
+        """Resolution-9 cells of each station ``scope`` may see that has no station under it."""
+        return {
+            s.code: self.study_cells(scope, (s.code,))
+            for s in self.stations(scope)
+            if s.level == "leaf"
+        }
+
     def layer(
         self,
         scope: Scope,
@@ -664,6 +676,11 @@ class CaseAccess:
             res=res,
             time_zone=self.tz,
             visits=self.follow_up_visits(scope) if layer_id in _LAYERS_WITH_VISITS else None,
+            jurisdictions=(
+                self.jurisdiction_cells(scope)
+                if layer_id in _LAYERS_BY_JURISDICTION and not flt.stations
+                else None
+            ),
         )
         result = registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
         return redact_layer(result, scope.personal_details)
@@ -693,7 +710,9 @@ class CaseAccess:
 
     def snapshot_rows(self) -> int:
         """Incidents in this process's columnar snapshot, after bringing it up to date."""
-        return snapshot_for(self.engine).refresh().height
+        snapshot = snapshot_for(self.engine)
+        snapshot.refresh()
+        return snapshot.height
 
     def totals(self) -> dict[str, int]:
         """Counts for the health check: incidents and stations in the database."""

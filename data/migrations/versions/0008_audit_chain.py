@@ -1,7 +1,7 @@
 """audit hash chain, its head row, login throttling by address, indexes for reveal limits
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-07 02:40:00
 
 Each audit event gets ``prev_hash`` (the hash of the event before it) and ``row_hash`` (a keyed
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
