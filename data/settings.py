@@ -235,6 +235,8 @@ def server_workers() -> int:
 def server_threads() -> int:
     """Return threads per worker (``ANNING_THREADS``, default 8, 1 to 64)."""
     return _int_setting("ANNING_THREADS", 8, 1, 64)
+
+
 def _hours_setting(name: str, defaults: dict[str, int]) -> dict[str, int]:
     """``key=hours`` pairs from ``name`` (``"urgent=2,normal=24"``) over ``defaults``.
 
