@@ -20,7 +20,7 @@ takes writes (:mod:`data.storage`).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
