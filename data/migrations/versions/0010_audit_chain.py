@@ -1,6 +1,6 @@
 """audit hash chain, its head row, login throttling by address, indexes for reveal limits
 
-Revision ID: 0008
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07 02:40:00
 
