@@ -33,7 +33,8 @@
     if (!entry) {
       return {
         stroke: selected, color: look.selection || "#000", weight: 3,
-        fill: true, fillOpacity: 0, opacity: selected ? 1 : 0
+        fill: true, fillOpacity: 0, opacity: selected ? 1 : 0,
+        interactive: false  /* an empty hexagon lets the click through to its station */
       };
     }
     return {
@@ -43,7 +44,8 @@
       opacity: 1,
       fill: true,
       fillColor: paint.palette[entry[0]],
-      fillOpacity: paint.opacity === undefined ? 0.8 : paint.opacity
+      fillOpacity: paint.opacity === undefined ? 0.8 : paint.opacity,
+      interactive: true
     };
   }
 
@@ -89,6 +91,80 @@
     }
   }
 
+  /* why the map is empty, written over it (maps whose page has no note of its own) */
+  function showNote(key, empty) {
+    var holder = document.getElementById(key);
+    var wrap = holder && holder.parentElement;
+    if (!wrap) { return; }
+    var note = wrap.querySelector(".map-note");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "map-note";
+      note.setAttribute("role", "status");
+      wrap.appendChild(note);
+    }
+    note.hidden = !empty;
+    note.textContent = "";
+    if (empty) {
+      var title = document.createElement("b");
+      title.textContent = empty.title;
+      note.appendChild(title);
+      note.appendChild(document.createElement("br"));
+      note.appendChild(document.createTextNode(empty.hint));
+    }
+  }
+
+  /* fit the stations to the map once it has a size, and again whenever its size changes
+     until the reader moves it (a wall's card settles its size after the first paint) */
+  function fitOnce(m, bounds) {
+    if (m._anningFit || !bounds) { return; }
+    m._anningFit = true;
+    var box = m.getContainer();
+    var moved = false;
+    var fit = function () {
+      m.invalidateSize({ pan: false });
+      if (!moved && box.clientWidth > 50 && box.clientHeight > 50) {
+        m.fitBounds(bounds, { padding: [12, 12], animate: false });
+      }
+    };
+    ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
+      box.addEventListener(name, function () { moved = true; }, { passive: true });
+    });
+    setTimeout(fit, 0);
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(box); }
+  }
+
+  /* move names apart where two would overlap (two small stations side by side): a later
+     name goes below the one it would cover */
+  function declutter(m) {
+    var spans = [].slice.call(m.getContainer().querySelectorAll(".map-label-text"));
+    var placed = [];
+    spans.forEach(function (el) {
+      el.style.marginTop = "0px";
+      var r = el.getBoundingClientRect();
+      var shift = 0;
+      for (var pass = 0; pass < 4; pass++) {
+        var hit = null;
+        for (var i = 0; i < placed.length; i++) {
+          var q = placed[i];
+          if (r.left < q.right && q.left < r.right && r.top + shift < q.bottom &&
+              q.top < r.bottom + shift) { hit = q; break; }
+        }
+        if (!hit) { break; }
+        shift = hit.bottom - r.top + 1;
+      }
+      el.style.marginTop = shift + "px";
+      placed.push({ left: r.left, right: r.right, top: r.top + shift, bottom: r.bottom + shift });
+    });
+  }
+
+  function declutterSoon(m) {
+    if (m._anningDeclutter) { return; }
+    m._anningDeclutter = true;
+    m.on("zoomend", function () { declutter(m); });
+    setTimeout(function () { declutter(m); }, 0);
+  }
+
   window.anningMap = {
     /* style of a hexagon cell: its colour class from the latest paint */
     cellStyle: function (feature, context) {
@@ -116,11 +192,20 @@
     eachStation: function (feature, layer, context) {
       var look = hideoutOf(context);
       state(look.key).stations.set(feature.id, layer);
+      /* one canvas holds every shape, drawn (and hit) in the order added: stations go
+         beneath the hexagons, whichever document arrived first */
+      layer.on("add", function () {
+        layer.bringToBack();
+        if (layer._map) { fitOnce(layer._map, look.bounds); }
+      });
       var names = look.names || {};
       var name = names[feature.id];
       if (name) {
         layer.bindTooltip(escapeText(name), { sticky: true, className: "map-tip" });
       }
+    },
+    eachArea: function (feature, layer) {
+      layer.on("add", function () { layer.bringToFront(); });
     },
     areaStyle: function (feature, context) {
       var look = hideoutOf(context);
@@ -133,25 +218,119 @@
       var el = document.createElement("span");
       el.className = "map-label-text";
       el.textContent = p.name || "";
-      return L.marker(latlng, {
+      var marker = L.marker(latlng, {
         icon: L.divIcon({ className: "map-label map-label-" + (p.kind || "station"),
                           html: el, iconSize: null }),
         interactive: false, keyboard: false
       });
+      marker.on("add", function () {
+        declutterSoon(marker._map);
+        setTimeout(function () { if (marker._map) { declutter(marker._map); } }, 0);
+      });
+      return marker;
     },
     /* a point of a point layer: a circle sized and coloured by the server */
     point: function (feature, latlng) {
       var p = feature.properties || {};
+      if (p.halo) {  /* a pulsing halo beneath a dot: not a click target */
+        return L.circleMarker(latlng, {
+          radius: p.r || 8, fillColor: p.colour, fillOpacity: 0.55, stroke: false,
+          interactive: false
+        });
+      }
       return L.circleMarker(latlng, {
         radius: p.r || 6, fillColor: p.colour || "#d95f0e", fillOpacity: 0.95,
-        color: p.line || "#3e4c59", weight: p.selected ? 3 : 1.5, opacity: 0.95
+        color: p.selected ? "#000000" : (p.line || "#3e4c59"), weight: p.selected ? 3 : 1.5,
+        opacity: 0.95
       });
     },
-    eachPoint: function (feature, layer) {
+    eachPoint: function (feature, layer, context) {
+      var st = state(hideoutOf(context).key);
+      st.points = (st.points || []).filter(function (l) { return !!l._map; });
+      st.points.push(layer);
+      layer.on("add", function () { layer.bringToFront(); });
       var p = feature.properties || {};
       if (p.tip) {
         layer.bindTooltip(p.tip, { sticky: true, className: "map-tip", direction: "top" });
       }
+    },
+    /* the Leaflet map of ``key`` (from any of its shapes), once it has drawn something */
+    leaflet: function (key) {
+      var st = state(key);
+      var found = null;
+      st.stations.forEach(function (layer) { if (!found && layer._map) { found = layer._map; } });
+      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl];
+      if (!found && cells) {
+        cells.forEach(function (layer) { if (!found && layer._map) { found = layer._map; } });
+      }
+      return found;
+    },
+    /* whether the map shows its latest paint on the hexagons of that paint */
+    ready: function (key) {
+      var st = state(key);
+      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl];
+      return !!(st.paint && st.painted > 0 && cells && cells.size > 0 &&
+                window.anningMap.leaflet(key));
+    },
+    /* screen position (page pixels) of a WGS-84 point */
+    project: function (key, lng, lat) {
+      var m = window.anningMap.leaflet(key);
+      var p = m.latLngToContainerPoint([lat, lng]);
+      var box = m.getContainer().getBoundingClientRect();
+      return [box.left + p.x, box.top + p.y];
+    },
+    zoom: function (key) { var m = window.anningMap.leaflet(key); return m ? m.getZoom() : null; },
+    /* the painted hexagons: id, value, station and on-screen centre */
+    hexagons: function (key) {
+      var st = state(key);
+      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl] || new Map();
+      var m = window.anningMap.leaflet(key);
+      var box = m.getContainer().getBoundingClientRect();
+      var out = [];
+      cells.forEach(function (layer, id) {
+        var entry = st.paint.cells[id];
+        if (!entry) { return; }
+        var c = layer.getBounds().getCenter();
+        var p = m.latLngToContainerPoint(c);
+        out.push({ id: id, z: entry[2], station: (layer.feature.properties || {}).station,
+                   x: box.left + p.x, y: box.top + p.y });
+      });
+      return out;
+    },
+    /* one beat of the wall's pulse: the halos take radius and opacity number ``beat`` */
+    pulse: function (key, beat, radii, opacities) {
+      var st = state(key);
+      var n = 0;
+      (st.points || []).forEach(function (l) {
+        if (!l._map || !(l.feature.properties || {}).halo) { return; }
+        l.setRadius(radii[beat]);
+        l.setStyle({ fillOpacity: opacities[beat] });
+        n += 1;
+      });
+      st.beat = beat;
+      return n;
+    },
+    /* the halos' radii now (for tests) */
+    haloRadii: function (key) {
+      return (state(key).points || []).filter(function (l) {
+        return !!l._map && (l.feature.properties || {}).halo;
+      }).map(function (l) { return l.getRadius(); });
+    },
+    /* the layer the latest paint shows */
+    layerShown: function (key) {
+      var st = state(key);
+      return st.paint && st.paint.meta ? (st.paint.meta.layer || null) : null;
+    },
+    /* the points on the map: what a click selects, radius and on-screen centre */
+    points: function (key) {
+      var st = state(key);
+      var m = window.anningMap.leaflet(key);
+      var box = m.getContainer().getBoundingClientRect();
+      return (st.points || []).filter(function (l) { return !!l._map; }).map(function (l) {
+        var p = m.latLngToContainerPoint(l.getLatLng());
+        var props = l.feature.properties || {};
+        return { cell: props.id, size: 2 * l.getRadius(), x: box.left + p.x, y: box.top + p.y };
+      });
     },
     /* the number of maps painted so far, for tests and benchmarks */
     painted: function (key) { return state(key).painted; },
@@ -176,10 +355,11 @@
         var st = state(paint.key);
         st.paint = paint;
         restyle(paint.key);
+        if (paint.note) { showNote(paint.key, paint.empty); }
         st.painted += 1;
         return st.painted;
       },
-      /* the fit buttons: fly to the bounds they carry */
+      /* the fit button: fly back to the stations */
       fit: function (clicks, bounds) {
         if (!clicks || !bounds) { return window.dash_clientside.no_update; }
         return { bounds: bounds, transition: "flyToBounds" };

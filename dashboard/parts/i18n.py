@@ -484,7 +484,6 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-
 def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]]) -> None:
     """Add each screen's strings to ``base``; a key defined twice is a programming error."""
     for strings in screens:
@@ -494,9 +493,7 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(
-    STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS
-)
+_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
 VOCABULARY: dict[str, dict[str, dict[str, str]]] = {

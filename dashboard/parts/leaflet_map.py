@@ -189,9 +189,12 @@ def station_label_features(stations: Sequence[Jurisdiction], names: Mapping[str,
     return {"type": "FeatureCollection", "features": features}
 
 
-def _look_hideout(key: str, look: MapLook, names: Mapping[str, str]) -> dict:
+def _look_hideout(
+    key: str, look: MapLook, names: Mapping[str, str], bounds: list | None = None
+) -> dict:
     return {
         "key": key,
+        "bounds": bounds,
         "stationFill": look.station_fill,
         "stationLine": look.station_line,
         "stationWeight": look.station_weight,
@@ -230,7 +233,7 @@ def leaflet_map(
     ids = map_ids(key)
     bounds = station_bounds(stations)
     centre, zoom = initial_view(bounds, size)
-    hideout = _look_hideout(key, look, names)
+    hideout = _look_hideout(key, look, names, bounds)
     layers: list = [
         dl.GeoJSON(
             id=ids.stations,
@@ -256,6 +259,7 @@ def leaflet_map(
             dl.GeoJSON(
                 url=areas_url,
                 style={"variable": "anningMap.areaStyle"},
+                onEachFeature={"variable": "anningMap.eachArea"},
                 hideout=hideout,
                 interactive=False,
             )
@@ -310,7 +314,10 @@ def leaflet_map(
 
 
 def register_map(app: Dash, key: str) -> None:
-    """Register the browser-side callbacks of the map ``key``: paint and fit."""
+    """Register the browser-side callbacks of the map ``key``: paint, and the fit button.
+
+    (The stations are fitted to the map by ``assets/leaflet_map.js`` once the map has its
+    real size, and again when its size changes until the reader moves the map.)"""
     ids = map_ids(key)
     app.clientside_callback(
         ClientsideFunction("anning_leaflet", "paint"),

@@ -9,6 +9,7 @@ drew (``assets/leaflet_map.js``). Pure functions: frames and parameters in, dict
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -85,24 +86,67 @@ def cell_paint(
 ) -> dict:
     """The paint of a cell layer: ``cells`` (hex ids) coloured by ``z`` on ``colorscale``.
 
-    ``tips`` holds one tooltip (HTML, see :func:`tooltip`) per cell; ``cells_url`` the cell
+    Each cell becomes ``[colour index, tooltip, value]``. ``tips`` holds one tooltip (HTML,
+    see :func:`tooltip`) per cell; ``cells_url`` the cell
     GeoJSON the cells are in; ``selection`` ``{"kind": "cell"|"station", "id"}`` to outline;
     ``empty`` (title, hint) says why there is nothing to draw; ``meta`` travels along
     (resolution, layer id) for tests and readers of the page.
     """
-    classes = colour_classes(z, zmin, zmax)
+    return class_paint(
+        key,
+        cells,
+        colour_classes(z, zmin, zmax),
+        palette_of(colorscale),
+        tips,
+        z,
+        cells_url=cells_url,
+        selection=selection,
+        empty=empty,
+        meta=meta,
+        opacity=opacity,
+    )
+
+
+def class_paint(
+    key: str,
+    cells: Sequence[str],
+    classes: Sequence[int],
+    palette: Sequence[str],
+    tips: Sequence[str],
+    z: np.ndarray | Sequence[float],
+    *,
+    cells_url: str,
+    selection: Mapping[str, str] | None = None,
+    empty: tuple[str, str] | None = None,
+    meta: Mapping[str, object] | None = None,
+    opacity: float = CELL_OPACITY,
+) -> dict:
+    """The paint of cells already sorted into colour ``classes`` (indexes into ``palette``),
+    e.g. the wall's three hot-spot classes; otherwise as :func:`cell_paint`."""
     return {
         "key": key,
         "cellsUrl": cells_url,
-        "palette": palette_of(colorscale),
+        "palette": list(palette),
         "opacity": opacity,
         "cells": {
-            h: [c, tip] for h, c, tip in zip(cells, classes, tips, strict=True) if h is not None
+            h: [c, tip, _number(v)]
+            for h, c, tip, v in zip(
+                cells, classes, tips, np.asarray(z, dtype=np.float64).tolist(), strict=True
+            )
+            if h is not None
         },
         "selected": dict(selection) if selection else None,
         "empty": {"title": empty[0], "hint": empty[1]} if empty else None,
         "meta": dict(meta or {}),
     }
+
+
+def _number(value: float) -> float | int | None:
+    """A value as compact JSON: whole numbers without a decimal point, None for NaN."""
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else round(value, 4)
 
 
 def point_features(
