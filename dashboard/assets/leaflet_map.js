@@ -30,6 +30,15 @@
   function cellStyleOf(id, paint, look) {
     var entry = paint && paint.cells ? paint.cells[id] : undefined;
     var selected = isSelected(paint, "cell", id);
+    if (paint && paint.outlinedSet && paint.outlinedSet.has(id) && !selected) {
+      /* a cell of the patrol plan: a blue outline, whatever its colour */
+      return {
+        stroke: true, color: "#1450c8", weight: 2.5, opacity: 1, fill: true,
+        fillColor: entry ? paint.palette[entry[0]] : "#ffffff",
+        fillOpacity: entry ? (paint.opacity === undefined ? 0.8 : paint.opacity) : 0.15,
+        interactive: true
+      };
+    }
     if (!entry) {
       return {
         stroke: selected, color: look.selection || "#000", weight: 3,
@@ -353,6 +362,7 @@
       paint: function (paint) {
         if (!paint || !paint.key) { return window.dash_clientside.no_update; }
         var st = state(paint.key);
+        if (paint.outlined) { paint.outlinedSet = new Set(paint.outlined); }
         st.paint = paint;
         restyle(paint.key);
         if (paint.note) { showNote(paint.key, paint.empty); }
