@@ -90,7 +90,16 @@
     var cellLook = st.cellLook || {};
     var stationLook = st.stationLook;
     var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl] || new Map();
+    var paint = st.paint || {};
+    var sel = paint.selected && paint.selected.kind === "cell" ? paint.selected.id : null;
     cells.forEach(function (layer, id) {
+      /* restyle only what changes: most hexagons stay empty from one filter to the next */
+      var entry = paint.cells ? paint.cells[id] : undefined;
+      var outlined = paint.outlinedSet && paint.outlinedSet.has(id);
+      var look = (entry ? entry[0] + "|" + paint.palette[entry[0]] + "|" + paint.opacity : "-") +
+        (id === sel ? "|s" : "") + (outlined ? "|o" : "");
+      if (layer._anningLook === look) { return; }
+      layer._anningLook = look;
       layer.setStyle(cellStyleOf(id, st.paint, cellLook));
     });
     if (stationLook) {
@@ -189,6 +198,13 @@
       var url = context && context.url;
       if (!st.cellsByUrl[url]) { st.cellsByUrl = {}; st.cellsByUrl[url] = new Map(); }
       st.cellsByUrl[url].set(feature.id, layer);
+      /* an empty hexagon (no fill, no line) is not drawn at all: the canvas redraws only
+         the hexagons that show something */
+      var drawPath = layer._updatePath;
+      layer._updatePath = function () {
+        if (!this.options.stroke && !(this.options.fill && this.options.fillOpacity > 0)) { return; }
+        drawPath.call(this);
+      };
       layer.bindTooltip(function () { return tipOf(key, feature.id); },
         { sticky: true, className: "map-tip", direction: "top", offset: [0, -6] });
     },
