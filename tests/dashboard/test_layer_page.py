@@ -125,7 +125,7 @@ def test_every_map_layer_draws_with_a_legend(request_context, layer_id):
         assert points["features"] and paint["cells"] == {}
     else:
         assert (paint["cells"] or paint["meta"]["empty"]) and points["features"] == []
-        assert all(0 <= k < len(paint["palette"]) for k, _ in paint["cells"].values())
+        assert all(0 <= k < len(paint["palette"]) for k, _, _ in paint["cells"].values())
 
 
 def test_the_hot_spot_map_colours_classes_and_names_them(request_context):
@@ -134,7 +134,7 @@ def test_the_hot_spot_map_colours_classes_and_names_them(request_context):
     assert len(cells) > 100  # every cell of the study area, zeros included
     tip = next(iter(cells.values()))[1]
     assert "热点等级" in tip and "Z 值" in tip and tip.startswith("<b>")
-    assert len({k for k, _ in cells.values()}) > 1  # classes get different colours
+    assert len({k for k, _, _ in cells.values()}) > 1  # classes get different colours
     text = text_of(legend)
     assert "热点（99% 置信）" in text and "冷点（99% 置信）" in text and "不显著" in text
 
