@@ -139,17 +139,31 @@
     m._anningFit = true;
     var box = m.getContainer();
     var moved = false;
-    var fit = function () {
+    var timer = null;
+    var doFit = function () {
+      m.off("resize", fit);
       m.invalidateSize({ pan: false });
+      m.on("resize", fit);
       if (!moved && box.clientWidth > 50 && box.clientHeight > 50) {
+        /* a pan Leaflet started on an earlier resize would end after this fit and undo it */
+        m.stop();
         m.fitBounds(bounds, { padding: [12, 12], animate: false });
       }
+    };
+    /* fit once the size has settled (a quarter second without change): one fit, one
+       viewport sent back to the page, no stale view arriving after a later fit */
+    var fit = function () {
+      clearTimeout(timer);
+      timer = setTimeout(doFit, 250);
     };
     ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
       box.addEventListener(name, function () { moved = true; }, { passive: true });
     });
-    setTimeout(fit, 0);
+    fit();
     if (window.ResizeObserver) { new ResizeObserver(fit).observe(box); }
+    /* whoever told the map its new size (Leaflet on a window resize, dash-leaflet) moved
+       its centre: fit again once things settle */
+    m.on("resize", fit);
   }
 
   /* move names apart where two would overlap (two small stations side by side): a later
@@ -182,7 +196,6 @@
     m.on("zoomend", function () { declutter(m); });
     setTimeout(function () { declutter(m); }, 0);
   }
-
   window.anningMap = {
     /* style of a hexagon cell: its colour class from the latest paint */
     cellStyle: function (feature, context) {
