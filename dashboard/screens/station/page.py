@@ -30,6 +30,7 @@ from dashboard.parts.i18n import dropdown_labels, label, normalise_language, opt
 from dashboard.parts.leaflet_map import leaflet_map, map_ids, register_map
 from dashboard.parts.linked import from_station
 from dashboard.parts.services import services
+from dashboard.screens.station import loop
 from dashboard.screens.station import map as station_map
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from dashboard.screens.station.export import export_href
@@ -298,6 +299,7 @@ def build(
             head,
             map_card(lang, map_part),
             html.Div([cases, side], className="station-layout"),
+            loop.section(lang, code),  # support requests, warning visits, tasks (issue 13)
         ],
         "page-station",
     )
@@ -613,3 +615,4 @@ def register_callbacks(app: Dash) -> None:
         State(ids.URL, "search"),
         lang,
     )(load_panels)
+    loop.register_callbacks(app)
