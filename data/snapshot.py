@@ -17,8 +17,9 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Engine, func, select
 
+from data import revision as store_revision
 from data.frames import INCIDENT_SCHEMA, SNAPSHOT_COLUMNS
-from data.models import Incident, StoreRevision
+from data.models import Incident
 from data.settings import display_timezone
 from geo.h3cells import BASE_RESOLUTION, DISPLAY_RESOLUTIONS, cells_to_parent
 
@@ -177,16 +178,13 @@ class Snapshot:
     def refresh(self) -> pl.DataFrame:
         """Bring the frame up to date with the database and return it.
 
-        Asking costs one primary-key read of ``store_revision`` while nothing changed; a
+        Asking costs one primary-key read of ``store_revision`` while nothing changed (one
+        distributed query on Citus, :mod:`data.revision`); a
         change reads only the rows written since the newest ``updated_at`` seen.
         """
         with self._lock:
             with self.engine.connect() as conn:
-                revision, count = conn.execute(
-                    select(StoreRevision.revision, StoreRevision.incidents).where(
-                        StoreRevision.id == 1
-                    )
-                ).one()
+                revision, count = store_revision.current(conn)
                 if revision == self.revision:
                     return self.frame
                 newest = conn.execute(select(func.max(Incident.updated_at))).scalar_one()

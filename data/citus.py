@@ -1,0 +1,212 @@
+"""The schema on a Citus cluster: incidents sharded by number, their children beside them.
+
+When the PostgreSQL database holds the Citus extension (``CREATE EXTENSION citus`` by the DBA,
+workers added with ``citus_add_node``), :func:`data.database.upgrade` runs :func:`distribute`
+after the migrations, so every start-up brings a new or an upgraded database to this layout
+(docs/scaling.md, "Citus"):
+
+- ``incident`` is hash-distributed by ``incident_no``; its primary key becomes
+  ``(incident_no, id)`` (Citus requires the distribution column in every unique constraint;
+  the natural key ``(source_system, incident_no)`` already has it, so deduplication stays a
+  database guarantee; ``id`` still comes from one sequence on the coordinator);
+- the tables of :data:`COLOCATED` (the incident's children, each with an ``incident_no``
+  column) are distributed by ``incident_no`` with ``colocate_with => 'incident'``, their key
+  becomes ``(incident_no, id)`` and their foreign key ``(incident_no, incident_id) →
+  incident (incident_no, id)``, so a case, its events and its visits live on one shard;
+- the tables of :data:`REFERENCE` (stations, users, tokens) are copied to every node;
+- everything else (sessions, the audit trail, ``alembic_version``) stays on the coordinator;
+- the ``store_revision`` triggers are dropped (Citus does not run triggers on distributed
+  tables): the "has anything changed?" question is answered by :func:`data.revision.current`
+  from ``max(updated_at)`` and the row count instead.
+
+Every step is idempotent: a table already distributed is left alone, so a table added to
+:data:`COLOCATED` by a later migration is distributed at the next start-up.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, text
+
+#: Tables sharded beside ``incident`` by ``incident_no``. A table added here needs an
+#: ``incident_no`` column (filled by its writers), an ``incident_id`` foreign key to
+#: ``incident.id`` and an integer ``id`` primary key, as ``status_event`` has (migration 0011).
+#: Tables in this list that do not exist (yet) are skipped.
+COLOCATED: tuple[str, ...] = (
+    "status_event",
+    "follow_up_visit",
+    # The closed-loop tables (issue 13), once they carry incident_no:
+    "support_request",
+    "department_task",
+    "warning_letter_visit",
+)
+#: Small tables every node reads: copied to each worker.
+REFERENCE: tuple[str, ...] = ("station", "app_user", "api_token")
+#: The triggers of migration 0006 that keep ``store_revision`` (not run on distributed tables).
+_REVISION_TRIGGERS = (
+    "incident_revision_insert",
+    "incident_revision_delete",
+    "incident_revision_update",
+)
+
+
+class CitusSchemaError(RuntimeError):
+    """A table cannot be distributed as listed (the message names the table and why)."""
+
+
+def installed(conn: Connection) -> bool:
+    """Whether this database has the Citus extension (plain PostgreSQL and SQLite: False)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return (
+        conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).first() is not None
+    )
+
+
+def is_distributed(conn: Connection, table: str = "incident") -> bool:
+    """Whether ``table`` is a distributed (or reference) table of a Citus cluster."""
+    if not installed(conn):
+        return False
+    row = conn.execute(
+        text(
+            "SELECT 1 FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid "
+            "WHERE c.relname = :t AND c.relnamespace = 'public'::regnamespace"
+        ),
+        {"t": table},
+    ).first()
+    return row is not None
+
+
+def distribute(engine: Engine, shard_count: int | None = None) -> list[str]:
+    """Bring a migrated database on Citus to the distributed layout; returns what was done.
+
+    Does nothing on SQLite or on PostgreSQL without the Citus extension. ``shard_count``
+    (default: the server's ``citus.shard_count``, 32) applies to ``incident`` when it is
+    first distributed; its children always get the same shards.
+    """
+    done: list[str] = []
+    with engine.begin() as conn:
+        if not installed(conn):
+            return done
+        workers = conn.execute(
+            text("SELECT count(*) FROM pg_dist_node WHERE groupid > 0 AND isactive")
+        ).scalar_one()
+        if workers == 0:
+            raise CitusSchemaError(
+                "the Citus extension is installed but no worker node is added: run "
+                "SELECT citus_add_node('<host>', <port>) for each worker, then start again"
+            )
+    children = _existing_children(engine)
+    if not is_distributed_engine(engine, "incident"):
+        with engine.begin() as conn:
+            for trigger in _REVISION_TRIGGERS:
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger} ON incident"))
+            # Gone rather than stale: data.revision answers from the incidents themselves.
+            conn.execute(text("DROP TABLE IF EXISTS store_revision"))
+            conn.execute(text("DROP FUNCTION IF EXISTS store_revision_bump()"))
+            for child in children:
+                _rekey_child(conn, child)
+            _set_primary_key(conn, "incident", ("incident_no", "id"))
+        with engine.begin() as conn:
+            # Reference tables first: a distributed table may only refer to those.
+            _make_reference_tables(conn, done)
+            if shard_count:
+                conn.execute(text(f"SET LOCAL citus.shard_count = {int(shard_count)}"))
+            conn.execute(text("SELECT create_distributed_table('incident', 'incident_no')"))
+            done.append("incident distributed by incident_no")
+    with engine.begin() as conn:
+        _make_reference_tables(conn, done)
+        for child in children:
+            if is_distributed(conn, child):
+                continue
+            _rekey_child(conn, child)
+            conn.execute(
+                text(
+                    "SELECT create_distributed_table(:t, 'incident_no', "
+                    "colocate_with => 'incident')"
+                ),
+                {"t": child},
+            )
+            done.append(f"{child} co-located with incident")
+        for child in children:
+            _add_child_foreign_key(conn, child)
+    return done
+
+
+def is_distributed_engine(engine: Engine, table: str) -> bool:
+    """:func:`is_distributed` on a connection of its own."""
+    with engine.connect() as conn:
+        return is_distributed(conn, table)
+
+
+def _make_reference_tables(conn: Connection, done: list[str]) -> None:
+    for table in REFERENCE:
+        if not is_distributed(conn, table):
+            conn.execute(text("SELECT create_reference_table(:t)"), {"t": table})
+            done.append(f"reference table {table}")
+
+
+def _existing_children(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        found = [
+            t
+            for t in COLOCATED
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"public.{t}"}).scalar()
+            is not None
+        ]
+        for table in found:
+            has_number = conn.execute(
+                text(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+                    "AND table_name = :t AND column_name = 'incident_no'"
+                ),
+                {"t": table},
+            ).first()
+            if has_number is None:
+                raise CitusSchemaError(
+                    f"table {table} is listed in data.citus.COLOCATED but has no incident_no "
+                    "column: add it in a migration (as 0011 does for status_event) and fill it "
+                    "in its writers, then start again"
+                )
+    return found
+
+
+def _constraints(conn: Connection, table: str, kind: str) -> list[tuple[str, str]]:
+    """(name, definition) of ``table``'s constraints of one kind (``p`` key, ``f`` foreign)."""
+    rows = conn.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = to_regclass(:t) AND contype = :k ORDER BY conname"
+        ),
+        {"t": f"public.{table}", "k": kind},
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _set_primary_key(conn: Connection, table: str, columns: tuple[str, ...]) -> None:
+    wanted = f"PRIMARY KEY ({', '.join(columns)})"
+    keys = _constraints(conn, table, "p")
+    if keys and keys[0][1] == wanted:
+        return
+    for name, _definition in keys:
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey {wanted}"))
+
+
+def _rekey_child(conn: Connection, table: str) -> None:
+    """Drop the child's single-column foreign keys to ``incident`` and key it by number too."""
+    for name, definition in _constraints(conn, table, "f"):
+        if "REFERENCES incident(id)" in definition:
+            conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    _set_primary_key(conn, table, ("incident_no", "id"))
+
+
+def _add_child_foreign_key(conn: Connection, table: str) -> None:
+    name = f"{table}_incident_fkey"
+    if any(n == name for n, _ in _constraints(conn, table, "f")):
+        return
+    conn.execute(
+        text(
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (incident_no, incident_id) "
+            "REFERENCES incident (incident_no, id) ON DELETE CASCADE"
+        )
+    )
