@@ -65,14 +65,15 @@ def _node_url(host: str, port: int, database: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def fresh_url(folder: Path, name: str = "anning") -> str:
+def fresh_url(folder: Path, name: str = "anning", migrated: bool = True) -> str:
     """The URL of a new, empty database: a file in ``folder`` or a PG database.
 
     Not migrated, except on Citus. On PostgreSQL the database gets the PostGIS extension, as a
     DBA would create it. On Citus the database exists on the coordinator and on every worker,
     with Citus and PostGIS in each and the workers added, as a DBA sets up a cluster's database,
     and is already migrated and distributed (copied from a template that
-    ``data.database.upgrade`` brought there once per test run; upgrading it again is a no-op).
+    ``data.database.upgrade`` brought there once per test run; upgrading it again is a no-op),
+    unless ``migrated`` is False.
     """
     if not ON_POSTGRES:
         return f"sqlite:///{Path(folder) / f'{name}.sqlite'}"
@@ -85,7 +86,7 @@ def fresh_url(folder: Path, name: str = "anning") -> str:
         return coordinator
     workers = _citus_workers()
     _ensure_citus_templates(workers)
-    _copy_everywhere(workers, _SCHEMA_TEMPLATE, db)
+    _copy_everywhere(workers, _SCHEMA_TEMPLATE if migrated else _TEMPLATE, db)
     return coordinator
 
 
