@@ -27,20 +27,33 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, text
 
-#: Tables sharded beside ``incident`` by ``incident_no``. A table added here needs an
-#: ``incident_no`` column (filled by its writers), an ``incident_id`` foreign key to
-#: ``incident.id`` and an integer ``id`` primary key, as ``status_event`` has (migration 0011).
-#: Tables in this list that do not exist (yet) are skipped.
+#: Tables sharded beside ``incident`` by ``incident_no``: the incident's children. A table
+#: added here needs a NOT NULL ``incident_no`` column filled by its writers (as migration 0011
+#: gives ``status_event``); :func:`distribute` then puts ``incident_no`` first in its primary
+#: key and its unique constraints, turns its foreign keys to ``incident.id`` into
+#: ``(incident_no, incident_id) → incident (incident_no, id)`` and co-locates it. Tables in
+#: this list that do not exist (yet) are skipped, so a branch may list a table before its
+#: migration lands.
 COLOCATED: tuple[str, ...] = (
     "status_event",
     "follow_up_visit",
-    # The closed-loop tables (issue 13), once they carry incident_no:
-    "support_request",
+    # Closing the loop (issue 13): a case's department tasks, its warning-letter follow-up
+    # schedule, and the incidents attached to a support request.
     "department_task",
-    "warning_letter_visit",
+    "warning_follow_up",
+    "support_request_incident",
 )
-#: Small tables every node reads: copied to each worker.
-REFERENCE: tuple[str, ...] = ("station", "app_user", "api_token")
+#: Small tables every node reads, copied to each worker (missing ones are skipped). A
+#: reference table may not refer to a distributed one: its foreign keys to ``incident`` are
+#: dropped (the support request's optional case link; its writers keep it right).
+REFERENCE: tuple[str, ...] = (
+    "station",
+    "app_user",
+    "api_token",
+    "support_unit",
+    "support_request",
+    "support_request_event",
+)
 #: The triggers of migration 0006 that keep ``store_revision`` (not run on distributed tables).
 _REVISION_TRIGGERS = (
     "incident_revision_insert",
@@ -62,18 +75,30 @@ def installed(conn: Connection) -> bool:
     )
 
 
-def is_distributed(conn: Connection, table: str = "incident") -> bool:
-    """Whether ``table`` is a distributed (or reference) table of a Citus cluster."""
+def kind(conn: Connection, table: str) -> str | None:
+    """How Citus holds ``table``: ``"distributed"`` (sharded), ``"reference"`` (on every node),
+    ``"local"`` (a coordinator table Citus manages because of a reference-table foreign key),
+    or None (not Citus's, or no Citus at all)."""
     if not installed(conn):
-        return False
+        return None
     row = conn.execute(
         text(
-            "SELECT 1 FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid "
+            "SELECT p.partmethod, p.repmodel FROM pg_dist_partition p "
+            "JOIN pg_class c ON c.oid = p.logicalrelid "
             "WHERE c.relname = :t AND c.relnamespace = 'public'::regnamespace"
         ),
         {"t": table},
     ).first()
-    return row is not None
+    if row is None:
+        return None
+    if row[0] == "h":
+        return "distributed"
+    return "reference" if row[1] == "t" else "local"
+
+
+def is_distributed(conn: Connection, table: str = "incident") -> bool:
+    """Whether ``table`` is sharded by a Citus cluster."""
+    return kind(conn, table) == "distributed"
 
 
 def distribute(engine: Engine, shard_count: int | None = None) -> list[str]:
@@ -105,17 +130,21 @@ def distribute(engine: Engine, shard_count: int | None = None) -> list[str]:
             conn.execute(text("DROP FUNCTION IF EXISTS store_revision_bump()"))
             for child in children:
                 _rekey_child(conn, child)
+            for table in REFERENCE:
+                if _exists(conn, table):
+                    _drop_foreign_keys_to_incident(conn, table)
             _set_primary_key(conn, "incident", ("incident_no", "id"))
+        # Reference tables first: a distributed table may only refer to those. Each Citus
+        # step commits on its own (Citus refuses some after a parallel query in a transaction).
+        _make_reference_tables(engine, done)
         with engine.begin() as conn:
-            # Reference tables first: a distributed table may only refer to those.
-            _make_reference_tables(conn, done)
             if shard_count:
                 conn.execute(text(f"SET LOCAL citus.shard_count = {int(shard_count)}"))
             conn.execute(text("SELECT create_distributed_table('incident', 'incident_no')"))
             done.append("incident distributed by incident_no")
-    with engine.begin() as conn:
-        _make_reference_tables(conn, done)
-        for child in children:
+    _make_reference_tables(engine, done)
+    for child in children:
+        with engine.begin() as conn:
             if is_distributed(conn, child):
                 continue
             _rekey_child(conn, child)
@@ -127,7 +156,8 @@ def distribute(engine: Engine, shard_count: int | None = None) -> list[str]:
                 {"t": child},
             )
             done.append(f"{child} co-located with incident")
-        for child in children:
+    for child in children:
+        with engine.begin() as conn:
             _add_child_foreign_key(conn, child)
     return done
 
@@ -138,34 +168,44 @@ def is_distributed_engine(engine: Engine, table: str) -> bool:
         return is_distributed(conn, table)
 
 
-def _make_reference_tables(conn: Connection, done: list[str]) -> None:
+def _exists(conn: Connection, table: str) -> bool:
+    return (
+        conn.execute(text("SELECT to_regclass(:t)"), {"t": f"public.{table}"}).scalar() is not None
+    )
+
+
+def _make_reference_tables(engine: Engine, done: list[str]) -> None:
     for table in REFERENCE:
-        if not is_distributed(conn, table):
-            conn.execute(text("SELECT create_reference_table(:t)"), {"t": table})
-            done.append(f"reference table {table}")
+        with engine.begin() as conn:
+            if _exists(conn, table) and kind(conn, table) != "reference":
+                _drop_foreign_keys_to_incident(conn, table)
+                conn.execute(text("SELECT create_reference_table(:t)"), {"t": table})
+                done.append(f"reference table {table}")
+
+
+def _drop_foreign_keys_to_incident(conn: Connection, table: str) -> None:
+    for name, definition in _constraints(conn, table, "f"):
+        if "REFERENCES incident(" in definition:
+            conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
 
 
 def _existing_children(engine: Engine) -> list[str]:
     with engine.connect() as conn:
-        found = [
-            t
-            for t in COLOCATED
-            if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"public.{t}"}).scalar()
-            is not None
-        ]
+        found = [t for t in COLOCATED if _exists(conn, t)]
         for table in found:
-            has_number = conn.execute(
+            number = conn.execute(
                 text(
-                    "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
-                    "AND table_name = :t AND column_name = 'incident_no'"
+                    "SELECT is_nullable FROM information_schema.columns WHERE table_schema = "
+                    "'public' AND table_name = :t AND column_name = 'incident_no'"
                 ),
                 {"t": table},
             ).first()
-            if has_number is None:
+            if number is None or number[0] != "NO":
+                why = "has no incident_no column" if number is None else "lets incident_no be NULL"
                 raise CitusSchemaError(
-                    f"table {table} is listed in data.citus.COLOCATED but has no incident_no "
-                    "column: add it in a migration (as 0011 does for status_event) and fill it "
-                    "in its writers, then start again"
+                    f"table {table} is listed in data.citus.COLOCATED but {why}: give it a NOT "
+                    "NULL incident_no in a migration (as 0011 does for status_event), filled by "
+                    "its writers, then start again"
                 )
     return found
 
@@ -182,6 +222,12 @@ def _constraints(conn: Connection, table: str, kind: str) -> list[tuple[str, str
     return [(r[0], r[1]) for r in rows]
 
 
+def _columns(definition: str) -> list[str]:
+    """The column names of a ``PRIMARY KEY (…)`` or ``UNIQUE (…)`` definition."""
+    inside = definition[definition.index("(") + 1 : definition.index(")")]
+    return [c.strip().strip('"') for c in inside.split(",")]
+
+
 def _set_primary_key(conn: Connection, table: str, columns: tuple[str, ...]) -> None:
     wanted = f"PRIMARY KEY ({', '.join(columns)})"
     keys = _constraints(conn, table, "p")
@@ -192,17 +238,42 @@ def _set_primary_key(conn: Connection, table: str, columns: tuple[str, ...]) -> 
     conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey {wanted}"))
 
 
+def _with_number_first(columns: list[str]) -> tuple[str, ...]:
+    return ("incident_no", *(c for c in columns if c != "incident_no"))
+
+
 def _rekey_child(conn: Connection, table: str) -> None:
-    """Drop the child's single-column foreign keys to ``incident`` and key it by number too."""
-    for name, definition in _constraints(conn, table, "f"):
-        if "REFERENCES incident(id)" in definition:
-            conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-    _set_primary_key(conn, table, ("incident_no", "id"))
+    """Key a child by its incident's number: Citus wants the distribution column in every
+    primary key and unique constraint, and in foreign keys between distributed tables."""
+    _drop_foreign_keys_to_incident(conn, table)
+    keys = _constraints(conn, table, "p")
+    if keys:
+        _set_primary_key(conn, table, _with_number_first(_columns(keys[0][1])))
+    for name, definition in _constraints(conn, table, "u"):
+        columns = _columns(definition)
+        if "incident_no" in columns:
+            continue
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+        conn.execute(
+            text(
+                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" '
+                f"UNIQUE ({', '.join(_with_number_first(columns))})"
+            )
+        )
 
 
 def _add_child_foreign_key(conn: Connection, table: str) -> None:
     name = f"{table}_incident_fkey"
     if any(n == name for n, _ in _constraints(conn, table, "f")):
+        return
+    has_id = conn.execute(
+        text(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = :t AND column_name = 'incident_id'"
+        ),
+        {"t": table},
+    ).first()
+    if has_id is None:
         return
     conn.execute(
         text(

@@ -76,12 +76,107 @@ def test_a_listed_table_without_a_number_is_refused_by_name(tmp_path, monkeypatc
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE support_request (id serial PRIMARY KEY, note text)"))
-        with pytest.raises(citus.CitusSchemaError, match=r"support_request .* no incident_no"):
+            conn.execute(
+                text("CREATE TABLE support_request_incident (id serial PRIMARY KEY, note text)")
+            )
+        with pytest.raises(
+            citus.CitusSchemaError, match=r"support_request_incident .* no incident_no"
+        ):
             upgrade(engine)
     finally:
         engine.dispose()
         drop(url)
+
+
+@on_citus
+def test_a_listed_child_is_keyed_by_number_and_its_references_follow(tmp_path, monkeypatch):
+    """The shapes of the closed-loop tables: a unique key without the number, a composite
+    key without an id, and a reference table with an optional link to a case."""
+    monkeypatch.setattr(citus, "COLOCATED", (*citus.COLOCATED, "t_schedule", "t_attached"))
+    monkeypatch.setattr(citus, "REFERENCE", (*citus.REFERENCE, "t_request"))
+    url = fresh_url(tmp_path, "children", migrated=False)
+    engine = make_engine(url)
+    try:
+        # As a fresh install runs the migrations that add such tables: before distributing.
+        # (On a database distributed earlier, a new table refers to incident by
+        # (incident_no, incident_id): incident's key is (incident_no, id) there.)
+        _migrate_only(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TABLE t_request (id serial PRIMARY KEY, "
+                    "incident_id integer REFERENCES incident(id) ON DELETE SET NULL)"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TABLE t_schedule (id serial PRIMARY KEY, incident_no varchar(64) "
+                    "NOT NULL, incident_id integer NOT NULL, CONSTRAINT uq_t_schedule "
+                    "UNIQUE (incident_id))"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TABLE t_attached (request_id integer REFERENCES t_request(id), "
+                    "incident_id integer NOT NULL, incident_no varchar(64) NOT NULL, "
+                    "PRIMARY KEY (request_id, incident_id))"
+                )
+            )
+        done = citus.distribute(engine)
+        assert done == [
+            *(f"reference table {t}" for t in ("station", "app_user", "api_token", "t_request")),
+            "incident distributed by incident_no",
+            *(
+                f"{t} co-located with incident"
+                for t in ("status_event", "follow_up_visit", "t_schedule", "t_attached")
+            ),
+        ]
+        layout = _layout(engine)
+        assert layout["t_schedule"][2] == layout["t_attached"][2] == layout["incident"][2]
+        _two(engine)
+        with engine.begin() as conn:
+            c1 = conn.execute(text("SELECT id FROM incident WHERE incident_no = 'C1'")).scalar()
+            conn.execute(text("INSERT INTO t_request (incident_id) VALUES (:i)"), {"i": c1})
+            conn.execute(
+                text("INSERT INTO t_schedule (incident_no, incident_id) VALUES ('C1', :i)"),
+                {"i": c1},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO t_attached (request_id, incident_id, incident_no) "
+                    "SELECT id, :i, 'C1' FROM t_request"
+                ),
+                {"i": c1},
+            )
+        with pytest.raises(DBAPIError, match="uq_t_schedule"), engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO t_schedule (incident_no, incident_id) VALUES ('C1', :i)"),
+                {"i": c1},
+            )
+        with pytest.raises(DBAPIError, match="foreign key"), engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO t_schedule (incident_no, incident_id) VALUES ('C2', :i)"),
+                {"i": c1},
+            )
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM incident WHERE incident_no = 'C1'"))
+            assert conn.execute(text("SELECT count(*) FROM t_schedule")).scalar_one() == 0
+    finally:
+        engine.dispose()
+        drop(url)
+
+
+def _migrate_only(engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from data.database import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
 
 
 def _two(db_engine, numbers=("C1", "C2")):
