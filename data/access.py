@@ -497,6 +497,9 @@ class CaseAccess:
                 "address_raw": inc.address_raw if personal else mask_address(inc.address_raw),
                 "lat": inc.lat if personal else None,
                 "lng": inc.lng if personal else None,
+                # not located: where the source put it (no map or layer reads these)
+                "source_lat": inc.source_lat if personal else None,
+                "source_lng": inc.source_lng if personal else None,
                 "handled_at": local(inc.handled_at),
                 "closed_at": local(inc.closed_at),
                 "warning_letter": inc.warning_letter,

@@ -38,6 +38,8 @@ INCIDENT_SCHEMA: dict[str, pl.DataType] = {
     "victim_key": pl.String,
     "offender_key": pl.String,
     "summary": pl.String,
+    "source_lng": pl.Float64,
+    "source_lat": pl.Float64,
     "created_at": UTC_TIME,
     "updated_at": UTC_TIME,
 }
@@ -60,17 +62,29 @@ FOLLOW_UP_SCHEMA: dict[str, pl.DataType] = {
     "note": pl.String,
 }
 
-#: What the analytic snapshot keeps in memory: everything but the free text.
-SNAPSHOT_COLUMNS: tuple[str, ...] = tuple(c for c in INCIDENT_SCHEMA if c != "summary")
+#: Columns a frame may leave out (filled with nulls): the source coordinates of rows that are
+#: not located, which only an importer knows.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("source_lng", "source_lat")
+
+#: What the analytic snapshot keeps in memory: everything but the free text and the source
+#: coordinates of rows not located (no map or layer may read those).
+SNAPSHOT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in INCIDENT_SCHEMA if c not in ("summary", *OPTIONAL_COLUMNS)
+)
 
 
 def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Return ``frame`` with exactly the columns of ``schema``, in order and cast to its types.
 
-    Raises ``ValueError`` naming the columns that are missing.
+    :data:`OPTIONAL_COLUMNS` it lacks are added empty. Raises ``ValueError`` naming the
+    columns that are missing.
     """
-    missing = [c for c in schema if c not in frame.columns and c != "id"]
+    missing = [
+        c for c in schema if c not in frame.columns and c != "id" and c not in OPTIONAL_COLUMNS
+    ]
     if missing:
         raise ValueError(f"incident frame lacks columns: {', '.join(missing)}")
+    absent = [c for c in OPTIONAL_COLUMNS if c in schema and c not in frame.columns]
+    frame = frame.with_columns(pl.lit(None, dtype=schema[c]).alias(c) for c in absent)
     cols = [c for c in schema if c in frame.columns]
     return frame.select([pl.col(c).cast(schema[c]) for c in cols])

@@ -86,9 +86,14 @@ class Incident(Base):
     reported_at: Mapped[datetime] = mapped_column(DateTime)
     address_raw: Mapped[str | None] = mapped_column(String(300))
     address_key: Mapped[str | None] = mapped_column(String(300))
-    #: WGS-84 coordinates; null when the incident could not be placed.
+    #: WGS-84 coordinates of a ``located`` incident; null for every other one, so that no
+    #: map or layer reads a point that is not located.
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
+    #: The coordinates the source gave a row that is not located (``outside``: far away,
+    #: another province; ``unlocated``: ``(0, 0)``, no datum), as written; null otherwise.
+    source_lng: Mapped[float | None] = mapped_column(Float)
+    source_lat: Mapped[float | None] = mapped_column(Float)
     #: H3 resolution-9 cell as a signed 64-bit integer; coarser cells derive from it.
     h3_cell: Mapped[int | None] = mapped_column(BigInteger)
     location_state: Mapped[str] = mapped_column(String(16), default="located")

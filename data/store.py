@@ -26,6 +26,33 @@ def _naive_utc(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def only_located_positions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows that are not ``located`` keep their point in ``source_lng``/``source_lat`` only.
+
+    The store's rule (every writer passes through it): ``lng``, ``lat`` and ``h3_cell`` hold
+    a position only for a located incident, so no map or layer can read a far-away or
+    placeholder point; a row that is not located and still carries one has it moved to the
+    source columns (unless these already say what the source gave).
+    """
+    if "location_state" not in frame.columns:
+        return frame
+    apart = pl.col("location_state") != "located"
+    moved = [
+        pl.when(apart & pl.col(f"source_{c}").is_null() & pl.col("source_lat").is_null())
+        .then(pl.col(c))
+        .otherwise(pl.col(f"source_{c}"))
+        .alias(f"source_{c}")
+        for c in ("lng", "lat")
+        if f"source_{c}" in frame.columns
+    ]
+    emptied = [
+        pl.when(apart).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("lng", "lat", "h3_cell")
+        if c in frame.columns
+    ]
+    return frame.with_columns(moved).with_columns(emptied)
+
+
 def save_stations(engine: Engine, stations: Iterable[Jurisdiction]) -> int:
     """Insert or replace station rows; returns how many were written."""
     rows = [
@@ -65,7 +92,7 @@ def insert_incidents(
     on PostgreSQL with psycopg, SQLAlchemy Core elsewhere.
     """
     written = datetime.now(UTC).replace(tzinfo=None)
-    incidents = _naive_utc(conform(incidents, _WRITE_SCHEMA))
+    incidents = only_located_positions(_naive_utc(conform(incidents, _WRITE_SCHEMA)))
     if incidents.is_empty():
         return 0
     systems = incidents["source_system"].unique().to_list()
@@ -248,7 +275,7 @@ def upsert_incidents(
     so no other writer can slip in between, and rows go in through the driver's
     ``executemany``, about four times faster than SQLAlchemy Core.
     """
-    frame = _naive_utc(conform(incidents, _WRITE_SCHEMA))
+    frame = only_located_positions(_naive_utc(conform(incidents, _WRITE_SCHEMA)))
     result_schema = {"incident_no": pl.String, "outcome": pl.String}
     if frame.is_empty():
         return pl.DataFrame(schema=result_schema)

@@ -240,7 +240,7 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "lat": pl.Float64,
     "lng": pl.Float64,
     "last_at": _UTC,
-    "incident_ids": pl.List(pl.Int64),
+    "incident_ids": pl.List(pl.String),
 }
 
 
@@ -355,7 +355,8 @@ def compute(
     polars.DataFrame
         One row per entry with the columns of :data:`OUTPUT_SCHEMA`: reasons from
         :data:`REASONS` (at least one), ``detail`` (:data:`DETAIL_SCHEMA`), the score and
-        related incident ids (``id``, in time order), ranked as the module docstring says.
+        related incidents' numbers (``incident_no``, in time order) in ``incident_ids``,
+        ranked as the module docstring says.
 
     Raises
     ------
@@ -376,7 +377,21 @@ def compute(
     places = _places(frame, now, params, addresses, placed, victims, high_risk)
     cases = _cases(frame, incidents, visits, now, params)
     compounds = _compounds(frame, now, params)
-    return _rank(pl.concat([places, cases, compounds], how="vertical"))
+    entries = pl.concat([places, cases, compounds], how="vertical")
+    return _rank(_with_incident_numbers(entries, incidents))
+
+
+def _with_incident_numbers(entries: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFrame:
+    """``incident_ids`` as incident numbers (what users and the API see, as in every layer);
+    the entries are built on the database ``id``, which stays internal."""
+    numbers = incidents.select(pl.col("id").cast(pl.Int64), pl.col("incident_no").cast(pl.String))
+    return entries.with_columns(
+        pl.col("incident_ids").list.eval(
+            pl.element().replace_strict(
+                numbers["id"], numbers["incident_no"], default=None, return_dtype=pl.String
+            )
+        )
+    )
 
 
 # ------------------------------------------------------------------------------ preparation
@@ -906,7 +921,9 @@ def _detail(columns: list[str]) -> pl.Expr:
 
 
 def _empty_entries() -> pl.DataFrame:
-    return pl.DataFrame(schema={c: t for c, t in OUTPUT_SCHEMA.items() if c != "rank"})
+    """No entries, in the internal form (``incident_ids`` still database ids)."""
+    schema = {c: t for c, t in OUTPUT_SCHEMA.items() if c != "rank"}
+    return pl.DataFrame(schema=schema | {"incident_ids": pl.List(pl.Int64)})
 
 
 def _rank(entries: pl.DataFrame) -> pl.DataFrame:

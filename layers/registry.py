@@ -365,15 +365,42 @@ def layer(layer_id: str) -> LayerSpec:
         ) from None
 
 
+#: Columns that say where an incident is: layers read them only for ``located`` incidents.
+POSITION_COLUMNS: tuple[str, ...] = ("lat", "lng", "h3_cell")
+
+
+def located_positions_only(incidents: pl.DataFrame) -> pl.DataFrame:
+    """The incidents with no position for any row that is not ``located``.
+
+    An ``outside`` row (far away, ``(0, 0)``, another province) or an ``unlocated`` one keeps
+    its place in counts that need no position (service levels, repeat people), but its
+    ``lat``, ``lng`` and H3 cells (``h3_cell`` and the coarser ``h3_<res>``) are empty, so no
+    spatial layer reads it: a far-away point neither stretches the near-repeat area nor
+    splits a repeat address. The store already keeps these empty; this holds for any frame.
+    """
+    if "location_state" not in incidents.columns:
+        return incidents
+    apart = pl.col("location_state") != "located"
+    columns = [c for c in incidents.columns if c in POSITION_COLUMNS or c.startswith("h3_")]
+    return incidents.with_columns(
+        pl.when(apart).then(None).otherwise(pl.col(c)).alias(c) for c in columns
+    )
+
+
 def run_layer(
     layer_id: str,
     incidents: pl.DataFrame,
     context: LayerContext,
     raw_params: Mapping[str, Any] | None = None,
 ) -> pl.DataFrame:
-    """Validate the parameters and run one layer on already-filtered incidents."""
+    """Validate the parameters and run one layer on already-filtered incidents.
+
+    Rows that are not ``located`` reach the layer without a position
+    (:func:`located_positions_only`).
+    """
     spec = layer(layer_id)
     missing = [c for c in spec.needs if c not in incidents.columns]
     if missing:
         raise ValueError(f"layer {layer_id!r} needs columns: {', '.join(missing)}")
+    incidents = located_positions_only(incidents)
     return spec.run(incidents, context, spec.parse_params(raw_params or {}))

@@ -270,6 +270,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "field.address_raw": {"zh": "发案地址", "en": "Address"},
     "field.lat": {"zh": "纬度", "en": "Latitude"},
     "field.lng": {"zh": "经度", "en": "Longitude"},
+    "field.source_lat": {"zh": "原始纬度（未定位）", "en": "Source latitude (not located)"},
+    "field.source_lng": {"zh": "原始经度（未定位）", "en": "Source longitude (not located)"},
     "field.handled_at": {"zh": "处置时间", "en": "Handled"},
     "field.closed_at": {"zh": "办结时间", "en": "Closed"},
     "field.warning_letter": {"zh": "告诫书", "en": "Warning letter"},

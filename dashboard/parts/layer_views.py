@@ -318,14 +318,24 @@ def sort_frame(
     )
 
 
-def row_target(layer_id: str, row: Mapping[str, object], point_cell: str | None) -> str | None:
-    """What a click on a table row selects: ``cell:<hex>``, ``case:<id>`` or None."""
+def row_target(
+    layer_id: str,
+    row: Mapping[str, object],
+    point_cell: str | None,
+    numbers: Mapping[str, int] | None = None,
+) -> str | None:
+    """What a click on a table row selects: ``cell:<hex>``, ``case:<id>`` or None.
+
+    ``numbers`` maps incident numbers (what ``incident_ids`` hold in every layer) to the
+    ids of the cases the scope may open.
+    """
     if layer_id == "service_levels" and row.get("incident_id") is not None:
         return f"case:{int(row['incident_id'])}"
     if layer_id == "early_warning" and row.get("kind") == "case":
-        ids = row.get("incident_ids") or []
-        if len(ids) == 1:
-            return f"case:{int(ids[0])}"
+        refs = row.get("incident_ids") or []
+        case_id = (numbers or {}).get(str(refs[0])) if len(refs) == 1 else None
+        if case_id is not None:
+            return f"case:{int(case_id)}"
     cell = row.get("cell")
     if isinstance(cell, int):
         return f"cell:{cell_to_str(cell)}"
@@ -335,34 +345,24 @@ def row_target(layer_id: str, row: Mapping[str, object], point_cell: str | None)
 
 
 def incident_refs(
-    layer_id: str, row: Mapping[str, object], numbers: Mapping[str, int], ids: Mapping[int, str]
+    layer_id: str, row: Mapping[str, object], numbers: Mapping[str, int]
 ) -> list[tuple[int | None, str]]:
     """The cases a row refers to, as (incident id or None, incident number) pairs.
 
-    Repeat-address and repeat-people rows list incident numbers, early-warning rows incident
-    ids; ``numbers`` maps numbers to ids and ``ids`` ids to numbers, for the cases the scope
-    may open.
+    Every layer's ``incident_ids`` are incident numbers; ``numbers`` maps them to the ids of
+    the cases the scope may open (a number it may not open gets no link).
     """
     if layer_id == "service_levels":
         return [(row.get("incident_id"), str(row.get("incident_no") or MISSING))]
     values = row.get("incident_ids") or []
-    if layer_id == "early_warning":
-        return [(int(v), ids.get(int(v), f"#{v}")) for v in values]
     return [(numbers.get(str(v)), str(v)) for v in values]
 
 
-def referenced_incidents(frame: pl.DataFrame) -> tuple[list[str], list[int]]:
-    """Incident numbers and ids that rows of ``frame`` refer to (to look them up at once)."""
-    numbers: list[str] = []
-    ids: list[int] = []
-    if "incident_ids" in frame.columns:
-        inner = frame.schema["incident_ids"]
-        values = frame["incident_ids"].explode().drop_nulls().to_list()
-        if isinstance(inner, pl.List) and inner.inner == pl.String:
-            numbers = [str(v) for v in values]
-        else:
-            ids = [int(v) for v in values]
-    return numbers, ids
+def referenced_incidents(frame: pl.DataFrame) -> list[str]:
+    """Incident numbers that rows of ``frame`` refer to (to look them up at once)."""
+    if "incident_ids" not in frame.columns:
+        return []
+    return [str(v) for v in frame["incident_ids"].explode().drop_nulls().to_list()]
 
 
 def table_rows(
@@ -373,13 +373,12 @@ def table_rows(
     tz: str,
     *,
     numbers: Mapping[str, int] | None = None,
-    ids: Mapping[int, str] | None = None,
     search: str = "",
 ) -> list[dict]:
     """Rows of one page of a layer table, values in ``lang``.
 
     Each row carries ``_target`` (see :func:`row_target`) for a click to act on.
-    ``numbers``/``ids`` resolve the case links (see :func:`incident_refs`); ``search`` is
+    ``numbers`` resolves the case links (see :func:`incident_refs`); ``search`` is
     the query string the case page's back link returns to.
     """
     columns = [c for c in TABLE_COLUMNS[layer_id] if c in page.columns]
@@ -395,10 +394,10 @@ def table_rows(
         if "reasons" in columns:
             row["reasons"] = reason_chips(raw.get("reasons"), lang)
         if "incident_ids" in columns or "incident_no" in columns:
-            refs = incident_refs(layer_id, raw, numbers or {}, ids or {})
+            refs = incident_refs(layer_id, raw, numbers or {})
             key = "incident_no" if layer_id == "service_levels" else "incident_ids"
             row[key] = case_links(refs, lang, search)
-        row["_target"] = row_target(layer_id, raw, cells[i])
+        row["_target"] = row_target(layer_id, raw, cells[i], numbers)
         rows.append(row)
     return rows
 

@@ -42,6 +42,9 @@ DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
     ("address_raw", "text"),
     ("lat", "coordinate"),
     ("lng", "coordinate"),
+    # where the source put a case that is not located (far away, (0, 0)): for review only
+    ("source_lat", "coordinate"),
+    ("source_lng", "coordinate"),
     ("handled_at", "text"),
     ("closed_at", "text"),
     ("warning_letter", "bool"),

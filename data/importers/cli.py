@@ -6,8 +6,9 @@
 
 Problems the user can fix are printed as one line naming the file, row, column, value and
 reason, never as a stack trace. Exit status: 0 all rows accounted for and none rejected,
-:data:`EXIT_REJECTS` some rows rejected (written to the rejects file), :data:`EXIT_ERROR` the
-command failed. Heavy modules are imported only when a command runs, so ``app.py`` starts fast.
+:data:`EXIT_REJECTS` some rows rejected (written to the rejects file) or a ``[keep]`` value or
+pattern matched no row, :data:`EXIT_ERROR` the command failed. Heavy modules are imported
+only when a command runs, so ``app.py`` starts fast.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def add_import_commands(subparsers: argparse._SubParsersAction) -> None:
     p_import.add_argument(
         "--rejects",
         type=Path,
-        help="where to write rejected rows (default: FILE's name + .rejects-TIME.csv beside it)",
+        help="where to write rejected rows, always written (the header only when none are "
+        "rejected; default: FILE's name + .rejects-TIME.csv beside it)",
     )
     p_import.add_argument(
         "--all",
@@ -126,12 +128,13 @@ def _import(args: argparse.Namespace) -> int:
         batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
         user=_user(),
         stage=lambda text: _note(f"{text} …"),
+        header_only_rejects=args.rejects is not None,
     )
     print("\n".join(summary.lines()))
     if not summary.balanced:  # pragma: no cover - a bug, but say so rather than hide it
         _error("the counts do not add up to the rows read; please report this")
         return EXIT_ERROR
-    return EXIT_REJECTS if summary.rejected else EXIT_OK
+    return EXIT_REJECTS if summary.rejected or summary.keep_unmatched else EXIT_OK
 
 
 def _stations(args: argparse.Namespace) -> int:

@@ -25,7 +25,15 @@ from geo.jurisdictions import Jurisdiction, assign_stations
 MAX_LAT = 90.0
 MAX_LNG = 180.0
 #: Columns :func:`place_points` returns.
-PLACED_COLUMNS = ("lng", "lat", "h3_cell", "location_state", "station_code")
+PLACED_COLUMNS = (
+    "lng",
+    "lat",
+    "h3_cell",
+    "location_state",
+    "station_code",
+    "source_lng",
+    "source_lat",
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,11 @@ class Placement:
     Attributes
     ----------
     frame : polars.DataFrame
-        :data:`PLACED_COLUMNS`, one row per input row.
+        :data:`PLACED_COLUMNS`, one row per input row. ``lng``/``lat`` (WGS-84) are set only
+        for ``located`` rows; a row that is not located keeps the coordinates it was given in
+        ``source_lng``/``source_lat`` (as written, in its datum) and has no ``lng``/``lat``.
+    zero : numpy.ndarray of bool
+        Rows given ``(0, 0)``, the placeholder of an export that has no position (unlocated).
     swapped : numpy.ndarray of bool
         Rows whose latitude and longitude were swapped in the source and have been put back.
     invalid : numpy.ndarray of bool
@@ -49,6 +61,7 @@ class Placement:
     swapped: np.ndarray
     invalid: np.ndarray
     disagrees: np.ndarray
+    zero: np.ndarray
 
 
 def place_points(
@@ -92,7 +105,9 @@ def place_points(
     x = np.asarray(lng, dtype=np.float64)
     y = np.asarray(lat, dtype=np.float64)
     datum = np.asarray(datum, dtype=object)
-    given = ~(np.isnan(x) | np.isnan(y)) & ~((x == 0) & (y == 0)) & np.isin(datum, DATUMS)
+    numbers = ~(np.isnan(x) | np.isnan(y))
+    zero = numbers & (x == 0) & (y == 0)
+    given = numbers & ~zero & np.isin(datum, DATUMS)
     fits = given & (np.abs(y) <= MAX_LAT) & (np.abs(x) <= MAX_LNG)
     fits_swapped = given & (np.abs(x) <= MAX_LAT) & (np.abs(y) <= MAX_LNG)
 
@@ -120,20 +135,22 @@ def place_points(
         agrees, station, np.where(has_name, named, np.where(located, station, None))
     )
     cells = latlng_to_cells(np.where(located, wlat, np.nan), np.where(located, wlng, np.nan))
+    kept_apart = numbers & ~located
     frame = pl.DataFrame(
         {
-            "lng": np.where(usable, wlng, np.nan),
-            "lat": np.where(usable, wlat, np.nan),
+            "lng": np.where(located, wlng, np.nan),
+            "lat": np.where(located, wlat, np.nan),
             "h3_cell": cells,
             "location_state": state,
             "station_code": pl.Series(final_station.tolist(), dtype=pl.String),
+            "source_lng": np.where(kept_apart, x, np.nan),
+            "source_lat": np.where(kept_apart, y, np.nan),
         }
     ).with_columns(
-        pl.col("lng").fill_nan(None),
-        pl.col("lat").fill_nan(None),
+        *(pl.col(c).fill_nan(None) for c in ("lng", "lat", "source_lng", "source_lat")),
         pl.when(pl.col("h3_cell") >= 0).then(pl.col("h3_cell")).alias("h3_cell"),
     )
-    return Placement(frame, swapped, given & ~usable, disagrees)
+    return Placement(frame, swapped, given & ~usable, disagrees, zero)
 
 
 def fill_from_addresses(frame: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -12,11 +12,14 @@ Errors name the file, the key and the problem, e.g.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
 
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES, STATUSES
 from geo.datums import DATUMS
@@ -53,8 +56,12 @@ MULTI_COLUMN_FIELDS: tuple[str, ...] = ("address", "summary")
 JOIN_SEPARATOR = " / "
 #: Yes/no fields; their values table is ``[values.flag]``.
 FLAG_FIELDS: tuple[str, ...] = ("warning_letter", "protection_order", "minor_involved")
-#: Time fields, parsed with ``[time] formats``.
+#: Time fields, parsed with ``[time] formats``; each may also be built from a date column
+#: and a time-of-day column (``reported_at = ["报警日期", "报警时间"]``).
 TIME_FIELDS: tuple[str, ...] = ("reported_at", "handled_at", "closed_at")
+#: Date formats a date column (of a date + time pair) is read with when the profile's
+#: ``[time] date_formats`` does not say; an Excel date cell is written ``%Y-%m-%d``.
+DEFAULT_DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日")
 #: Canonical codes allowed per value table.
 CODES: dict[str, tuple[str, ...]] = {
     "source_channel": SOURCES,
@@ -84,7 +91,9 @@ DEFAULT_FLAG_VALUES: dict[str, bool] = {
     "是": True,
     "否": False,
 }
-_TABLES = ("profile", "columns", "keep", "time", "coordinates", "defaults", "values")
+_TABLES = ("profile", "columns", "keep", "time", "coordinates", "defaults", "values", "codes")
+#: Value tables whose codes ``[codes]`` normalises (and the station column).
+CODED_FIELDS: tuple[str, ...] = ("source_channel", "category", "risk_level", "status", "station")
 _PROFILE_KEYS = ("name", "description", "source_system", "header_row", "sheet")
 _DEFAULTABLE = ("source_channel", "category", "risk_level", "status", "datum")
 _VALUE_TABLES = (*CODES, "flag", "station")
@@ -97,10 +106,66 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class KeepRule:
-    """Rows are kept when ``column`` holds one of ``values`` (case-insensitive)."""
+    """Rows are kept when ``column`` holds one of ``values``, or matches one of ``globs`` or
+    ``regex`` (all case-insensitive).
+
+    ``values`` are whole cells (``"True"``); ``globs`` are shell patterns over the whole cell
+    (``"04*"`` a prefix, ``"*家暴*"`` anywhere, ``?`` one character); ``regex`` are regular
+    expressions that must match the whole cell (``"0?4[0-9]{2}"``).
+    """
 
     column: str
     values: tuple[str, ...]
+    globs: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+
+    def rules(self) -> list[tuple[str, str, str]]:
+        """Each rule as ``(key, as written, regular expression over the whole cell)``."""
+        out = [("values", v, f"(?i)^{re.escape(v)}$") for v in self.values]
+        out += [("globs", g, f"(?i)^{glob_to_regex(g)}$") for g in self.globs]
+        out += [("regex", r, f"(?i)^(?:{r})$") for r in self.regex]
+        return out
+
+
+def glob_to_regex(pattern: str) -> str:
+    """A shell pattern (``*`` any text, ``?`` one character) as a regular expression body."""
+    return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+
+
+@dataclass(frozen=True)
+class CodeRule:
+    """How coded values are normalised before they are matched (``[codes]``).
+
+    Both sides are normalised: the value in the file and the code or table key it is
+    matched against, so ``006``, ``06`` and ``6`` all name district ``6``.
+
+    Attributes
+    ----------
+    strip_zeros : bool
+        Leading zeros before a digit are dropped (``'006'`` → ``'6'``, ``'0423'`` →
+        ``'423'``; ``'0'`` stays ``'0'``).
+    width : int or None
+        All-digit values are padded with zeros to this width (after stripping).
+
+    Case never matters: values and codes are always compared in lower case.
+    """
+
+    strip_zeros: bool = False
+    width: int | None = None
+
+    def expr(self, column: pl.Expr) -> pl.Expr:
+        """``column`` (text) normalised by this rule."""
+        out = column.str.strip_chars().str.to_lowercase()
+        if self.strip_zeros:
+            out = out.str.replace(r"^0+(\d)", "$1")
+        if self.width:
+            padded = out.str.zfill(self.width)
+            out = pl.when(out.str.contains(r"^\d+$")).then(padded).otherwise(out)
+        return out
+
+    def text(self, value: str) -> str:
+        """One value normalised by this rule (the keys of a lookup table)."""
+        return pl.select(self.expr(pl.lit(value, dtype=pl.String))).item()
 
 
 @dataclass(frozen=True)
@@ -127,6 +192,10 @@ class Profile:
         Datum of the coordinates when no datum column says otherwise.
     keep : KeepRule or None
         Rows kept unless ``--all``.
+    date_formats : tuple of str
+        Formats of the date column when a time field is built from a date and a time column.
+    codes : CodeRule
+        How coded values (station, category, source, risk, status) are normalised.
     header_row : int
         Row of the column names in CSV and Excel files.
     sheet : str or None
@@ -146,6 +215,8 @@ class Profile:
     datum: str
     keep: KeepRule | None
     header_row: int = 1
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    codes: CodeRule = CodeRule()
     sheet: str | None = None
     files: tuple[Path, ...] = ()
 
@@ -289,7 +360,7 @@ def _build(doc: dict, origins: dict, path: Path, files: tuple[Path, ...]) -> Pro
     sheet = head.get("sheet")
     if sheet is not None and not isinstance(sheet, str):
         raise chk.fail("profile", "sheet", "should be a sheet name (text)")
-    timezone, formats = _time(doc.get("time", {}), chk)
+    timezone, formats, date_formats = _time(doc.get("time", {}), chk)
     return Profile(
         name=str(head.get("name", path.stem)),
         description=str(head.get("description", "")),
@@ -304,6 +375,8 @@ def _build(doc: dict, origins: dict, path: Path, files: tuple[Path, ...]) -> Pro
         header_row=header_row,
         sheet=sheet,
         files=files,
+        date_formats=date_formats,
+        codes=_codes(doc.get("codes", {}), chk),
     )
 
 
@@ -321,10 +394,21 @@ def _columns(table: dict, chk: _Checker) -> dict[str, tuple[str, ...]]:
             and source
             and field_name in MULTI_COLUMN_FIELDS
             and all(isinstance(s, str) and s.strip() for s in source)
+        ) or (
+            isinstance(source, list)
+            and len(source) == 2
+            and field_name in TIME_FIELDS
+            and all(isinstance(s, str) and s.strip() for s in source)
         ):
             out[field_name] = tuple(s.strip() for s in source)
         else:
-            allowed = " (or a list of names)" if field_name in MULTI_COLUMN_FIELDS else ""
+            allowed = (
+                " (or a list of names)"
+                if field_name in MULTI_COLUMN_FIELDS
+                else " (or [date column, time column])"
+                if field_name in TIME_FIELDS
+                else ""
+            )
             raise chk.fail(
                 "columns", field_name, f"should be a column name{allowed}, got {source!r}"
             )
@@ -389,10 +473,10 @@ def _defaults(table: dict, chk: _Checker) -> dict[str, str]:
     return out
 
 
-def _time(table: dict, chk: _Checker) -> tuple[str, tuple[str, ...]]:
+def _time(table: dict, chk: _Checker) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     for key in table:
-        if key not in ("formats", "timezone"):
-            raise chk.fail("time", key, "unknown key; expected formats, timezone")
+        if key not in ("formats", "timezone", "date_formats"):
+            raise chk.fail("time", key, "unknown key; expected formats, timezone, date_formats")
     timezone = table.get("timezone")
     if not isinstance(timezone, str):
         raise chk.fail(
@@ -407,7 +491,31 @@ def _time(table: dict, chk: _Checker) -> tuple[str, tuple[str, ...]]:
         formats = [formats]
     if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
         raise chk.fail("time", "formats", "should be a list of formats such as '%Y-%m-%d %H:%M'")
-    return timezone, tuple(dict.fromkeys([*formats, *ISO_TIME_FORMATS]))
+    dates = table.get("date_formats", [])
+    if isinstance(dates, str):
+        dates = [dates]
+    if not isinstance(dates, list) or not all(isinstance(f, str) and "%" in f for f in dates):
+        raise chk.fail("time", "date_formats", "should be a list of formats such as '%Y-%m-%d'")
+    return (
+        timezone,
+        tuple(dict.fromkeys([*formats, *ISO_TIME_FORMATS])),
+        tuple(dict.fromkeys([*dates, *DEFAULT_DATE_FORMATS])),
+    )
+
+
+def _codes(table: dict, chk: _Checker) -> CodeRule:
+    for key in table:
+        if key not in ("strip_zeros", "width"):
+            raise chk.fail("codes", key, "unknown key; expected strip_zeros, width")
+    strip = table.get("strip_zeros", False)
+    if not isinstance(strip, bool):
+        raise chk.fail("codes", "strip_zeros", f"should be true or false, got {strip!r}")
+    width = table.get("width")
+    if width is not None and (
+        not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 32
+    ):
+        raise chk.fail("codes", "width", f"should be a whole number from 1 to 32, got {width!r}")
+    return CodeRule(strip_zeros=strip, width=width)
 
 
 def _datum(table: dict, chk: _Checker) -> str:
@@ -425,14 +533,29 @@ def _datum(table: dict, chk: _Checker) -> str:
 def _keep(table: dict | None, chk: _Checker) -> KeepRule | None:
     if table is None:
         return None
-    column, values = table.get("column"), table.get("values")
+    column = table.get("column")
     for key in table:
-        if key not in ("column", "values"):
-            raise chk.fail("keep", key, "unknown key; expected column, values")
+        if key not in ("column", "values", "globs", "regex"):
+            raise chk.fail("keep", key, "unknown key; expected column, values, globs, regex")
     if not isinstance(column, str) or not column.strip():
         raise chk.fail("keep", "column", "should be the name of the column that decides")
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-        raise chk.fail("keep", "values", "should be a list of the values whose rows are kept")
-    return KeepRule(column.strip(), tuple(v.strip().lower() for v in values))
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("values", "globs", "regex"):
+        items = table.get(key, [])
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+            raise chk.fail("keep", key, "should be a list of text")
+        lists[key] = tuple(v.strip().lower() if key == "values" else v.strip() for v in items)
+    if not any(lists.values()):
+        raise chk.fail(
+            "keep", "values", "should be a list of the values (or globs, regex) whose rows are kept"
+        )
+    for pattern in lists["regex"]:
+        try:
+            pl.Series([""], dtype=pl.String).str.contains(pattern)
+        except pl.exceptions.ComputeError as exc:
+            raise chk.fail(
+                "keep", "regex", f"{pattern!r} is not a regular expression: {exc}"
+            ) from exc
+    return KeepRule(column.strip(), lists["values"], lists["globs"], lists["regex"])

@@ -62,12 +62,16 @@ class RawTable:
         Row numbers of blank lines (every cell empty), skipped.
     encoding : str or None
         Text encoding detected (``utf-8``, ``utf-8-sig``, ``gb18030``); None for binary formats.
+    repeated : dict of str -> list of str
+        Column names the header repeats, each with the names its copies were given in file
+        order (``{"X": ["X", "X#2"]}``); empty when every name is unique.
     """
 
     frame: pl.DataFrame
     columns: list[str]
     blank_rows: list[int] = field(default_factory=list)
     encoding: str | None = None
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_table(path: Path | str, header_row: int = 1, sheet: str | None = None) -> RawTable:
@@ -211,9 +215,10 @@ def _read_csv(path: Path, header_row: int) -> RawTable:
         raise ReadError(f"{path}: not a readable CSV file: {_first_line(exc)}") from exc
     # The parser renames a repeated column name; read the header as written to catch it.
     written = next(csv.reader([header_line.rstrip("\r\n")], delimiter=separator), [])
-    columns = _clean_names(written if len(written) == frame.width else frame.columns, path)
+    names = written if len(written) == frame.width else frame.columns
+    columns = _clean_names(names, path)
     frame = frame.rename(dict(zip(frame.columns, columns, strict=True)))
-    return _finish(frame, columns, first_row, encoding)
+    return _finish(frame, columns, first_row, encoding, written=names)
 
 
 def _read_ragged_csv(
@@ -224,7 +229,8 @@ def _read_ragged_csv(
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=separator)
     for _ in range(title_rows):
         next(reader, None)
-    columns = _clean_names(next(reader, []), path)
+    names = next(reader, [])
+    columns = _clean_names(names, path)
     width = len(columns)
     body, reasons, extras = [], [], []
     for record in reader:
@@ -241,7 +247,7 @@ def _read_ragged_csv(
         pl.Series(MALFORMED, reasons, dtype=pl.String),
         pl.Series(MALFORMED_CELLS, extras, dtype=pl.String),
     )
-    return _finish(frame, columns, first_row, encoding)
+    return _finish(frame, columns, first_row, encoding, written=names)
 
 
 def _nth_line(data: bytes, n: int) -> str:
@@ -286,7 +292,7 @@ def _read_excel(path: Path, header_row: int, sheet: str | None) -> RawTable:
         book.close()
     columns = _clean_names(names, path)
     frame = pl.DataFrame(body, schema=dict.fromkeys(columns, pl.String), orient="row")
-    return _finish(frame, columns, header_row + 1, encoding=None)
+    return _finish(frame, columns, header_row + 1, encoding=None, written=names)
 
 
 def _read_parquet(path: Path) -> RawTable:
@@ -327,7 +333,7 @@ def _read_geojson(path: Path) -> RawTable:
             props[GEOMETRY_LNG], props[GEOMETRY_LAT] = geometry["coordinates"][:2]
         records.append(props)
     table = frame_from_records(records, first_row=2)
-    return RawTable(table.frame, table.columns, table.blank_rows, encoding)
+    return RawTable(table.frame, table.columns, table.blank_rows, encoding, table.repeated)
 
 
 def _cell_text(value) -> str | None:
@@ -348,30 +354,63 @@ def _cell_text(value) -> str | None:
     return text or None
 
 
+#: Joins a repeated column name and its copy number: the second ``X`` is read as ``X#2``.
+REPEAT_MARK = "#"
+
+
 def _clean_names(names: list[str], path: Path) -> list[str]:
+    """Stripped column names, unique: a name the header repeats is numbered by position
+    (``X``, ``X#2``, ``X#3`` …; see :func:`repeated_names`)."""
     cleaned = [(n or "").strip().lstrip("\ufeff").strip() for n in names]
     cleaned = [n or f"column_{i + 1}" for i, n in enumerate(cleaned)]
-    seen: set[str] = set()
+    taken = set(cleaned)
+    copies: dict[str, int] = {}
+    out: list[str] = []
     for name in cleaned:
-        if name in seen:
-            raise ReadError(f"{path}: header: column {name!r} appears twice")
-        seen.add(name)
-    return cleaned
+        copies[name] = copies.get(name, 0) + 1
+        if copies[name] == 1:
+            out.append(name)
+            continue
+        number = copies[name]
+        while f"{name}{REPEAT_MARK}{number}" in taken:  # a header that already has 'X#2'
+            number += 1
+        renamed = f"{name}{REPEAT_MARK}{number}"
+        taken.add(renamed)
+        out.append(renamed)
+    return out
 
 
-def _finish(frame: pl.DataFrame, columns: list[str], first_row: int, encoding) -> RawTable:
-    """Strip cells, number the rows, and take out blank lines."""
+def repeated_names(names: list[str], columns: list[str]) -> dict[str, list[str]]:
+    """Which written names repeat, and what each copy was called (``{"X": ["X", "X#2"]}``)."""
+    cleaned = [(n or "").strip().lstrip("\ufeff").strip() for n in names]
+    groups: dict[str, list[str]] = {}
+    for written, column in zip(cleaned, columns, strict=False):
+        if written:
+            groups.setdefault(written, []).append(column)
+    return {name: cols for name, cols in groups.items() if len(cols) > 1}
+
+
+def _finish(
+    frame: pl.DataFrame,
+    columns: list[str],
+    first_row: int,
+    encoding,
+    written: list[str] | None = None,
+) -> RawTable:
+    """Strip cells, number the rows, and take out blank lines; ``written`` are the header's
+    names as in the file, to say which repeat."""
+    repeated = repeated_names(written, columns) if written is not None else {}
     stripped = {c: pl.col(c).str.strip_chars() for c in columns}
     frame = frame.with_columns(
         pl.when(e.str.len_bytes() > 0).then(e).alias(c) for c, e in stripped.items()
     ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).add(first_row).alias(ROW_NUMBER))
     if not columns:
-        return RawTable(frame, columns, [], encoding)
+        return RawTable(frame, columns, [], encoding, repeated)
     blank = pl.all_horizontal(pl.col(c).is_null() for c in columns)
     if MALFORMED in frame.columns:
         blank = blank & pl.col(MALFORMED).is_null()
     blank_rows = frame.filter(blank)[ROW_NUMBER].to_list()
-    return RawTable(frame.filter(~blank), columns, blank_rows, encoding)
+    return RawTable(frame.filter(~blank), columns, blank_rows, encoding, repeated)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -27,6 +27,7 @@ from data.importers.profiles import Profile, load_profile
 from data.importers.pseudonyms import load_or_create_secret
 from data.importers.readers import ROW_NUMBER, RawTable, read_table
 from data.importers.validate import (
+    KEEP_UNMATCHED,
     OUTPUT_COLUMNS,
     REJECT_COLUMNS,
     ROW,
@@ -112,11 +113,18 @@ class ImportSummary:
     rejects: pl.DataFrame | None = None
     rejects_path: Path | None = None
     seconds: float = 0.0
+    #: Header names the file repeats, each with the names its copies were read as.
+    repeated_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def blank_lines(self) -> int:
         """Blank lines skipped (not counted in :attr:`rows_read`)."""
         return len(self.blank_rows)
+
+    @property
+    def keep_unmatched(self) -> int:
+        """How many ``[keep]`` values or patterns matched no row (the command exits 3)."""
+        return sum(w.count for w in self.warnings if w.kind == KEEP_UNMATCHED)
 
     @property
     def balanced(self) -> bool:
@@ -139,6 +147,7 @@ class ImportSummary:
             "rejected": self.rejected,
             "filtered": self.filtered,
             "warnings": {w.kind: w.count for w in self.warnings},
+            "repeated_columns": self.repeated_columns,
             "seconds": round(self.seconds, 2),
         }
 
@@ -156,6 +165,11 @@ class ImportSummary:
                 else ""
             ),
         ]
+        for name, copies in self.repeated_columns.items():
+            out.append(
+                f"  header: column {name!r} appears {len(copies)} times: read as "
+                f"{', '.join(repr(c) for c in copies)} (a profile may name any of them)"
+            )
         if self.blank_rows:
             shown = ", ".join(str(r) for r in self.blank_rows[:REJECTS_QUOTED])
             more = " …" if self.blank_lines > REJECTS_QUOTED else ""
@@ -167,8 +181,10 @@ class ImportSummary:
                 out.append(f"  {reject_line(self.path, row)}")
             if self.rejected > REJECTS_QUOTED:
                 out.append(f"  … and {self.rejected - REJECTS_QUOTED:,} more rejected rows")
-        if self.rejects_path is not None:
+        if self.rejects_path is not None and self.rejected:
             out.append(f"  rejected rows written to {self.rejects_path} (fix them and import it)")
+        elif self.rejects_path is not None:
+            out.append(f"  no rows rejected: {self.rejects_path} holds the header only")
         return out
 
 
@@ -347,6 +363,7 @@ def import_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     user: str = "cli",
     stage: Stage | None = None,
+    header_only_rejects: bool = True,
 ) -> ImportSummary:
     """Import one file of incidents.
 
@@ -361,8 +378,10 @@ def import_file(
     mapping : path-like, optional
         A mapping file laid over the profile (only when ``profile`` is a name or path).
     rejects_path : path-like, optional
-        Where rejected rows are written (CSV, UTF-8 with BOM) when there are any: the original
-        columns plus ``row_number``, ``column``, ``value``, ``reason``.
+        Where rejected rows are written (CSV, UTF-8 with BOM): the original columns plus
+        ``row_number``, ``column``, ``value``, ``reason``. Always written when given: with the
+        header only when no row is rejected (unless ``header_only_rejects`` is false), so a
+        job's paperwork is complete either way.
     keep_all : bool
         Ignore the profile's ``[keep]`` rule.
     progress : callable, optional
@@ -373,6 +392,9 @@ def import_file(
         Who imports, for the audit trail.
     stage : callable, optional
         Told, in words, each step of a long import.
+    header_only_rejects : bool
+        Write the rejects file when no row is rejected (the command line's default path,
+        chosen without ``--rejects``, is written only when some are).
 
     Returns
     -------
@@ -411,7 +433,7 @@ def import_file(
     counts = result.counts()
     rejects = result.outcomes.filter(pl.col("outcome") == "rejected").select(REJECT_COLUMNS)
     written_to = None
-    if rejects_path is not None and not rejects.is_empty():
+    if rejects_path is not None and (header_only_rejects or not rejects.is_empty()):
         written_to = write_rejects(table, rejects, Path(rejects_path))
     summary = ImportSummary(
         path=path,
@@ -429,6 +451,7 @@ def import_file(
         rejects=rejects,
         rejects_path=written_to,
         seconds=time.perf_counter() - started,
+        repeated_columns=table.repeated,
     )
     audit.record(
         engine,

@@ -28,6 +28,7 @@ from data.importers.profiles import (
     DEFAULT_FLAG_VALUES,
     FLAG_FIELDS,
     JOIN_SEPARATOR,
+    CodeRule,
     Profile,
 )
 from data.importers.pseudonyms import pseudonymise_columns
@@ -38,7 +39,7 @@ from data.importers.readers import (
     MALFORMED_CELLS,
     ROW_NUMBER,
 )
-from data.importers.times import parse_local_times
+from data.importers.times import parse_date_and_time, parse_local_times
 from geo.addresses import normalise_addresses
 from geo.jurisdictions import Jurisdiction
 
@@ -155,7 +156,7 @@ def validate_rows(
     """
     warnings: list[RowWarning] = []
     _check_columns(raw, profile, warnings)
-    frame, filtered = _keep(raw, profile, keep_all)
+    frame, filtered = _keep(raw, profile, keep_all, warnings)
     rejects: list[pl.DataFrame] = []
     if MALFORMED in frame.columns:
         bad = frame[MALFORMED].is_not_null()
@@ -245,15 +246,41 @@ def _aliases(present: set[str], name: str, source: str) -> set[str]:
     return present
 
 
-def _keep(raw: pl.DataFrame, profile: Profile, keep_all: bool) -> tuple[pl.DataFrame, pl.Series]:
+#: Warning kind of a [keep] value or pattern that matched no row (the import exits 3).
+KEEP_UNMATCHED = "keep_unmatched"
+
+
+def _keep(
+    raw: pl.DataFrame, profile: Profile, keep_all: bool, warnings: list[RowWarning]
+) -> tuple[pl.DataFrame, pl.Series]:
+    """Rows the [keep] rule keeps, the row numbers it leaves out; a warning names each value
+    or pattern that matched no row (a prefix written as an exact value, a typing error)."""
     if profile.keep is None or keep_all:
         return raw, pl.Series(ROW, [], dtype=pl.Int64)
-    kept = (
-        pl.col(profile.keep.column)
-        .str.to_lowercase()
-        .is_in(list(profile.keep.values))
-        .fill_null(False)
+    column = pl.col(profile.keep.column)
+    rules = profile.keep.rules()
+    matches = raw.select(
+        column.str.contains(pattern).fill_null(False).alias(f"_rule{i}")
+        for i, (_, _, pattern) in enumerate(rules)
     )
+    kept = matches.select(pl.any_horizontal(pl.all())).to_series()
+    hits = matches.sum().row(0)
+    unmatched = [(key, written) for (key, written, _), n in zip(rules, hits, strict=True) if n == 0]
+    if unmatched:
+        named = ", ".join(f"{key} {written!r}" for key, written in unmatched)
+        hint = (
+            " (a value is matched whole: write a prefix as globs = ['04*'])"
+            if any(key == "values" and ("*" in w or "?" in w) for key, w in unmatched)
+            else ""
+        )
+        warnings.append(
+            RowWarning(
+                KEEP_UNMATCHED,
+                len(unmatched),
+                f"[keep] {named} matched no row of column {profile.keep.column!r}{hint}; "
+                f"{int(kept.sum()):,} of {raw.height:,} rows kept",
+            )
+        )
     return raw.filter(kept), raw.filter(~kept)[ROW_NUMBER].alias(ROW)
 
 
@@ -373,20 +400,27 @@ def _times(
     latest = context.now + FUTURE_TOLERANCE
     shifted_total = 0
     for name in ("reported_at", "handled_at", "closed_at"):
-        text = _source(frame, profile, name)
+        mapped = profile.columns.get(name, ())
+        pair = len(mapped) == 2  # a date column and a time-of-day column
+        text = _source(frame, profile, name) if mapped and mapped[0] in frame.columns else None
         if text is None:
             out[name] = pl.Series([None] * frame.height, dtype=pl.Datetime("us", "UTC"))
             continue
-        source = profile.columns[name][0]
-        parsed, shifted = parse_local_times(text, profile.time_formats, profile.timezone)
+        source = mapped[0]
+        named = pl.Series([False] * frame.height)  # rows already rejected with their reason
+        if pair:
+            parsed, shifted, text, named = _date_and_time(frame, profile, name, rejects, warnings)
+            source = " + ".join(mapped)
+        else:
+            parsed, shifted = parse_local_times(text, profile.time_formats, profile.timezone)
+        formats = ", ".join(profile.time_formats[:3])
         shifted_total += shifted
         if name == "reported_at":
             _reject(rejects, frame, text.is_null(), source, text, "time is empty")
-        formats = ", ".join(profile.time_formats[:3])
         _reject(
             rejects,
             frame,
-            text.is_not_null() & parsed.is_null(),
+            text.is_not_null() & parsed.is_null() & ~named,
             source,
             text,
             f"not a time in {profile.timezone} (expected e.g. {formats})",
@@ -429,6 +463,61 @@ def _times(
     return out
 
 
+def _date_and_time(
+    frame: pl.DataFrame,
+    profile: Profile,
+    name: str,
+    rejects: list,
+    warnings: list[RowWarning],
+) -> tuple[pl.Series, int, pl.Series, pl.Series]:
+    """A time field built from its date column and its time-of-day column.
+
+    Returns the UTC times, how many fell in a daylight-saving gap, the two cells joined
+    (``'2024-03-01 930'``, what a rejects line quotes; null where the date is empty), and
+    the rows rejected here: an unreadable date or time of day, naming its own column.
+    """
+    date_col, time_col = profile.columns[name]
+    dates = frame[date_col]
+    # A missing time column is named by the missing-column warning: its dates are read at 00:00.
+    times = frame[time_col] if time_col in frame.columns else _null_text(frame.height)
+    parsed, bad_date, bad_time, shifted = parse_date_and_time(
+        dates, times, profile.date_formats, profile.timezone
+    )
+    _reject(
+        rejects,
+        frame,
+        bad_date,
+        date_col,
+        dates,
+        f"not a date (expected e.g. {', '.join(profile.date_formats[:3])})",
+    )
+    _reject(
+        rejects,
+        frame,
+        bad_time,
+        time_col,
+        times,
+        "not a time of day (expected HHMM from 0 to 2359, e.g. 930, or HH:MM)",
+    )
+    no_time = dates.is_not_null() & ~bad_date & times.is_null()
+    if no_time.any():
+        n = int(no_time.sum())
+        warnings.append(
+            RowWarning(
+                "no_time_of_day",
+                n,
+                f"{name}: {n} rows have a date in {date_col!r} but no time in {time_col!r}: "
+                "read at 00:00",
+            )
+        )
+    joined = pl.select(
+        pl.when(dates.is_not_null()).then(
+            pl.concat_str([dates, times.fill_null("")], separator=" ").str.strip_chars()
+        )
+    ).to_series()
+    return parsed, shifted, joined, bad_date | bad_time
+
+
 # ------------------------------------------------------------------------------ coded values
 
 
@@ -438,7 +527,12 @@ def _lookup(profile: Profile, name: str) -> dict[str, str | bool]:
     return table
 
 
-def _map_values(text: pl.Series, table: dict) -> pl.Series:
+def _map_values(text: pl.Series, table: dict, codes: CodeRule | None = None) -> pl.Series:
+    """Look each cell up in ``table`` (keys in lower case); with ``codes`` both the cells and
+    the keys are normalised first (``'006'`` finds the key ``'6'``)."""
+    if codes is not None and (codes.strip_zeros or codes.width):
+        table = {codes.text(k): v for k, v in table.items()}
+        text = pl.select(codes.expr(pl.lit(text))).to_series()
     keys = list(table)
     dtype = pl.Boolean if table and isinstance(next(iter(table.values())), bool) else pl.String
     return text.str.to_lowercase().replace_strict(
@@ -464,7 +558,7 @@ def _coded(
     text = _source(frame, profile, name)
     if text is None:
         return pl.Series([default] * frame.height, dtype=pl.String)
-    mapped = _map_values(text, _lookup(profile, name))
+    mapped = _map_values(text, _lookup(profile, name), profile.codes)
     unknown = text.is_not_null() & mapped.is_null()
     if unknown.any():
         fallback = FALLBACK_CODES[name] if name in ("category", "source_channel") else default
@@ -577,14 +671,27 @@ def _place(
             RowWarning(
                 "outside",
                 outside,
-                f"{outside} rows lie outside every jurisdiction: kept, not on the map",
+                f"{outside} rows lie outside every jurisdiction: kept as outside, their "
+                "coordinates in source_lng/source_lat, not on the map nor in any layer",
             )
         )
-    unlocated = int((states == "unlocated").sum())
-    if unlocated:
+    unlocated = states == "unlocated"
+    zero = unlocated & pl.Series(placed.zero)
+    no_point = unlocated & out["source_lng"].is_null() & out["source_lat"].is_null()
+    for kind, mask, text in (
+        ("zero_coordinates", zero, "have coordinates (0, 0), a placeholder for no position"),
+        ("no_coordinates", no_point, "have no coordinates"),
+    ):
+        n = int(mask.sum())
+        if n:
+            warnings.append(RowWarning(kind, n, f"{n} rows {text}: kept as unlocated"))
+    other = int((unlocated & ~zero & ~no_point).sum())
+    if other:
         warnings.append(
             RowWarning(
-                "unlocated", unlocated, f"{unlocated} rows could not be placed: kept as unlocated"
+                "unlocated",
+                other,
+                f"{other} rows could not be placed by their coordinates: kept as unlocated",
             )
         )
     return out
@@ -630,7 +737,7 @@ def _named_station(
                 known[label.strip().lower()] = j.code
     codes = {j.code for j in jurisdictions}
     known.update({k: v for k, v in profile.values.get("station", {}).items() if v in codes})
-    mapped = _map_values(text, known) if known else _null_text(frame.height)
+    mapped = _map_values(text, known, profile.codes) if known else _null_text(frame.height)
     unknown = text.is_not_null() & mapped.is_null()
     if unknown.any():
         warnings.append(

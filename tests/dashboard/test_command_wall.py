@@ -185,7 +185,7 @@ def test_alerts_keep_the_priority_order_and_know_their_case():
             "reasons": [["sla_breached_closed_15d"], ["escalating", "high_risk_recent"], []],
             "station_code": ["BA01", "BA02", None],
             "cell": [None, 613634974223958015, None],
-            "incident_ids": [[17], [1, 2, 3], [9]],
+            "incident_ids": [["BA17"], ["BA1", "BA2", "BA3"], ["BA9"]],
         }
     )
     entries = wall_data.alerts(frame, limit=2)

@@ -69,7 +69,7 @@ def _warnings() -> pl.DataFrame:
             "lat": [POINT[0], None],
             "lng": [POINT[1], None],
             "last_at": [datetime(2026, 3, 1, tzinfo=UTC), None],
-            "incident_ids": [[11, 12], [7]],
+            "incident_ids": [["BA11", "BA12"], ["BA7"]],
         },
         schema_overrides={"cell": pl.Int64, "lat": pl.Float64, "lng": pl.Float64},
     )
@@ -174,7 +174,7 @@ def test_table_rows_carry_chips_links_and_a_click_target():
         "zh",
         NAMES,
         TZ,
-        ids={11: "BA11", 12: "BA12", 7: "BA7"},
+        numbers={"BA11": 11, "BA12": 12, "BA7": 7},
         search="?tab=layer",
     )
     assert rows[0]["reasons"] == "`近期高风险` `地址警情升级`"

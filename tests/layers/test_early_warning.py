@@ -156,7 +156,7 @@ def test_escalating_address_is_a_household():
         "new_incidents": 0,
         "days_since_last": pytest.approx(30.0),
     }
-    assert row["incident_ids"] == [1, 2, 3, 4]
+    assert row["incident_ids"] == ["BA00001", "BA00002", "BA00003", "BA00004"]
     assert row["last_at"] == NOW - 30 * D
     assert (row["station_code"], row["address_key"], row["community"]) == ("BA01", "A", "翻身社区")
     assert (row["lat"], row["lng"]) == (pytest.approx(LAT), pytest.approx(LNG))
@@ -187,7 +187,7 @@ def test_victim_who_moved_escalates_at_the_address_of_the_latest_incident():
     row = entry(result, "address:B4#1")
     assert row["kind"] == "household"
     assert row["reasons"] == ["escalating_victim"]
-    assert row["incident_ids"] == [1, 2, 3, 4]
+    assert row["incident_ids"] == ["BA00001", "BA00002", "BA00003", "BA00004"]
     assert detail(row) == {
         "incidents": 4,
         "victim_incidents": 4,
@@ -232,7 +232,7 @@ def test_high_risk_incident_after_a_warning_letter_to_the_same_offender():
     row = entry(result, "address:W2#1")
     assert row["reasons"] == ["high_risk_recent"]
     assert row["detail"]["prior_warning_letter"] is True
-    assert row["incident_ids"] == [2]
+    assert row["incident_ids"] == ["BA00002"]
     assert result.height == 1
 
 
@@ -421,7 +421,7 @@ def test_cases_past_a_service_level():
     assert follow_up["score"] == pytest.approx(3000 + 9 * 24)
     assert handled["reasons"] == ["sla_breached_handled_24h"]
     assert handled["detail"]["overdue_hours_handled_24h"] == pytest.approx(6.0)
-    assert handled["incident_ids"] == [1]
+    assert handled["incident_ids"] == ["BA00001"]
     assert handled["last_at"] == NOW - 30 * H
     wider = EarlyWarningParams(sla_lookback_days=90)
     assert "case:2" in compute(frame(*rows), seen, NOW, wider)["entry_id"].to_list()
@@ -561,7 +561,7 @@ def test_demo_escalating_households_are_listed(demo, warning_list):
     )
     listed = set(households["incident_ids"].explode())
     lookback = END - timedelta(days=early_warning.LOOKBACK_DAYS)
-    for ids, times in zip(planted["id"], planted["reported_at"], strict=True):
+    for ids, times in zip(planted["incident_no"], planted["reported_at"], strict=True):
         in_lookback = {i for i, t in zip(ids, times, strict=True) if t >= lookback}
         assert len(in_lookback) >= 3
         assert in_lookback <= listed, ids

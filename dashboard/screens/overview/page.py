@@ -792,8 +792,7 @@ def update_layer_table(
     page = min(int(page_current or 0), pages - 1) if paging_only else 0
     ordered = sort_frame(frame, choice.id, sort_by)
     page_frame_ = ordered.slice(page * PAGE_SIZE, PAGE_SIZE)
-    numbers, incident_ids = referenced_incidents(page_frame_)
-    by_number, by_id = svc.case_refs(scope, numbers, incident_ids)
+    by_number, _ = svc.case_refs(scope, referenced_incidents(page_frame_))
     rows = table_rows(
         page_frame_,
         choice.id,
@@ -801,7 +800,6 @@ def update_layer_table(
         svc.station_names(scope, lang),
         svc.access.tz,
         numbers=by_number,
-        ids=by_id,
         # links live in the layer table: the case page's back link returns to it
         search=to_query(replace(state, tab="layer"), lang),
     )

@@ -95,13 +95,6 @@ def test_tab_separated_exports_are_read(tmp_path):
     assert read_table(path).frame.row(0, named=True)["发案地址"] == "翻身路1号, 2栋"
 
 
-def test_duplicate_header_is_an_error(tmp_path):
-    path = tmp_path / "dup.csv"
-    path.write_text("警情编号,警情编号\nJ1,J2\n", encoding="utf-8")
-    with pytest.raises(ReadError):
-        read_table(path)
-
-
 def test_unknown_suffix_and_missing_file(tmp_path):
     with pytest.raises(ReadError, match="no such file"):
         read_table(tmp_path / "nope.csv")

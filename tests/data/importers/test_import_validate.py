@@ -29,6 +29,8 @@ def _stored(engine) -> pl.DataFrame:
         "reported_at",
         "lat",
         "lng",
+        "source_lat",
+        "source_lng",
         "h3_cell",
         "location_state",
         "station_code",
@@ -157,7 +159,8 @@ def test_points_outside_every_jurisdiction_are_kept_but_never_counted(
     assert stored["location_state"].to_list() == ["outside", "outside"]
     assert stored["h3_cell"].to_list() == [None, None]
     assert stored["station_code"].to_list() == [None, "A"]  # a named known station is kept
-    assert stored["lng"].to_list() == [114.5, 114.5]  # coordinates kept for review
+    assert stored["lng"].to_list() == [None, None]  # no map or layer reads them
+    assert stored["source_lng"].to_list() == [114.5, 114.5]  # kept for review
     assert _warning(summary, "outside").count == 2
 
 
@@ -185,7 +188,7 @@ def test_missing_coordinates_are_placed_from_the_same_address(engine_with_statio
     assert by_no["J5"]["location_state"] == "unlocated" and by_no["J5"]["h3_cell"] is None
     assert by_no["J6"]["location_state"] == "unlocated"
     assert _warning(summary, "located_from_address").count == 2
-    assert _warning(summary, "unlocated").count == 2
+    assert _warning(summary, "no_coordinates").count == 2  # J5 and J6 (not a number)
     assert "'东经113,22.6'" in _warning(summary, "bad_coordinate").message
 
 
