@@ -43,8 +43,11 @@ def main() -> None:
     started = time.perf_counter()
     generated = sum(batch.incidents.height for batch in generate(args.incidents, args.seed))
     gen_s = time.perf_counter() - started
-    print(f"generate only: {generated:,} incidents in {gen_s:.1f} s "
-          f"({generated / gen_s:,.0f}/s), peak RSS {peak_rss_mb():,.0f} MB", flush=True)
+    print(
+        f"generate only: {generated:,} incidents in {gen_s:.1f} s "
+        f"({generated / gen_s:,.0f}/s), peak RSS {peak_rss_mb():,.0f} MB",
+        flush=True,
+    )
 
     folder = args.out or Path(tempfile.mkdtemp(prefix="anning-bench-"))
     db = folder / "demo.sqlite"
@@ -57,8 +60,10 @@ def main() -> None:
         events = conn.execute(select(func.count(StatusEvent.id))).scalar_one()
         visits = conn.execute(select(func.count(FollowUpVisit.id))).scalar_one()
         stored = conn.execute(select(func.count(Incident.id))).scalar_one()
-    print(f"generate + store: {count:,} incidents ({stored:,} stored, {events:,} status events, "
-          f"{visits:,} follow-up visits) in {total_s:.1f} s ({count / total_s:,.0f} incidents/s)")
+    print(
+        f"generate + store: {count:,} incidents ({stored:,} stored, {events:,} status events, "
+        f"{visits:,} follow-up visits) in {total_s:.1f} s ({count / total_s:,.0f} incidents/s)"
+    )
     print(f"database file: {db.stat().st_size / 1e6:,.0f} MB; peak RSS {peak_rss_mb():,.0f} MB")
     if not args.keep:
         db.unlink()

@@ -59,8 +59,10 @@ def main() -> None:
             except ValueError as refused:  # a layer's own guard, e.g. too many Knox pairs
                 print(f"| {label} | refused: {refused} | | |", flush=True)
                 continue
-            print(f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {rows:,} |",
-                  flush=True)
+            print(
+                f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {rows:,} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ from dashboard.screens.review import page as review
 from dashboard.screens.station import export as station_export
 from dashboard.screens.station import page as station
 from dashboard.screens.station import patrol_sheet
-from dashboard.web import api, push_api, shell
+from dashboard.screens.support import page as support
+from dashboard.web import api, push_api, push_loop, shell
 from dashboard.web.auth import install_auth
 from dashboard.web.scope import current_scope
 from data.access import CaseAccess
@@ -52,6 +53,7 @@ ROUTES: list[shell.Route] = [
     (re.compile(r"^/command/?$"), command),
     (re.compile(r"^/review/?$"), review),
     (re.compile(r"^/station/(?P<code>[^/]*)/?$"), station),
+    (re.compile(r"^/support/?$"), support),
 ]
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -118,6 +120,7 @@ def create_app(engine: Engine) -> Dash:
             command.validation_layout(),
             review.validation_layout(),
             station.validation_layout(),
+            support.validation_layout(),
         ]
     )
     shell.register_router(app, ROUTES)
@@ -131,6 +134,7 @@ def create_app(engine: Engine) -> Dash:
     app.server.register_blueprint(review_export.bp)  # GET /review/export.pdf|.xlsx
     install_auth(app, engine)  # login for every route; security headers; demo users
     push_api.install_push_api(app, engine)  # POST /api/v1/incidents, bearer tokens
+    push_loop.install_push_loop(app, engine)  # POST /api/v1/loop/..., the same tokens
     return app
 
 

@@ -92,6 +92,8 @@ class Scope:
     remote_addr: str | None = None
     can_reveal: bool = False
     role: str | None = None
+    #: The support unit a ``support_unit`` user answers for (None for everyone else).
+    unit: str | None = None
 
 
 def _cell_at(res: int) -> pl.Expr:

@@ -194,6 +194,8 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The support unit a ``support_unit`` user answers for (migration 0009).
+    unit_code: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class UserSession(Base):
@@ -232,3 +234,147 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# -- closing the loop (issue 13): support requests, department tasks, warning follow-ups -----
+# Tables that refer to an incident carry its ``incident_no`` besides the id, so a distributed
+# store (Citus) can co-locate them with ``incident`` by that number.
+
+
+class SupportUnit(Base):
+    """A unit a station may ask for support (治安管理大队, 指挥中心 …), configured per
+    installation; each has its own ``support_unit`` users."""
+
+    __tablename__ = "support_unit"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SupportRequest(Base):
+    """A station's request for support (派出所请求支援) and its clocks.
+
+    ``version`` rises with every change: a change is written only if the version the actor
+    read is still the stored one, so two people acting at once never overwrite each other.
+    """
+
+    __tablename__ = "support_request"
+    __table_args__ = (
+        Index("ix_support_request_unit_state", "unit_code", "state"),
+        Index("ix_support_request_station", "station_code", "requested_at"),
+        Index("ix_support_request_incident_no", "incident_no"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_code: Mapped[str] = mapped_column(ForeignKey("station.code"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("support_unit.code"))
+    #: What the request is about: ``household``, ``address``, ``case`` or ``warning``.
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    #: The case the request was filed from (its id and number).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="SET NULL"))
+    incident_no: Mapped[str | None] = mapped_column(String(64))
+    #: Comma-separated reason codes (see :data:`data.loop_vocab.SUPPORT_REASONS`).
+    reason_codes: Mapped[str] = mapped_column(String(200))
+    reason_text: Mapped[str] = mapped_column(String(500))
+    urgency: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    #: When the response clock last started: filing, or the last reopening.
+    clock_started_at: Mapped[datetime] = mapped_column(DateTime)
+    response_due_at: Mapped[datetime] = mapped_column(DateTime)
+    #: First answer (accepted or declined): stops the response clock.
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    support_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime)
+    feedback_text: Mapped[str | None] = mapped_column(String(1000))
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SupportRequestIncident(Base):
+    """An incident attached to a support request (the household's or address's history)."""
+
+    __tablename__ = "support_request_incident"
+    __table_args__ = (Index("ix_support_linked_incident_no", "incident_no"),)
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True
+    )
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True
+    )
+    incident_no: Mapped[str] = mapped_column(String(64))
+
+
+class SupportRequestEvent(Base):
+    """One step in a support request's history: who moved it from which state to which."""
+
+    __tablename__ = "support_request_event"
+    __table_args__ = (Index("ix_support_request_event_request", "request_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id", ondelete="CASCADE"))
+    incident_no: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class DepartmentTask(Base):
+    """A case dispatched to a department (公安、妇联、司法、法院、社区) with its clock."""
+
+    __tablename__ = "department_task"
+    __table_args__ = (
+        Index("ix_department_task_incident_no", "incident_no"),
+        Index("ix_department_task_station", "station_code", "department", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    incident_no: Mapped[str] = mapped_column(String(64))
+    station_code: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    #: ``open`` or ``done``.
+    state: Mapped[str] = mapped_column(String(16))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: What was done last (visit, mediation, referral, protection_order).
+    last_action: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class WarningFollowUp(Base):
+    """The visit schedule a warning letter (告诫书) starts: 告诫必访.
+
+    Visits themselves are :class:`FollowUpVisit` rows of the incident; the schedule says when
+    the first is due and how often the next ones are, until ``ends_at``.
+    """
+
+    __tablename__ = "warning_follow_up"
+    __table_args__ = (
+        UniqueConstraint("incident_id", name="uq_warning_follow_up_incident"),
+        Index("ix_warning_follow_up_incident_no", "incident_no"),
+        Index("ix_warning_follow_up_station", "station_code", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    incident_no: Mapped[str] = mapped_column(String(64))
+    station_code: Mapped[str | None] = mapped_column(String(32))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    first_visit_days: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[int] = mapped_column(Integer)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Pseudonyms of the people tagged for focused visits (标签人员).
+    victim_key: Mapped[str | None] = mapped_column(String(64))
+    offender_key: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -185,3 +185,55 @@ def wall_refresh_seconds() -> int:
             f"{WALL_REFRESH_MAX_SECONDS}, got {value}"
         )
     return value
+
+
+def _hours_setting(name: str, defaults: dict[str, int]) -> dict[str, int]:
+    """``key=hours`` pairs from ``name`` (``"urgent=2,normal=24"``) over ``defaults``.
+
+    Raises
+    ------
+    SettingsError
+        An unknown key or a value that is not a whole number of hours from 1 to 8760.
+    """
+    text = os.environ.get(name, "").strip()
+    values = dict(defaults)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, number = part.partition("=")
+        key = key.strip()
+        if key not in defaults:
+            raise SettingsError(f"{name}: unknown key {key!r}; keys: {', '.join(defaults)}")
+        try:
+            hours = int(number)
+        except ValueError:
+            raise SettingsError(f"{name}: {key} needs whole hours, got {number!r}") from None
+        if not 1 <= hours <= 8760:
+            raise SettingsError(f"{name}: {key} must be 1 to 8760 hours, got {hours}")
+        values[key] = hours
+    return values
+
+
+def support_response_hours() -> dict[str, int]:
+    """Hours a unit has to answer a support request, per urgency
+    (``ANNING_SUPPORT_RESPONSE_HOURS``, default ``urgent=2,normal=24``)."""
+    return _hours_setting("ANNING_SUPPORT_RESPONSE_HOURS", {"urgent": 2, "normal": 24})
+
+
+def task_service_hours() -> dict[str, int]:
+    """Hours each department has to handle a dispatched case (``ANNING_TASK_SERVICE_HOURS``,
+    default police 24, women's federation 72, justice 120, court 240, community 72)."""
+    return _hours_setting(
+        "ANNING_TASK_SERVICE_HOURS",
+        {"police": 24, "womens_federation": 72, "justice": 120, "court": 240, "community": 72},
+    )
+
+
+def warning_schedule_days() -> tuple[int, int, int]:
+    """The visit schedule a warning letter starts: days to the first visit, days between
+    visits, days the schedule runs (``ANNING_WARNING_FIRST_VISIT_DAYS`` 7,
+    ``ANNING_WARNING_VISIT_INTERVAL_DAYS`` 14, ``ANNING_WARNING_FOLLOW_UP_DAYS`` 61: two
+    months)."""
+    return (
+        _int_setting("ANNING_WARNING_FIRST_VISIT_DAYS", 7, 1, 90),
+        _int_setting("ANNING_WARNING_VISIT_INTERVAL_DAYS", 14, 1, 90),
+        _int_setting("ANNING_WARNING_FOLLOW_UP_DAYS", 61, 7, 730),
+    )

@@ -13,7 +13,17 @@ import polars as pl
 from sqlalchemy import ARRAY, Engine, String, bindparam, delete, func, insert, select
 
 from data.frames import FOLLOW_UP_SCHEMA, INCIDENT_SCHEMA, STATUS_EVENT_SCHEMA, conform
-from data.models import FollowUpVisit, Incident, Station, StatusEvent
+from data.models import (
+    DepartmentTask,
+    FollowUpVisit,
+    Incident,
+    Station,
+    StatusEvent,
+    SupportRequest,
+    SupportRequestEvent,
+    SupportRequestIncident,
+    WarningFollowUp,
+)
 from geo.jurisdictions import Jurisdiction
 
 
@@ -215,6 +225,20 @@ def delete_source_system(engine: Engine, source_system: str) -> None:
         ids = select(Incident.id).where(Incident.source_system == source_system)
         conn.execute(delete(StatusEvent).where(StatusEvent.incident_id.in_(ids)))
         conn.execute(delete(FollowUpVisit).where(FollowUpVisit.incident_id.in_(ids)))
+        # The loop's rows about these incidents (issue 13) go with them.
+        requests = select(SupportRequest.id).where(SupportRequest.incident_id.in_(ids))
+        conn.execute(
+            delete(SupportRequestEvent).where(SupportRequestEvent.request_id.in_(requests))
+        )
+        conn.execute(
+            delete(SupportRequestIncident).where(SupportRequestIncident.request_id.in_(requests))
+        )
+        conn.execute(
+            delete(SupportRequestIncident).where(SupportRequestIncident.incident_id.in_(ids))
+        )
+        conn.execute(delete(SupportRequest).where(SupportRequest.incident_id.in_(ids)))
+        conn.execute(delete(DepartmentTask).where(DepartmentTask.incident_id.in_(ids)))
+        conn.execute(delete(WarningFollowUp).where(WarningFollowUp.incident_id.in_(ids)))
         conn.execute(delete(Incident).where(Incident.source_system == source_system))
 
 

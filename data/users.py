@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from data import audit
 from data.access import Scope
-from data.models import Incident, Station, User, UserSession
+from data.models import Incident, Station, SupportUnit, User, UserSession
 from data.settings import demo_setting, login_lock_minutes, login_max_failures
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ LEADERSHIP = "leadership"
 STATION_CHIEF = "station_chief"
 STATION_OFFICER = "station_officer"
 ANALYST = "analyst"
+#: A unit stations ask for support (治安管理大队, 指挥中心 …): sees the requests addressed to
+#: it and, while one is open, its linked cases (data.support).
+SUPPORT_UNIT = "support_unit"
 #: Every role, in the order the interface lists them.
 ROLES: tuple[str, ...] = (
     ADMINISTRATOR,
@@ -48,6 +51,7 @@ ROLES: tuple[str, ...] = (
     STATION_CHIEF,
     STATION_OFFICER,
     ANALYST,
+    SUPPORT_UNIT,
 )
 #: Roles bound to one station, which must be named when the user is added.
 STATION_ROLES = frozenset({STATION_CHIEF, STATION_OFFICER})
@@ -96,6 +100,11 @@ ROLE_POLICIES: dict[str, RolePolicy] = {
     ANALYST: RolePolicy(
         case_data=True, all_stations=True, personal_details=False, can_reveal=False
     ),
+    # No station's cases in general: only the linked cases of a request addressed to its
+    # unit, while that request is open (data.support.linked_case).
+    SUPPORT_UNIT: RolePolicy(
+        case_data=False, all_stations=False, personal_details=False, can_reveal=False
+    ),
 }
 
 #: The scope of a request nobody is logged in for: nothing at all.
@@ -142,6 +151,7 @@ def scope_for(user: UserLike | None, remote_addr: str | None = None) -> Scope:
         remote_addr=remote_addr,
         can_reveal=policy.can_reveal,
         role=user.role,
+        unit=getattr(user, "unit_code", None) if user.role == SUPPORT_UNIT else None,
     )
 
 
@@ -176,6 +186,8 @@ class UserInfo:
     locked_until: datetime | None = None
     last_login_at: datetime | None = None
     failed_logins: int = 0
+    #: The support unit of a ``support_unit`` user.
+    unit_code: str | None = None
 
     @classmethod
     def of(cls, row: User) -> UserInfo:
@@ -190,6 +202,7 @@ class UserInfo:
             row.locked_until,
             row.last_login_at,
             row.failed_logins or 0,
+            row.unit_code,
         )
 
 
@@ -251,6 +264,22 @@ def _check_role(engine: Engine, role: str, station_code: str | None, known: bool
         raise UserError(f"role {role!r} sees all stations or none: give no station")
 
 
+def _check_unit(engine: Engine, role: str, unit_code: str | None, known: bool = True) -> None:
+    """Refuse a support unit user without a configured unit, and a unit for any other role."""
+    if role != SUPPORT_UNIT:
+        if unit_code:
+            raise UserError(f"role {role!r} answers for no support unit: give no unit")
+        return
+    if not unit_code:
+        raise UserError(f"role {role!r} needs a support unit (--unit CODE)")
+    if not known:
+        return
+    with engine.connect() as conn:
+        found = conn.execute(select(SupportUnit.code).where(SupportUnit.code == unit_code)).first()
+    if found is None:
+        raise UserError(f"no support unit {unit_code!r} configured")
+
+
 def add_user(
     engine: Engine,
     username: str,
@@ -261,6 +290,7 @@ def add_user(
     *,
     actor: str,
     demo: bool = False,
+    unit_code: str | None = None,
 ) -> UserInfo:
     """Add a user; the password is checked (unless ``demo``) and stored as an argon2id hash.
 
@@ -280,6 +310,8 @@ def add_user(
         Who adds the user, for the audit trail.
     demo : bool
         A demo user (its well-known password skips the strength rules).
+    unit_code : str, optional
+        Required for :data:`SUPPORT_UNIT` users (a configured unit), refused for the others.
 
     Returns
     -------
@@ -294,8 +326,17 @@ def add_user(
     if not demo:
         check_password(password, username)
     _check_role(engine, role, station_code, known=not demo)
+    _check_unit(engine, role, unit_code, known=not demo)
     return _insert_user(
-        engine, username, hash_password(password), role, station_code, display_name, actor, demo
+        engine,
+        username,
+        hash_password(password),
+        role,
+        station_code,
+        display_name,
+        actor,
+        demo,
+        unit_code,
     )
 
 
@@ -308,6 +349,7 @@ def _insert_user(
     display_name: str | None,
     actor: str,
     demo: bool,
+    unit_code: str | None = None,
 ) -> UserInfo:
     now = _now()
     row = User(
@@ -320,6 +362,7 @@ def _insert_user(
         password_changed_at=now,
         created_at=now,
         demo=demo,
+        unit_code=unit_code,
     )
     with Session(engine) as session:
         if session.scalars(select(User.id).where(User.username == username)).first():
@@ -329,7 +372,11 @@ def _insert_user(
         info = UserInfo.of(row)
     target = f"user:{username}"
     audit.record(
-        engine, actor, "user_add", target=target, detail=f"role={role} station={station_code}"
+        engine,
+        actor,
+        "user_add",
+        target=target,
+        detail=f"role={role} station={station_code}" + (f" unit={unit_code}" if unit_code else ""),
     )
     return info
 
@@ -538,6 +585,7 @@ class DemoUser:
     station_code: str | None
     name_zh: str
     name_en: str
+    unit_code: str | None = None
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -549,6 +597,14 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "demo-officer", STATION_OFFICER, "BA02", "演示·西乡派出所民警", "Demo officer, Xixiang"
     ),
     DemoUser("demo-analyst", ANALYST, None, "演示·研判分析员", "Demo analyst"),
+    DemoUser(
+        "demo-support",
+        SUPPORT_UNIT,
+        None,
+        "演示·治安管理大队",
+        "Demo public order brigade",
+        unit_code="ZAGL",
+    ),
 )
 
 
@@ -607,6 +663,7 @@ def sync_demo_users(engine: Engine) -> bool:
                     demo.name_zh,
                     "system",
                     True,
+                    demo.unit_code,
                 )
             except (IntegrityError, UserError):
                 # Another process (a second gunicorn worker) created it meanwhile.
@@ -619,3 +676,7 @@ WALL_ROLES: tuple[str, ...] = (COMMAND_CENTER, LEADERSHIP, ANALYST)
 
 #: The roles that hold review meetings (``/review``).
 REVIEW_ROLES: frozenset[str] = frozenset({LEADERSHIP, COMMAND_CENTER, ANALYST})
+
+#: The roles that open the support units' screen (``/support``): the units answer there, the
+#: command centre oversees every request.
+SUPPORT_SCREEN_ROLES: frozenset[str] = frozenset({SUPPORT_UNIT, COMMAND_CENTER})

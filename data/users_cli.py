@@ -1,7 +1,7 @@
 """Command-line management of users, for ``app.py`` to mount.
 
     python app.py users list
-    python app.py users add NAME --role ROLE [--station CODE] [--display-name TEXT]
+    python app.py users add NAME --role ROLE [--station CODE] [--unit CODE] [--display-name TEXT]
     python app.py users reset NAME
     python app.py users remove NAME
 
@@ -47,6 +47,7 @@ def add_users_command(subparsers: argparse._SubParsersAction) -> None:
     p_add.add_argument("username")
     p_add.add_argument("--role", required=True, choices=ROLES)
     p_add.add_argument("--station", help="station code (station_chief, station_officer)")
+    p_add.add_argument("--unit", help="support unit code (support_unit), e.g. ZAGL")
     p_add.add_argument("--display-name", help="the name shown in the interface")
     p_reset = actions.add_parser("reset", help="set a new password, unlock, end sessions")
     p_reset.add_argument("username")
@@ -133,8 +134,13 @@ def run_users_command(
                 args.station,
                 args.display_name,
                 actor=actor,
+                unit_code=getattr(args, "unit", None),
             )
-            station = f" of {user.station_code}" if user.station_code else ""
+            station = (
+                f" of {user.station_code or user.unit_code}"
+                if (user.station_code or user.unit_code)
+                else ""
+            )
             out.write(f"added {user.username}: {user.role}{station}\n")
         elif args.users_action == "reset":
             reset_password(engine, args.username, _password(args, stdin, prompt), actor=actor)

@@ -44,3 +44,33 @@ SLA_HANDLED_HOURS = 24
 SLA_CLOSED_HOURS = 15 * 24
 SLA_FOLLOW_UP_VISITS = 4
 SLA_FOLLOW_UP_WINDOW_DAYS = 61
+
+# -- closing the loop (issue 13) ---------------------------------------------------------------
+#: 支援请求 — the states of a station's support request, in the order of the loop.
+SUPPORT_STATES: tuple[str, ...] = (
+    "requested",  # 已请求
+    "accepted",  # 已响应
+    "supporting",  # 支援中
+    "feedback_given",  # 已反馈
+    "closed",  # 已办结
+    "declined",  # 已拒绝 (with a reason; answers the clock)
+)
+#: States in which a request still asks something of someone.
+SUPPORT_OPEN_STATES: tuple[str, ...] = ("requested", "accepted", "supporting", "feedback_given")
+#: How soon a unit must answer.
+SUPPORT_URGENCIES: tuple[str, ...] = ("urgent", "normal")
+#: Why a station asks (seed 003, item 8: repeated calls, mediation failed, 民转刑 risk …).
+SUPPORT_REASONS: tuple[str, ...] = (
+    "repeat_calls",  # 多次调处无果仍重复报警
+    "mediation_failed",  # 调解无果
+    "escalation_risk",  # 可能“民转刑”
+    "extreme_violence",  # 可能引发个人极端暴力
+    "minor_at_risk",  # 未成年人受害
+    "other",
+)
+#: What a request was filed from.
+SUPPORT_SUBJECTS: tuple[str, ...] = ("household", "address", "case", "warning")
+#: What a department did on a case (enters the case's status history).
+TASK_ACTIONS: tuple[str, ...] = ("visit", "mediation", "referral", "protection_order")
+#: The states of a department task.
+TASK_STATES: tuple[str, ...] = ("open", "done")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboard.parts.text import command, nav, review, station
+from dashboard.parts.text import command, loop, nav, review, station
 from dashboard.parts.text import map as map_text
 
 #: Interface languages, the default first.
@@ -484,7 +484,6 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-
 def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]]) -> None:
     """Add each screen's strings to ``base``; a key defined twice is a programming error."""
     for strings in screens:
@@ -494,9 +493,8 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(
-    STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS
-)
+_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS)
+_merge(STRINGS, loop.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
 VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
@@ -528,6 +526,8 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "handling": {"zh": "处置中", "en": "Handling"},
         "following_up": {"zh": "回访中", "en": "Following up"},
         "closed": {"zh": "已办结", "en": "Closed"},
+        # What a department did (data.tasks.record_action writes them as status events).
+        **loop.VOCABULARY["task_action"],
     },
     "department": {
         "police": {"zh": "公安机关", "en": "Police"},
@@ -617,6 +617,7 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "victim": {"zh": "受害人", "en": "Victim"},
         "offender": {"zh": "加害人", "en": "Offender"},
     },
+    **loop.VOCABULARY,
 }
 
 

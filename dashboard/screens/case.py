@@ -13,6 +13,8 @@ this one case and records the reason in the audit trail.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from dash import Dash, Input, NoUpdate, Output, State, dcc, html, no_update
@@ -20,11 +22,15 @@ from dash import Dash, Input, NoUpdate, Output, State, dcc, html, no_update
 from dashboard.parts import ids
 from dashboard.parts.i18n import MISSING, label, note, t
 from dashboard.parts.linked import back_target, linked_section
+from dashboard.parts.loop_view import local, now_utc, simple_table
 from dashboard.parts.services import services
 from dashboard.parts.tables import detail_rows
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
+from data import tasks, warning_visits
 from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail
+from data.settings import warning_schedule_days
+from data.vocab import DEPARTMENTS, TASK_ACTIONS
 
 #: Largest id a database integer key can hold (SQLite and PostgreSQL BIGINT).
 MAX_ID = 2**63 - 1
@@ -47,8 +53,10 @@ def layout(lang: str, search: str, incident_id: str | None = None, **_: str) -> 
         detail = services().access.case_detail(current_scope(), number)
     names = services().station_names(current_scope(), lang) if detail is not None else {}
     linked = None
+    dept_tasks = None
     if detail is not None and number is not None:
         linked = services().access.linked_incidents(current_scope(), number)
+        dept_tasks = tasks.task_frame(services().access.engine, current_scope(), incident_id=number)
     return build(
         lang,
         search,
@@ -58,6 +66,8 @@ def layout(lang: str, search: str, incident_id: str | None = None, **_: str) -> 
         masked=not current_scope().personal_details,
         can_reveal=current_scope().can_reveal,
         linked=linked,
+        dept_tasks=dept_tasks,
+        may_record=current_scope().role in tasks.RECORDER_ROLES,
     )
 
 
@@ -66,7 +76,17 @@ def validation_layout() -> html.Div:
     detail = CaseDetail({"incident_no": "x"}, [], [])
     return html.Div(
         [
-            build("zh", "", "1", detail, {}, masked=True, can_reveal=True),
+            build(
+                "zh",
+                "",
+                "1",
+                detail,
+                {},
+                masked=True,
+                can_reveal=True,
+                dept_tasks=pl.DataFrame(schema=tasks.TASK_COLUMNS),
+                may_record=True,
+            ),
             build("zh", "", "x", None, {}),
         ]
     )
@@ -142,8 +162,13 @@ def build(
     masked: bool = True,
     can_reveal: bool = False,
     linked: pl.DataFrame | None = None,
+    dept_tasks: pl.DataFrame | None = None,
+    may_record: bool = False,
 ) -> html.Div:
     """The page's components (pure). ``detail`` None means not found or not permitted.
+
+    ``dept_tasks`` (:func:`data.tasks.task_frame`) adds each department's task with its clock;
+    ``may_record`` the form to record what a department did.
 
     A masked case shown to a role that ``can_reveal`` gets the reveal panel (reason, button).
     ``linked`` (from :meth:`~data.access.CaseAccess.linked_incidents`) adds that section.
@@ -206,6 +231,12 @@ def build(
                         ),
                         linked_section(linked, lang, search, station_names)
                         if linked is not None
+                        else None,
+                        task_section(dept_tasks, lang, may_record)
+                        if dept_tasks is not None
+                        else None,
+                        warning_section(bool(fields.get("warning_letter")), lang)
+                        if may_record
                         else None,
                     ],
                     className="case-side",
@@ -292,8 +323,199 @@ def reveal(
     return field_items(detail.fields, lang, names), t("reveal.done", lang)
 
 
+# -- department tasks (issue 13) ------------------------------------------------------------------
+TASKS = "case-tasks"
+TASK_DEPARTMENT = "case-task-department"
+TASK_ACTION = "case-task-action"
+TASK_TIME = "case-task-time"
+TASK_NOTE = "case-task-note"
+TASK_SUBMIT = "case-task-submit"
+TASK_MESSAGE = "case-task-message"
+
+
+def task_table(frame: pl.DataFrame, lang: str) -> html.Table | html.P:
+    """Each department's task on the case with its clock: assigned, due, state (late in red)."""
+    if frame.is_empty():
+        return html.P(t("task.none", lang), className="muted", id=TASKS)
+    tz, now = services().access.tz, now_utc()
+    rows = []
+    for r in tasks.with_clocks(frame, now).iter_rows(named=True):
+        state = ("late" if r["state"] == "open" else "done_late") if r["past_due"] else r["state"]
+        rows.append(
+            [
+                label("department", r["department"], lang),
+                local(r["assigned_at"], tz),
+                local(r["due_at"], tz),
+                html.Span(
+                    t(f"task.state.{state}", lang),
+                    className="clock-late" if r["past_due"] else "clock-ok",
+                ),
+                label("task_action", r["last_action"], lang) if r["last_action"] else MISSING,
+            ]
+        )
+    headers = [
+        t(k, lang)
+        for k in (
+            "task.col.department",
+            "task.col.assigned",
+            "task.col.due",
+            "task.col.state",
+            "task.col.action",
+        )
+    ]
+    return simple_table(headers, rows, TASKS)
+
+
+def task_section(frame: pl.DataFrame, lang: str, may_record: bool) -> html.Section:
+    """The tasks' card, with the form to record what a department did when allowed."""
+    children = [
+        html.H2(t("task.case_title", lang), className="card-title"),
+        html.Div(task_table(frame, lang), id="case-task-table"),
+    ]
+    if may_record:
+        children += [
+            html.H3(t("task.record_title", lang)),
+            html.Div(
+                [
+                    dcc.Dropdown(
+                        id=TASK_DEPARTMENT,
+                        options=[
+                            {"label": label("department", d, lang), "value": d} for d in DEPARTMENTS
+                        ],
+                        value="police",
+                        clearable=False,
+                        className="filter-dropdown",
+                    ),
+                    dcc.Dropdown(
+                        id=TASK_ACTION,
+                        options=[
+                            {"label": label("task_action", a, lang), "value": a}
+                            for a in TASK_ACTIONS
+                        ],
+                        value="visit",
+                        clearable=False,
+                        className="filter-dropdown",
+                    ),
+                    dcc.Input(
+                        id=TASK_TIME,
+                        type="text",
+                        placeholder=t("task.record_time", lang),
+                        className="loop-input",
+                    ),
+                    dcc.Input(
+                        id=TASK_NOTE,
+                        type="text",
+                        maxLength=300,
+                        placeholder=t("task.record_note", lang),
+                        className="loop-input",
+                    ),
+                ],
+                className="loop-form",
+            ),
+            html.Div(
+                [
+                    html.Button(t("task.record_submit", lang), id=TASK_SUBMIT, className="button"),
+                    html.Div(id=TASK_MESSAGE, role="status"),
+                ],
+                className="loop-actions",
+            ),
+        ]
+    return html.Section(children, className="card case-tasks")
+
+
+WARNING_ISSUE = "case-warning-issue"
+WARNING_MESSAGE = "case-warning-message"
+
+
+def warning_section(warned: bool, lang: str) -> html.Section:
+    """Record that a warning letter (告诫书) was issued: its visit schedule starts."""
+    return html.Section(
+        [
+            html.H2(t("warn.case_title", lang), className="card-title"),
+            html.P(t("warn.case_done" if warned else "warn.case_hint", lang), className="muted"),
+            html.Button(
+                t("warn.case_issue", lang),
+                id=WARNING_ISSUE,
+                className="button",
+                disabled=warned,
+            ),
+            html.Div(id=WARNING_MESSAGE, role="status"),
+        ],
+        className="card case-warning",
+    )
+
+
+def issue_warning(n_clicks, pathname, lang):
+    """Callback: record the warning letter of the case; its visit schedule starts."""
+    lang = lang or "zh"
+    if not n_clicks:
+        return no_update, no_update
+    match = re.match(r"^/case/([^/]+)/?$", pathname or "")
+    number = parse_incident_id(match.group(1)) if match else None
+    if number is None:
+        return no_update, no_update
+    try:
+        warning_visits.issue_warning(services().access.engine, current_scope(), number)
+    except (PermissionError, warning_visits.VisitError):
+        return html.P(t("support.refused", lang), className="notice-warning"), no_update
+    first = warning_schedule_days()[0]
+    return html.P(t("warn.case_started", lang, first=first), className="notice-ok"), True
+
+
+def record_task(n_clicks, department, action, when, text, pathname, lang):
+    """Callback: record what a department did; it enters the case's status history."""
+    lang = lang or "zh"
+    if not n_clicks:
+        return no_update, no_update
+    match = re.match(r"^/case/([^/]+)/?$", pathname or "")
+    number = parse_incident_id(match.group(1)) if match else None
+    if number is None:
+        return no_update, no_update
+    at = None
+    if when:
+        try:
+            at = (
+                datetime.strptime(when.strip(), "%Y-%m-%d %H:%M")
+                .replace(tzinfo=ZoneInfo(services().access.tz))
+                .astimezone(UTC)
+                .replace(tzinfo=None)
+            )
+        except ValueError:
+            return html.P(t("task.bad_time", lang), className="notice-warning"), no_update
+    engine = services().access.engine
+    try:
+        tasks.record_action(engine, current_scope(), number, department, action, at=at, note=text)
+    except PermissionError:
+        return html.P(t("support.refused", lang), className="notice-warning"), no_update
+    except tasks.TaskError as err:
+        return html.P(t("support.error", lang, why=str(err)), className="notice-warning"), no_update
+    frame = tasks.task_frame(engine, current_scope(), incident_id=number)
+    return html.P(t("task.record_done", lang), className="notice-ok"), task_table(frame, lang)
+
+
 def register_callbacks(app: Dash) -> None:
-    """The case page is rendered whole by the router; its one callback reveals details."""
+    """The case page is rendered whole by the router; its callbacks reveal details and
+    record what a department did."""
+    app.callback(
+        Output(WARNING_MESSAGE, "children"),
+        Output(WARNING_ISSUE, "disabled"),
+        Input(WARNING_ISSUE, "n_clicks"),
+        State(ids.URL, "pathname"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )(issue_warning)
+    app.callback(
+        Output(TASK_MESSAGE, "children"),
+        Output("case-task-table", "children"),
+        Input(TASK_SUBMIT, "n_clicks"),
+        State(TASK_DEPARTMENT, "value"),
+        State(TASK_ACTION, "value"),
+        State(TASK_TIME, "value"),
+        State(TASK_NOTE, "value"),
+        State(ids.URL, "pathname"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )(record_task)
     app.callback(
         Output(ids.CASE_FIELDS, "children"),
         Output(ids.REVEAL_MESSAGE, "children"),

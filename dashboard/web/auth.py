@@ -54,7 +54,7 @@ from data.settings import (
     login_lock_minutes,
     login_max_failures,
 )
-from data.users import ADMINISTRATOR, UserInfo, may_see_cases
+from data.users import ADMINISTRATOR, SUPPORT_SCREEN_ROLES, UserInfo, may_see_cases
 
 EXTENSION_KEY = "anning_auth"
 SESSION_COOKIE = "anning_session"
@@ -90,6 +90,9 @@ DASH_PLUMBING = frozenset(
 )
 #: Callback outputs of the page shell (router, language): any logged-in user.
 SHELL_OUTPUTS = frozenset({ids.PAGE, ids.LANG_STORE, ids.URL, ids.ERROR_BANNER})
+#: Component ids of the support units' screen (dashboard.screens.support): its roles only.
+SUPPORT_ID_PREFIX = "support-"
+SUPPORT_AUDIENCE = "support"
 #: Component ids (and route prefix) of the administrator's page.
 ADMIN_ID_PREFIX = "admin-"
 ADMIN_ROUTE_PREFIX = "/admin/"
@@ -279,13 +282,16 @@ def _component_name(component_id: str) -> str:
 def callback_audience(output: str) -> str:
     """Who may call the callback with this ``output`` key.
 
-    ``administrator`` for any output on the admin page, ``anyone`` (logged in) when every
+    ``administrator`` for any output on the admin page, ``support`` for the support units'
+    screen (:data:`~data.users.SUPPORT_SCREEN_ROLES`), ``anyone`` (logged in) when every
     output belongs to the page shell, ``cases`` (roles that see incidents) otherwise: a new
     callback is closed to the administrator unless it says otherwise.
     """
     names = [_component_name(i) for i in security.output_ids(output)]
     if any(n.startswith(ADMIN_ID_PREFIX) for n in names):
         return ADMINISTRATOR
+    if any(n.startswith(SUPPORT_ID_PREFIX) for n in names):
+        return SUPPORT_AUDIENCE
     if names and all(n in SHELL_OUTPUTS for n in names):
         return "anyone"
     return "cases"
@@ -297,6 +303,8 @@ def permitted(role: str | None, audience: str) -> bool:
         return role is not None
     if audience == ADMINISTRATOR:
         return role == ADMINISTRATOR
+    if audience == SUPPORT_AUDIENCE:
+        return role in SUPPORT_SCREEN_ROLES
     return may_see_cases(role)
 
 

@@ -16,12 +16,15 @@ from data.users import (
     LEADERSHIP,
     REVIEW_ROLES,
     STATION_ROLES,
+    SUPPORT_SCREEN_ROLES,
+    SUPPORT_UNIT,
     WALL_ROLES,
     UserInfo,
     may_see_cases,
 )
 
 ADMIN_PAGE = "/admin"
+SUPPORT_PAGE = "/support"
 
 
 def home_path(user: UserInfo) -> str:
@@ -32,6 +35,8 @@ def home_path(user: UserInfo) -> str:
         return "/command"
     if user.role == LEADERSHIP:
         return "/review"
+    if user.role == SUPPORT_UNIT:
+        return SUPPORT_PAGE
     if user.role in STATION_ROLES and user.station_code:
         return f"/station/{user.station_code}"
     return "/"
@@ -40,6 +45,8 @@ def home_path(user: UserInfo) -> str:
 def screens(user: UserInfo, first_station: str | None) -> list[tuple[str, str]]:
     """(path, label key) of every screen ``user`` may open, in the header's order."""
 
+    if user.role == SUPPORT_UNIT:
+        return [(SUPPORT_PAGE, "nav.support")]
     if not may_see_cases(user.role):
         return []
     links = [("/", "nav.overview")]
@@ -47,6 +54,8 @@ def screens(user: UserInfo, first_station: str | None) -> list[tuple[str, str]]:
         links.append(("/command", "nav.command"))
     if user.role in REVIEW_ROLES:
         links.append(("/review", "nav.review"))
+    if user.role in SUPPORT_SCREEN_ROLES:
+        links.append((SUPPORT_PAGE, "nav.support"))
     station = user.station_code if user.role in STATION_ROLES else first_station
     if station:
         links.append((f"/station/{station}", "nav.station"))

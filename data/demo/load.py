@@ -15,12 +15,14 @@ from sqlalchemy import Engine, select
 
 from data.database import upgrade
 from data.demo.baoan import jurisdictions
+from data.demo.loop import generate_loop
 from data.demo.scenario import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_INCIDENTS,
     DEFAULT_SEED,
     SOURCE_SYSTEM,
     generate,
+    resolve_end,
 )
 from data.models import Incident
 from data.store import delete_source_system, insert_incidents, save_stations
@@ -34,6 +36,7 @@ def rebuild_demo(
     seed: int = DEFAULT_SEED,
     end: datetime | Literal["now"] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    loop: bool = True,
 ) -> int:
     """Replace the demo incidents in the store with a newly generated district.
 
@@ -55,6 +58,9 @@ def rebuild_demo(
         that looks live, or a time-zone-aware datetime.
     progress : callable, optional
         Called after each batch as ``progress(done, total)`` with incident counts.
+    loop : bool
+        Also generate support requests, department tasks and warning-letter schedules with
+        their visits (:mod:`data.demo.loop`).
 
     Returns
     -------
@@ -74,6 +80,8 @@ def rebuild_demo(
         done += insert_incidents(engine, *batch)
         if progress is not None:
             progress(done, n_incidents)
+    if loop:  # support requests, department tasks and warning-letter schedules (issue 13)
+        generate_loop(engine, SOURCE_SYSTEM, seed, resolve_end(end))
     return done
 
 

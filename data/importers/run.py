@@ -43,6 +43,7 @@ from data.store import (
     located_addresses,
     upsert_incidents,
 )
+from data.warning_visits import start_missing_schedules
 
 #: Incidents written per transaction.
 DEFAULT_BATCH_SIZE = 50_000
@@ -271,6 +272,11 @@ def ingest_rows(
         if bulk:
             stage("rebuilding the incident indexes")
             ensure_incident_indexes(engine)
+    if final.height and "warning_letter" in final.columns:
+        # Every warning letter starts its visit schedule (告诫必访, issue 13).
+        warned = final.filter(pl.col("warning_letter").fill_null(False))
+        if warned.height:
+            start_missing_schedules(engine, profile.source_system, warned["incident_no"].to_list())
     merged = _row_outcomes(valid, written)
     return IngestResult(_all_outcomes(merged, checked, raw, profile), checked.warnings)
 

@@ -8,7 +8,8 @@ Known answers:
 * Raw addresses carry the digit runs of :data:`RAW_ADDRESS_MARKERS`, which masking turns into
   ``*``; summaries start with ``SUMMARY-``. Any of these in a response means that personal
   details were shown; any ``XX-``/``NS-`` marker in a BA01 user's response means a leak.
-* One user per role (``t-admin`` … ``t-analyst``); the station roles belong to BA01.
+* One user per role (``t-admin`` … ``t-analyst``, ``t-support``); the station roles belong
+  to BA01, the support unit user to 治安管理大队 (ZAGL).
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ PRINCIPALS: dict[str, tuple[str, str, str | None] | None] = {
     "station_chief": ("t-chief", "station_chief", "BA01"),
     "station_officer": ("t-officer", "station_officer", "BA01"),
     "analyst": ("t-analyst", "analyst", None),
+    "support_unit": ("t-support", "support_unit", None),
 }
+#: Principal name → the support unit it answers for (issue 13).
+UNITS: dict[str, str] = {"support_unit": "ZAGL"}
 ROLES_SEEING_ALL = ("command_center", "leadership", "analyst")
 STATION_ROLES = ("station_chief", "station_officer")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from canary import PASSWORD, PRINCIPALS, Principal, frames, sign_in
+from canary import PASSWORD, PRINCIPALS, UNITS, Principal, frames, sign_in
 from sqlalchemy import select
 
 from data.demo.baoan import jurisdictions
@@ -22,9 +22,10 @@ def canary_engine(tmp_path_factory):
     upgrade(engine)
     save_stations(engine, jurisdictions())
     insert_incidents(engine, *frames())
-    for spec in PRINCIPALS.values():
+    for name, spec in PRINCIPALS.items():
         if spec is not None:
-            add_user(engine, spec[0], PASSWORD, spec[1], spec[2], actor="tests")
+            unit = UNITS.get(name)
+            add_user(engine, spec[0], PASSWORD, spec[1], spec[2], actor="tests", unit_code=unit)
     yield engine
     engine.dispose()
     drop(url)

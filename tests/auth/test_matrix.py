@@ -65,7 +65,12 @@ SHELL_RULES = {
 }
 #: Rules that take a bearer token instead of a session (the push API): a session, whoever's,
 #: opens nothing there.
-TOKEN_RULES = {"/api/v1/incidents"}
+TOKEN_RULES = {"/api/v1/incidents", "/api/v1/loop/support-requests", "/api/v1/loop/tasks"}
+#: Roles that see no incidents at all: the administrator, and a support unit (which reads a
+#: case only through an open request addressed to it, on its own screen).
+NO_CASE_ROLES = ("administrator", "support_unit")
+#: Roles of the support units' screen (its callbacks' audience, ids ``support-``).
+SUPPORT_ROLES = ("support_unit", "command_center")
 MASKED_ROLES = ("command_center", "leadership", "analyst")
 #: The review screen's downloads: only the roles of the review page (dashboard.screens.review.page)
 #: get them; the station roles are refused (403) like the administrator.
@@ -155,7 +160,7 @@ def callback_payload(key: str, spec: dict, values: dict) -> dict:
 # -- what may be seen ------------------------------------------------------------------------
 def leaks(principal: str, text: str) -> list[str]:
     """Markers in ``text`` that ``principal`` must not see."""
-    if principal in ("anonymous", "administrator"):
+    if principal in ("anonymous", *NO_CASE_ROLES):
         forbidden = INCIDENT_MARKERS
     elif principal in STATION_ROLES:
         forbidden = (*BA02_MARKERS, *UNPLACED_MARKERS, *ba02_cells())
@@ -185,7 +190,7 @@ def expected_route_status(rule: str, principal: str) -> set[int] | None:
     admin = principal == "administrator"
     if rule.startswith("/admin/"):
         return {200} if admin else {403}
-    if admin:
+    if admin or principal == "support_unit":
         return {403}  # everything else carries incidents
     return None
 
@@ -249,8 +254,10 @@ def test_every_callback_for_every_principal(canary_app, principals, incident_ids
             expected = OK
         elif audience == "administrator":
             expected = OK if role == "administrator" else {403}
+        elif audience == "support":
+            expected = OK if role in SUPPORT_ROLES else {403}
         else:
-            expected = {403} if role == "administrator" else OK
+            expected = {403} if role in NO_CASE_ROLES else OK
         if status not in expected:
             problems.append(f"{key[:70]}: {status}, expected {sorted(expected)}")
         text = response_text(response)

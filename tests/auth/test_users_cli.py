@@ -90,6 +90,16 @@ def test_the_password_prompt_asks_twice(store, monkeypatch, capsys):
     assert "the two passwords differ" in capsys.readouterr().err
 
 
+def test_a_support_unit_user_answers_for_a_configured_unit(store, capsys):
+    argv = ["users", "add", "zagl", "--role", "support_unit", "--unit", "ZAGL", "--password-stdin"]
+    assert _run(argv, "unit-password-12\n") == 0
+    assert "added zagl: support_unit of ZAGL" in capsys.readouterr().out
+    from data.users import get_user, scope_for
+
+    scope = scope_for(get_user(store, "zagl"))
+    assert (scope.role, scope.unit, scope.stations) == ("support_unit", "ZAGL", frozenset())
+
+
 @pytest.mark.parametrize(
     ("argv", "stdin", "message"),
     [
@@ -106,6 +116,17 @@ def test_the_password_prompt_asks_twice(store, monkeypatch, capsys):
         ),
         (["users", "add", "w", "--role", "analyst"], "short\n", "12 to 1024 characters"),
         (["users", "add", "bad name", "--role", "analyst"], "long-password-1\n", "user name"),
+        (["users", "add", "w", "--role", "support_unit"], "long-password-1\n", "needs a support"),
+        (
+            ["users", "add", "w", "--role", "support_unit", "--unit", "XJ"],
+            "long-password-1\n",
+            "no support unit 'XJ'",
+        ),
+        (
+            ["users", "add", "w", "--role", "analyst", "--unit", "ZAGL"],
+            "long-password-1\n",
+            "give no unit",
+        ),
         (["users", "reset", "nobody"], "long-password-1\n", "no user 'nobody'"),
         (["users", "remove", "nobody"], "", "no user 'nobody'"),
     ],

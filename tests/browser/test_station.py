@@ -97,7 +97,6 @@ def test_the_chief_searches_sorts_pages_opens_a_case_and_comes_back(chief_page, 
     page.wait_for_selector(f"{ROWS}[row-index='20']")
     assert page.input_value("#station-search") == "洪浪"
 
-
     # a repeat address: its cases link to each other
     page.goto(f"{server}/station/{OWN}?q=%E7%BF%BB%E8%BA%AB%E4%B8%80%E8%B7%AF40")
     _wait_rows(page)

@@ -45,6 +45,11 @@ VOCABULARY_CODES = {
     "status": vocab.STATUSES,
     "department": vocab.DEPARTMENTS,
     "location_state": vocab.LOCATION_STATES,
+    "support_state": vocab.SUPPORT_STATES,
+    "urgency": vocab.SUPPORT_URGENCIES,
+    "support_reason": vocab.SUPPORT_REASONS,
+    "support_subject": vocab.SUPPORT_SUBJECTS,
+    "task_action": vocab.TASK_ACTIONS,
 }
 
 

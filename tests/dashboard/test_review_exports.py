@@ -127,7 +127,9 @@ def test_the_excel_workbook_holds_the_league_table(client, fixture_engine):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "anning-review-2026-11-01_2026-11-30.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["封面", "派出所排名", "类别趋势", "渠道趋势", "时段分布"]
+    assert book.sheetnames == [
+        "封面", "派出所排名", "类别趋势", "渠道趋势", "时段分布", "支援单位", "部门", "告诫回访",
+    ]  # fmt: skip
     cover = {r[0]: r[1] for r in book["封面"].iter_rows(values_only=True) if r and r[0]}
     assert (
         str(cover["本期开始"])[:10] == "2026-11-01"
@@ -152,6 +154,39 @@ def test_the_excel_workbook_holds_the_league_table(client, fixture_engine):
     assert "day=2026-11-01" in entry["detail"] and "cmp=previous" in entry["detail"]
 
 
+def test_both_exports_carry_the_support_table_per_unit(client, fixture_engine):
+    """The 通报 of seed 003: a November request answered in 30 minutes, with feedback, closed,
+    is counted for 治安管理大队 in the workbook and the meeting pack of November."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from data import support
+    from data.access import Scope
+    from data.models import Incident
+
+    with fixture_engine.connect() as conn:
+        t3 = conn.execute(select(Incident.id).where(Incident.incident_no == "T3")).scalar_one()
+    chief = Scope(
+        user="c", stations=frozenset({"BA01"}), personal_details=True, role="station_chief"
+    )
+    unit = Scope(user="u", stations=frozenset(), role="support_unit", unit="ZAGL")
+    rid = support.file_request(
+        fixture_engine, chief, incident_id=t3, unit_code="ZAGL", subject_kind="case",
+        reason_codes=["repeat_calls"], reason_text="x", urgency="urgent",
+        now=datetime(2026, 11, 15, 2, 0),
+    )  # fmt: skip
+    support.act(fixture_engine, unit, rid, "accept", now=datetime(2026, 11, 15, 2, 30))
+    support.act(fixture_engine, unit, rid, "feedback", note="ok", now=datetime(2026, 11, 16))
+    support.act(fixture_engine, chief, rid, "close", now=datetime(2026, 11, 17))
+    response = client.get(f"/review/export.xlsx?lang=zh&{NOVEMBER}")
+    rows = list(load_workbook(io.BytesIO(response.data))["支援单位"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("支援单位", "请求数", "响应时长中位数", "按时响应率", "反馈办结率")
+    assert rows[1] == ("治安管理大队", 1, 0.5, 1, 1, 0, 0)
+    text = _text(client.get(f"/review/export.pdf?lang=zh&{NOVEMBER}").data)
+    assert "警种支援派出所情况通报" in text and "治安管理大队1" in text
+
+
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
@@ -172,7 +207,7 @@ def test_the_pdf_meeting_pack_reads_in_the_users_language(client, fixture_engine
     response = client.get(f"/review/export.pdf?lang={lang}&{NOVEMBER}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
-    assert len(reader.pages) == 4
+    assert len(reader.pages) == 5  # cover, two of charts, the league, the loop
     text = _text(response.data)
     for word in words:
         assert word in text, word

@@ -29,7 +29,9 @@ def _count(engine, model, **where) -> int:
 def test_rebuild_demo_writes_every_row_of_the_generator(db_url):
     engine = make_engine(db_url)  # not migrated yet
     calls: list[tuple[int, int]] = []
-    loaded = rebuild_demo(engine, N, seed=SEED, end=END, progress=lambda *a: calls.append(a))
+    loaded = rebuild_demo(
+        engine, N, seed=SEED, end=END, progress=lambda *a: calls.append(a), loop=False
+    )
     frames = list(generate(N, seed=SEED, end=END))
     assert loaded == N
     assert calls[-1] == (N, N)
@@ -58,3 +60,28 @@ def test_ensure_demo_loads_only_into_an_empty_store(db_url):
     assert ensure_demo(engine, n_incidents=400, end=END) is False
     assert _count(engine, Incident) == 400
     engine.dispose()
+
+
+def test_the_demo_loop_shows_something_everywhere_with_some_late(db_engine):
+    """Issue 13: on first start every new list and table has rows, and not all of them kept
+    time: requests answered late or still waiting, tasks past their service level, warned
+    households overdue."""
+    from data import support, tasks, warning_visits
+    from data.access import Scope
+    from data.demo.loop import generate_loop
+    from data.demo.scenario import SOURCE_SYSTEM, resolve_end
+
+    rebuild_demo(db_engine, 6000, seed=SEED, end=END, loop=False)
+    counts = generate_loop(db_engine, SOURCE_SYSTEM, SEED, resolve_end(END))
+    assert counts["requests"] >= 5 and counts["tasks"] > 50 and counts["warnings"] > 20
+    everyone = Scope(user="t", stations=None, role="leadership")
+    now = resolve_end(END).replace(tzinfo=None)
+    clocks = support.with_clocks(support.request_frame(db_engine, everyone), now)
+    assert clocks["in_time"].drop_nulls().to_list().count(False) >= 1
+    assert clocks["in_time"].drop_nulls().to_list().count(True) >= 1
+    assert "closed" in set(clocks["state"]) and clocks["open"].any()
+    late_tasks = tasks.with_clocks(tasks.task_frame(db_engine, everyone), now)["past_due"]
+    assert 0 < late_tasks.sum() < late_tasks.len()
+    compliance = warning_visits.compliance_table(db_engine, everyone, now=now)
+    assert 0 < compliance["kept"].sum() < compliance["warned"].sum()
+    assert compliance["overdue"].sum() >= 1

@@ -44,6 +44,7 @@ from dashboard.parts import ids
 from dashboard.parts.i18n import label, t
 from dashboard.parts.services import Services, services
 from dashboard.screens.command import data as wall_data
+from dashboard.screens.command import loop
 from dashboard.screens.command import map as wall_map
 from dashboard.screens.command import parts as wall_parts
 from dashboard.web.scope import current_scope
@@ -170,6 +171,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
             status,
             html.Div(id=STALE, className="wall-stale", role="alert", hidden=True),
             tiles,
+            loop.strip(lang),  # open support requests and those past due (issue 13)
             html.Div([map_card, side], className="wall-main"),
             ticker,
             dcc.Interval(id=REFRESH, interval=seconds * 1000),
@@ -388,6 +390,7 @@ def register_callbacks(app: Dash) -> None:
     start with a message naming it rather than breaking the wall later.
     """
     wall_refresh_seconds()
+    loop.register_callbacks(app, REFRESH)
     app.clientside_callback(
         ClientsideFunction(namespace="command", function_name="measure"),
         Output(VIEWPORT, "data"),

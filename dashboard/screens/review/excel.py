@@ -18,7 +18,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.parts.i18n import label, t
+from dashboard.parts.loop_view import (
+    COMPLIANCE_HEADER_KEYS,
+    DEPARTMENT_HEADER_KEYS,
+    UNIT_HEADER_KEYS,
+)
 from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES
+from dashboard.screens.review.loop import LoopFigures
 from dashboard.screens.review.report import COUNT_MEASURES, SHARE_MEASURES, Report, coverage_notes
 from dashboard.screens.review.report import station_label as _station
 
@@ -56,8 +62,9 @@ def _header(sheet: Worksheet, names: list[str], widths: list[int]) -> None:
     sheet.freeze_panes = "B2"
 
 
-def build_workbook(report: Report, lang: str, user: str) -> bytes:
-    """The workbook of ``report`` in ``lang``, made by ``user``, as ``.xlsx`` bytes."""
+def build_workbook(report: Report, lang: str, user: str, loop: LoopFigures | None = None) -> bytes:
+    """The workbook of ``report`` in ``lang``, made by ``user``, as ``.xlsx`` bytes; with
+    ``loop``, one sheet per loop table (support per unit, departments, warning visits)."""
     book = Workbook()
     made = report.now.astimezone(ZoneInfo(report.tz)).replace(tzinfo=None)
     book.properties.creator = user
@@ -71,9 +78,63 @@ def build_workbook(report: Report, lang: str, user: str) -> bytes:
     ):
         _trend(book.create_sheet(t(key, lang)), frame, kind, lang)
     _heatmap(book.create_sheet(t("review.xlsx.heatmap", lang)), report, lang)
+    if loop is not None:
+        _loop_sheets(book, loop, lang)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _loop_sheets(book: Workbook, loop: LoopFigures, lang: str) -> None:
+    """The loop's tables, one sheet each; shares as percentages, durations in hours."""
+    units = book.create_sheet(t("loop.col.unit", lang))
+    _header(units, [t(k, lang) for k in UNIT_HEADER_KEYS], [22, 10, 16, 14, 14, 10, 12])
+    for r in loop.units.iter_rows(named=True):
+        minutes = r["median_response_minutes"]
+        units.append(
+            [
+                loop.unit_names.get(r["unit_code"], r["unit_code"]),
+                r["requests"],
+                None if minutes is None else round(minutes / 60, 2),
+                r["answered_in_time"],
+                r["closed_with_feedback"],
+                r["open"],
+                r["past_due"],
+            ]
+        )
+        row = units.max_row
+        units.cell(row=row, column=3).number_format = "0.00"
+        for column in (4, 5):
+            units.cell(row=row, column=column).number_format = "0.0%"
+    departments = book.create_sheet(t("task.col.department", lang))
+    _header(departments, [t(k, lang) for k in DEPARTMENT_HEADER_KEYS], [16, 10, 12, 10, 16, 14])
+    for r in loop.departments.iter_rows(named=True):
+        departments.append(
+            [
+                label("department", r["department"], lang),
+                r["open"],
+                r["open_past_due"],
+                r["done"],
+                r["median_handling_hours"],
+                r["done_in_time"],
+            ]
+        )
+        departments.cell(row=departments.max_row, column=5).number_format = "0.0"
+        departments.cell(row=departments.max_row, column=6).number_format = "0.0%"
+    visits = book.create_sheet(t("warn.title", lang)[:31])
+    _header(visits, [t(k, lang) for k in COMPLIANCE_HEADER_KEYS], [16, 12, 12, 10, 12, 12])
+    for r in loop.compliance.iter_rows(named=True):
+        visits.append(
+            [
+                loop.station_names.get(r["station_code"], r["station_code"]),
+                r["warned"],
+                r["active"],
+                r["overdue"],
+                r["kept"],
+                r["compliance"],
+            ]
+        )
+        visits.cell(row=visits.max_row, column=6).number_format = "0.0%"
 
 
 def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetime) -> None:

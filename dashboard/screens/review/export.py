@@ -73,14 +73,17 @@ def _download(fmt: str) -> Response | tuple[Response, int]:
         report = build_report(
             svc.access, scope, state, layer_now(None, svc.access.tz), leaf_names(lang)
         )
+        from dashboard.screens.review.loop import loop_figures
+
+        loop = loop_figures(scope, state.period.start, state.period.end, lang)
         if fmt == "pdf":
             from dashboard.screens.review.pdf import MIME, build_pdf
 
-            body = build_pdf(report, lang, user.display_name or user.username)
+            body = build_pdf(report, lang, user.display_name or user.username, loop)
         else:
             from dashboard.screens.review.excel import MIME, build_workbook
 
-            body = build_workbook(report, lang, user.display_name or user.username)
+            body = build_workbook(report, lang, user.display_name or user.username, loop)
     except Exception:
         logger.exception("review export %s failed", fmt)
         return jsonify(error=t("error.callback", lang)), 500

@@ -24,6 +24,7 @@ from dashboard.parts.filters import Filters, OverviewState
 from dashboard.parts.filters import to_query as overview_query
 from dashboard.parts.i18n import t
 from dashboard.parts.services import layer_now, services
+from dashboard.screens.review import loop
 from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES, PERIOD_KINDS, Period
 from dashboard.screens.review.export import export_href
 from dashboard.screens.review.figures import (
@@ -248,6 +249,7 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
         controls,
         dcc.Store(id=STATE, data=to_params(state)),
         views,
+        loop.section(lang),  # support per unit, department tasks, warning visits (issue 13)
     ]
 
 
@@ -500,6 +502,7 @@ def drill_station(active_cell: dict | None, params: dict | None, lang: str | Non
 
 def register_callbacks(app: Dash) -> None:
     """Register the screen's callbacks on ``app``."""
+    loop.register_callbacks(app, STATE)
     lang = State(ids.PAGE_LANG, "data")
     app.callback(
         Output(CAPTION, "children"),

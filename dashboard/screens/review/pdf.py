@@ -30,8 +30,17 @@ from matplotlib.ticker import MaxNLocator
 
 from dashboard.parts import palettes
 from dashboard.parts.i18n import label, t
+from dashboard.parts.loop_view import (
+    COMPLIANCE_HEADER_KEYS,
+    DEPARTMENT_HEADER_KEYS,
+    UNIT_HEADER_KEYS,
+    compliance_rows,
+    department_rows,
+    unit_rows,
+)
 from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES
 from dashboard.screens.review.figures import DIMENSIONS
+from dashboard.screens.review.loop import LoopFigures
 from dashboard.screens.review.report import (
     Report,
     coverage_notes,
@@ -91,8 +100,9 @@ class _Pack(FPDF):
         self.cell(24, 6, self._page_text.format(n=self.page_no()), align="R")
 
 
-def build_pdf(report: Report, lang: str, user: str) -> bytes:
-    """The meeting pack of ``report`` in ``lang``, made by ``user``, as PDF bytes."""
+def build_pdf(report: Report, lang: str, user: str, loop: LoopFigures | None = None) -> bytes:
+    """The meeting pack of ``report`` in ``lang``, made by ``user``, as PDF bytes; with
+    ``loop``, a last page with the loop's tables (the 通报 of support per unit)."""
     period = fmt_period(report.period, lang)
     pdf = _Pack(f"{t('review.pdf.title', lang)} · {period}", t("review.pdf.page", lang, n="{n}"))
     pdf.set_creation_date(report.now)
@@ -103,7 +113,53 @@ def build_pdf(report: Report, lang: str, user: str) -> bytes:
     _cover(pdf, report, lang, user)
     _charts(pdf, report, lang)
     _league(pdf, report, lang)
+    if loop is not None:
+        _loop(pdf, loop, report, lang)
     return bytes(pdf.output())
+
+
+def _loop_table(pdf: FPDF, headers: list[str], rows: list[list[object]], widths) -> None:
+    with pdf.table(
+        col_widths=widths,
+        text_align=["LEFT"] + ["RIGHT"] * (len(headers) - 1),
+        headings_style=FontFace(fill_color=HEAD_FILL),
+        line_height=6,
+        padding=1.2,
+    ) as table:
+        table.row(headers)
+        for row in rows:
+            table.row([str(v) for v in row])
+    pdf.ln(4)
+
+
+def _loop(pdf: FPDF, loop: LoopFigures, report: Report, lang: str) -> None:
+    """The loop's page: support per unit (the 通报), department tasks, warning visits."""
+    pdf.add_page(orientation="L")
+    _heading(pdf, f"{t('loop.review_title', lang)} · {fmt_period(report.period, lang)}", 14)
+    for title, headers, rows, widths in (
+        (
+            "loop.units_title",
+            UNIT_HEADER_KEYS,
+            unit_rows(loop.units, loop.unit_names, lang),
+            (50, 26, 36, 32, 32, 26, 30),
+        ),
+        (
+            "loop.departments_title",
+            DEPARTMENT_HEADER_KEYS,
+            department_rows(loop.departments, lang),
+            (50, 26, 30, 26, 40, 32),
+        ),
+        (
+            "loop.compliance_title",
+            COMPLIANCE_HEADER_KEYS,
+            compliance_rows(loop.compliance, loop.station_names),
+            (50, 30, 30, 26, 30, 30),
+        ),
+    ):
+        pdf.set_font(FONT, size=11)
+        pdf.cell(0, 7, t(title, lang), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, size=9)
+        _loop_table(pdf, [t(k, lang) for k in headers], rows, widths)
 
 
 def _heading(pdf: FPDF, text: str, size: float = 15) -> None:

@@ -28,6 +28,7 @@ from dashboard.parts import ids
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.linked import from_station
 from dashboard.parts.services import services
+from dashboard.screens.station import loop
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from dashboard.screens.station.export import export_href
 from dashboard.screens.station.grid import (
@@ -286,6 +287,7 @@ def build(
             dcc.Store(id=PAGE_GOAL, data=state.page if state.page > 1 else None),
             head,
             html.Div([cases, side], className="station-layout"),
+            loop.section(lang, code),  # support requests, warning visits, tasks (issue 13)
         ],
         "page-station",
     )
@@ -534,3 +536,4 @@ def register_callbacks(app: Dash) -> None:
         State(ids.URL, "search"),
         lang,
     )(load_panels)
+    loop.register_callbacks(app)
