@@ -194,6 +194,7 @@ def record_action(
         session.add(
             StatusEvent(
                 incident_id=incident_id,
+                incident_no=inc.incident_no,
                 status=action,
                 at=moment,
                 department=department,

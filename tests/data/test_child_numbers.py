@@ -84,7 +84,7 @@ def test_the_migration_gives_existing_children_their_number(tmp_path):
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
+        command.upgrade(cfg, "0009")
     with engine.begin() as conn:
         conn.execute(
             text(

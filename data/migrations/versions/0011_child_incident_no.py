@@ -1,7 +1,7 @@
 """incident_no on the incident's children (for Citus co-location)
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-07 02:30:00
 
 ``status_event`` and ``follow_up_visit`` carry the ``incident_no`` of their incident beside its
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
