@@ -38,10 +38,9 @@ COLOCATED: tuple[str, ...] = (
     "status_event",
     "follow_up_visit",
     # Closing the loop (issue 13): a case's department tasks, its warning-letter follow-up
-    # schedule, and the incidents attached to a support request.
+    # schedule.
     "department_task",
     "warning_follow_up",
-    "support_request_incident",
 )
 #: Small tables every node reads, copied to each worker (missing ones are skipped). A
 #: reference table may not refer to a distributed one: its foreign keys to ``incident`` are
@@ -53,6 +52,10 @@ REFERENCE: tuple[str, ...] = (
     "support_unit",
     "support_request",
     "support_request_event",
+    # The incidents attached to a support request: few, and read with the request (a
+    # correlated count from support_request), which Citus refuses across a reference and a
+    # distributed table.
+    "support_request_incident",
 )
 #: The triggers of migration 0006 that keep ``store_revision`` (not run on distributed tables).
 _REVISION_TRIGGERS = (
@@ -281,3 +284,16 @@ def _add_child_foreign_key(conn: Connection, table: str) -> None:
             "REFERENCES incident (incident_no, id) ON DELETE CASCADE"
         )
     )
+
+
+def one_connection_per_node(session) -> None:
+    """On Citus: run the rest of this transaction over one connection per node.
+
+    A transaction that reads incidents across shards (in parallel) and then writes a reference
+    table that a distributed table refers to is refused by Citus ("cannot modify table … because
+    there was a parallel operation on a distributed table"); the support request's filing does
+    exactly that. Elsewhere (SQLite, plain PostgreSQL) this does nothing.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and is_distributed(conn, "incident"):
+        conn.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))
