@@ -294,6 +294,6 @@ def one_connection_per_node(session) -> None:
     there was a parallel operation on a distributed table"); the support request's filing does
     exactly that. Elsewhere (SQLite, plain PostgreSQL) this does nothing.
     """
-    conn = session.connection()
+    conn = session if isinstance(session, Connection) else session.connection()
     if conn.dialect.name == "postgresql" and is_distributed(conn, "incident"):
         conn.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))

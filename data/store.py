@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import polars as pl
 from sqlalchemy import ARRAY, Engine, String, bindparam, delete, func, insert, select
 
+from data import citus
 from data.frames import FOLLOW_UP_SCHEMA, INCIDENT_SCHEMA, STATUS_EVENT_SCHEMA, conform
 from data.models import (
     DepartmentTask,
@@ -222,6 +223,7 @@ def _ids_of(conn, new: pl.DataFrame) -> pl.DataFrame:
 def delete_source_system(engine: Engine, source_system: str) -> None:
     """Remove every incident of one source system (with its events and visits)."""
     with engine.begin() as conn:
+        citus.one_connection_per_node(conn)  # reference tables written after shard-wide deletes
         ids = select(Incident.id).where(Incident.source_system == source_system)
         conn.execute(delete(StatusEvent).where(StatusEvent.incident_id.in_(ids)))
         conn.execute(delete(FollowUpVisit).where(FollowUpVisit.incident_id.in_(ids)))
