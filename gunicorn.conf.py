@@ -1,9 +1,12 @@
 """Production start: ``.venv/bin/gunicorn -c gunicorn.conf.py`` (see docs/deployment.md).
 
-Several worker processes, each with its own app, columnar snapshot and layer cache; they share
-nothing but the database (``ANNING_DATABASE_URL``), so a push received by one worker reaches a
-wall screen served by another at the next refresh. The master migrates the database and loads
-the demo district (when empty) once, before the workers start.
+Several worker processes, each with its own app and layer cache. They share the database
+(``ANNING_DATABASE_URL``) and the machine's one columnar snapshot: Arrow files under
+``ANNING_SNAPSHOT_DIR`` (default ``<ANNING_VAR_DIR>/snapshot``) that every worker memory-maps and
+one worker at a time brings up to date (``data/snapshot_store.py``), so a push received by one
+worker reaches a wall screen served by another at the next refresh, and four workers hold one
+copy of the incidents, not four. The master migrates the database and loads the demo district
+(when empty) once, before the workers start.
 
 Settings come from the environment: ``ANNING_BIND`` (default 127.0.0.1:8050, keep it on
 loopback behind nginx), ``WEB_CONCURRENCY`` (workers, default 4), ``ANNING_THREADS`` (threads per
@@ -11,6 +14,10 @@ worker, default 4: a wall screen's polling must not wait behind a slow export).
 """
 
 import os
+
+from data.settings import VAR_DIR
+
+os.environ.setdefault("ANNING_SNAPSHOT_DIR", str(VAR_DIR / "snapshot"))
 
 wsgi_app = "app:wsgi()"
 bind = os.environ.get("ANNING_BIND", "127.0.0.1:8050")
@@ -27,7 +34,13 @@ forwarded_allow_ips = "127.0.0.1"
 
 
 def on_starting(server) -> None:
-    """Migrate and seed the database once, in the master, before any worker exists."""
+    """Migrate and seed the database once, in the master, before any worker exists.
+
+    The master does not write the shared snapshot: polars' thread pool must not exist in a
+    process that forks (a worker would inherit its locks held and hang), and a spawned writer
+    would cost a whole second start-up. The first worker to need it writes it under the
+    writer lock while the others wait for it; later starts find the files on disk.
+    """
     from app import prepare_database
 
     prepare_database()

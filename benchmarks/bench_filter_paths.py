@@ -472,7 +472,7 @@ def main() -> None:
     incidents = access.snapshot_rows()
     load_s = time.perf_counter() - t
     rss_loaded, peak_loaded = rss_mb(), peak_rss_mb()
-    frame = snapshot_for(access.engine).refresh()  # the product's frame itself, not a copy
+    frame = snapshot_for(access.engine).collect()  # the product's rows
     first, last = access.date_extent(scope)
 
     con = duckdb.connect()

@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -77,8 +78,39 @@ def _memory(pid: int) -> dict[str, float]:
     return fields
 
 
-def start_server(db: Path, var: Path) -> tuple[subprocess.Popen, str, float]:
-    """Run ``app.py`` on ``db``; return the process, its base URL and the start-up seconds."""
+def _smaps(pid: int) -> dict[str, float]:
+    """Rss and Pss (the process's share of pages it shares with others) in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Rss", "Pss", "Pss_Anon", "Pss_File"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
+def _workers(master: int) -> list[int]:
+    """The pids of the gunicorn master's worker processes."""
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def server_memory(proc: subprocess.Popen, workers: int) -> dict[str, float]:
+    """RSS and PSS of the server: one process, or gunicorn's master plus its workers summed."""
+    pids = [proc.pid, *(_workers(proc.pid) if workers else [])]
+    total: dict[str, float] = {}
+    for pid in pids:
+        for key, value in _smaps(pid).items():
+            total[key] = total.get(key, 0) + value
+    total["processes"] = len(pids)
+    return total
+
+
+def start_server(
+    db: Path, var: Path, workers: int = 0, shared: bool = True
+) -> tuple[subprocess.Popen, str, float]:
+    """Run ``app.py`` (or gunicorn with ``workers`` workers, sharing one snapshot unless
+    ``shared`` is False) on ``db``; return the process, its base URL and the start-up seconds
+    (for gunicorn: until every worker has answered ``/healthz``)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -86,10 +118,18 @@ def start_server(db: Path, var: Path) -> tuple[subprocess.Popen, str, float]:
         "ANNING_VAR_DIR": str(var),
         "ANNING_DEMO": "1",
     }
+    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
+    if workers:
+        env |= {
+            "ANNING_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(workers),
+            "ANNING_SNAPSHOT_DIR": str(var / "snapshot") if shared else "",
+        }
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     log = (var / "server.log").open("w")
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+        command,
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -105,7 +145,29 @@ def start_server(db: Path, var: Path) -> tuple[subprocess.Popen, str, float]:
             break
         except OSError:
             time.sleep(0.5)
+    if workers:
+        answered = set()
+        while len(answered) < workers:
+            answered |= _health_workers(base)
     return proc, base, time.perf_counter() - started
+
+
+def _health_workers(base: str) -> set[int]:
+    with urllib.request.urlopen(f"{base}/healthz", timeout=600) as r:
+        return {json.load(r)["worker"]}
+
+
+def worker_startup(proc: subprocess.Popen, base: str) -> float:
+    """Seconds from asking gunicorn's master for one more worker (``TTIN``) to that new
+    worker answering ``/healthz`` with its snapshot loaded."""
+    before = set(_workers(proc.pid))
+    started = time.perf_counter()
+    proc.send_signal(signal.SIGTTIN)
+    while True:
+        new = set(_workers(proc.pid)) - before
+        if new and _health_workers(base) & new:
+            return time.perf_counter() - started
+        time.sleep(0.05)
 
 
 def record_callbacks(base: str) -> tuple[dict[str, dict], dict[str, str], dict]:
@@ -250,15 +312,22 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None, help="write the report here too")
+    parser.add_argument(
+        "--gunicorn", type=int, default=0, metavar="N", help="serve with gunicorn, N workers"
+    )
+    parser.add_argument(
+        "--private", action="store_true", help="with --gunicorn: a snapshot per worker"
+    )
     args = parser.parse_args()
     if args.changes < 50:
         parser.error("--changes must be at least 50 (p95 over fewer means little)")
 
     var = Path(tempfile.mkdtemp(prefix="anning-bench-http-"))
     load_before = os.getloadavg()
-    proc, base, startup = start_server(args.db, var)
+    proc, base, startup = start_server(args.db, var, args.gunicorn, not args.private)
     try:
         rss_after_start = _memory(proc.pid)
+        smaps_after_start = server_memory(proc, args.gunicorn)
         bodies, headers, _ = record_callbacks(base)
         stations = _stations(args.db)
         end_value = _value(bodies, ids.DATE_RANGE, "end_date")
@@ -305,17 +374,25 @@ def main() -> None:
                     sizes.append(len(response.read()))
             payload[res] = (size, *sizes)
         memory = _memory(proc.pid)
+        smaps = server_memory(proc, args.gunicorn)
         with urllib.request.urlopen(f"{base}/healthz", timeout=60) as r:
             health = json.load(r)
+        one_more = worker_startup(proc, base) if args.gunicorn else None
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=120)  # gunicorn lets its workers finish (graceful_timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     load_after = os.getloadavg()
 
+    how = ""
+    if args.gunicorn:
+        how = f" --gunicorn {args.gunicorn}" + (" --private" if args.private else "")
     lines = [
         f"# HTTP filter-change latency: {health['incidents']:,} incidents",
         "",
-        f"`python benchmarks/bench_http.py --db {args.db} --changes {args.changes}` — "
+        f"`python benchmarks/bench_http.py --db {args.db} --changes {args.changes}{how}` — "
         f"{os.cpu_count()} cores, load average {load_before[0]:.1f} at start, "
         f"{load_after[0]:.1f} at end (shared machine).",
         "",
@@ -347,6 +424,22 @@ def main() -> None:
         f"Server memory after the run: RSS {memory.get('VmRSS', 0):,.0f} MB, "
         f"peak {memory.get('VmHWM', 0):,.0f} MB.",
     ]
+    if args.gunicorn:
+        lines += [
+            "",
+            f"gunicorn, {args.gunicorn} workers, "
+            + ("one snapshot per worker" if args.private else "one shared snapshot (mmap)")
+            + f"; master + workers summed ({smaps['processes']:.0f} processes):",
+            "",
+            "| when | RSS MB | PSS MB | PSS anonymous MB | PSS file-backed MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for when, m in (("after start", smaps_after_start), ("after the run", smaps)):
+            lines.append(
+                f"| {when} | {m.get('Rss', 0):,.0f} | {m.get('Pss', 0):,.0f} | "
+                f"{m.get('Pss_Anon', 0):,.0f} | {m.get('Pss_File', 0):,.0f} |"
+            )
+        lines += ["", f"One more worker (TTIN) to its first answer: {one_more:.1f} s."]
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from dashboard.parts.geometry import GeoDocument
 from dashboard.parts.services import install, services
-from dashboard.screens import admin, case
+from dashboard.screens import admin, case, cases
 from dashboard.screens.command import page as command
 from dashboard.screens.overview import page as overview
 from dashboard.screens.review import export as review_export
@@ -49,6 +49,7 @@ GEO_CACHE_SECONDS = 3600
 ROUTES: list[shell.Route] = [
     (re.compile(r"^/?$"), overview),
     (re.compile(r"^/case/(?P<incident_id>[^/]*)/?$"), case),
+    (re.compile(r"^/cases/?$"), cases),
     (re.compile(r"^/admin/?$"), admin),
     (re.compile(r"^/command/?$"), command),
     (re.compile(r"^/review/?$"), review),
@@ -116,6 +117,7 @@ def create_app(engine: Engine) -> Dash:
             shell.root_layout(),
             overview.validation_layout(),
             case.validation_layout(),
+            cases.validation_layout(),
             admin.validation_layout(),
             command.validation_layout(),
             review.validation_layout(),

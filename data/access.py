@@ -70,6 +70,8 @@ _DIGITS = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千两]
 MASK = "***"
 #: Layers that read follow-up visits (service levels, and early warning through them).
 _LAYERS_WITH_VISITS = frozenset({"service_levels", "early_warning"})
+#: Layers whose study area is the stations with incidents when the user selected none.
+_LAYERS_BY_JURISDICTION = frozenset({"patrol_accuracy"})
 #: Length bounds of the reason a reveal of personal details must give.
 MIN_REASON_LENGTH = 4
 MAX_REASON_LENGTH = 300
@@ -244,7 +246,7 @@ class CaseAccess:
         self, scope: Scope, flt: IncidentFilter, columns: Sequence[str] | None = None
     ) -> pl.LazyFrame:
         """:meth:`incidents` as a lazy query, for callers that sort, slice or aggregate next."""
-        frame = snapshot_for(self.engine).refresh()
+        rows = snapshot_for(self.engine).refresh()
         if flt.stations:
             flt = replace(flt, stations=tuple(sorted(self.expand_stations(flt.stations))))
         if flt.within:
@@ -252,7 +254,7 @@ class CaseAccess:
         pred = flt.expression(self.tz)
         if scope.stations is not None:
             pred &= pl.col("station_code").is_in(sorted(self.expand_stations(scope.stations)))
-        query = frame.lazy().filter(pred)
+        query = rows.filter(pred)
         return query if columns is None else query.select(columns)
 
     def _local_day(self) -> pl.Expr:
@@ -559,6 +561,14 @@ class CaseAccess:
             self._study_cells[key] = np.array(sorted(cells), dtype=np.int64)
         return self._study_cells[key]
 
+    def jurisdiction_cells(self, scope: Scope) -> dict[str, np.ndarray]:
+        """Resolution-9 cells of each station ``scope`` may see that has no station under it."""
+        return {
+            s.code: self.study_cells(scope, (s.code,))
+            for s in self.stations(scope)
+            if s.level == "leaf"
+        }
+
     def layer(
         self,
         scope: Scope,
@@ -582,6 +592,11 @@ class CaseAccess:
             res=res,
             time_zone=self.tz,
             visits=self.follow_up_visits(scope) if layer_id in _LAYERS_WITH_VISITS else None,
+            jurisdictions=(
+                self.jurisdiction_cells(scope)
+                if layer_id in _LAYERS_BY_JURISDICTION and not flt.stations
+                else None
+            ),
         )
         result = registry.run_layer(layer_id, self.incidents(scope, flt), context, params)
         return redact_layer(result, scope.personal_details)
@@ -611,7 +626,9 @@ class CaseAccess:
 
     def snapshot_rows(self) -> int:
         """Incidents in this process's columnar snapshot, after bringing it up to date."""
-        return snapshot_for(self.engine).refresh().height
+        snapshot = snapshot_for(self.engine)
+        snapshot.refresh()
+        return snapshot.height
 
     def totals(self) -> dict[str, int]:
         """Counts for the health check: incidents and stations in the database."""

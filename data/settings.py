@@ -48,6 +48,13 @@ def check_settings() -> None:
     wall_refresh_seconds()
 
 
+def snapshot_dir() -> Path | None:
+    """Where the workers of this machine keep their one shared columnar snapshot
+    (``ANNING_SNAPSHOT_DIR``, a local folder), or None: each process keeps its own copy."""
+    value = os.environ.get("ANNING_SNAPSHOT_DIR", "").strip()
+    return Path(value) if value else None
+
+
 def display_timezone() -> str:
     """Return the IANA time zone in which times are shown (``ANNING_TIMEZONE``)."""
     return os.environ.get("ANNING_TIMEZONE", DEFAULT_TIMEZONE)

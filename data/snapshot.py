@@ -1,4 +1,5 @@
-"""The columnar snapshot: every incident (minus free text) in one polars frame.
+"""The columnar snapshot: every incident (minus free text) in polars, one copy per process
+or one per machine shared by its workers (:mod:`data.snapshot_store`).
 
 The database is the system of record; analytics read this snapshot instead. It is refreshed
 incrementally: rows whose ``updated_at`` (the time the row was last written) is after the last
@@ -13,6 +14,7 @@ import io
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, func, select
@@ -20,7 +22,17 @@ from sqlalchemy import Engine, func, select
 from data import revision as store_revision
 from data.frames import INCIDENT_SCHEMA, SNAPSHOT_COLUMNS
 from data.models import Incident
-from data.settings import display_timezone
+from data.settings import display_timezone, snapshot_dir
+from data.snapshot_store import (
+    Manifest,
+    StoreState,
+    WriterLock,
+    map_frame,
+    read_manifest,
+    schema_id,
+    store_folder,
+    update_store,
+)
 from geo.h3cells import BASE_RESOLUTION, DISPLAY_RESOLUTIONS, cells_to_parent
 
 _READ_SCHEMA = {c: INCIDENT_SCHEMA[c] for c in SNAPSHOT_COLUMNS}
@@ -36,6 +48,9 @@ FRAME_SCHEMA = {
     "reported_day": pl.Date,
     **{f"h3_{res}": pl.Int64 for res in PARENT_RESOLUTIONS},
 }
+
+
+_EMPTY_FRAME = pl.DataFrame(schema=FRAME_SCHEMA)
 
 
 def parent_column(res: int) -> str | None:
@@ -161,11 +176,23 @@ def _read_rows(engine: Engine, since: datetime | None) -> pl.DataFrame:
     )
 
 
+def _read_frame(engine: Engine, since: datetime | None) -> pl.DataFrame:
+    """Rows written after ``since`` (all for None) with the derived columns."""
+    return _derive(_read(engine, since))
+
+
 @dataclass
 class Snapshot:
-    """A refreshable in-memory copy of the incident table for one engine."""
+    """A refreshable copy of the incident table for one engine.
+
+    Without a store folder the copy lives in this process's memory. With one
+    (``ANNING_SNAPSHOT_DIR``, set by ``gunicorn.conf.py``), the copy is the machine's shared
+    Arrow files (:mod:`data.snapshot_store`), memory-mapped: one process at a time brings them
+    up to date, every worker reads them.
+    """
 
     engine: Engine
+    store_root: Path | None = None
     frame: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FRAME_SCHEMA))
     #: Newest ``updated_at`` seen (naive UTC), or None before the first load.
     seen_until: datetime | None = None
@@ -174,23 +201,52 @@ class Snapshot:
     #: The ``store_revision`` the frame reflects (None before the first load).
     revision: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _manifest: Manifest | None = field(default=None, repr=False)
+    _base: pl.DataFrame | None = field(default=None, repr=False)
+    _delta: pl.DataFrame | None = field(default=None, repr=False)
+    _live: pl.Series | None = field(default=None, repr=False)
 
-    def refresh(self) -> pl.DataFrame:
-        """Bring the frame up to date with the database and return it.
+    @property
+    def height(self) -> int:
+        """Incidents in the snapshot."""
+        if self._manifest is not None:
+            return self._manifest.rows
+        return self.frame.height
 
-        Asking costs one primary-key read of ``store_revision`` while nothing changed (one
-        distributed query on Citus, :mod:`data.revision`); a
+    def refresh(self) -> pl.LazyFrame:
+        """Bring the snapshot up to date with the database and return its rows, lazily.
+
+        Asking costs one primary-key read of ``store_revision`` while nothing changed; a
         change reads only the rows written since the newest ``updated_at`` seen.
         """
         with self._lock:
             with self.engine.connect() as conn:
+                # One primary-key read; a distributed query on Citus (data.revision).
                 revision, count = store_revision.current(conn)
                 if revision == self.revision:
-                    return self.frame
+                    return self._rows()
                 newest = conn.execute(select(func.max(Incident.updated_at))).scalar_one()
-            self._catch_up(newest, count)
-            self.revision = revision
-            return self.frame
+            if self.store_root is None:
+                self._catch_up(newest, count)
+                self.revision = revision
+            else:
+                self._follow_store(StoreState(revision, count, newest))
+            return self._rows()
+
+    def collect(self) -> pl.DataFrame:
+        """Every incident of the snapshot as one frame (a copy only where rows were replaced)."""
+        return self.refresh().collect()
+
+    def _rows(self) -> pl.LazyFrame:
+        if self._manifest is None:
+            return self.frame.lazy()
+        base = self._base.lazy()
+        if self._live is not None:  # rows with a newer version in the delta are left out
+            base = self._base.with_columns(self._live.alias("_live")).lazy()
+            base = base.filter(pl.col("_live")).drop("_live")
+        if self._delta is None or self._delta.height == 0:
+            return base
+        return pl.concat([base, self._delta.lazy()], how="vertical")
 
     def _catch_up(self, newest: datetime | None, count: int) -> None:
         if newest is None:
@@ -202,14 +258,72 @@ class Snapshot:
         if self.seen_until is not None and newest == self.seen_until and count == self.frame.height:
             return
         if self.seen_until is None or count < self.frame.height:
-            self.frame = _derive(_read(self.engine, None))
+            self.frame = _read_frame(self.engine, None)
         else:
-            changed = _derive(_read(self.engine, self.seen_until))
+            changed = _read_frame(self.engine, self.seen_until)
             kept = self.frame.filter(~pl.col("id").is_in(changed["id"].implode()))
             self.frame = pl.concat([kept, changed]).sort("id")
             if self.frame.height != count:
-                self.frame = _derive(_read(self.engine, None))
+                self.frame = _read_frame(self.engine, None)
         self.seen_until = newest
+        self.version += 1
+
+    # -- the machine's shared copy -------------------------------------------------------
+    def _follow_store(self, state: StoreState) -> None:
+        source = self.engine.url.render_as_string(hide_password=True)
+        folder = store_folder(self.store_root, source)
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = read_manifest(folder)
+        if manifest is not None and manifest.schema != schema_id(_EMPTY_FRAME):
+            manifest = None  # written before a migration changed the columns
+        if manifest is None or manifest.source != source or manifest.revision != state.revision:
+            lock = WriterLock(folder)
+            # Wait for the writer only when there is nothing to serve yet; otherwise serve
+            # the files as they are and look again at the next request.
+            if lock.acquire(wait=manifest is None or self._manifest is None):
+                try:
+                    manifest = update_store(
+                        folder,
+                        source,
+                        state,
+                        lambda since: _read_frame(self.engine, since),
+                        _EMPTY_FRAME,
+                    )
+                finally:
+                    lock.release()
+            else:
+                manifest = read_manifest(folder)
+                if manifest is None or manifest.schema != schema_id(_EMPTY_FRAME):
+                    return  # being rewritten: serve what this worker has mapped
+        self._load(folder, manifest)
+
+    def _load(self, folder: Path, manifest: Manifest) -> None:
+        for _ in range(5):
+            try:
+                self._map(folder, manifest)
+                return
+            except FileNotFoundError:  # the writer replaced the files meanwhile
+                manifest = read_manifest(folder)
+        self._map(folder, manifest)
+
+    def _map(self, folder: Path, manifest: Manifest) -> None:
+        if self._manifest == manifest:
+            return
+        old = self._manifest
+        base = self._base
+        if old is None or old.base != manifest.base:
+            base = map_frame(folder / manifest.base)
+        delta = self._delta
+        if old is None or old.delta != manifest.delta or old.base != manifest.base:
+            delta = None if manifest.delta is None else pl.read_ipc(folder / manifest.delta)
+        live = None
+        if delta is not None and delta.height:
+            replaced = base["id"].is_in(delta["id"].implode())
+            live = ~replaced if replaced.any() else None
+        self._base, self._delta, self._live = base, delta, live
+        self._manifest = manifest
+        self.revision = manifest.revision
+        self.seen_until = manifest.seen_until_time
         self.version += 1
 
 
@@ -218,9 +332,10 @@ _snapshots_lock = threading.Lock()
 
 
 def snapshot_for(engine: Engine) -> Snapshot:
-    """The process-wide snapshot of ``engine``'s incidents (created on first use)."""
+    """The process-wide snapshot of ``engine``'s incidents (created on first use); shared
+    with the machine's other workers when ``ANNING_SNAPSHOT_DIR`` names a folder."""
     key = str(engine.url)
     with _snapshots_lock:
         if key not in _snapshots:
-            _snapshots[key] = Snapshot(engine)
+            _snapshots[key] = Snapshot(engine, store_root=snapshot_dir())
         return _snapshots[key]

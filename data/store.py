@@ -6,11 +6,12 @@ Each call writes one batch inside one transaction: either all of it lands or non
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import ARRAY, Engine, String, bindparam, delete, func, insert, select
+from sqlalchemy import ARRAY, Connection, Engine, String, bindparam, delete, func, insert, select
 
 from data import citus
 from data.frames import FOLLOW_UP_SCHEMA, INCIDENT_SCHEMA, STATUS_EVENT_SCHEMA, conform
@@ -265,7 +266,10 @@ _EVENT_COLUMNS = ("incident_id", "incident_no", "status", "at", "department", "n
 
 
 def upsert_incidents(
-    engine: Engine, incidents: pl.DataFrame, note: str | None = None
+    engine: Engine,
+    incidents: pl.DataFrame,
+    note: str | None = None,
+    connection: Connection | None = None,
 ) -> pl.DataFrame:
     """Insert new incidents, update changed ones and leave equal ones alone, in one transaction.
 
@@ -283,6 +287,9 @@ def upsert_incidents(
         ``created_at``, ``updated_at``), one source system, each incident number once.
     note : str, optional
         Note stored on the status events written (e.g. the file imported).
+    connection : sqlalchemy.Connection, optional
+        Write inside this connection's open transaction (see :func:`postgres_bulk_load`)
+        instead of a transaction of its own.
 
     Returns
     -------
@@ -311,33 +318,39 @@ def upsert_incidents(
     if frame["incident_no"].is_duplicated().any():
         dupes = frame.filter(pl.col("incident_no").is_duplicated())["incident_no"].unique()
         raise ValueError(f"incident numbers repeated in one batch: {dupes.head(5).to_list()}")
-    written = datetime.now(UTC).replace(tzinfo=None)
+    if connection is not None:
+        return _upsert(connection, frame, systems[0], note)
     sqlite = _sqlite_fast_path(engine)
     with engine.begin() as conn:
         if sqlite:
             _sqlite_begin_immediate(conn)
-        existing = _existing(conn, systems[0], frame["incident_no"].to_list(), sqlite)
-        joined = frame.join(
-            existing, on="incident_no", how="left", suffix="_db", maintain_order="left"
-        )
-        same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_db")) for c in _COMPARED)
-        joined = joined.with_columns(
-            pl.when(pl.col("id").is_null())
-            .then(pl.lit("inserted"))
-            .when(same)
-            .then(pl.lit("unchanged"))
-            .otherwise(pl.lit("updated"))
-            .alias("outcome")
-        )
-        new = joined.filter(pl.col("outcome") == "inserted").select(list(_WRITE_SCHEMA))
-        changed = joined.filter(pl.col("outcome") == "updated")
-        if sqlite:
-            _sqlite_insert_new(conn, new, written, note)
-        elif not new.is_empty():
-            ids = _bulk_writer(engine)(conn, new, written)
-            _insert_events(conn, _new_events(new, ids, written), note)
-        _update_changed(conn, changed, written)
-        _insert_events(conn, _change_events(changed, written), note)
+        return _upsert(conn, frame, systems[0], note)
+
+
+def _upsert(conn, frame: pl.DataFrame, source_system: str, note: str | None) -> pl.DataFrame:
+    """:func:`upsert_incidents`' work inside the caller's transaction on ``conn``."""
+    written = datetime.now(UTC).replace(tzinfo=None)
+    sqlite = conn.dialect.name == "sqlite"
+    existing = _existing(conn, source_system, frame["incident_no"].to_list(), sqlite)
+    joined = frame.join(existing, on="incident_no", how="left", suffix="_db", maintain_order="left")
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_db")) for c in _COMPARED)
+    joined = joined.with_columns(
+        pl.when(pl.col("id").is_null())
+        .then(pl.lit("inserted"))
+        .when(same)
+        .then(pl.lit("unchanged"))
+        .otherwise(pl.lit("updated"))
+        .alias("outcome")
+    )
+    new = joined.filter(pl.col("outcome") == "inserted").select(list(_WRITE_SCHEMA))
+    changed = joined.filter(pl.col("outcome") == "updated")
+    if sqlite:
+        _sqlite_insert_new(conn, new, written, note)
+    elif not new.is_empty():
+        ids = _bulk_writer(conn.engine)(conn, new, written)
+        _insert_events(conn, _new_events(new, ids, written), note)
+    _update_changed(conn, changed, written)
+    _insert_events(conn, _change_events(changed, written), note)
     return joined.select("incident_no", "outcome")
 
 
@@ -395,6 +408,43 @@ def ensure_incident_indexes(engine: Engine) -> None:
     with engine.begin() as conn:
         for index in deferrable_incident_indexes():
             index.create(conn, checkfirst=True)
+
+
+#: Tables whose secondary indexes and foreign keys a PostgreSQL bulk load builds once at its end.
+_BULK_TABLES = ("incident", "status_event")
+
+
+@contextmanager
+def postgres_bulk_load(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a whole large load on PostgreSQL, with the indexes and foreign keys
+    built once at its end instead of updated row by row.
+
+    Drops the secondary indexes of ``incident`` (:func:`deferrable_incident_indexes`) and
+    ``status_event`` and the foreign keys of both, yields the connection for the writes
+    (:func:`upsert_incidents` with ``connection=``), then creates the indexes again and adds
+    the foreign keys back, which checks every row in one pass. PostgreSQL's DDL is
+    transactional: a failure anywhere rolls everything back, indexes and keys included, so
+    nothing is ever left without them. The unique key on ``(source_system, incident_no)``
+    stays, so a load still cannot duplicate an incident. Readers of the two tables wait
+    until the load commits (``DROP INDEX`` locks them): meant for first and large loads.
+    """
+    indexes = [*deferrable_incident_indexes(), *StatusEvent.__table__.indexes]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+        keys = conn.exec_driver_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            (list(_BULK_TABLES),),
+        ).all()
+        for table, name, _ in keys:
+            conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for index in indexes:
+            index.drop(conn, checkfirst=True)
+        yield conn
+        for index in indexes:
+            index.create(conn, checkfirst=True)
+        for table, name, definition in keys:
+            conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def _sqlite_fast_path(engine: Engine) -> bool:

@@ -73,6 +73,74 @@ def _visible_incident(engine: Engine, scope: Scope, incident_id: int) -> Inciden
         return inc
 
 
+#: The words a department comes as in Chinese exports and other systems (分流部门, 派单部门).
+DEPARTMENT_WORDS: dict[str, str] = {
+    "公安机关": "police",
+    "公安": "police",
+    "派出所": "police",
+    "妇联": "womens_federation",
+    "妇女联合会": "womens_federation",
+    "司法局": "justice",
+    "司法所": "justice",
+    "司法": "justice",
+    "法院": "court",
+    "人民法院": "court",
+    "社区": "community",
+    "居委会": "community",
+    "村委会": "community",
+    "社区居委会": "community",
+}
+
+
+class DuplicateTaskError(TaskError):
+    """The department has an open task on the case already; nothing was written."""
+
+
+def department_code(value: object) -> str | None:
+    """The department code of ``value``: a code (``police``) or a Chinese word (``公安``,
+    ``居委会``); None when it is neither."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text in DEPARTMENTS:
+        return text
+    return DEPARTMENT_WORDS.get(text)
+
+
+def _open_task(
+    session: Session, inc: Incident, department: str, moment: datetime
+) -> DepartmentTask:
+    """Add the department's open task on ``inc`` to ``session``, its clock from ``moment``."""
+    clash = session.scalars(
+        select(DepartmentTask.id).where(
+            DepartmentTask.incident_id == inc.id,
+            DepartmentTask.department == department,
+            DepartmentTask.state == "open",
+        )
+    ).first()
+    if clash is not None:
+        raise DuplicateTaskError(f"case {inc.incident_no} has an open {department} task already")
+    row = DepartmentTask(
+        incident_id=inc.id,
+        incident_no=inc.incident_no,
+        station_code=inc.station_code,
+        department=department,
+        assigned_at=moment,
+        due_at=moment + timedelta(hours=task_service_hours()[department]),
+        state="open",
+        version=1,
+    )
+    session.add(row)
+    return row
+
+
+def _check_moment(moment: datetime, inc: Incident) -> None:
+    if moment > _naive(None) + timedelta(minutes=5):
+        raise TaskError("the dispatch time lies in the future")
+    if moment < inc.reported_at:
+        raise TaskError("the dispatch time lies before the case was reported")
+
+
 def dispatch(
     engine: Engine,
     scope: Scope,
@@ -84,8 +152,26 @@ def dispatch(
     """Dispatch a case to ``department``: a new open task whose clock runs from now; its id.
 
     Raises ``PermissionError`` for a caller who may not, ``TaskError`` for an unknown
-    department or a department that has an open task on the case already.
+    department, :class:`DuplicateTaskError` for a department that has an open task on the
+    case already. A refusal is audited too (``task_dispatch_refused``, with the reason).
     """
+    try:
+        return _dispatch(engine, scope, incident_id, department, now)
+    except (PermissionError, TaskError) as err:
+        audit.record(
+            engine,
+            scope.user,
+            "task_dispatch_refused",
+            target=f"incident:{incident_id}",
+            detail=f"department={str(department)[:40]} reason={str(err)[:200]}",
+            remote_addr=scope.remote_addr,
+        )
+        raise
+
+
+def _dispatch(
+    engine: Engine, scope: Scope, incident_id: int, department: str, now: datetime | None
+) -> int:
     if scope.role not in RECORDER_ROLES:
         raise PermissionError(f"{scope.user!r} may not dispatch cases")
     if department not in DEPARTMENTS:
@@ -93,28 +179,8 @@ def dispatch(
     inc = _visible_incident(engine, scope, incident_id)
     if inc is None:
         raise PermissionError(f"case {incident_id} is not visible to {scope.user!r}")
-    moment = _naive(now)
     with Session(engine) as session:
-        clash = session.scalars(
-            select(DepartmentTask.id).where(
-                DepartmentTask.incident_id == incident_id,
-                DepartmentTask.department == department,
-                DepartmentTask.state == "open",
-            )
-        ).first()
-        if clash is not None:
-            raise TaskError(f"case {incident_id} has an open {department} task already")
-        row = DepartmentTask(
-            incident_id=incident_id,
-            incident_no=inc.incident_no,
-            station_code=inc.station_code,
-            department=department,
-            assigned_at=moment,
-            due_at=moment + timedelta(hours=task_service_hours()[department]),
-            state="open",
-            version=1,
-        )
-        session.add(row)
+        row = _open_task(session, inc, department, _naive(now))
         session.commit()
         task_id = row.id
     audit.record(
@@ -126,6 +192,106 @@ def dispatch(
         remote_addr=scope.remote_addr,
     )
     return task_id
+
+
+def _incident_by_number(session: Session, source_system: str, incident_no: str) -> Incident:
+    inc = session.scalars(
+        select(Incident).where(
+            Incident.source_system == source_system, Incident.incident_no == incident_no
+        )
+    ).first()
+    if inc is None:
+        raise TaskError(f"no incident {incident_no[:64]!r} from system {source_system!r}")
+    return inc
+
+
+def dispatch_from_system(
+    engine: Engine,
+    actor: str,
+    source_system: str,
+    incident_no: str,
+    department: str,
+    at: datetime | None = None,
+) -> int:
+    """Dispatch the incident ``incident_no`` of ``source_system`` to ``department`` for another
+    system (the push API); the clock runs from ``at`` (default now). The new task's id.
+
+    ``department`` is a code or a Chinese word (:func:`department_code`). Raises
+    :class:`TaskError` for an unknown incident or department or a time in the future or before
+    the report, :class:`DuplicateTaskError` when the department has the case open already.
+    """
+    code = department_code(department)
+    if code is None:
+        raise TaskError(
+            f"department {str(department)[:40]!r} is not one of {', '.join(DEPARTMENTS)} "
+            f"or {', '.join(DEPARTMENT_WORDS)}"
+        )
+    with Session(engine) as session:
+        inc = _incident_by_number(session, source_system, incident_no)
+        moment = _naive(at)
+        _check_moment(moment, inc)
+        row = _open_task(session, inc, code, moment)
+        session.commit()
+        task_id, incident_id = row.id, inc.id
+    audit.record(
+        engine,
+        actor,
+        "task_dispatch",
+        target=f"incident:{incident_id}",
+        detail=f"task={task_id} department={code}",
+    )
+    return task_id
+
+
+def open_imported_tasks(
+    engine: Engine, source_system: str, dispatched: Iterable[tuple[str, str]], actor: str
+) -> int:
+    """Give each imported ``(incident_no, department code)`` its department task, its clock
+    from the case's report time, unless the case has had a task of that department before
+    (open or done): re-importing a file creates no second task. The number of tasks made.
+    """
+    wanted = {(no, dept) for no, dept in dispatched if dept in DEPARTMENTS}
+    if not wanted:
+        return 0
+    made = 0
+    numbers = sorted({no for no, _ in wanted})
+    with Session(engine) as session:
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            incidents = {
+                inc.incident_no: inc
+                for inc in session.scalars(
+                    select(Incident).where(
+                        Incident.source_system == source_system, Incident.incident_no.in_(chunk)
+                    )
+                )
+            }
+            ids = [inc.id for inc in incidents.values()]
+            had = set(
+                session.execute(
+                    select(DepartmentTask.incident_id, DepartmentTask.department).where(
+                        DepartmentTask.incident_id.in_(ids)
+                    )
+                ).all()
+            )
+            for no in chunk:
+                inc = incidents.get(no)
+                if inc is None:
+                    continue
+                for dept in DEPARTMENTS:
+                    if (no, dept) in wanted and (inc.id, dept) not in had:
+                        _open_task(session, inc, dept, inc.reported_at)
+                        made += 1
+        session.commit()
+    if made:
+        audit.record(
+            engine,
+            actor,
+            "task_dispatch_import",
+            target=f"source:{source_system}",
+            detail=f"tasks={made}",
+        )
+    return made
 
 
 def record_action(

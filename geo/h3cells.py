@@ -63,6 +63,11 @@ def cell_resolution(cell: int) -> int:
     return h3i.get_resolution(int(cell))
 
 
+def cells_area_km2(cells: list[int] | np.ndarray) -> float:
+    """Total area of ``cells`` in km² (exact spherical cell areas, h3's ``cell_area``)."""
+    return float(sum(h3i.cell_area(int(c), unit="km^2") for c in np.asarray(cells).ravel()))
+
+
 def cell_to_boundary_lnglat(cell: int) -> list[list[float]]:
     """Closed ring of the cell's boundary in GeoJSON order ``[lng, lat]``."""
     ring = [[lng, lat] for lat, lng in h3i.cell_to_boundary(int(cell))]

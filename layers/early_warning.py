@@ -15,9 +15,10 @@ Entries and their reasons
 ``address_id``), and every reason about a household is attached to an address, so one place
 gives one entry with all its reasons:
 
-* ``escalating``: the address's incidents in the lookback window escalate (the rule of
-  :func:`layers.repeat_addresses.escalation_expr`: each of the last three gaps shorter than
-  the one before, over at least two gaps) and its latest incident lies within the last
+* ``escalating``: the address's incidents in the lookback window escalate (the test of
+  :func:`layers.repeat_addresses.escalation_expr`: the gaps shrink significantly, one-sided
+  5 % — one trendless history in twenty is flagged by chance; it takes at least five
+  incidents) and its latest incident lies within the last
   ``escalation_active_days`` (90): an escalation that stopped months ago is history, not a
   warning.
 * ``escalating_victim``: the same rule over one victim's incidents
@@ -72,9 +73,15 @@ tier entries                                           term
 1    compounds whose count jumped                       ``10 * -log10(p_value)``, at most 999
 ==== ================================================  =========================================
 
-High-risk escalation first, then breaches by how overdue they are, then new repeats, then
-area signals. Rows are ordered by ``score`` descending, then ``last_at`` descending (nulls
-last), then ``entry_id``, and ``rank`` numbers them from 1.
+Two lists
+---------
+Risk and service are ranked apart, so that hundreds of late follow-ups never bury an
+escalating household: ``list`` is ``'risk'`` for households, addresses and compounds and
+``'service'`` for cases past a service level. Rows come risk list first, then the service
+list; within each by ``score`` descending, then ``last_at`` descending (nulls last), then
+``entry_id``. ``list_rank`` numbers the rows of each list from 1, ``rank`` all rows from 1
+(the risk list's ranks are the same in both). Within the risk list: high-risk escalation
+first, then households, new repeats, then area signals.
 
 Stable ids
 ----------
@@ -115,6 +122,7 @@ __all__ = [
     "HIGH_RISK_DAYS",
     "KINDS",
     "LAYER_ID",
+    "LISTS",
     "LOOKBACK_DAYS",
     "NEW_INCIDENT_DAYS",
     "OUTPUT_SCHEMA",
@@ -130,6 +138,8 @@ __all__ = [
 LAYER_ID = "early_warning"
 #: Kinds of entry.
 KINDS: tuple[str, ...] = ("household", "address", "compound", "case")
+#: The two lists: risk (households, addresses, compounds), then service-level breaches.
+LISTS: tuple[str, ...] = ("risk", "service")
 #: Reason codes, in the order an entry lists them (the UI translates them).
 REASONS: tuple[str, ...] = (
     "high_risk_recent",
@@ -228,6 +238,8 @@ _DAY_US = 86_400_000_000
 #: latest incident's point.
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "rank": pl.UInt32,
+    "list": pl.String,
+    "list_rank": pl.UInt32,
     "entry_id": pl.String,
     "kind": pl.String,
     "reasons": pl.List(pl.String),
@@ -922,18 +934,26 @@ def _detail(columns: list[str]) -> pl.Expr:
 
 def _empty_entries() -> pl.DataFrame:
     """No entries, in the internal form (``incident_ids`` still database ids)."""
-    schema = {c: t for c, t in OUTPUT_SCHEMA.items() if c != "rank"}
+    ranked = ("rank", "list", "list_rank")
+    schema = {c: t for c, t in OUTPUT_SCHEMA.items() if c not in ranked}
     return pl.DataFrame(schema=schema | {"incident_ids": pl.List(pl.Int64)})
 
 
 def _rank(entries: pl.DataFrame) -> pl.DataFrame:
-    ranked = entries.select(
-        [pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items() if c != "rank"]
+    listed = entries.with_columns(
+        pl.when(pl.col("kind") == "case")
+        .then(pl.lit(LISTS[1]))
+        .otherwise(pl.lit(LISTS[0]))
+        .alias("list")
+    )
+    ranked = listed.select(
+        [pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items() if c not in ("rank", "list_rank")]
     ).sort(
-        ["score", "last_at", "entry_id"],
-        descending=[True, True, False],
+        [pl.col("list") == LISTS[1], "score", "last_at", "entry_id"],
+        descending=[False, True, True, False],
         nulls_last=True,
     )
     return ranked.with_columns(
-        pl.int_range(1, ranked.height + 1, dtype=pl.UInt32).alias("rank")
+        pl.int_range(1, ranked.height + 1, dtype=pl.UInt32).alias("rank"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("list").alias("list_rank"),
     ).select(list(OUTPUT_SCHEMA))

@@ -6,6 +6,10 @@ every choice is written down here.
 
 1. The space-time cube
 ----------------------
+The window must lie within the history: when the incidents given begin more than one step
+after the window's start, :func:`compute` refuses, naming the dates and the longest window
+the history allows (empty early steps would make every recently active cell "new").
+
 Incidents are counted per H3 cell and per time step (a week by default). Steps are
 aligned on ``end`` (exclusive) and counted back, so the final step ends at ``end`` and
 is complete: step ``i`` of ``T`` covers ``[end - (T - i) * step, end - (T - i - 1) * step)``.
@@ -472,6 +476,39 @@ def _tie_term(x: np.ndarray) -> np.ndarray:
     return np.bincount(row_of_group, weights=size * (size - 1) * (2 * size + 5), minlength=n_series)
 
 
+def _check_history_covers(
+    times: pl.Series, start: datetime, end: datetime, step: timedelta, n_steps: int
+) -> None:
+    """Refuse a window that reaches back before the history: its empty early steps would
+    make every cell with a recent incident look new."""
+    earliest = times.min()
+    if earliest is None or earliest >= end:
+        raise ValueError(
+            f"no incident before the window's end {end:%Y-%m-%d}: emerging hot spots need "
+            f"{n_steps} steps of history"
+        )
+    if earliest - start <= step:
+        return
+    covered = int((end - earliest) / step)
+    advice = (
+        f"choose a window of at most {covered} steps, or include an earlier date range"
+        if covered >= MIN_TIME_STEPS
+        else f"emerging hot spots need at least {MIN_TIME_STEPS}: include an earlier date range"
+    )
+    raise ValueError(
+        f"the history is too short for the window: the incidents given begin on "
+        f"{earliest:%Y-%m-%d}, but {n_steps} steps of {_duration(step)} reach back to "
+        f"{start:%Y-%m-%d}; the history covers {covered} step(s); {advice}"
+    )
+
+
+def _duration(step: timedelta) -> str:
+    if step % timedelta(weeks=1) == timedelta(0):
+        weeks = step // timedelta(weeks=1)
+        return f"{weeks} week" + ("s" if weeks != 1 else "")
+    return str(step)
+
+
 def _cube_from_incidents(
     incidents: pl.DataFrame,
     *,
@@ -513,6 +550,7 @@ def _cube_from_incidents(
     _check_int("n_steps", n_steps, MIN_TIME_STEPS)
     start = (end - n_steps * step).astimezone(UTC)
     end = end.astimezone(UTC)
+    _check_history_covers(times, start, end, step, n_steps)
     step_us = step // timedelta(microseconds=1)
     cube = (
         pl.DataFrame({"t": times, "c": incidents[CELL_COLUMN].cast(pl.Int64)})

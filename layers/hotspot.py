@@ -30,6 +30,19 @@ counts frame plus, when given, every cell of ``study_cells`` (for a station, the
 jurisdiction), with zero counts where no incident fell. Without ``study_cells`` an empty
 area is invisible and no cold spot can show there.
 
+Core and halo cells
+-------------------
+Gi* scores a neighbourhood, not a cell: with ``k >= 1`` the ring around a hot cell is hot too,
+even where it holds no incident. The scores and classes stay exactly Gi*'s, but every hot
+cell is also told apart (column ``halo``): a hot cell is *core* when it is hot by its own
+incidents, i.e. its own count is at least the mean count of its neighbourhood
+(``x_i >= sum_j w_ij x_j / W_i``) and is itself significantly high: its Gi* z-score with
+``k = 0`` (``(x_i - mean(x)) / std(x)``) reaches :data:`CORE_MIN_Z` (one-sided 95 %, not
+corrected: it only qualifies a cell whose neighbourhood already passed the FDR test).
+Otherwise it is a *halo* cell, hot only through its neighbours, and its ``label`` is
+``hot_halo`` (its ``gi_class`` keeps the confidence level). With ``k = 0`` no cell is a
+halo. A patrol is never sent to a halo cell on this layer's word.
+
 Degenerate cases
 ----------------
 Where the z-score is undefined (all counts equal, or a neighbourhood that spans the whole
@@ -64,11 +77,26 @@ CLASS_LABELS: dict[int, str] = {
     -2: "cold_95",
     -3: "cold_99",
 }
+#: A hot cell is core only if its own count's z-score (Gi* with k=0) reaches this.
+CORE_MIN_Z = 1.6448536269514722
+#: Label of a hot cell that is hot only through its neighbours (see "Core and halo cells").
+HALO_LABEL = "hot_halo"
+#: Every label, in legend order: the hot classes, the halo, then the rest.
+LABELS: tuple[str, ...] = (
+    "hot_99",
+    "hot_95",
+    "hot_90",
+    HALO_LABEL,
+    "not_significant",
+    "cold_90",
+    "cold_95",
+    "cold_99",
+)
 #: How many distinct (cell set, k) weight matrices are memoised (100k cells, k=1 ≈ 8 MB each).
 WEIGHTS_CACHE_SIZE = 4
 
 #: Polars dtype of the ``label`` column: an Enum in legend order.
-LABEL_DTYPE = pl.Enum(list(CLASS_LABELS.values()))
+LABEL_DTYPE = pl.Enum(list(LABELS))
 
 #: Columns of the frame :func:`compute` returns (``count`` is Float64 when the input's is).
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
@@ -79,6 +107,7 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "p_fdr": pl.Float64,
     "gi_class": pl.Int8,
     "label": LABEL_DTYPE,
+    "halo": pl.Boolean,
 }
 
 
@@ -189,7 +218,9 @@ def compute(
         cells without incidents),
         ``z`` (Gi* z-score), ``p`` (two-sided), ``p_fdr`` (BH-adjusted),
         ``gi_class`` (Int8: +3/+2/+1 hot at 99/95/90 % confidence, -3/-2/-1 cold, 0 not
-        significant) and ``label`` (``hot_99`` ... ``not_significant`` ... ``cold_99``).
+        significant), ``label`` (``hot_99`` ... ``not_significant`` ... ``cold_99``, and
+        ``hot_halo`` for a hot cell hot only through its neighbours) and ``halo`` (Boolean,
+        true for those cells; see the module notes).
 
     Raises
     ------
@@ -212,6 +243,11 @@ def compute(
     p = two_sided_p(z)
     p_fdr = benjamini_hochberg(p)
     gi_class = classify_bins(z, p_fdr if fdr else p)
+    halo = halo_cells(y, weights, gi_class)
+    labels = class_labels(gi_class)
+    labels = pl.select(
+        pl.when(pl.Series(halo)).then(pl.lit(HALO_LABEL)).otherwise(labels).cast(LABEL_DTYPE)
+    ).to_series()
     count_dtype = pl.Int64 if counts["count"].dtype.is_integer() else pl.Float64
     return pl.DataFrame(
         {
@@ -221,7 +257,8 @@ def compute(
             "p": p,
             "p_fdr": p_fdr,
             "gi_class": gi_class,
-            "label": class_labels(gi_class),
+            "label": labels,
+            "halo": halo,
         },
         schema={**OUTPUT_SCHEMA, "count": pl.Float64},
     ).with_columns(pl.col("count").cast(count_dtype))
@@ -249,6 +286,37 @@ def gi_star_z(values: np.ndarray, weights: KRingWeights) -> np.ndarray:
     return z_from_local_sums(
         local_sum, weights.cardinality, n=y.size, mean=_mean(y), std=population_std(y)
     )
+
+
+def halo_cells(values: np.ndarray, weights: KRingWeights, gi_class: np.ndarray) -> np.ndarray:
+    """Hot cells that are hot only through their neighbours (the ring around a hot spot).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Counts aligned with ``weights.cells``.
+    weights : KRingWeights
+        The weights the classes were computed on.
+    gi_class : numpy.ndarray
+        Classes from :func:`classify_bins`.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the cell is hot (``gi_class > 0``) but its own count is below the mean
+        count of its neighbourhood (itself included) or its own z-score is below
+        :data:`CORE_MIN_Z`. Always false when ``weights.k == 0``.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    hot = np.asarray(gi_class) > 0
+    if y.size == 0 or weights.k == 0:
+        return np.zeros(y.size, dtype=bool)
+    neighbourhood_mean = (weights.matrix @ y) / np.maximum(weights.cardinality, 1.0)
+    std = population_std(y)
+    own_z = (y - _mean(y)) / std if std > 0 else np.zeros_like(y)
+    # A small tolerance: a cell exactly at its neighbourhood's mean is core.
+    own = (y > 0) & (y >= neighbourhood_mean * (1 - 1e-12)) & (own_z >= CORE_MIN_Z)
+    return hot & ~own
 
 
 def z_from_local_sums(

@@ -98,6 +98,9 @@ class LayerContext:
     time_zone: str = "Asia/Shanghai"
     #: Follow-up visits of the incidents (``incident_id``, ``visited_at``), for service levels.
     visits: pl.DataFrame | None = None
+    #: Station code → its resolution-9 cells, when the user selected no station: the patrol
+    #: accuracy then tests on the stations that had incidents, not on every one in view.
+    jurisdictions: Mapping[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,13 @@ class LayerSpec:
     value_column: str
     legend: Legend
     run: Callable[[pl.DataFrame, LayerContext, dict[str, Any]], pl.DataFrame] = field(repr=False)
+    #: Days of incidents before "now" the layer reads, from its parameters (None: only what
+    #: the caller's date range holds). Callers that pick the range widen it to this.
+    history: Callable[[dict[str, Any]], int] | None = field(default=None, repr=False)
+
+    def history_days(self, params: Mapping[str, Any]) -> int | None:
+        """Days of history before "now" the layer reads with ``params`` (parsed), or None."""
+        return None if self.history is None else int(self.history(dict(params)))
 
     def parse_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Validate raw parameters (unknown names are refused); defaults fill the rest."""
@@ -193,6 +203,7 @@ def _run_patrol_accuracy(
         now=context.now,
         weeks=params["weeks"],
         train_weeks=params["train_weeks"],
+        jurisdictions=context.jurisdictions,
     )
 
 
@@ -243,7 +254,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "cells",
             ("h3_cell",),
             (Param("k", int, hotspot.DEFAULT_K, 0, 5), Param("fdr", bool, True)),
-            "gi_class",
+            "label",
             "diverging",
             _run_hotspot,
         ),
@@ -258,6 +269,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "category",
             "categorical",
             _run_emerging,
+            history=lambda p: 7 * p["weeks"],
         ),
         LayerSpec(
             near_repeat.LAYER_ID,
@@ -271,6 +283,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "source_incidents",
             "sequential",
             _run_near_repeat,
+            history=lambda p: p["history_days"],
         ),
         LayerSpec(
             patrol_plan.LAYER_ID,
@@ -284,6 +297,7 @@ REGISTRY: dict[str, LayerSpec] = {
             "rank",
             "sequential",
             _run_patrol_plan,
+            history=lambda p: 7 * patrol_plan.history_weeks(p["method"], p["train_weeks"]),
         ),
         LayerSpec(
             # How well the patrol plan predicted each of the last weeks, prospectively:
@@ -300,6 +314,9 @@ REGISTRY: dict[str, LayerSpec] = {
             "pai",
             "none",
             _run_patrol_accuracy,
+            history=lambda p: (
+                7 * (p["weeks"] + patrol_plan.history_weeks(p["method"], p["train_weeks"]))
+            ),
         ),
         LayerSpec(
             repeat_addresses.LAYER_ID,

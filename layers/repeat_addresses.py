@@ -34,9 +34,11 @@ Addresses with at least ``min_incidents`` incidents (with a reported time) in th
 
 * ``count``, ``first_at``, ``last_at``, ``incident_ids`` (in time order);
 * ``gaps_days``: days between consecutive incidents, ``median_gap_days``;
-* ``escalating``: see :func:`escalation_expr` — at least two gaps, and each of the last
-  :data:`ESCALATION_GAPS` gaps (or all of them, when fewer) strictly shorter than the one
-  before it: the incidents come faster and faster;
+* ``escalating``: see :func:`escalation_expr` — a one-sided trend test on the gaps
+  (Kendall's tau of gap against order, exact): the incidents come significantly faster and
+  faster, at a stated false-positive rate :data:`ESCALATION_ALPHA` (5 %) for a history
+  without trend (exchangeable gaps, as a steady Poisson process gives). It needs at least
+  four gaps (five incidents) to reach 5 %: fewer cannot be told from chance;
 * ``marac_flag``: :data:`MARAC_INCIDENTS` (3) or more incidents within any
   :data:`MARAC_WINDOW` (365 days), i.e. some incident is followed by two more no more than
   365 days after it — the MARAC "potential escalation" criterion (three or more police
@@ -61,6 +63,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -72,6 +75,7 @@ from geo.addresses import normalise_addresses
 from geo.projection import metric_transformer, utm_epsg
 
 __all__ = [
+    "ESCALATION_ALPHA",
     "ESCALATION_GAPS",
     "LAYER_ID",
     "MARAC_INCIDENTS",
@@ -84,6 +88,7 @@ __all__ = [
     "check_repeat_params",
     "compute",
     "escalation_expr",
+    "escalation_p_expr",
     "history_summary",
     "prepare_incidents",
     "select_repeats",
@@ -96,8 +101,10 @@ LAYER_ID = "repeat_addresses"
 MIN_INCIDENTS = 2
 #: Points of one address key closer than this (metres, single linkage) are one address.
 SNAP_DISTANCE_M = 100.0
-#: Escalation looks at this many most recent gaps (all of them when there are fewer).
+#: Former rule's window (the last gaps read); kept for callers that show the last gaps.
 ESCALATION_GAPS = 3
+#: One-sided level of the escalation test: the share of trendless histories flagged.
+ESCALATION_ALPHA = 0.05
 #: MARAC-style flag: this many incidents ...
 MARAC_INCIDENTS = 3
 #: ... within this long.
@@ -356,13 +363,38 @@ def history_summary(
     return histories.join(categories, on=keys, how="left", nulls_equal=True)
 
 
-def escalation_expr(gaps_days: pl.Expr) -> pl.Expr:
-    """Whether a history escalates, from its list of gaps between consecutive incidents.
+def escalation_expr(gaps_days: pl.Expr, alpha: float = ESCALATION_ALPHA) -> pl.Expr:
+    """Whether a history escalates: its gaps shrink significantly (one-sided, level ``alpha``).
 
-    The rule: at least two gaps (three incidents), and each of the last
-    :data:`ESCALATION_GAPS` gaps — all of them when there are fewer — strictly shorter than
-    the gap before it. Gaps ``[30, 12, 4]`` escalate; ``[30, 12, 12]`` and ``[5, 20]`` do
-    not; ``[2, 40, 20, 9]`` does (only the last three gaps are read).
+    See :func:`escalation_p_expr` for the test. ``[30, 12, 4]`` (4 incidents) does not
+    escalate at 5 % (p = 1/6: one history in six without any trend looks like that);
+    ``[40, 30, 12, 4]`` does (p = 1/24).
+
+    Parameters
+    ----------
+    gaps_days : polars.Expr
+        A ``List(Float64)`` expression of gaps in time order.
+    alpha : float
+        The false-positive rate on histories without trend.
+
+    Returns
+    -------
+    polars.Expr
+        Boolean expression; false for fewer than two gaps.
+    """
+    return escalation_p_expr(gaps_days) <= alpha
+
+
+def escalation_p_expr(gaps_days: pl.Expr) -> pl.Expr:
+    """One-sided p-value that a history's gaps shrink (the incidents come faster).
+
+    The statistic is the number of *inversions* among the gaps ``g_1 .. g_m`` in time order
+    (pairs ``i < j`` with ``g_i > g_j``; Kendall's tau of gap against order, ties not
+    counted). Under the null hypothesis that the gaps are exchangeable — true of a
+    homogeneous Poisson process, whose gaps are independent and identically distributed —
+    every order of the gaps is equally likely, so the p-value ``P(inversions >= observed)``
+    is exact, from the Mahonian distribution (the count of permutations of ``m`` items by
+    their inversions). With ``m`` gaps the smallest p is ``1 / m!``: 1/2, 1/6, 1/24, 1/120.
 
     Parameters
     ----------
@@ -372,11 +404,40 @@ def escalation_expr(gaps_days: pl.Expr) -> pl.Expr:
     Returns
     -------
     polars.Expr
-        Boolean expression; false for fewer than two gaps.
+        Float64; 1.0 for fewer than two gaps.
     """
-    recent = gaps_days.list.tail(ESCALATION_GAPS)
-    shrinking = recent.list.eval(pl.element().diff().drop_nulls() < 0).list.all()
-    return (gaps_days.list.len() >= 2) & shrinking
+    return gaps_days.map_batches(_escalation_p_values, return_dtype=pl.Float64)
+
+
+def _escalation_p_values(gaps: pl.Series) -> pl.Series:
+    out = np.ones(gaps.len(), dtype=np.float64)
+    for row, values in enumerate(gaps.to_list()):
+        if values is None or len(values) < 2:
+            continue
+        g = np.asarray(values, dtype=np.float64)
+        inversions = int(np.triu(g[:, None] > g[None, :], 1).sum())
+        out[row] = _mahonian_sf(g.size, inversions)
+    return pl.Series(gaps.name, out, dtype=pl.Float64)
+
+
+def _mahonian_sf(m: int, inversions: int) -> float:
+    """``P(I >= inversions)`` for a uniformly random permutation of ``m`` items."""
+    counts = _mahonian(m)
+    return float(counts[inversions:].sum() / counts.sum())
+
+
+@lru_cache(maxsize=64)
+def _mahonian(m: int) -> np.ndarray:
+    """Number of permutations of ``m`` items with 0, 1, ... inversions (as floats)."""
+    counts = np.ones(1)
+    for n in range(2, m + 1):
+        # Inserting the n-th item adds 0 .. n-1 inversions.
+        nxt = np.zeros(counts.size + n - 1)
+        for extra in range(n):
+            nxt[extra : extra + counts.size] += counts
+        counts = nxt
+    counts.setflags(write=False)
+    return counts
 
 
 def check_repeat_params(min_incidents: int, start: datetime | None, end: datetime | None) -> None:

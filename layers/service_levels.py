@@ -77,6 +77,7 @@ from data.vocab import (
 )
 
 __all__ = [
+    "CHECK_STATES",
     "DUE_SOON_CLOSED_DAYS",
     "DUE_SOON_FOLLOW_UP_DAYS",
     "DUE_SOON_HANDLED_HOURS",
@@ -91,6 +92,7 @@ __all__ = [
     "VISIT_COLUMNS",
     "ServiceLevelParams",
     "check_now",
+    "checks",
     "compliance",
     "compute",
 ]
@@ -373,6 +375,78 @@ def compliance(
     if keys:
         result = result.sort(keys, nulls_last=True)
     return result.collect()
+
+
+#: States of one (case, level) check as of ``now`` (:func:`checks`).
+CHECK_STATES: tuple[str, ...] = ("met", "late", "pending")
+
+
+def checks(
+    incidents: pl.DataFrame,
+    visits: pl.DataFrame | None,
+    now: datetime,
+    extra: Sequence[str] = (),
+    params: ServiceLevelParams | None = None,
+) -> pl.DataFrame:
+    """Every service-level check as of ``now``: one row per case reported by ``now`` and level
+    that applies to it, with its outcome (the one judgement both the wall and the review count).
+
+    ``state`` is
+
+    * ``met``: the deadline passed by ``now`` and the level was met at or before it;
+    * ``late``: the deadline passed (strictly before ``now``) and the level was not met by it,
+      met late or not met yet (exactly :func:`compute`'s ``breached``);
+    * ``pending``: the deadline has not passed (met early or not yet): not judged yet.
+
+    Columns: ``incident_id``, ``incident_no``, ``station_code``, ``category``, ``risk_level``,
+    ``status`` (current), ``reported_at``, ``open`` (not closed by ``now``), ``sla``,
+    ``due_at``, ``met_at`` (null: not met by ``now``), ``state``, ``visits_in_window`` (the
+    follow-up level's visits so far inside its window, else null), then the ``extra`` incident
+    columns. Sorted by ``incident_id`` and level (:data:`SLAS` order).
+    """
+    params = params or ServiceLevelParams()
+    now = check_now(now)
+    extra = [c for c in extra if c not in REQUIRED_COLUMNS]
+    if isinstance(incidents, pl.DataFrame):
+        missing = [c for c in extra if c not in incidents.columns]
+        if missing:
+            raise ValueError(f"incident frame lacks column(s): {', '.join(missing)}")
+    frame = _evaluate(incidents, visits, now, params, extra=extra)
+    parts = []
+    for sla in SLAS:
+        due, met = pl.col(f"_{sla}_due"), pl.col(f"_{sla}_met")
+        in_time = met.is_not_null() & (met <= due) & (due <= now)
+        late = (due < now) & (met.is_null() | (met > due))
+        parts.append(
+            frame.filter(pl.col(f"_{sla}_applies")).select(
+                pl.col("id").alias("incident_id"),
+                "incident_no",
+                "station_code",
+                "category",
+                "risk_level",
+                "status",
+                "reported_at",
+                pl.col("_closed").is_null().alias("open"),
+                pl.lit(sla, pl.String).alias("sla"),
+                due.alias("due_at"),
+                met.alias("met_at"),
+                pl.when(in_time)
+                .then(pl.lit("met"))
+                .when(late)
+                .then(pl.lit("late"))
+                .otherwise(pl.lit("pending"))
+                .alias("state"),
+                (
+                    pl.col("_visits") if sla == "follow_up_4_in_2m" else pl.lit(None, pl.UInt32)
+                ).alias("visits_in_window"),
+                *extra,
+                pl.lit(SLAS.index(sla), pl.Int8).alias("_sla_order"),
+            )
+        )
+    out = pl.concat(parts, how="vertical").sort("incident_id", "_sla_order").drop("_sla_order")
+    return out.with_columns(
+        pl.col("due_at", "met_at").cast(_UTC), pl.col("visits_in_window").cast(pl.UInt32)
+    ).collect()
 
 
 def check_now(now: datetime) -> datetime:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboard.parts.text import command, loop, nav, review, station
+from dashboard.parts.text import cases, command, loop, nav, review, station
 from dashboard.parts.text import map as map_text
 
 #: Interface languages, the default first.
@@ -153,6 +153,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Tested prospectively on the past {weeks} weeks (each predicted from earlier "
         "data only): hit rate {rate:.0f}%, PAI {pai:.1f}. Week by week: Layer data → "
         "Patrol plan accuracy.",
+    },
+    "layer.refused": {
+        "zh": "此范围内无法计算该图层：{reason}",
+        "en": "This layer cannot be computed for this range: {reason}",
+    },
+    "accuracy.basis": {
+        "zh": "依据：{tested} 起检验事件、{trained} 起训练事件，检验区域约 {area:.1f} 平方公里"
+        "（有事件的辖区）。",
+        "en": "Resting on {tested} test and {trained} training incidents over about "
+        "{area:.1f} km² (the jurisdictions with incidents).",
     },
     "accuracy.none": {
         "zh": "过去几周没有可检验的事件，暂无预测准确度。",
@@ -291,6 +301,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "column.p": {"zh": "P 值", "en": "p-value"},
     "column.p_fdr": {"zh": "校正后 P 值（FDR）", "en": "p-value (FDR)"},
     "column.gi_class": {"zh": "热点等级", "en": "Class"},
+    "column.halo": {"zh": "热点外围", "en": "Halo"},
     "column.label": {"zh": "热点等级", "en": "Class"},
     "column.emerging_hotspot.category": {"zh": "时空模式", "en": "Pattern"},
     "column.mk_z": {"zh": "趋势 Z 值", "en": "Trend z"},
@@ -315,6 +326,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "column.hit_rate": {"zh": "命中率", "en": "Hit rate"},
     "column.pai": {"zh": "预测精度指数 PAI", "en": "PAI"},
     "column.area_share": {"zh": "面积占比", "en": "Area share"},
+    "column.list": {"zh": "清单", "en": "List"},
+    "column.list_rank": {"zh": "清单内排名", "en": "Rank in its list"},
+    "column.area_km2": {"zh": "检验区域（平方公里）", "en": "Area tested (km²)"},
     "column.hit_rate_pooled": {"zh": "合计命中率", "en": "Pooled hit rate"},
     "column.pai_pooled": {"zh": "合计预测精度指数", "en": "Pooled PAI"},
     "column.last_at": {"zh": "最近一次", "en": "Latest"},
@@ -468,6 +482,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit_action.reveal": {"zh": "显示个人信息", "en": "Details revealed"},
     "audit_action.export": {"zh": "导出", "en": "Export"},
     "audit_action.api_layer": {"zh": "图层接口查询", "en": "Layer API query"},
+    "audit_action.api_measures": {"zh": "指标接口查询", "en": "Measures API query"},
     "audit_action.import": {"zh": "导入", "en": "Import"},
     "audit_action.import_started": {"zh": "开始导入", "en": "Import started"},
     "audit_action.push": {"zh": "推送", "en": "Push"},
@@ -493,7 +508,15 @@ def _merge(base: dict[str, dict[str, str]], *screens: dict[str, dict[str, str]])
         base.update(strings)
 
 
-_merge(STRINGS, command.STRINGS, review.STRINGS, station.STRINGS, map_text.STRINGS, nav.STRINGS)
+_merge(
+    STRINGS,
+    command.STRINGS,
+    review.STRINGS,
+    station.STRINGS,
+    map_text.STRINGS,
+    nav.STRINGS,
+    cases.STRINGS,
+)
 _merge(STRINGS, loop.STRINGS)
 
 #: Labels of the vocabulary codes, per kind. Kinds mirror the tuples of :mod:`data.vocab`.
@@ -555,6 +578,10 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "hot_99": {"zh": "热点（99% 置信）", "en": "Hot spot, 99% confidence"},
         "hot_95": {"zh": "热点（95% 置信）", "en": "Hot spot, 95% confidence"},
         "hot_90": {"zh": "热点（90% 置信）", "en": "Hot spot, 90% confidence"},
+        "hot_halo": {
+            "zh": "热点外围（本格案件少，因邻格而热）",
+            "en": "Halo: hot only through its neighbours",
+        },
         "not_significant": {"zh": "不显著", "en": "Not significant"},
         "cold_90": {"zh": "冷点（90% 置信）", "en": "Cold spot, 90% confidence"},
         "cold_95": {"zh": "冷点（95% 置信）", "en": "Cold spot, 95% confidence"},
@@ -592,6 +619,10 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
             "en": "Fewer than 4 visits in 2 months",
         },
     },
+    "ew_list": {
+        "risk": {"zh": "风险", "en": "Risk"},
+        "service": {"zh": "服务时限", "en": "Service level"},
+    },
     "ew_kind": {
         "household": {"zh": "家庭", "en": "Household"},
         "address": {"zh": "地址", "en": "Address"},
@@ -612,6 +643,10 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "kde": {"zh": "核密度", "en": "Kernel density"},
         "gistar": {"zh": "Gi* 热点", "en": "Gi* hot spots"},
         "counts": {"zh": "事件计数", "en": "Incident counts"},
+        "repeat": {
+            "zh": "重复风险（长期记忆核密度 + 重复地址）",
+            "en": "Repeat risk (long-memory density + repeat addresses)",
+        },
     },
     "role": {
         "victim": {"zh": "受害人", "en": "Victim"},

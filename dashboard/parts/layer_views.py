@@ -67,6 +67,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "early_warning": (
         "rank",
+        "list",
+        "list_rank",
         "kind",
         "reasons",
         "station_code",
@@ -78,11 +80,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "patrol_accuracy": (
         "week_start",
         "week_end",
+        "train_incidents",
         "test_incidents",
         "hits",
         "hit_rate",
         "pai",
         "area_share",
+        "area_km2",
         "hit_rate_pooled",
         "pai_pooled",
     ),
@@ -121,6 +125,8 @@ DEFAULT_ORDER: dict[str, tuple[str, bool]] = {
     "service_levels": ("overdue_hours", True),
     "patrol_accuracy": ("week_start", True),
 }
+#: A Boolean column put before the default order (false first) when the user sorts nothing.
+DEFAULT_FIRST: dict[str, str] = {"hotspot": "halo"}
 #: Columns the table draws as markdown: reason chips and links to cases.
 MARKDOWN_COLUMNS: frozenset[str] = frozenset({"reasons", "incident_ids", "incident_no"})
 #: How many case links a cell shows before "+n more".
@@ -130,6 +136,7 @@ VOCABULARY_OF_COLUMN: dict[str, str] = {
     "label": "gi_class",
     "category": "category",
     "kind": "ew_kind",
+    "list": "ew_list",
     "sla": "sla",
     "state": "sla_state",
     "role": "role",
@@ -299,11 +306,13 @@ def sort_frame(
     """``frame`` in the table's order: the user's column (lists by length), else the
     layer's default order. Unknown columns are ignored."""
     column, descending = DEFAULT_ORDER[layer_id]
+    chosen = False
     if sort_by:
         first = sort_by[0]
         if first.get("column_id") in TABLE_COLUMNS[layer_id]:
             column = str(first["column_id"])
             descending = first.get("direction") != "asc"
+            chosen = True
     if column not in frame.columns or frame.is_empty():
         return frame
     key = pl.col(column)
@@ -311,10 +320,13 @@ def sort_frame(
         key = key.list.len()
     elif isinstance(frame.schema[column], pl.Struct):
         return frame
+    keys, order = [key, pl.col("_order")], [descending, False]
+    lead = DEFAULT_FIRST.get(layer_id)
+    if not chosen and lead is not None and lead in frame.columns:
+        # e.g. Gi* halo cells (hot only through their neighbours) after every core cell
+        keys, order = [pl.col(lead), *keys], [False, *order]
     return (
-        frame.with_row_index("_order")
-        .sort([key, pl.col("_order")], descending=[descending, False], nulls_last=True)
-        .drop("_order")
+        frame.with_row_index("_order").sort(keys, descending=order, nulls_last=True).drop("_order")
     )
 
 

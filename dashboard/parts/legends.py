@@ -12,8 +12,10 @@ All colours come from :mod:`dashboard.parts.palettes` (checked there for colour-
 * ``sequential``: :data:`~dashboard.parts.palettes.SEQUENTIAL` (YlOrBr), darkest at the 98th
   percentile of the values (:func:`dashboard.parts.figures.colour_top`); ranks are drawn the other
   way round (rank 1 darkest).
-* ``diverging``: :data:`~dashboard.parts.palettes.DIVERGING`, 7 classes, for the Gi* classes hot
-  99 % … cold 99 %: hot orange, cold blue, "not significant" light grey.
+* ``diverging``: :data:`~dashboard.parts.palettes.DIVERGING`, 7 classes, for the Gi* labels hot
+  99 % … cold 99 %: hot orange, cold blue, "not significant" light grey; between hot 90 % and
+  "not significant" the halo (:data:`~dashboard.parts.palettes.HALO`, pale orange): cells hot
+  only through their neighbours, which hold too few incidents of their own to patrol.
 * ``categorical``: the 17 emerging hot spot patterns (:data:`~dashboard.parts.palettes.EMERGING`),
   hot ones in warm hues, cold ones in cool hues. Only the patterns present are listed.
 """
@@ -59,9 +61,9 @@ class Classes:
 CLASSES: dict[str, Classes] = {
     hotspot.LAYER_ID: Classes(
         "gi_class",
-        tuple(hotspot.CLASS_LABELS),
-        tuple(hotspot.CLASS_LABELS.values()),
-        DIVERGING_COLOURS,
+        hotspot.LABELS,
+        hotspot.LABELS,
+        (*DIVERGING_COLOURS[:3], palettes.HALO, *DIVERGING_COLOURS[3:]),
     ),
     emerging_hotspot.LAYER_ID: Classes(
         "emerging",
@@ -222,11 +224,18 @@ def legend_component(legend: Legend) -> html.Div:
 
 def accuracy_note(panel: pl.DataFrame, lang: str) -> html.Div:
     """The patrol plan's track record to read beside its legend: pooled hit rate and PAI of
-    the plan over the last weeks, each week predicted from the weeks before it."""
+    the plan over the last weeks, each week predicted from the weeks before it, and the
+    incident counts and area that figure rests on."""
     pai = panel["pai_pooled"][0] if panel.height else None
     if pai is None:
         return html.Div(t("accuracy.none", lang), className="legend-accuracy")
     text = t("accuracy.summary", lang).format(
         weeks=panel.height, rate=100 * panel["hit_rate_pooled"][0], pai=pai
     )
+    if "area_km2_mean" in panel.columns:
+        text += " " + t("accuracy.basis", lang).format(
+            tested=f"{panel['test_incidents_pooled'][0]:,}",
+            trained=f"{panel['train_incidents_pooled'][0]:,}",
+            area=panel["area_km2_mean"][0],
+        )
     return html.Div(text, className="legend-accuracy")

@@ -42,6 +42,8 @@ DIVERGING: tuple[str, ...] = (
     "#3182bd",
     "#08306b",
 )
+#: A hot cell hot only through its neighbours (Gi* halo): a pale orange, lighter than hot 90 %.
+HALO = "#fde3c8"
 #: Okabe–Ito, by incident category (:data:`data.vocab.CATEGORIES`).
 CATEGORY: dict[str, str] = {
     "domestic_violence": "#D55E00",

@@ -29,7 +29,7 @@ from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
 from data import tasks, warning_visits
 from data.access import MAX_REASON_LENGTH, MIN_REASON_LENGTH, CaseDetail
-from data.settings import warning_schedule_days
+from data.settings import task_service_hours, warning_schedule_days
 from data.vocab import DEPARTMENTS, TASK_ACTIONS
 
 #: Largest id a database integer key can hold (SQLite and PostgreSQL BIGINT).
@@ -331,6 +331,9 @@ TASK_TIME = "case-task-time"
 TASK_NOTE = "case-task-note"
 TASK_SUBMIT = "case-task-submit"
 TASK_MESSAGE = "case-task-message"
+DISPATCH_DEPARTMENT = "case-dispatch-department"
+DISPATCH_SUBMIT = "case-dispatch-submit"
+DISPATCH_MESSAGE = "case-dispatch-message"
 
 
 def task_table(frame: pl.DataFrame, lang: str) -> html.Table | html.P:
@@ -373,6 +376,7 @@ def task_section(frame: pl.DataFrame, lang: str, may_record: bool) -> html.Secti
         html.Div(task_table(frame, lang), id="case-task-table"),
     ]
     if may_record:
+        children += dispatch_form(lang)
         children += [
             html.H3(t("task.record_title", lang)),
             html.Div(
@@ -421,6 +425,66 @@ def task_section(frame: pl.DataFrame, lang: str, may_record: bool) -> html.Secti
             ),
         ]
     return html.Section(children, className="card case-tasks")
+
+
+def dispatch_form(lang: str) -> list:
+    """The short form that dispatches the case to a department (任务分拨, 首接负责)."""
+    return [
+        html.H3(t("task.dispatch_title", lang)),
+        html.P(t("task.dispatch_hint", lang), className="card-hint"),
+        html.Div(
+            [
+                dcc.Dropdown(
+                    id=DISPATCH_DEPARTMENT,
+                    options=[
+                        {"label": label("department", d, lang), "value": d} for d in DEPARTMENTS
+                    ],
+                    value="police",
+                    clearable=False,
+                    className="filter-dropdown",
+                ),
+            ],
+            className="loop-form",
+        ),
+        html.Div(
+            [
+                html.Button(
+                    t("task.dispatch_submit", lang), id=DISPATCH_SUBMIT, className="button"
+                ),
+                html.Div(id=DISPATCH_MESSAGE, role="status"),
+            ],
+            className="loop-actions",
+        ),
+    ]
+
+
+def dispatch_task(n_clicks, department, pathname, lang):
+    """Callback: dispatch the case to a department; the task appears with its clock at once.
+
+    :func:`data.tasks.dispatch` checks the role and the station and audits a refusal too.
+    """
+    lang = lang or "zh"
+    if not n_clicks:
+        return no_update, no_update
+    match = re.match(r"^/case/([^/]+)/?$", pathname or "")
+    number = parse_incident_id(match.group(1)) if match else None
+    if number is None:
+        return html.P(t("case.not_found", lang), className="notice-warning"), no_update
+    engine = services().access.engine
+    name = label("department", department, lang)
+    try:
+        tasks.dispatch(engine, current_scope(), number, department)
+    except PermissionError:
+        return html.P(t("task.dispatch_refused", lang), className="notice-warning"), no_update
+    except tasks.DuplicateTaskError:
+        message = t("task.dispatch_duplicate", lang, department=name)
+        return html.P(message, className="notice-warning"), no_update
+    except tasks.TaskError as err:
+        return html.P(t("support.error", lang, why=str(err)), className="notice-warning"), no_update
+    frame = tasks.task_frame(engine, current_scope(), incident_id=number)
+    hours = task_service_hours()[department]
+    done = t("task.dispatch_done", lang, department=name, h=hours)
+    return html.P(done, className="notice-ok"), task_table(frame, lang)
 
 
 WARNING_ISSUE = "case-warning-issue"
@@ -494,8 +558,8 @@ def record_task(n_clicks, department, action, when, text, pathname, lang):
 
 
 def register_callbacks(app: Dash) -> None:
-    """The case page is rendered whole by the router; its callbacks reveal details and
-    record what a department did."""
+    """The case page is rendered whole by the router; its callbacks reveal details, dispatch
+    the case to a department and record what a department did."""
     app.callback(
         Output(WARNING_MESSAGE, "children"),
         Output(WARNING_ISSUE, "disabled"),
@@ -504,6 +568,15 @@ def register_callbacks(app: Dash) -> None:
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )(issue_warning)
+    app.callback(
+        Output(DISPATCH_MESSAGE, "children"),
+        Output("case-task-table", "children", allow_duplicate=True),
+        Input(DISPATCH_SUBMIT, "n_clicks"),
+        State(DISPATCH_DEPARTMENT, "value"),
+        State(ids.URL, "pathname"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )(dispatch_task)
     app.callback(
         Output(TASK_MESSAGE, "children"),
         Output("case-task-table", "children"),

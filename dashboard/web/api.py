@@ -2,6 +2,17 @@
 
 Routes (all ``GET``, JSON unless asked for CSV):
 
+``/api/v1/measures?start=YYYY-MM-DD&end=YYYY-MM-DD&now=…``
+    The review's measures (:mod:`measures.review`, defined in ``docs/measures.md``) for the
+    caller's scope over the local days ``start`` to ``end`` (default: the last 28 days of
+    data), in total and per station, and the wall's tiles at ``now``::
+
+        {"period": {"start": "2026-10-01", "end": "2026-10-31"}, "now": "…Z",
+         "totals": {"incidents": 812, "sla_compliance": 0.881, "late_open": 35, …},
+         "stations": [{"station_code": "BA01", "incidents": 97, …}, …],
+         "wall": {"today": 3, "sla_breached": 6305, …}}
+
+    Shares are fractions (0–1), null when nothing could be judged.
 ``/api/v1/layers``
     The registry: every layer's id, names, geometry (``cells``, ``points`` or ``table``),
     legend type, value column and typed parameters (type, default, bounds, choices), and the
@@ -37,10 +48,11 @@ import io
 import json
 import logging
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
@@ -60,7 +72,11 @@ from dashboard.parts.layer_views import export_frame, json_rows, json_value
 from dashboard.parts.services import layer_now, services
 from dashboard.web.scope import current_scope
 from data import audit
+from data.access import IncidentFilter
 from layers.registry import REGISTRY, LayerSpec
+from measures import review as review_measures
+from measures import service
+from measures import wall as wall_measures
 
 __all__ = ["FORMATS", "bp", "export_url", "parse_request"]
 
@@ -189,6 +205,21 @@ def parse_request(
     return LayerRequest(LayerChoice(spec.id, params), filters, parse_now(values.get("now")), fmt)
 
 
+def widened_for_history(
+    flt: IncidentFilter, layer: LayerChoice, now: datetime, tz: str
+) -> IncidentFilter:
+    """``flt`` with its start moved back to cover the history the layer reads before ``now``
+    (e.g. near-repeat's ``history_days``), when no ``start`` was given: the default range
+    must not cut a history the caller asked for."""
+    days = layer.spec.history_days(layer.values())
+    if days is None:
+        return flt
+    first = (now - timedelta(days=days)).astimezone(ZoneInfo(tz)).date()
+    if flt.start is None or first >= flt.start:
+        return flt
+    return replace(flt, start=first)
+
+
 def export_url(layer: LayerChoice, filters: Filters, fmt: str = "csv") -> str:
     """The API URL answering ``layer`` under ``filters`` (what the layer table exports)."""
     data = filters.to_data()
@@ -262,6 +293,8 @@ def layer_rows(layer_id: str) -> tuple[Response, int] | Response:
         )
         flt = req.filters.incident_filter()
         now = req.now or layer_now(flt.end, svc.access.tz)
+        if not request.args.get("start"):
+            flt = widened_for_history(flt, req.layer, now, svc.access.tz)
         frame = svc.layer(scope, flt, req.layer.id, req.layer.values(), req.filters.res, now)
     except RequestError as err:
         return _error(str(err), err.status, **err.extra)
@@ -288,6 +321,60 @@ def layer_rows(layer_id: str) -> tuple[Response, int] | Response:
         count=table.height,
         columns=table.columns,
         rows=rows,
+    )
+
+
+def _date_arg(name: str, default: date) -> date:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RequestError(f"'{name}' should be a date YYYY-MM-DD, got {value[:40]!r}") from None
+
+
+@bp.get("/measures")
+def measure_values() -> tuple[Response, int] | Response:
+    """The review's measures and the wall's tiles for the caller's scope (module docstring)."""
+    if len(request.query_string) > MAX_QUERY_CHARS:
+        return _error(f"query string longer than {MAX_QUERY_CHARS} characters", 400)
+    unknown = sorted(set(request.args) - {"start", "end", "now", "lang"})
+    if unknown:
+        return _error(f"unknown parameter(s): {', '.join(unknown)}", 400)
+    svc, scope = services(), current_scope()
+    tz = svc.access.tz
+    extent = svc.access.date_extent(scope)
+    last = extent[1] if extent else datetime.now(UTC).date()
+    try:
+        period = review_measures.Period(
+            _date_arg("start", last - timedelta(days=27)), _date_arg("end", last)
+        )
+        now = parse_now(request.args.get("now")) or layer_now(None, tz)
+    except RequestError as err:
+        return _error(str(err), err.status, **err.extra)
+    except ValueError as err:
+        return _error(str(err), 400)
+    incidents = svc.access.incidents(scope, IncidentFilter())
+    visits = svc.access.follow_up_visits(scope)
+    totals = review_measures.measures(incidents, visits, period, now, tz, by=None)
+    stations = review_measures.measures(incidents, visits, period, now, tz)
+    tiles = wall_measures.compute_tiles(incidents, service.checks(incidents, visits, now), now, tz)
+    audit.record(
+        svc.access.engine,
+        scope.user,
+        "api_measures",
+        target=f"{period.start.isoformat()}..{period.end.isoformat()}",
+        detail=request.query_string.decode("utf-8", "replace"),
+        remote_addr=scope.remote_addr,
+    )
+    empty = {m: None for m in review_measures.MEASURES}
+    return jsonify(
+        period={"start": period.start.isoformat(), "end": period.end.isoformat()},
+        now=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        totals=json_value(totals.row(0, named=True) if totals.height else empty),
+        stations=[json_value(row) for row in stations.iter_rows(named=True)],
+        wall={tile.key: tile.value for tile in tiles},
     )
 
 

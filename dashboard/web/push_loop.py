@@ -11,7 +11,16 @@ and department tasks, with the same bearer tokens and the same body rules as
 feedback need a ``note``). With ``version`` the change applies only to that version of the
 request (else ``stale``); without, it is checked against the newest state.
 
-``POST /api/v1/loop/tasks`` — ``[{"id": 7, "state": "done", "at": "2026-11-20T10:00:00Z"}]``.
+``POST /api/v1/loop/tasks`` — ``[{"id": 7, "state": "done", "at": "2026-11-20T10:00:00Z"}]``
+changes a task's state; an item with ``incident_no`` and ``department`` instead dispatches the
+case (of the token's profile's source system) to that department — a code (``police``) or the
+word (公安, 妇联, 司法局, 法院, 社区/居委会) — with its clock from ``at`` (default now)::
+
+    [{"incident_no": "J4403060001", "department": "妇联", "at": "2026-11-20T10:00:00+08:00"}]
+
+A department that has the case open already answers ``stale`` (a retried push makes no
+second task); an unknown incident or department, or a time in the future or before the
+report, ``rejected``.
 
 Answers: 200 ``{"received", "counts", "results": [{"index", "id", "outcome", "reason"}]}``
 with ``outcome`` ``applied``, ``stale`` or ``rejected``; 400 a body of the wrong shape
@@ -32,14 +41,15 @@ from dashboard.web.auth import register_token_route
 from dashboard.web.push_api import EXTENSION_KEY, PushError, _audit, _body, check_items
 from data import support, tasks
 from data.access import Scope
-from data.api_tokens import verify_token
+from data.api_tokens import find_token, verify_token
+from data.importers.profiles import load_profile
 
 bp = Blueprint("push_loop", __name__, url_prefix="/api/v1/loop")
 
 #: Below this prefix bearer tokens replace sessions.
 LOOP_PATH = "/api/v1/loop"
 REQUEST_FIELDS = {"id", "action", "note", "version"}
-TASK_FIELDS = {"id", "state", "at"}
+TASK_FIELDS = {"id", "state", "at", "incident_no", "department"}
 #: What a system outside may do to a request: the unit's answers.
 PUSH_ACTIONS = ("accept", "decline", "start", "feedback")
 OUTCOMES = ("applied", "stale", "rejected")
@@ -144,9 +154,33 @@ def _moment(value: object, index: int) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def _check_task_item(item: dict, index: int) -> None:
+    """A state change (``id``, ``state``) or a dispatch (``incident_no``, ``department``)."""
+    if "incident_no" in item or "department" in item:
+        for name in ("incident_no", "department"):
+            value = item.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise PushError(400, f"item {index}: {name} must be text", index, name)
+        for name in ("id", "state"):
+            if name in item:
+                raise PushError(400, f"item {index}: a dispatch takes no {name}", index, name)
+        return
+    for name in ("id", "state"):
+        if name not in item:
+            raise PushError(400, f"item {index}: {name} is required", index, name)
+    _whole(item["id"], "id", index)
+    if item["state"] not in ("open", "done"):
+        raise PushError(400, f"item {index}: state must be open or done", index, "state")
+
+
+def _source_system(engine, client: str) -> str | None:
+    token = find_token(engine, client)
+    return load_profile(token.profile).source_system if token is not None else None
+
+
 @bp.post("/tasks")
 def push_tasks() -> tuple[Response, int]:
-    """Apply state changes of department tasks sent by another system."""
+    """Apply state changes of department tasks, and new dispatches, sent by another system."""
     engine = current_app.extensions[EXTENSION_KEY]
     client = _client()
     if client is None:
@@ -155,22 +189,25 @@ def push_tasks() -> tuple[Response, int]:
         items = check_items(_body(), TASK_FIELDS)
         moments = []
         for index, item in enumerate(items):
-            for name in ("id", "state"):
-                if name not in item:
-                    raise PushError(400, f"item {index}: {name} is required", index, name)
-            _whole(item["id"], "id", index)
-            if item["state"] not in ("open", "done"):
-                raise PushError(400, f"item {index}: state must be open or done", index, "state")
+            _check_task_item(item, index)
             moments.append(_moment(item.get("at"), index))
     except PushError as err:
         _audit(engine, client, "push_refused", {"status": err.status, "error": str(err)[:300]})
         return err.response()
+    actor = f"api:{client}"[:64]
+    system = _source_system(engine, client) if any("incident_no" in i for i in items) else None
     results = []
     for index, (item, moment) in enumerate(zip(items, moments, strict=True)):
-        entry = {"index": index, "id": item["id"], "outcome": "applied", "reason": None}
+        entry = {"index": index, "id": item.get("id"), "outcome": "applied", "reason": None}
         try:
-            tasks.set_task_state(engine, f"api:{client}"[:64], item["id"], item["state"], moment)
-        except tasks.StaleTaskError as err:
+            if "incident_no" in item:
+                entry["incident_no"] = item["incident_no"]
+                entry["id"] = tasks.dispatch_from_system(
+                    engine, actor, system or "", item["incident_no"], item["department"], moment
+                )
+            else:
+                tasks.set_task_state(engine, actor, item["id"], item["state"], moment)
+        except (tasks.StaleTaskError, tasks.DuplicateTaskError) as err:
             entry.update(outcome="stale", reason=str(err))
         except tasks.TaskError as err:
             entry.update(outcome="rejected", reason=str(err))

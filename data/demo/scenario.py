@@ -252,6 +252,15 @@ ESCALATION_INCIDENTS: tuple[int, int] = (4, 6)
 #: at an evening hour of its day cannot undo the shrinking.
 ESCALATION_FIRST_GAP_DAYS: tuple[float, float] = (80.0, 160.0)
 ESCALATION_GAP_RATIO: tuple[float, float] = (0.55, 0.70)
+#: Near-repeats (non-escalating chronic households): this share of a household's later
+#: incidents follows the one before within days, at the same address, the gap drawn from an
+#: exponential distribution with this mean. The literature on domestic abuse finds the risk
+#: of a repeat highest in the days right after an incident and decaying over weeks (Lloyd,
+#: Farrell & Pease 1994; Bland & Ariel 2015; Chainey 2016 on near-repeat domestic abuse).
+NEAR_REPEAT_SHARE = 0.7
+NEAR_REPEAT_MEAN_DAYS = 3.0
+#: Random stream of the near-repeat draws (apart from the plan's, which stays as it was).
+_NEAR_REPEAT_STREAM = 7
 #: A follow-up visit to an escalating household finds things worse this often.
 ESCALATING_VISIT_ESCALATED_SHARE = 0.4
 
@@ -444,6 +453,9 @@ class DemoConfig:
         letter, then a protection order).
     chronic_category_stickiness : float
         Chance that a chronic household's incident has the household's usual category.
+    near_repeat_share, near_repeat_mean_days : float
+        Share of a non-escalating chronic household's later incidents that follow the one
+        before within days (same address), and the mean of that exponential gap in days.
     urban_village_share : float
         Share of households inside an urban-village cluster (the rest spread around their
         station's centre).
@@ -475,6 +487,8 @@ class DemoConfig:
     chronic_extra_incidents_mean: float = 2.5
     escalating_household_share: float = 0.2
     chronic_category_stickiness: float = 0.8
+    near_repeat_share: float = NEAR_REPEAT_SHARE
+    near_repeat_mean_days: float = NEAR_REPEAT_MEAN_DAYS
     urban_village_share: float = 0.65
     urban_village_sigma_m: float = 300.0
     background_sigma_m: float = 1800.0
@@ -797,11 +811,15 @@ def _make_plan(n: int, seed: int, end_us: int, cfg: DemoConfig) -> _Plan:
     n_chr = n_hh - n_esc
     span_max = min(CHRONIC_SPAN_DAYS[1], cfg.history_days)
     span = rng.uniform(min(CHRONIC_SPAN_DAYS[0], span_max), span_max, n_chr) * 86400.0
-    begin = rng.random(n_chr) * (history_s - span)
+    # Spans are laid on the history's (trend- and season-weighted) time scale as on a circle,
+    # a span running past the end going on at the start: every part of the history, the
+    # last weeks included (where near-repeats are looked for), holds as many chronic
+    # incidents as any other, with no pile-up at either end.
+    begin = rng.random(n_chr)
+    width = span / history_s
     h_chr = hh_of[chr_rows] - n_esc
-    u_lo = timeline.cdf_at(begin)[h_chr]
-    u_hi = timeline.cdf_at(begin + span)[h_chr]
-    chr_s = timeline.draw(u_lo + rng.random(chr_rows.size) * (u_hi - u_lo))
+    u = (begin[h_chr] + rng.random(chr_rows.size) * width[h_chr]) % 1.0
+    chr_s = timeline.draw(u)
 
     chronic_s = np.empty(hh_of.size)
     chronic_s[esc_rows] = esc_s
@@ -809,6 +827,7 @@ def _make_plan(n: int, seed: int, end_us: int, cfg: DemoConfig) -> _Plan:
     # Positions follow time within a household.
     order = np.lexsort((chronic_s, hh_of))
     chronic_s = chronic_s[order]
+    chronic_s = _near_repeats(chronic_s, hh_of, pos, escalating, seed, start_us, history_s, cfg)
 
     background_s = timeline.draw(rng.random(n - hh_of.size))
     seconds = np.concatenate([background_s, chronic_s])
@@ -901,6 +920,41 @@ def _make_plan(n: int, seed: int, end_us: int, cfg: DemoConfig) -> _Plan:
         day_labels=labels,
         first_local_day=int(first_day),
     )
+
+
+def _near_repeats(
+    seconds: np.ndarray,
+    hh_of: np.ndarray,
+    pos: np.ndarray,
+    escalating: np.ndarray,
+    seed: int,
+    start_us: int,
+    history_s: float,
+    cfg: DemoConfig,
+) -> np.ndarray:
+    """Chronic incident times (sorted within each household) with near-repeats planted.
+
+    For non-escalating households, a share ``cfg.near_repeat_share`` of the later incidents
+    move to an exponential gap of mean ``cfg.near_repeat_mean_days`` after the household's
+    incident before them (at an evening-weighted hour of that day; never later than they
+    were). Drawn from a stream of their own: the rest of the plan is unchanged.
+    ``hh_of`` is grouped by household (each household's rows contiguous).
+    """
+    if seconds.size == 0 or cfg.near_repeat_share <= 0:
+        return seconds
+    rng = np.random.default_rng([seed, _PLAN_STREAM, _NEAR_REPEAT_STREAM])
+    later = (pos > 0) & ~escalating[hh_of]
+    chosen = later & (rng.random(seconds.size) < cfg.near_repeat_share)
+    if not chosen.any():
+        return seconds
+    previous = np.concatenate([[0.0], seconds[:-1]])
+    short = rng.exponential(cfg.near_repeat_mean_days * 86400.0, int(chosen.sum()))
+    rebuilt = seconds.copy()
+    rebuilt[chosen] = np.minimum(previous[chosen] + short, seconds[chosen])
+    rebuilt[chosen] = _evening_of_day(rng, rebuilt[chosen], start_us, cfg)
+    # The evening hour may fall before the previous incident of the same day: re-sort within
+    # each household (households stay grouped, positions follow time again).
+    return rebuilt[np.lexsort((rebuilt, hh_of))]
 
 
 def _corrected(target: np.ndarray, share: float, forced: np.ndarray) -> np.ndarray:

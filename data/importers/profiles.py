@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES, STATUSES
+from data.vocab import CATEGORIES, DEPARTMENTS, RISK_LEVELS, SOURCES, STATUSES
 from geo.datums import DATUMS
 
 #: Where the shipped profiles are.
@@ -48,6 +48,7 @@ FIELDS: tuple[str, ...] = (
     "victim_id",
     "offender_id",
     "summary",
+    "department",
 )
 #: Fields every profile must map.
 REQUIRED_FIELDS: tuple[str, ...] = ("incident_no", "reported_at")
@@ -69,6 +70,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "risk_level": RISK_LEVELS,
     "status": STATUSES,
     "datum": DATUMS,
+    "department": DEPARTMENTS,
 }
 #: Tried after a profile's own formats: ISO forms, as Excel and Parquet cells are written.
 ISO_TIME_FORMATS: tuple[str, ...] = (

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from data import audit
 from data.access import CaseAccess, Scope
+from data.importers.departments import dispatched
 from data.importers.profiles import Profile, load_profile
 from data.importers.pseudonyms import load_or_create_secret
 from data.importers.readers import ROW_NUMBER, RawTable, read_table
@@ -41,8 +42,10 @@ from data.store import (
     drop_incident_indexes,
     ensure_incident_indexes,
     located_addresses,
+    postgres_bulk_load,
     upsert_incidents,
 )
+from data.tasks import open_imported_tasks
 from data.warning_visits import start_missing_schedules
 
 #: Incidents written per transaction.
@@ -255,28 +258,31 @@ def ingest_rows(
     valid = checked.incidents
     final = valid.unique(subset="incident_no", keep="last", maintain_order=True)
     written: list[pl.DataFrame] = []
-    pause = import_batch_pause()
     bulk = _is_bulk_load(engine, final.height)
-    if bulk:
-        drop_incident_indexes(engine)
     stage(f"writing {final.height:,} incidents")
-    try:
-        for start in range(0, final.height, batch_size):
-            batch = final.slice(start, batch_size).drop(ROW)
-            written.append(upsert_incidents(engine, batch, note=note))
-            if progress is not None:
-                progress(min(start + batch_size, final.height), final.height)
-            if pause:
-                time.sleep(pause)
-    finally:
-        if bulk:
+    if bulk and engine.dialect.name == "postgresql":
+        with postgres_bulk_load(engine) as conn:
+            _write_batches(engine, final, batch_size, note, progress, written, conn)
             stage("rebuilding the incident indexes")
-            ensure_incident_indexes(engine)
+    else:
+        if bulk:
+            drop_incident_indexes(engine)
+        try:
+            _write_batches(engine, final, batch_size, note, progress, written, None)
+        finally:
+            if bulk:
+                stage("rebuilding the incident indexes")
+                ensure_incident_indexes(engine)
     if final.height and "warning_letter" in final.columns:
         # Every warning letter starts its visit schedule (告诫必访, issue 13).
         warned = final.filter(pl.col("warning_letter").fill_null(False))
         if warned.height:
             start_missing_schedules(engine, profile.source_system, warned["incident_no"].to_list())
+    pairs, unknown = dispatched(raw, final, profile)
+    if unknown is not None:
+        checked.warnings.append(unknown)
+    if pairs:  # 分流部门: each named department gets its task (issue 13), once
+        open_imported_tasks(engine, profile.source_system, pairs, actor="importer")
     merged = _row_outcomes(valid, written)
     return IngestResult(_all_outcomes(merged, checked, raw, profile), checked.warnings)
 
@@ -310,8 +316,21 @@ def _all_outcomes(
     )
 
 
+def _write_batches(engine, final, batch_size, note, progress, written, conn) -> None:
+    """Upsert ``final`` in batches (inside ``conn``'s transaction when given)."""
+    pause = import_batch_pause()
+    for start in range(0, final.height, batch_size):
+        batch = final.slice(start, batch_size).drop(ROW)
+        written.append(upsert_incidents(engine, batch, note=note, connection=conn))
+        if progress is not None:
+            progress(min(start + batch_size, final.height), final.height)
+        if pause:
+            time.sleep(pause)
+
+
 def _is_bulk_load(engine: Engine, rows: int) -> bool:
-    if engine.dialect.name != "sqlite" or rows < BULK_LOAD_ROWS:
+    """A load at least as large as what is stored (a first load): indexes are built after."""
+    if engine.dialect.name not in ("sqlite", "postgresql") or rows < BULK_LOAD_ROWS:
         return False
     with engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT count(*) FROM incident").scalar_one()

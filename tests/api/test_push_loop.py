@@ -138,3 +138,55 @@ def test_a_pushed_warning_letter_starts_its_visit_schedule(client, store, token)
     frame = warning_visits.schedules(store, CHIEF)
     assert frame["incident_no"].to_list() == ["W1"]
     assert frame["state"].to_list() == ["due"]  # first visit due within 7 days
+
+
+def test_dispatches_arrive_by_push(client, store, token):
+    """任务分拨 from another system: incident number + department (code or word) + time; a
+    retried dispatch is stale, an unknown case or department rejected, a bad shape a 400."""
+    reported = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=2)
+    with Session(store) as s:
+        s.add(
+            Incident(
+                source_system="110", incident_no="J9", source_channel="call_110",
+                category="domestic_violence", risk_level="high", reported_at=reported,
+                address_raw="幸福路8号", address_key="幸福路8号", station_code="BA01",
+                status="handling", created_at=reported, updated_at=reported,
+            )
+        )  # fmt: skip
+        s.commit()
+    at = (reported + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = _post(
+        client, "/api/v1/loop/tasks", token,
+        [{"incident_no": "J9", "department": "妇联", "at": at},
+         {"incident_no": "J9", "department": "womens_federation"},
+         {"incident_no": "J9", "department": "court"},
+         {"incident_no": "NOPE", "department": "police"},
+         {"incident_no": "J9", "department": "教育局"},
+         {"incident_no": "J9", "department": "justice", "at": "2001-01-01T00:00:00Z"}],
+    )  # fmt: skip
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [r["outcome"] for r in body["results"]] == [
+        "applied", "stale", "applied", "rejected", "rejected", "rejected",
+    ]  # fmt: skip
+    assert body["counts"] == {"applied": 2, "stale": 1, "rejected": 3}
+    frame = tasks.task_frame(store, CHIEF).sort("department")
+    assert frame["department"].to_list() == ["court", "womens_federation"]
+    assert frame["state"].to_list() == ["open", "open"]
+    assert frame.filter(frame["department"] == "womens_federation")["assigned_at"][0] == (
+        reported + timedelta(hours=3)
+    ).replace(microsecond=0)
+    assert body["results"][0]["id"] in frame["id"].to_list()
+    with store.connect() as conn:
+        actors = conn.scalars(
+            select(AuditEvent.user).where(AuditEvent.action == "task_dispatch")
+        ).all()
+    assert actors == ["api:p110", "api:p110"]
+    for bad, field in (
+        ({"incident_no": "J9"}, "department"),
+        ({"incident_no": 9, "department": "police"}, "incident_no"),
+        ({"incident_no": "J9", "department": "police", "state": "done"}, "state"),
+    ):
+        refused = _post(client, "/api/v1/loop/tasks", token, [bad])
+        assert refused.status_code == 400 and refused.get_json()["field"] == field
+    assert tasks.task_frame(store, CHIEF).height == 2

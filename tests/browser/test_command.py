@@ -327,3 +327,78 @@ def test_a_click_on_a_hot_spot_lists_its_cases_on_the_overview(wall_page, wall_s
     assert "layer=hotspot" in page.url and "res=8" in page.url
     # the overview names the selected cell above its cases
     page.wait_for_selector(f"#{ids.SELECTION_CHIP_WRAP}:not([hidden])")
+
+
+#: The index of the first ticker item wholly inside the ticker's window (the ticker scrolls).
+VISIBLE_ALERT = """
+() => {
+  const box = document.querySelector('.wall-ticker-window').getBoundingClientRect();
+  const links = [...document.querySelectorAll('.wall-ticker-run:first-child .wall-alert a')];
+  return links.findIndex(a => {
+    const r = a.getBoundingClientRect();
+    return r.left >= box.left && r.right <= box.right && r.width > 0;
+  });
+}
+"""
+
+
+def _list_total(page) -> int:
+    page.wait_for_selector("#case-list-count")
+    return int(page.get_attribute("#case-list-count", "data-total"))
+
+
+def test_a_tile_a_ticker_item_and_a_legend_class_open_their_cases(wall_page, wall_server):
+    page = wall_page
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    _open_wall(page, wall_server, "en")
+    # the tile: open cases past a service level
+    shown = _tile(page, "sla_breached")
+    assert shown > 0, "the demo should have late open cases: the test would pass vacuously"
+    page.locator(f"a.wall-tile:has(#{command.tile_id('sla_breached')})").click()
+    page.wait_for_function("() => location.pathname === '/cases'")
+    assert "m=tile.sla_breached" in page.url and "now=" in page.url
+    assert _list_total(page) == shown
+    assert "Cases past service level" in page.inner_text("main")
+    screenshot(page, "cases-from-wall-tile-1440-en")
+
+    # a ticker item: the cases its alert rests on, named in the URL
+    _open_wall(page, wall_server, "en")
+    page.wait_for_selector(".wall-alert a")
+    page.hover(".wall-ticker-window")  # the ticker stops under the pointer
+    index = page.evaluate(VISIBLE_ALERT)
+    assert index >= 0, "no ticker item in view"
+    item = page.locator(".wall-ticker-run").first.locator(".wall-alert a").nth(index)
+    nos = item.get_attribute("href").split("nos=")[1].split("&")[0].split(",")
+    item.click()
+    page.wait_for_function("() => location.pathname === '/cases'")
+    assert "m=warning" in page.url
+    assert _list_total(page) == len(set(nos))
+
+    # a legend class: the incidents pulsing on the map
+    _open_wall(page, wall_server, "en")
+    page.wait_for_selector("a.wall-key-pulse")
+    legend = page.inner_text("a.wall-key-pulse")
+    pulsing = int("".join(ch for ch in legend.split(":")[-1] if ch.isdigit()) or 0)
+    page.click("a.wall-key-pulse")
+    page.wait_for_function("() => location.pathname === '/cases'")
+    assert "m=pulse" in page.url
+    assert _list_total(page) == pulsing
+
+
+@pytest.mark.parametrize(("width", "height"), WALL_SIZES)
+def test_the_tile_labels_read_across_a_room(wall_page, wall_server, width, height):
+    """Tile labels at least 24 px at 1080p, scaled with the screen at 4K, never cut (they
+    wrap instead: no hidden overflow, nothing wider than the tile)."""
+    page = wall_page
+    page.set_viewport_size({"width": width, "height": height})
+    _open_wall(page, wall_server, "en")
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.wall-tile-label')].map(e => [
+             parseFloat(getComputedStyle(e).fontSize),
+             e.scrollWidth <= e.clientWidth && getComputedStyle(e).whiteSpace === 'normal'
+               && getComputedStyle(e).overflow === 'visible'])"""
+    )
+    assert len(sizes) == 6
+    assert all(px >= 24 * width / 1920 - 0.5 for px, _ in sizes), sizes
+    assert all(whole for _, whole in sizes), sizes
+    screenshot(page, f"command-wall-{width}x{height}-en")

@@ -117,7 +117,7 @@ def test_the_early_warning_table_shows_reasons_as_chips(page, server, shoot):
     page.wait_for_selector("#layer-table td[data-dash-column=reasons] code")
     wait_for_url_part(page, "table=early_warning")
     headers = page.locator("#layer-table th").all_inner_texts()
-    assert [h.strip() for h in headers[:3]] == ["排名", "类型", "预警原因"]
+    assert [h.strip() for h in headers[:5]] == ["排名", "清单", "清单内排名", "类型", "预警原因"]
     chips = page.locator("#layer-table td[data-dash-column=reasons] code").all_inner_texts()
     assert chips and all(_CJK.search(c) and "_" not in c for c in chips)
     # its parameters are shown, the map layer's are not

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from conftest import _page, log_in, screenshot
@@ -181,3 +181,57 @@ def test_warning_letter_visit_loop(browser, own_server, own_database):
         page.goto(_review_url(server))
         warned_after, kept_after = _compliance(page, "新安派出所")
     assert (warned_after, kept_after) == (warned_before + 1, kept_before + 1)
+
+
+def _case_without_tasks(database_url: str) -> int:
+    """The newest case of BA01 that no department has a task on."""
+    from sqlalchemy import select
+
+    from data.database import make_engine
+    from data.models import DepartmentTask, Incident
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                select(Incident.id)
+                .where(
+                    Incident.station_code == "BA01",
+                    Incident.id.not_in(select(DepartmentTask.incident_id)),
+                )
+                .order_by(Incident.reported_at.desc())
+                .limit(1)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_dispatch_from_the_case_page(browser, own_server, own_database):
+    """任务分拨 from the case page: the chief dispatches a case to 法院; the task is listed at
+    once with its clock (assigned, due, 在办); dispatching it again is refused and explained."""
+    server = own_server
+    case_id = _case_without_tasks(own_database)
+    with signed_in(browser, server, "demo-chief") as page:
+        page.goto(f"{server}/case/{case_id}")
+        page.locator("#case-tasks", has_text="本案暂无分拨任务").wait_for()
+        page.click("#case-dispatch-department")
+        page.locator(".dash-dropdown-options [role=option]", has_text="法院").click()
+        page.click("#case-dispatch-submit")
+        page.locator("#case-dispatch-message .notice-ok", has_text="法院").wait_for()
+        row = page.locator("#case-tasks tbody tr", has_text="法院")
+        row.wait_for()
+        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        assert cells[3] == "在办"
+        assigned = datetime.strptime(f"2000-{cells[1]}", "%Y-%m-%d %H:%M")  # shown as 月-日
+        due = assigned + timedelta(hours=240)  # the court's service level
+        assert cells[2] == due.strftime("%m-%d %H:%M")
+        screenshot(page, "loop-case-dispatch-zh")
+        page.click("#case-dispatch-submit")
+        page.locator(
+            "#case-dispatch-message .notice-warning", has_text="已有本案的在办任务"
+        ).wait_for()
+        assert page.locator("#case-tasks tbody tr").count() == 1
+        page.goto(f"{server}/case/{case_id}?lang=en")
+        page.locator("#case-tasks tbody tr", has_text="Court").wait_for()
+        page.get_by_text("Dispatch to a department").wait_for()
+        screenshot(page, "loop-case-dispatch-en")

@@ -3,7 +3,7 @@
 Logged in as demo-leader over the shared demo database (not changed here): open /review,
 switch the period and the comparison (the URL follows; the back button restores the
 controls and the numbers), sort the league table, download the PDF meeting pack, the Excel
-workbook and a chart's PNG, and drill down from a league-table row to the overview.
+workbook and a chart's PNG, and open the cases behind a league-table cell.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def test_the_leader_reviews_a_period_and_takes_the_meeting_pack(leader_page, ser
     _wait_drawn(page)
     assert "period=month" in page.url and "cmp=previous" in page.url
     month_total = page.locator(FIRST_KPI).inner_text()
-    assert page.locator(".review-kpi").count() == 8
-    assert page.locator(LEAGUE_ROWS).count() == 10
+    assert page.locator(".review-kpi").count() == 9
+    assert page.locator(LEAGUE_ROWS).count() == 11  # ten stations and the district total
     shoot(page, "review_zh")
 
     # a week, compared with the same week last year: the URL and the numbers follow
@@ -95,12 +95,13 @@ def test_the_leader_reviews_a_period_and_takes_the_meeting_pack(leader_page, ser
         """() => {
           const v = [...document.querySelectorAll(
               '#review-league td[data-dash-column="visits_done"]')]
-            .map(td => parseInt(td.innerText.replace(/,/g, '')));
+            .map(td => parseInt(td.innerText.replace(/,/g, ''))).slice(0, -1);
           return v.length === 10 && v.every((x, i) => i === 0 || v[i - 1] <= x);
         }"""
     )
     numbers = _league_numbers(page, "visits_done")
-    assert numbers == sorted(numbers)
+    assert numbers[:-1] == sorted(numbers[:-1])  # the district total stays last
+    assert numbers[-1] >= sum(numbers[:-1])  # the district also holds unplaced cases
 
     # exports: a PDF and an Excel workbook arrive, non-empty and of the right kind
     with page.expect_download() as pdf_info:
@@ -127,10 +128,18 @@ def test_the_leader_reviews_a_period_and_takes_the_meeting_pack(leader_page, ser
     titles = chart.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.dataset.title)")
     assert not [t for t in titles if "Share" in t or "Chart Studio" in t], titles
 
-    # a league-table row drills down to the overview, filtered to that station and period
-    page.locator(f"{LEAGUE_ROWS} td[data-dash-column='incidents']").last.click()
-    page.wait_for_function("() => window.location.pathname === '/'")
-    assert "st=BA" in page.url and "start=" in page.url and "end=" in page.url
+    # a league-table cell opens the list of the cases behind its number
+    # (the district total's cell: the number that is most surely not 0)
+    row = page.locator(LEAGUE_ROWS).last
+    cell = row.locator("td[data-dash-column='incidents']")
+    shown = int(cell.inner_text().replace(",", ""))
+    assert shown > 0
+    cell.click()
+    page.wait_for_function("() => window.location.pathname === '/cases'")
+    assert "m=incidents" in page.url and "st=" not in page.url and "start=" in page.url
+    page.wait_for_selector("#case-list-count")
+    assert int(page.get_attribute("#case-list-count", "data-total")) == shown
+    shoot(page, "cases_from_review_zh")
 
 
 def test_the_review_reads_in_english(leader_page, server, shoot):
@@ -142,13 +151,21 @@ def test_the_review_reads_in_english(leader_page, server, shoot):
         assert words in text, words
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in page.locator(".review-kpis").inner_text())
     shoot(page, "review_en")
+    # a KPI opens its cases: the open late ones of the period, as many as it shows
+    shown = int(page.inner_text(".review-kpi[data-measure='late_open'] .kpi-value"))
+    page.click(".review-kpi[data-measure='late_open']")
+    page.wait_for_function("() => window.location.pathname === '/cases'")
+    page.wait_for_selector("#case-list-count")
+    assert int(page.get_attribute("#case-list-count", "data-total")) == shown
+    assert "Open, late" in page.inner_text("main")
+    shoot(page, "cases_en")
 
 
 def test_the_command_center_gets_the_review_too(page, server):
     """The shared ``page`` is the command center, one of the review's roles."""
     page.goto(f"{server}/review")
     page.wait_for_selector(LEAGUE_ROWS)
-    assert page.locator(".review-kpi").count() == 8
+    assert page.locator(".review-kpi").count() == 9
 
 
 def test_a_link_that_already_holds_the_whole_view_draws_it(leader_page, server):

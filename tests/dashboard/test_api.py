@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
+import polars as pl
 import pytest
 from sqlalchemy import select
 
@@ -29,7 +31,7 @@ WINDOW = "start=2026-08-15&end=2026-11-12"
 #: Columns each layer must answer with (cell layers: the centre after the cell).
 EXPECTED_COLUMNS = {
     "counts": ["cell", "lat", "lng", "count"],
-    "hotspot": ["cell", "lat", "lng", "count", "z", "p", "p_fdr", "gi_class", "label"],
+    "hotspot": ["cell", "lat", "lng", "count", "z", "p", "p_fdr", "gi_class", "label", "halo"],
     "emerging_hotspot": [
         "cell",
         "lat",
@@ -74,7 +76,7 @@ def test_the_registry_lists_every_layer_with_typed_parameters(get):
     assert (hotspot["geometry"], hotspot["legend"], hotspot["value_column"]) == (
         "cells",
         "diverging",
-        "gi_class",
+        "label",
     )
     assert hotspot["name"] == {"zh": "热点与冷点（Gi*）", "en": "Hot and cold spots (Gi*)"}
     k = next(p for p in hotspot["params"] if p["name"] == "k")
@@ -87,11 +89,19 @@ def test_the_registry_lists_every_layer_with_typed_parameters(get):
 @pytest.mark.parametrize("layer_id", list(REGISTRY))
 def test_every_layer_answers_with_its_columns(get, layer_id):
     response = get(f"/api/v1/layers/{layer_id}?{WINDOW}&res=8")
+    if layer_id == "emerging_hotspot":
+        # 13 weeks of range cannot hold the default 26-week window: refused, saying why.
+        assert response.status_code == 400
+        assert "history is too short" in _json(response)["error"]
+        # From 2026-05-01 the range holds incident T4 (2026-06-01): 24 weeks fit.
+        response = get(f"/api/v1/layers/{layer_id}?start=2026-05-01&end=2026-11-12&res=8&weeks=24")
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     body = _json(response)
     assert body["layer"] == layer_id
-    assert body["params"] == REGISTRY[layer_id].parse_params({})
-    assert body["filters"]["start"] == "2026-08-15" and body["filters"]["res"] == 8
+    emerging = layer_id == "emerging_hotspot"
+    assert body["params"] == REGISTRY[layer_id].parse_params({"weeks": 24} if emerging else {})
+    start = "2026-05-01" if emerging else "2026-08-15"
+    assert body["filters"]["start"] == start and body["filters"]["res"] == 8
     assert body["count"] == len(body["rows"])
     assert all(len(row) == len(body["columns"]) for row in body["rows"])
     if layer_id in EXPECTED_COLUMNS:
@@ -118,7 +128,10 @@ def test_times_are_iso_utc_and_parameters_are_applied(get):
     # the fixture's window ends on 2026-11-12 (Shanghai): "now" is the end of that day
     assert body["filters"]["now"] == "2026-11-12T16:00:00Z"
     levels = set(row[body["columns"].index("label")] for row in body["rows"])
-    assert levels <= {"hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95"}
+    assert levels <= {"hot_99", "hot_95", "hot_90", "hot_halo", "not_significant", "cold_90"}
+    # Halo cells hold fewer incidents than their neighbourhood's mean: never a lone hot cell.
+    halo = [r for r in body["rows"] if r[body["columns"].index("halo")]]
+    assert all(r[body["columns"].index("label")] == "hot_halo" for r in halo)
 
 
 def test_an_explicit_now_is_used(get):
@@ -271,6 +284,29 @@ def test_an_unexpected_failure_is_a_plain_500(get, monkeypatch):
     response = get(f"/api/v1/layers/counts?{WINDOW}")
     assert response.status_code == 500
     assert "secret" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("days", "oldest_seen"), [(60, False), (400, True)])
+def test_history_days_widens_the_history_without_a_start(get, monkeypatch, days, oldest_seen):
+    # The default range starts 2026-08-15; incident T4, on 2026-06-01, lies before it. With
+    # history_days reaching back past it, the near-repeat test must see it.
+    from layers import near_repeat
+
+    seen: list[pl.DataFrame] = []
+
+    def capture(frame, *args, **kwargs):
+        seen.append(frame)
+        raise ValueError("captured")
+
+    monkeypatch.setattr(near_repeat, "knox_test", capture)
+    response = get(f"/api/v1/layers/near_repeat?history_days={days}&now=2026-11-13T00:00:00Z")
+    assert response.status_code == 400 and seen
+    oldest = seen[0]["reported_at"].min()
+    assert (oldest < datetime(2026, 8, 15, tzinfo=UTC)) is oldest_seen
+    # An explicit start is the caller's choice and is kept.
+    seen.clear()
+    get(f"/api/v1/layers/near_repeat?start=2026-08-15&history_days={days}&now=2026-11-13T00:00:00Z")
+    assert seen[0]["reported_at"].min() >= datetime(2026, 8, 15, tzinfo=UTC)
 
 
 # -- helpers ---------------------------------------------------------------------------------------

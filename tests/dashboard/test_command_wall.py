@@ -7,7 +7,7 @@ fixed "now": 2026-11-12 12:00 in Shanghai (04:00 UTC).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,6 @@ from dash import no_update
 
 from dashboard import ROUTES
 from dashboard.parts.i18n import label
-from dashboard.screens.command import data as wall_data
 from dashboard.screens.command import map as wall_map
 from dashboard.screens.command import page as command
 from dashboard.screens.command import parts as wall_parts
@@ -28,6 +27,7 @@ from data.access import CaseAccess, IncidentFilter, Scope
 from data.settings import wall_refresh_seconds
 from data.users import UserInfo
 from geo.h3cells import cell_to_latlng, latlng_to_cells
+from measures import wall as wall_data
 
 TZ = "Asia/Shanghai"
 
@@ -63,7 +63,23 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     )
 
 
-NO_LEVELS = pl.DataFrame(schema={"incident_id": pl.Int64, "status": pl.String, "state": pl.String})
+_CHECK_SCHEMA = {
+    "incident_id": pl.Int64,
+    "open": pl.Boolean,
+    "sla": pl.String,
+    "state": pl.String,
+    "due_at": pl.Datetime("us", "UTC"),
+    "met_at": pl.Datetime("us", "UTC"),
+}
+NO_LEVELS = pl.DataFrame(schema=_CHECK_SCHEMA)
+
+
+def _checks(rows: list[tuple]) -> pl.DataFrame:
+    """Service-level checks: (incident_id, open, sla, state, due_at)."""
+    return pl.DataFrame(
+        [dict(zip(list(_CHECK_SCHEMA)[:5], row, strict=True)) | {"met_at": None} for row in rows],
+        schema=_CHECK_SCHEMA,
+    )
 
 
 # -- the tiles ------------------------------------------------------------------------------
@@ -92,12 +108,15 @@ def test_tiles_compare_each_period_with_the_one_they_name():
             {"reported_at": _utc(2026, 10, 20, 12), "warning_letter": True},
         ]
     )
-    levels = pl.DataFrame(
-        {
-            "incident_id": [1, 1, 2, 4],
-            "status": ["reported", "reported", "reported", "closed"],
-            "state": ["breached", "due_soon", "due_soon", "breached"],
-        }
+    soon, past = now + timedelta(hours=2), now - timedelta(hours=2)
+    levels = _checks(
+        [
+            (1, True, "handled_24h", "late", past),
+            (1, True, "closed_15d", "pending", soon),
+            (2, True, "handled_24h", "pending", soon),
+            (3, True, "closed_15d", "pending", now + timedelta(days=10)),  # not due soon
+            (4, False, "handled_24h", "late", past),
+        ]
     )
     tiles = {tile.key: tile for tile in wall_data.compute_tiles(frame, levels, now, TZ)}
     assert list(tiles) == list(wall_data.TILE_KEYS)
@@ -106,7 +125,12 @@ def test_tiles_compare_each_period_with_the_one_they_name():
     # open high-risk: incidents 1 and 6 (4 is closed); one of them reported today
     assert tiles["high_risk_open"] == wall_data.Tile("high_risk_open", 2, None, 1)
     # past a service level: open case 1 (closed case 4 left out); due soon: case 2 only
-    assert tiles["sla_breached"] == wall_data.Tile("sla_breached", 1, None, 1)
+    assert tiles["sla_breached"].value == 1 and tiles["sla_breached"].note == 1
+    assert tiles["sla_breached"].parts == {
+        "handled_24h": 1,
+        "closed_15d": 0,
+        "follow_up_4_in_2m": 0,
+    }
     assert tiles["warning_letters"] == wall_data.Tile("warning_letters", 1, 1)
     assert tiles["protection_orders"] == wall_data.Tile("protection_orders", 1, 0)
 
@@ -341,15 +365,26 @@ def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
             "incidents": 3,
         },
     ]
-    track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, date(2026, 11, 12))
+    entries[0] |= {"incident_nos": ["T3"], "address": None, "community": "新安社区"}
+    entries[1] |= {
+        "incident_nos": ["T1", "T2", "T5"],
+        "address": "固戍一路**栋***室",
+        "community": None,
+    }
+    # a third entry that would read like the second: numbered apart
+    entries.append({**entries[1], "rank": 3, "incident_nos": ["T7", "T8", "T9"]})
+    track = wall_parts.ticker_content(entries, "zh", {"BA01": "新安派出所"}, NOW)
     first, second = track.children
     assert text_of(first) == text_of(second)  # twice, for a seamless loop
-    words = text_of(first.children[0])
-    assert words.startswith("1. " + label("ew_kind", "case", "zh")) and "新安派出所" in words
-    assert label("reason", "sla_breached_closed_15d", "zh") in words
+    words = [" ".join(text_of(item).split()) for item in first.children]
+    assert words[0].startswith("1. " + label("ew_kind", "case", "zh")) and "新安派出所" in words[0]
+    assert "新安社区" in words[0] and "1 起" in words[0]
+    assert label("reason", "sla_breached_closed_15d", "zh") in words[0]
+    assert "固戍一路**栋***室" in words[1] and "3 起" in words[1]  # the household, masked
+    assert len({w.split(". ", 1)[1] for w in words}) == 3  # no two read the same
     links = [item.children.href for item in first.children]
-    assert links[0] == "/case/3?lang=zh"
-    assert links[1].startswith("/?lang=zh&start=2026-10-14&end=2026-11-12&sel=cell:")
+    assert links[0] == "/cases?lang=zh&m=warning&nos=T3&now=2026-11-12T04:00:00Z"
+    assert "m=warning&nos=T1,T2,T5&" in links[1] and "nos=T7,T8,T9" in links[2]
 
 
 def test_clicks_drill_down_to_cases(request_context):

@@ -310,3 +310,11 @@ def test_the_patrol_plan_map_shows_its_track_record_beside_the_legend(request_co
     assert "Tested prospectively on the past 8 weeks" in text or "No incidents in the past" in text
     _, hotspot_legend = _map("hotspot", lang="en")
     assert "prospectively" not in text_of(hotspot_legend)
+
+
+def test_a_layer_that_refuses_the_range_says_why_under_its_legend(request_context):
+    # The default range holds 13 weeks; emerging hot spots' default window is 26 weeks.
+    figure, legend = _map("emerging_hotspot", "en")
+    assert figure.layout.meta["layer"] == "emerging_hotspot"
+    assert "cannot be computed for this range" in text_of(legend)
+    assert "history is too short" in text_of(legend)

@@ -183,7 +183,7 @@ def test_table_rows_carry_chips_links_and_a_click_target():
     assert rows[1]["_target"] == "case:7"
     assert rows[0]["address_key"] == "固戍*路*栋*室"
     headers = [c["name"] for c in table_columns("early_warning", "zh")]
-    assert headers[:3] == ["排名", "类型", "预警原因"]
+    assert headers[:5] == ["排名", "清单", "清单内排名", "类型", "预警原因"]
 
 
 def test_repeat_address_rows_link_their_incident_numbers():
@@ -229,3 +229,10 @@ def test_the_api_form_of_a_cell_layer():
     assert (row[1], row[2]) == pytest.approx(cell_to_latlng(CELL), abs=1e-6)
     assert row[3] == "2026-03-01T08:00:00.000000Z"
     assert row[5] is None  # NaN is not JSON
+
+
+def test_the_hot_spot_table_lists_halo_cells_after_the_core_cells():
+    frame = pl.DataFrame({"cell": [1, 2, 3], "z": [5.0, 4.0, 3.0], "halo": [True, False, False]})
+    assert sort_frame(frame, "hotspot", None)["cell"].to_list() == [2, 3, 1]
+    by_z = sort_frame(frame, "hotspot", [{"column_id": "z", "direction": "desc"}])
+    assert by_z["cell"].to_list() == [1, 2, 3]  # the user's own order is kept

@@ -19,6 +19,7 @@ from dashboard.parts.legends import (
     colour_scale,
     legend_component,
 )
+from dashboard.parts.palettes import HALO
 from layers import emerging_hotspot, hotspot
 from layers.registry import REGISTRY
 
@@ -49,9 +50,12 @@ def test_every_discrete_legend_layer_has_classes_with_a_colour_each():
 
 def test_the_gi_classes_run_hot_to_cold_in_an_orange_blue_palette():
     classes = CLASSES["hotspot"]
-    assert classes.values == (3, 2, 1, 0, -1, -2, -3)
-    assert classes.codes == tuple(hotspot.CLASS_LABELS.values())
-    assert classes.colours == DIVERGING_COLOURS and len(DIVERGING_COLOURS) == 7
+    assert classes.values == classes.codes == hotspot.LABELS
+    assert [c for c in classes.codes if c != hotspot.HALO_LABEL] == list(
+        hotspot.CLASS_LABELS.values()
+    )
+    assert classes.colours == (*DIVERGING_COLOURS[:3], HALO, *DIVERGING_COLOURS[3:])
+    assert len(DIVERGING_COLOURS) == 7
 
     def rgb(colour: str) -> tuple[int, int, int]:
         return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
@@ -68,12 +72,14 @@ def test_every_emerging_category_has_its_own_colour():
 
 def test_each_gi_class_is_drawn_in_its_own_colour():
     frame = pl.DataFrame(
-        {"cell": [1, 2, 3, 4], "gi_class": [3, 0, -2, 1]}, schema_overrides={"gi_class": pl.Int8}
-    )
+        {"cell": [1, 2, 3, 4, 5], "label": ["hot_99", "not_significant", "cold_95", "hot_90",
+                                            "hot_halo"]},
+        schema_overrides={"label": hotspot.LABEL_DTYPE},
+    )  # fmt: skip
     scale = colour_scale(HOTSPOT, frame)
     colours = [_colour_at(scale.colorscale, z, scale.zmin, scale.zmax) for z in scale.z]
     assert colours == [DIVERGING_COLOURS[0], DIVERGING_COLOURS[3], DIVERGING_COLOURS[5],
-                       DIVERGING_COLOURS[2]]  # fmt: skip
+                       DIVERGING_COLOURS[2], HALO]  # fmt: skip
 
 
 def test_each_emerging_category_is_drawn_in_its_colour():
@@ -103,14 +109,18 @@ def test_ranks_are_darkest_first():
 
 
 def test_the_diverging_legend_lists_every_class_with_its_count():
-    frame = pl.DataFrame({"gi_class": [3, 3, 0, -1]}, schema={"gi_class": pl.Int8})
+    frame = pl.DataFrame(
+        {"label": ["hot_99", "hot_99", "not_significant", "cold_90", "hot_halo"]},
+        schema={"label": hotspot.LABEL_DTYPE},
+    )
     legend = build_legend(HOTSPOT, frame, "zh")
     assert legend.kind == "diverging" and legend.title == "Gi* 热点等级"
     labels = [e.label for e in legend.entries]
     assert labels[0] == "热点（99% 置信）" and labels[-1] == "冷点（99% 置信）"
-    assert "不显著" in labels and len(labels) == 7
+    assert "不显著" in labels and len(labels) == 8
     counts = {e.label: e.count for e in legend.entries}
     assert counts["热点（99% 置信）"] == 2 and counts["冷点（90% 置信）"] == 1
+    assert counts["热点外围（本格案件少，因邻格而热）"] == 1  # the halo has its own entry
     assert counts["冷点（99% 置信）"] == 0  # shown though absent: cold spots exist as a class
 
 
@@ -146,16 +156,16 @@ def test_point_legends_explain_the_dot_size():
 
 
 def test_an_empty_result_says_so():
-    empty = pl.DataFrame(schema={"gi_class": pl.Int8})
+    empty = pl.DataFrame(schema={"label": hotspot.LABEL_DTYPE})
     assert build_legend(EMERGING, pl.DataFrame(schema={"category": pl.String}), "en").note == (
         "No results"
     )
-    assert len(build_legend(HOTSPOT, empty, "en").entries) == 7
+    assert len(build_legend(HOTSPOT, empty, "en").entries) == 8
     assert build_legend(COUNTS, pl.DataFrame(schema={"count": pl.Int64}), "zh").note == "无结果"
 
 
 def test_the_legend_component_shows_swatches_or_a_ramp():
-    swatches = legend_component(build_legend(HOTSPOT, pl.DataFrame({"gi_class": [3]}), "en"))
+    swatches = legend_component(build_legend(HOTSPOT, pl.DataFrame({"label": ["hot_99"]}), "en"))
     text = text_of(swatches)
     assert "Hot spot, 99% confidence" in text and "Cold spot, 99% confidence" in text
     assert "legend-diverging" in swatches.className

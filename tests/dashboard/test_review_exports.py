@@ -57,13 +57,14 @@ def test_the_callback_draws_the_period_and_its_comparison(request_context):
     text = str(caption)
     assert "2026-11-01 to 2026-11-30" in text and "2026-10-01 to 2026-10-31" in text
     # the incidents card: 4 this month (T5 too, unplaced), 0 in October: change +4, no %
-    first = kpis[0].children
+    first = kpis[0].children.children
     assert first[1].children == "4" and first[2].children == "+4 (was 0) vs. comparison"
     by_station = {r["id"]: r for r in rows}
     assert by_station["BA02"]["incidents"] == "2" and by_station["BA02"]["change"] == "+2"
     assert by_station["BA01"]["protection_orders"] == "1"
-    assert by_station["BA05"]["incidents"] == "0" and by_station["BA05"]["handled_share"] == "—"
+    assert by_station["BA05"]["incidents"] == "0" and by_station["BA05"]["handled_24h_share"] == "—"
     assert [r["id"] for r in rows][:2] == ["BA02", "BA01"]  # most incidents first
+    assert rows[-1]["id"] == review.TOTAL_ROW and rows[-1]["incidents"] == "4"  # T5 too
     assert sum(sum(t.y) for t in cat.data) == 4 and cat.layout.meta["dimension"] == "category"
     assert sum(map(sum, heat.data[0].z)) == 4
     assert pdf_href.startswith("/review/export.pdf?lang=en&period=month&day=2026-11-01")
@@ -75,7 +76,7 @@ def test_a_comparison_before_the_data_says_so_instead_of_a_change(request_contex
     params = {"period": "month", "day": "2026-11-01", "cmp": "last_year"}
     _, notes, kpis, *_ = review.update_review(params, "zh")
     assert "对比期（2025-11-01 至 2025-11-30）没有数据" in str(notes)
-    assert kpis[0].children[2].children == "无可比数据"
+    assert kpis[0].children.children[2].children == "无可比数据"
 
 
 def test_an_empty_period_says_why(request_context):
@@ -93,32 +94,67 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
         None,
         "last_year",
         [{"column_id": "change_pct", "direction": "asc"}],
-        "?lang=zh",
+        "?lang=zh&sort=change_pct&dir=desc",
         "zh",
     )
     assert query == "?lang=zh&period=week&day=2026-11-09&cmp=last_year&sort=change_pct&dir=asc"
     assert params["day"] == "2026-11-09" and params["sort"] == "change_pct"
+
+
+@pytest.mark.parametrize(
+    ("column", "direction"),
+    [
+        ("sla_compliance", "asc"),
+        ("late_open", "desc"),
+        ("visits_done", "asc"),
+        ("median_days_to_close", "desc"),
+    ],
+)
+def test_a_newly_chosen_column_opens_worst_first(request_context, column, direction):
+    # the table's first click on a column says "asc"; the review puts the worst on top
+    query, _ = review.sync_url(
+        "month",
+        "2026-11-01",
+        None,
+        None,
+        "previous",
+        [{"column_id": column, "direction": "asc"}],
+        "?lang=en&sort=station_code&dir=asc",
+        "en",
+    )
+    assert f"sort={column}&dir={direction}" in query
     query, _ = review.sync_url(
         "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", "en"
     )
     assert query == "?lang=en&period=custom&start=2026-11-01&end=2026-11-12&cmp=previous"
 
 
-def test_a_bar_or_a_row_drills_down_to_the_overview(request_context):
+def test_a_bar_or_a_cell_opens_the_cases_behind_it(request_context, monkeypatch):
+    from datetime import UTC, datetime
     from unittest import mock
 
     click = {"points": [{"customdata": ["domestic_violence", "2026-11-09", "2026-11-15"]}]}
     with mock.patch.object(review, "ctx", mock.Mock(triggered_id=review.TREND_CATEGORY)):
         path, search = review.drill_bar(click, None, "zh")
-    assert (
-        path == "/" and search == "?lang=zh&start=2026-11-09&end=2026-11-15&cat=domestic_violence"
-    )
+    assert path == "/cases"
+    assert search == "?lang=zh&m=incidents&start=2026-11-09&end=2026-11-15&cat=domestic_violence"
+    monkeypatch.setattr(review, "layer_now", lambda *_a: datetime(2026, 11, 30, 4, tzinfo=UTC))
     path, search = review.drill_station(
-        {"row": 0, "column_id": "incidents", "row_id": "BA02"},
+        {"row": 0, "column_id": "late_open", "row_id": "BA02"},
         {"period": "month", "day": "2026-11-01"},
         "en",
     )
-    assert search == "?lang=en&start=2026-11-01&end=2026-11-30&st=BA02"
+    assert path == "/cases"
+    assert search == (
+        "?lang=en&m=late_open&start=2026-11-01&end=2026-11-30&st=BA02&now=2026-11-30T04:00:00Z"
+    )
+    # the station and change columns open the station's incidents; the total row every station
+    _, search = review.drill_station(
+        {"row": 0, "column_id": "change", "row_id": review.TOTAL_ROW},
+        {"period": "month", "day": "2026-11-01"},
+        "en",
+    )
+    assert "m=incidents" in search and "st=" not in search
 
 
 def test_the_excel_workbook_holds_the_league_table(client, fixture_engine):
@@ -140,12 +176,14 @@ def test_the_excel_workbook_holds_the_league_table(client, fixture_engine):
     header = [c.value for c in league[1]]
     assert header[:4] == ["派出所", "事件数", "增减", "增减率"]
     rows = list(league.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 10  # every station, in code order (sort=station_code&dir=asc)
+    assert len(rows) == 11  # every station, in code order (sort=station_code&dir=asc), total
+    assert rows[-1][0] == "全区合计" and rows[-1][1] == 4  # T5 is in the total, not a station
+    rows = rows[:-1]
     xixiang = rows[1]
     assert xixiang[0] == "西乡派出所" and xixiang[1:4] == (2, 2, None)
     assert xixiang[header.index("告诫书")] == 1
     assert league.cell(row=3, column=2).number_format == "#,##0"
-    assert league.cell(row=3, column=header.index("处置率") + 1).number_format == "0.0%"
+    assert league.cell(row=3, column=header.index("24 小时处置率") + 1).number_format == "0.0%"
     assert sum(r[1] for r in rows) == 3  # T5 is placed nowhere: in the totals, not a station
     trend = book["类别趋势"]
     assert sum(v for r in trend.iter_rows(min_row=2, values_only=True) for v in r[1:]) == 4

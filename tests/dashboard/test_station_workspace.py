@@ -357,3 +357,25 @@ def test_the_case_page_shows_linked_incidents(client, fixture_engine):
         use_identity(UserInfo(0, "cmd", "cmd", "command_center", None))
         text = str(case.layout("zh", "", incident_id=str(ids["T1"])))
     assert "station-linked" in text and "T2" in text
+
+
+def test_the_warning_panel_counts_its_risk_and_service_lists():
+    from component_tree import text_of
+
+    from dashboard.screens.station.panels import warning_panel
+
+    warnings = pl.DataFrame(
+        {
+            "rank": [1, 2, 3],
+            "list": ["risk", "service", "service"],
+            "kind": ["household", "case", "case"],
+            "reasons": [["escalating"], ["sla_breached_handled_24h"], ["sla_breached_handled_24h"]],
+            "address_key": ["A", None, None],
+            "community": [None, None, None],
+            "last_at": [datetime(2026, 11, 1, tzinfo=UTC)] * 3,
+        }
+    )
+    en = text_of(warning_panel(warnings, "en", "Asia/Shanghai", "w"))
+    assert "1 risk warnings (listed first) · 2 past a service level" in en
+    zh = text_of(warning_panel(warnings, "zh", "Asia/Shanghai", "w"))
+    assert "风险预警 1 条" in zh

@@ -372,6 +372,67 @@ def test_two_recorders_finishing_one_task_keep_both_actions(loop_db):
     assert tasks.task_frame(loop_db, CHIEF, incident_id=case)["state"].to_list() == ["done"]
 
 
+def test_refused_dispatches_are_audited_with_the_reason(loop_db):
+    """A dispatch from the case page that is refused leaves an audit row saying why."""
+    case = _id(loop_db, "A2")
+    tasks.dispatch(loop_db, CHIEF, case, "police", now=NOW - timedelta(hours=1))
+    with pytest.raises(tasks.DuplicateTaskError):
+        tasks.dispatch(loop_db, OFFICER, case, "police")
+    with pytest.raises(PermissionError):
+        tasks.dispatch(loop_db, OTHER_CHIEF, case, "court")
+    with pytest.raises(PermissionError):
+        tasks.dispatch(loop_db, LEADER, case, "court")
+    with pytest.raises(tasks.TaskError):
+        tasks.dispatch(loop_db, CHIEF, case, "fire_brigade")
+    refused = _actions(loop_db, "task_dispatch")
+    assert refused[0] == ("chief1", "task_dispatch", f"incident:{case}")
+    assert [(u, a) for u, a, _ in refused[1:]] == [
+        ("officer1", "task_dispatch_refused"),
+        ("chief2", "task_dispatch_refused"),
+        ("leader", "task_dispatch_refused"),
+        ("chief1", "task_dispatch_refused"),
+    ]
+    with loop_db.connect() as conn:
+        details = conn.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "task_dispatch_refused")
+        ).all()
+    assert "open police task already" in details[0] and "not visible" in details[1]
+    assert tasks.task_frame(loop_db, COMMAND)["department"].to_list() == ["police"]
+
+
+def test_dispatches_from_other_systems_and_imports(loop_db):
+    """By incident number (with the words exports use), once per open department task;
+    imports make a department's task only if the case never had one."""
+    assert tasks.department_code("居委会") == "community"
+    assert tasks.department_code(" court ") == "court"
+    assert tasks.department_code("教育局") is None
+    reported = NOW - timedelta(days=2)
+    at = reported + timedelta(hours=1)
+    first = tasks.dispatch_from_system(loop_db, "api:x", "test", "A9", "公安", at)
+    with pytest.raises(tasks.DuplicateTaskError):
+        tasks.dispatch_from_system(loop_db, "api:x", "test", "A9", "police", at)
+    with pytest.raises(tasks.TaskError, match="no incident"):
+        tasks.dispatch_from_system(loop_db, "api:x", "other", "A9", "police", at)
+    with pytest.raises(tasks.TaskError, match="before the case was reported"):
+        tasks.dispatch_from_system(loop_db, "api:x", "test", "A9", "court", reported - timedelta(1))
+    with pytest.raises(tasks.TaskError, match="is not one of"):
+        tasks.dispatch_from_system(loop_db, "api:x", "test", "A9", "教育局", at)
+    frame = tasks.task_frame(loop_db, CHIEF, incident_id=_id(loop_db, "A9"))
+    assert frame["id"].to_list() == [first] and frame["assigned_at"][0] == at
+    assert frame["due_at"][0] == at + timedelta(hours=24)
+    tasks.record_action(loop_db, CHIEF, _id(loop_db, "A9"), "police", "visit", at=NOW)
+    pairs = [("A9", "police"), ("A9", "court"), ("A1", "community"), ("ZZ", "court")]
+    assert tasks.open_imported_tasks(loop_db, "test", pairs, actor="importer") == 2
+    assert tasks.open_imported_tasks(loop_db, "test", pairs, actor="importer") == 0
+    frame = tasks.task_frame(loop_db, COMMAND).sort("incident_no", "department")
+    assert list(zip(frame["incident_no"], frame["department"], frame["state"], strict=True)) == [
+        ("A1", "community", "open"),
+        ("A9", "court", "open"),
+        ("A9", "police", "done"),  # done before the import: not reopened, not duplicated
+    ]
+    assert frame["assigned_at"][0] == NOW - timedelta(days=20)  # from the report
+
+
 # -- warning letters ------------------------------------------------------------------------
 def test_schedule_state_planted():
     issued = datetime(2026, 1, 1)

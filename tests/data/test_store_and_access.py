@@ -207,9 +207,10 @@ def test_case_detail_masks_and_is_audited(access):
 
 def test_snapshot_refreshes_incrementally(access):
     snap = snapshot_for(access.engine)
-    first = snap.refresh()
-    version = snap.version
-    assert snap.refresh() is first and snap.version == version  # nothing new: no re-read
+    snap.refresh()
+    first, version = snap.frame, snap.version
+    snap.refresh()
+    assert snap.frame is first and snap.version == version  # nothing new: no re-read
     insert_incidents(
         access.engine,
         _incidents(
@@ -223,7 +224,7 @@ def test_snapshot_refreshes_incrementally(access):
             ]
         ),
     )
-    after = snap.refresh()
+    after = snap.collect()
     assert after.height == 5 and snap.version == version + 1
     assert "9" in after["incident_no"].to_list()  # an old incident written late still arrives
 

@@ -330,3 +330,26 @@ def test_input_errors_name_the_culprit():
         eh.compute(incidents.with_columns(pl.col("reported_at").dt.replace_time_zone(None)))
     with pytest.raises(ValueError, match="'h3_cell'"):
         eh.compute(incidents.drop("h3_cell"))
+
+
+def test_a_window_longer_than_the_history_is_refused_with_the_longest_it_allows():
+    # Two days of incidents in a 26-week window: the first 25 weeks would be empty and
+    # every cell with an incident would come out "new". Refuse, naming the dates.
+    end = datetime(2026, 11, 20, tzinfo=UTC)
+    cells = grid_disk(int(latlng_to_cells(np.array([22.55]), np.array([113.88]))[0]), 3)
+    frame = pl.DataFrame(
+        {
+            "reported_at": [end - timedelta(days=2, hours=h) for h in range(len(cells))],
+            "h3_cell": pl.Series(cells, dtype=pl.Int64),
+        }
+    )
+    refusal = r"too short.*2026-11-1[678].*26 steps of 1 week.*2026-05.*covers 0 step.*at least 10"
+    with pytest.raises(ValueError, match=refusal):
+        eh.compute(frame, end=end, n_steps=26)
+    # About twelve weeks of history allow a 12-step window (one step of slack), not 14.
+    frame = frame.with_columns(pl.col("reported_at") - timedelta(weeks=11, days=5))
+    more = pl.DataFrame({"reported_at": [end - timedelta(days=1)], "h3_cell": [cells[0]]})
+    frame = pl.concat([frame, more.with_columns(pl.col("h3_cell").cast(pl.Int64))])
+    assert eh.compute(frame, end=end, n_steps=12).height > 0
+    with pytest.raises(ValueError, match="at most 12 steps"):
+        eh.compute(frame, end=end, n_steps=14)

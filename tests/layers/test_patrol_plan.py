@@ -316,3 +316,100 @@ def test_bad_inputs_are_named():
 def _parent(cell: int) -> int:
     """The resolution-8 parent of a cell."""
     return int(pl.DataFrame({"c": [cell]}).select(cells_to_parent("c", 8)).item())
+
+
+# -- the study area a PAI rests on ------------------------------------------------------
+
+
+def test_a_fold_without_training_incidents_has_no_pai_not_zero():
+    a, b = far_pair()
+    # The last fold: nothing in its training week, two incidents in its test week.
+    frame = at_cells([a, a, b], [END - 3 * WEEK, END - timedelta(days=2), END - timedelta(days=1)])
+    row = evaluate(frame, STUDY, "counts", 1, 1, 1, (0.05,), end=END).row(-1, named=True)
+    assert (row["train_incidents"], row["test_incidents"]) == (0, 2)
+    assert row["pai"] is None and row["hit_rate"] is None
+    panel = accuracy_panel(frame, STUDY, "counts", 0.05, now=END, weeks=1, train_weeks=1)
+    assert panel["pai"][0] is None and panel["pai_pooled"][0] is None
+
+
+def test_pai_is_taken_over_the_jurisdictions_with_training_incidents():
+    # Two jurisdictions: the 91-cell disk (all incidents) and a second, empty disk far away.
+    # Loading the empty one must not change the PAI; each row says what it rests on.
+    far = next(c for c in grid_disk(CENTRE, 14) if c not in grid_disk(CENTRE, 13))
+    other = np.array(grid_disk(far, 5), dtype=np.int64)
+    both = np.concatenate([STUDY, other])
+    # Training week: a twice, b once; test week: a and b. One cell (1 % of 91) catches
+    # half; two cells (1 % of 182) catch both: the empty disk would double the PAI.
+    a, b = far_pair()
+    frame = at_cells(
+        [a, a, b, a, b],
+        [END - 2 * WEEK, END - 2 * WEEK, END - 2 * WEEK, END - WEEK, END - timedelta(days=1)],
+    )
+    alone = accuracy_panel(frame, STUDY, "counts", 0.01, now=END, weeks=1, train_weeks=1)
+    loaded = accuracy_panel(
+        frame,
+        both,
+        "counts",
+        0.01,
+        now=END,
+        weeks=1,
+        train_weeks=1,
+        jurisdictions={"near": STUDY, "far": other},
+    )
+    pooled = accuracy_panel(frame, both, "counts", 0.01, now=END, weeks=1, train_weeks=1)
+    assert alone["pai_pooled"][0] == pytest.approx(0.5 * 91)
+    assert loaded["pai_pooled"][0] == pytest.approx(alone["pai_pooled"][0])
+    assert pooled["pai_pooled"][0] == pytest.approx(91)  # the inflation it avoids
+    assert loaded["n_cells"].to_list() == [91]
+    assert loaded["area_km2"][0] == pytest.approx(91 * 0.105, rel=0.05)
+    assert (loaded["test_incidents_pooled"][0], loaded["train_incidents_pooled"][0]) == (2, 3)
+    with pytest.raises(ValueError, match="'far'"):
+        accuracy_panel(frame, STUDY, "counts", now=END, jurisdictions={"far": other})
+
+
+# -- no patrol to an empty cell ---------------------------------------------------------
+
+
+def test_the_gistar_plan_sends_no_patrol_to_a_halo_or_empty_cell():
+    # Ten incidents in the centre cell, one in each of six cells of the outer ring. Gi*
+    # makes the centre's empty ring hot; a 5-cell plan must still pick cells with incidents.
+    outer = [c for c in grid_disk(CENTRE, 5) if c not in grid_disk(CENTRE, 4)][::5][:6]
+    frame = at_cells([CENTRE] * 10 + outer, [END - timedelta(days=1)] * 16)
+    chosen = plan(frame, STUDY, "gistar", 0.05, now=END, train_weeks=1)
+    assert chosen.height == 5
+    assert chosen["cell"][0] == CENTRE
+    assert set(chosen["cell"].to_list()) <= {CENTRE, *outer}
+    scored = score_cells(frame, STUDY, "gistar")
+    ring = set(grid_disk(CENTRE, 1)) - {CENTRE}
+    assert set(scored["cell"][:7].to_list()) & ring == set()  # the ring comes after
+
+
+# -- the repeat-risk method ---------------------------------------------------------------
+
+
+def test_repeat_method_reads_the_long_history_and_favours_repeat_locations():
+    a, b = far_pair()
+    # Cell a: three incidents at one address, 30-40 weeks ago (outside a 12-week window);
+    # cell b: three incidents at three different spots 30-40 weeks ago.
+    lat, lng = cell_to_latlng(b)
+    old = [END - w * WEEK for w in (30, 35, 40)]
+    frame = at_cells([a] * 3, old).vstack(
+        pl.DataFrame(
+            {
+                "reported_at": pl.Series(old, dtype=pl.Datetime("us", "UTC")),
+                "lat": [lat, lat + 0.0004, lat - 0.0004],
+                "lng": [lng, lng + 0.0004, lng - 0.0004],
+                "h3_cell": pl.Series([b] * 3, dtype=pl.Int64),
+            }
+        )
+    )
+    assert plan(frame, STUDY, "kde", 0.01, now=END).get_column("score")[0] == 0.0
+    chosen = plan(frame, STUDY, "repeat", 0.01, now=END)
+    assert chosen["cell"].to_list() == [a]
+    without = plan(frame, STUDY, "repeat", 0.01, now=END, params=ScoringParams(repeat_weight=0))
+    scores = score_cells(frame, STUDY, "repeat", ScoringParams(repeat_weight=0.0))
+    by_cell = dict(zip(scores["cell"], scores["score"], strict=True))
+    assert by_cell[a] > 0 and by_cell[b] > 0 and without.height == 1
+    # Nothing older than the history is read.
+    short = ScoringParams(repeat_history_weeks=20)
+    assert plan(frame, STUDY, "repeat", 0.01, now=END, params=short)["score"][0] == 0.0

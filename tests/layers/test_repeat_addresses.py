@@ -18,13 +18,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import pdist, squareform
 
 from layers.repeat_addresses import (
-    ESCALATION_GAPS,
     LAYER_ID,
     MARAC_WINDOW,
     OUTPUT_SCHEMA,
     RepeatAddressParams,
     compute,
     escalation_expr,
+    escalation_p_expr,
     utm_epsg,
 )
 
@@ -312,12 +312,12 @@ def test_gaps_and_median_gap_in_days():
 @pytest.mark.parametrize(
     ("days", "escalating"),
     [
-        ([0, 30, 42, 46], True),  # gaps 30, 12, 4
-        ([0, 30, 42, 54], False),  # 30, 12, 12: not strictly shorter
-        ([0, 5, 25], False),  # 5, 20
-        ([0, 20, 25], True),  # 20, 5: two gaps suffice
-        ([0, 2, 42, 62, 71], True),  # 2, 40, 20, 9: only the last three are read
-        ([0, 40, 42, 62, 71], False),  # 40, 2, 20, 9: the last three do not shrink
+        ([0, 40, 70, 82, 86], True),  # gaps 40, 30, 12, 4: p = 1/24
+        ([0, 30, 42, 46], False),  # 30, 12, 4: p = 1/6, one trendless history in six
+        ([0, 20, 25], False),  # 20, 5: p = 1/2 (the former rule flagged it)
+        ([0, 40, 70, 82, 94], False),  # 40, 30, 12, 12: a tie is not an inversion
+        ([0, 2, 42, 62, 71], False),  # 2, 40, 20, 9: the first gap is shorter (p = 7/24)
+        ([0, 50, 90, 120, 140, 150, 155], True),  # 50, 40, 30, 20, 10, 5: p = 1/720
         ([0, 9], False),  # one gap is no trend
     ],
 )
@@ -326,10 +326,51 @@ def test_escalation(days, escalating):
 
 
 def test_escalation_expression_on_gap_lists():
-    gaps = pl.DataFrame({"g": [[30.0, 12.0, 4.0], [4.0, 12.0], [], [1.0]]})
-    assert ESCALATION_GAPS == 3
+    gaps = pl.DataFrame({"g": [[40.0, 30.0, 12.0, 4.0], [30.0, 12.0, 4.0], [4.0, 12.0], [], [1.0]]})
     result = gaps.select(escalation_expr(pl.col("g")))
-    assert result.to_series().to_list() == [True, False, False, False]
+    assert result.to_series().to_list() == [True, False, False, False, False]
+    p = gaps.select(escalation_p_expr(pl.col("g"))).to_series().to_list()
+    assert p == pytest.approx([1 / 24, 1 / 6, 1.0, 1.0, 1.0])
+
+
+def test_escalation_test_keeps_its_false_positive_rate_and_finds_planted_escalation():
+    """Planted truth: 2,000 trendless households (steady Poisson, 3-8 incidents) and 2,000
+    escalating ones (each gap 0.55-0.70 of the one before, 5-8 incidents, a little noise).
+
+    The former rule (last three gaps strictly shrinking) flagged about half of the 3-incident
+    trendless histories; the test flags at most its stated 5 %.
+    """
+    rng = np.random.default_rng(11)
+    null_gaps, esc_gaps = [], []
+    for _ in range(2000):
+        n = int(rng.integers(3, 9))
+        null_gaps.append(list(rng.exponential(30.0, n - 1)))
+        n = int(rng.integers(5, 9))
+        ratio = rng.uniform(0.55, 0.70)
+        first = rng.uniform(80.0, 160.0)
+        ladder = first * ratio ** np.arange(n - 1) * rng.uniform(0.85, 1.15, n - 1)
+        esc_gaps.append(list(ladder))
+    frame = pl.DataFrame(
+        {"g": null_gaps + esc_gaps, "truth": [False] * 2000 + [True] * 2000},
+        schema={"g": pl.List(pl.Float64), "truth": pl.Boolean},
+    )
+    flagged = frame.with_columns(escalation_expr(pl.col("g")).alias("test"))
+    old_rule = pl.col("g").list.tail(3).list.eval(pl.element().diff().drop_nulls() < 0).list.all()
+    flagged = flagged.with_columns(old_rule.alias("old"))
+    null = flagged.filter(~pl.col("truth"))
+    fp_rate = null["test"].mean()
+    old_fp_rate = null["old"].mean()
+    three = null.filter(pl.col("g").list.len() == 2)
+    recall = flagged.filter(pl.col("truth"))["test"].mean()
+    precision = flagged.filter(pl.col("test"))["truth"].mean()
+    print(
+        f"\nescalation test: false-positive rate {fp_rate:.3f} on trendless histories "
+        f"(former rule {old_fp_rate:.3f}; on 3-incident histories {three['old'].mean():.2f}); "
+        f"recall {recall:.3f} on planted escalations, precision {precision:.3f} (1:1 mix)"
+    )
+    assert fp_rate <= 0.05
+    assert three["old"].mean() > 0.4 and three["test"].sum() == 0
+    assert recall >= 0.9
 
 
 @pytest.mark.parametrize(

@@ -94,12 +94,12 @@ def test_one_person_in_two_roles_has_two_rows():
 
 def test_escalation_and_marac_use_the_repeat_address_rules():
     assert repeat_people.history_summary is repeat_addresses.history_summary
-    days = [0, 30, 42, 46]  # gaps 30, 12, 4: escalating; four within a year: MARAC
+    days = [0, 40, 70, 82, 86]  # gaps 40, 30, 12, 4: escalating; five within a year: MARAC
     frame = incidents([("v1", None, f"路{d}号", d, "S01") for d in days])
     victim = person(compute(frame), "v1", "victim")
     assert victim["escalating"] is True
     assert victim["marac_flag"] is True
-    assert victim["median_gap_days"] == 12.0
+    assert victim["median_gap_days"] == 21.0
 
     slow = incidents([("v2", None, "翻身路1号", d, "S01") for d in (0, 200, 400)])
     victim = person(compute(slow), "v2", "victim")

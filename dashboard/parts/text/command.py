@@ -45,6 +45,39 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "对比上月同期 {n}",
         "en": "vs same days last month: {n}",
     },
+    "command.def.today": {
+        "zh": "今日 0 时起接报的事件数；对比：昨日 0 时至昨日此刻。",
+        "en": "Incidents reported since local midnight; compared with yesterday from "
+        "midnight to the same time.",
+    },
+    "command.def.week": {
+        "zh": "最近 7×24 小时接报的事件数；对比：此前的 7×24 小时。",
+        "en": "Incidents reported in the last 7 × 24 h; compared with the 7 × 24 h before.",
+    },
+    "command.def.high_risk_open": {
+        "zh": "风险等级为高、尚未办结的案件数（不论接报日期）。",
+        "en": "High-risk cases not closed (any report date).",
+    },
+    "command.def.sla_breached": {
+        "zh": "截至现在仍未办结、且至少一项服务时限已超时（截止时间已过仍未达标，或达标晚于"
+        "截止时间）的案件数，不论接报日期。其中：24 小时处置 {handled_24h}，15 天办结 "
+        "{closed_15d}，2 个月回访 4 次 {follow_up_4_in_2m}。与领导研判“超时未办结”同一口径。",
+        "en": "Cases still open now with at least one service level late (deadline passed "
+        "and not met by it), any report date. Of them: handled in 24 h {handled_24h}, "
+        "closed in 15 days {closed_15d}, 4 visits in 2 months {follow_up_4_in_2m}. The "
+        'review\'s "open, late" counts the same for its period.',
+    },
+    "command.def.warning_letters": {
+        "zh": "本月 1 日起接报、出具告诫书的事件数；对比：上月同期。",
+        "en": "Incidents reported this month with a warning letter; compared with the same "
+        "days of last month.",
+    },
+    "command.def.protection_orders": {
+        "zh": "本月 1 日起接报、有人身安全保护令的事件数；对比：上月同期。",
+        "en": "Incidents reported this month with a protection order; compared with the same "
+        "days of last month.",
+    },
+    "command.ticker.incidents": {"zh": "{n} 起", "en": "{n} incidents"},
     "command.change.up": {"zh": "上升", "en": "up"},
     "command.change.down": {"zh": "下降", "en": "down"},
     "command.change.same": {"zh": "持平", "en": "no change"},

@@ -23,6 +23,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit_action.task_dispatch": {"zh": "任务分拨", "en": "Task dispatched"},
     "audit_action.task_action": {"zh": "登记部门处置", "en": "Department action recorded"},
     "audit_action.task_state": {"zh": "任务状态变更", "en": "Task state changed"},
+    "audit_action.task_dispatch_refused": {"zh": "任务分拨被拒", "en": "Dispatch refused"},
+    "audit_action.task_dispatch_import": {"zh": "导入分拨任务", "en": "Tasks from an import"},
     "audit_action.warning_schedule": {"zh": "告诫回访计划", "en": "Warning visit schedule"},
     "audit_action.warning_visit": {"zh": "登记告诫回访", "en": "Warning visit recorded"},
     # -- the support units' screen --------------------------------------------------------
@@ -162,6 +164,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Give the time as YYYY-MM-DD HH:MM",
     },
     "task.hours": {"zh": "{h} 小时", "en": "{h} h"},
+    "task.dispatch_title": {"zh": "分拨任务", "en": "Dispatch to a department"},
+    "task.dispatch_hint": {
+        "zh": "首接负责：选择承办部门，任务即按该部门的办理时限开始计时。",
+        "en": "First contact is responsible: choose the department; its clock starts now.",
+    },
+    "task.dispatch_submit": {"zh": "分拨", "en": "Dispatch"},
+    "task.dispatch_done": {
+        "zh": "已分拨至{department}，办理时限 {h} 小时。",
+        "en": "Dispatched to {department}; due within {h} h.",
+    },
+    "task.dispatch_duplicate": {
+        "zh": "未分拨：{department}已有本案的在办任务，请先登记其处置情况。",
+        "en": "Not dispatched: {department} has an open task on this case; record what it did.",
+    },
+    "task.dispatch_refused": {
+        "zh": "未分拨：您无权分拨本案（已记入审计日志）。",
+        "en": "Not dispatched: you may not dispatch this case (recorded in the audit trail).",
+    },
     # -- warning letters ----------------------------------------------------------------------
     "warn.title": {"zh": "告诫回访", "en": "Visits after warning letters"},
     "warn.intro": {

@@ -54,7 +54,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "review.m.incidents": {"zh": "事件数", "en": "Incidents"},
     "review.m.change": {"zh": "增减", "en": "Change"},
     "review.m.change_pct": {"zh": "增减率", "en": "Change %"},
-    "review.m.handled_share": {"zh": "处置率", "en": "Handled"},
+    "review.m.handled_24h_share": {"zh": "24 小时处置率", "en": "Handled in 24 h"},
+    "review.m.late_open": {"zh": "超时未办结", "en": "Open, late"},
     "review.m.median_days_to_close": {"zh": "办结用时中位数（天）", "en": "Median days to close"},
     "review.m.sla_compliance": {"zh": "服务时限达标率", "en": "Service levels met"},
     "review.m.visits_done": {"zh": "回访次数", "en": "Follow-up visits"},
@@ -62,8 +63,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "review.m.warning_letters": {"zh": "告诫书", "en": "Warning letters"},
     "review.m.protection_orders": {"zh": "保护令", "en": "Protection orders"},
     "review.def.station_code": {
-        "zh": "派出所（辖区）。点击一行查看该所本期案件。",
-        "en": "The station (its jurisdiction). Click a row to list its cases of the period.",
+        "zh": "派出所（辖区）。",
+        "en": "The station (its jurisdiction).",
     },
     "review.def.incidents": {
         "zh": "本期内接报的事件数。",
@@ -79,9 +80,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The change as a percentage of the comparison period's incidents; not shown "
         "when that is 0.",
     },
-    "review.def.handled_share": {
-        "zh": "本期事件中截至现在已处置（有处置时间，或已办结）的比例。",
-        "en": "Share of the period's incidents handled by now (a handling time, or closed).",
+    "review.def.handled_24h_share": {
+        "zh": "本期事件中接报后 24 小时内处置（有处置时间，或办结）的比例；分母为接报已满 24 "
+        "小时的事件（已按时处置 + 超时）。",
+        "en": "Share of the period's incidents handled (or closed) within 24 h of the report; "
+        "denominator: those reported at least 24 h ago (met in time + late).",
+    },
+    "review.def.late_open": {
+        "zh": "本期接报、截至现在仍未办结，且至少一项服务时限已超时（截止时间已过仍未达标，"
+        "或达标晚于截止时间）的案件数。与指挥大屏“超时未达标案件”同一口径。",
+        "en": "Cases reported in the period, still open now, with at least one service level "
+        'late (deadline passed and not met by it). The wall\'s "cases past service level" '
+        "counts the same over every report date.",
     },
     "review.def.median_days_to_close": {
         "zh": "本期事件中已办结者从接报到办结的天数中位数（办结时间 − 接报时间）；未办结的不计入。",
@@ -89,10 +99,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "incidents closed by now; open cases are not in it.",
     },
     "review.def.sla_compliance": {
-        "zh": "服务时限（24 小时处置、15 天办结、2 个月内回访 4 次）中按时达标的比例，"
-        "只计截止时间已过的检查。",
-        "en": "Share of service-level checks met in time (handled in 24 h, closed in 15 "
-        "days, 4 visits in 2 months), counting checks whose deadline has passed.",
+        "zh": "本期事件的服务时限检查（24 小时处置、15 天办结、2 个月内回访 4 次）中按时达标的"
+        "比例：达标 ÷（达标 + 超时），只计截止时间已过的检查。",
+        "en": "Share of the period's service-level checks (handled in 24 h, closed in 15 "
+        "days, 4 visits in 2 months) met in time: met ÷ (met + late), counting checks whose "
+        "deadline has passed.",
     },
     "review.def.visits_done": {
         "zh": "本期内完成的回访次数（按回访日期，含以前接报的案件）。",
@@ -127,9 +138,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Click a bar to list its cases; the button at the top right saves a PNG.",
     },
     "review.league_hint": {
-        "zh": "点击表头排序（鼠标停留可看定义）；点击一行查看该所本期案件。",
-        "en": "Click a header to sort (hover it for its definition); click a row to list the "
-        "station's cases.",
+        "zh": "点击表头排序（鼠标停留可看定义）；点击任一数字查看其对应案件。",
+        "en": "Click a header to sort (hover it for its definition); click a number to list "
+        "the cases behind it.",
     },
     "review.axis_day": {"zh": "日期", "en": "Day"},
     "review.axis_week": {"zh": "周（周一）", "en": "Week (Monday)"},

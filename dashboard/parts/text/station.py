@@ -1,6 +1,17 @@
 """Interface strings of the station screen (keys start with ``station.``)."""
 
 STRINGS: dict[str, dict[str, str]] = {
+    "station.def.due": {
+        "zh": "仍未办结、第 4 次回访的截止时间（接报后 61 天）在今后 {days} 天内、尚未完成的案件。",
+        "en": "Open cases whose 4th follow-up visit is not made yet and due (61 days after the "
+        "report) within the next {days} days.",
+    },
+    "station.def.overdue": {
+        "zh": "仍未办结、第 4 次回访已超过截止时间（接报后 61 天）的案件；与大屏、研判中“超时"
+        "未办结”的回访部分同一口径。",
+        "en": "Open cases past their follow-up deadline (4 visits within 61 days of the "
+        "report): the follow-up part of the wall's and the review's late open cases.",
+    },
     "station.title": {"zh": "{station} · 派出所工作台", "en": "{station} · station workspace"},
     "station.not_found": {
         "zh": "没有这个派出所：请检查链接中的派出所编号。",
@@ -56,6 +67,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "station.empty.due": {
         "zh": "未来 {days} 天内没有到期的回访。",
         "en": "No follow-up falls due in the next {days} days.",
+    },
+    "station.warning_lists": {
+        "zh": "风险预警 {risk} 条（排在前面）· 超过服务时限 {service} 条",
+        "en": "{risk} risk warnings (listed first) · {service} past a service level",
     },
     "station.warnings_title": {"zh": "预警对象", "en": "Early warnings"},
     "station.kind": {"zh": "类型", "en": "Kind"},

@@ -3,7 +3,7 @@
 Tiles (today, the last 7 days, open high-risk cases, cases past a service level, warning
 letters and protection orders this month, each against its comparison period), the map of
 hot spots with the newest incidents pulsing, the newest incidents, and an alert ticker fed by
-the early-warning layer. Numbers come from :mod:`dashboard.screens.command.data`, the map from
+the early-warning layer. Numbers come from :mod:`measures.wall`, the map from
 :mod:`dashboard.screens.command.map`, the other components from
 :mod:`dashboard.screens.command.parts`.
 
@@ -42,8 +42,7 @@ from dash import (
 
 from dashboard.parts import ids
 from dashboard.parts.i18n import label, t
-from dashboard.parts.services import Services, services
-from dashboard.screens.command import data as wall_data
+from dashboard.parts.services import Services, layer_now, services
 from dashboard.screens.command import loop
 from dashboard.screens.command import map as wall_map
 from dashboard.screens.command import parts as wall_parts
@@ -53,6 +52,8 @@ from data.access import IncidentFilter, Scope, redact_layer
 from data.settings import wall_refresh_seconds
 from data.users import WALL_ROLES
 from layers import hotspot
+from measures import service
+from measures import wall as wall_data
 
 #: The roles that see every station: the wall is theirs.
 ROLES = WALL_ROLES
@@ -314,23 +315,24 @@ def refresh(
     svc, scope = services(), current_scope()
     tz = svc.access.tz
     incidents = svc.access.incidents(scope, IncidentFilter())
-    levels = svc.layer(scope, IncidentFilter(), "service_levels", {})
-    tiles = wall_data.compute_tiles(incidents, levels, now, tz)
+    # Judged at the same cut "now" as the review and the API, so their numbers agree.
+    judged = layer_now(None, tz, now)
+    levels = service.checks(incidents, svc.access.follow_up_visits(scope), judged)
+    tiles = wall_data.compute_tiles(incidents, levels, judged, tz)
     size = _size(viewport)
-    figure, pulsing = map_figure(svc, scope, incidents, now, lang, size)
+    figure, pulsing = map_figure(svc, scope, incidents, judged, lang, size)
     new_digest = hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()
     names = svc.station_names(scope, lang)
     why = t("command.newest.empty", lang)
     newest = wall_parts.newest_items(wall_data.newest(incidents), lang, names, tz, now, why)
     warnings = svc.layer(scope, IncidentFilter(), "early_warning", {})
-    today = now.astimezone(ZoneInfo(tz)).date()
-    ticker = wall_parts.ticker_content(wall_data.alerts(warnings), lang, names, today)
+    ticker = wall_parts.ticker_content(wall_data.alerts(warnings), lang, names, judged)
     local = now.astimezone(ZoneInfo(tz))
     return (
-        wall_parts.tile_components(tiles, lang),
+        wall_parts.tile_components(tiles, lang, judged),
         no_update if new_digest == digest else figure,
         new_digest,
-        wall_parts.legend(lang, pulsing),
+        wall_parts.legend(lang, pulsing, judged, tz),
         newest,
         ticker,
         t("command.updated", lang, time=local.strftime("%Y-%m-%d %H:%M:%S")),

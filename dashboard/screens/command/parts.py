@@ -1,7 +1,7 @@
 """The pieces of the command-centre wall, as Dash components: tiles, the map key, the newest
 incidents and the alert ticker.
 
-Pure builders: the numbers and frames of :mod:`dashboard.screens.command.data` and the page's
+Pure builders: the numbers and frames of :mod:`measures.wall` and the page's
 language
 in, components out (no database, no request). Every change shows an arrow and a sign besides
 its colour; every empty list says why it is empty.
@@ -18,11 +18,12 @@ import polars as pl
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.parts import case_links
 from dashboard.parts.i18n import label, t
-from dashboard.screens.command import data as wall_data
 from dashboard.screens.command import map as wall_map
-from geo.h3cells import cell_to_str
 from layers import hotspot
+from measures import cases
+from measures import wall as wall_data
 
 #: The hot spots are those of the last this many days (local), at this resolution (~0.7 km²).
 HOT_DAYS = 30
@@ -48,32 +49,52 @@ def tile_placeholder(key: str, lang: str) -> html.Div:
     )
 
 
-def legend(lang: str, newest: int) -> list[Component]:
-    """The map's key: the three hot-spot classes and the pulsing newest incidents."""
-    items = [
-        html.Span(
-            [
-                html.Span(className="wall-swatch", style={"background": wall_map.HOT_COLOURS[k]}),
-                label("gi_class", hotspot.CLASS_LABELS[k], lang),
-            ],
-            className="wall-key",
+def legend(lang: str, newest: int, now: datetime | None = None, tz: str | None = None):
+    """The map's key: the three hot-spot classes and the pulsing newest incidents, each a
+    link to its cases (plain text until the first refresh gives ``now``)."""
+    items: list[Component] = []
+    today = now.astimezone(ZoneInfo(tz)).date() if now is not None and tz else None
+    for k in (3, 2, 1):
+        body = [
+            html.Span(className="wall-swatch", style={"background": wall_map.HOT_COLOURS[k]}),
+            label("gi_class", hotspot.CLASS_LABELS[k], lang),
+        ]
+        if today is None:
+            items.append(html.Span(body, className="wall-key"))
+            continue
+        spec = cases.CaseSpec(
+            measure="hotspot",
+            start=today - timedelta(days=HOT_DAYS - 1),
+            end=today,
+            hot_class=k,
+            res=HOT_RES,
+            now=now,
         )
-        for k in (3, 2, 1)
+        items.append(
+            dcc.Link(body, href=case_links.href(spec, lang), className=f"wall-key wall-key-{k}")
+        )
+    body = [
+        html.Span(className="wall-swatch wall-dot"),
+        t("command.map.newest", lang, hours=wall_data.PULSE_HOURS, n=f"{newest:,}"),
     ]
-    items.append(
-        html.Span(
-            [
-                html.Span(className="wall-swatch wall-dot"),
-                t("command.map.newest", lang, hours=wall_data.PULSE_HOURS, n=f"{newest:,}"),
-            ],
-            className="wall-key",
-        )
-    )
+    if now is None:
+        items.append(html.Span(body, className="wall-key"))
+    else:
+        href = case_links.href(cases.CaseSpec(measure="pulse", now=now), lang)
+        items.append(dcc.Link(body, href=href, className="wall-key wall-key-pulse"))
     return items
 
 
-def tile_components(tiles: Sequence[wall_data.Tile], lang: str) -> list[html.Div]:
-    """The tiles as components: label, number, and the change with arrow, sign and words."""
+def tile_href(key: str, lang: str, now: datetime | None) -> str:
+    """The case list of tile ``key``, judged at ``now`` (the tile's own moment)."""
+    return case_links.href(cases.spec_for(f"tile.{key}", now=now), lang)
+
+
+def tile_components(
+    tiles: Sequence[wall_data.Tile], lang: str, now: datetime | None = None
+) -> list[dcc.Link]:
+    """The tiles as links to their cases: label, number, and the change with arrow, sign and
+    words; the hover text is the tile's definition."""
     out = []
     for tile in tiles:
         lines: list[Component] = []
@@ -113,16 +134,24 @@ def tile_components(tiles: Sequence[wall_data.Tile], lang: str) -> list[html.Div
             " tone-alert" if tile.key in ("high_risk_open", "sla_breached") and tile.value else ""
         )
         out.append(
-            html.Div(
+            dcc.Link(
                 [
                     html.Div(t(f"command.tile.{tile.key}", lang), className="wall-tile-label"),
                     html.Div(f"{tile.value:,}", id=tile_id(tile.key), className="wall-tile-value"),
                     html.Div(lines, className="wall-tile-compare"),
                 ],
+                href=tile_href(tile.key, lang, now),
                 className=f"wall-tile{tone}",
+                title=tile_definition(tile, lang),
             )
         )
     return out
+
+
+def tile_definition(tile: wall_data.Tile, lang: str) -> str:
+    """The tile's definition (its hover text), with the split by service level where it has one."""
+    parts = {k: f"{v:,}" for k, v in (tile.parts or {}).items()}
+    return t(f"command.def.{tile.key}", lang, **parts)
 
 
 def local_time(moment: datetime, tz: str, now: datetime) -> str:
@@ -167,35 +196,53 @@ def newest_items(
     return items
 
 
-def alert_href(entry: Mapping[str, object], lang: str, today: date) -> str | None:
-    """Where an alert drills down to: its case, or the overview with its cell selected."""
-    case = wall_data.case_target(entry)
-    if case is not None:
-        return f"/case/{case}?lang={lang}"
-    cell = entry.get("cell")
-    if isinstance(cell, int):
-        return "/" + overview_query(lang, "cell:" + cell_to_str(cell), today, res=None, layer=None)
-    return None
+def alert_href(entry: Mapping[str, object], lang: str, now: datetime | None = None) -> str | None:
+    """Where an alert opens: the case list of the incidents it rests on (None: it has none)."""
+    nos = [str(i) for i in entry.get("incident_nos") or []]  # type: ignore[union-attr]
+    if not nos:
+        return None
+    return case_links.href(cases.spec_for("warning", nos=nos, now=now), lang)
+
+
+def alert_text(entry: Mapping[str, object], lang: str, names: Mapping[str, str]) -> str:
+    """An alert in words: kind, the household or place (masked as the layer gave it), station,
+    community, how many incidents and why."""
+    sep = "、" if lang == "zh" else ", "
+    station = names.get(str(entry["station_code"]), str(entry["station_code"] or "—"))
+    reasons = sep.join(label("reason", r, lang) for r in entry["reasons"])  # type: ignore[union-attr]
+    place = entry.get("address") or None
+    community = entry.get("community") or None
+    bits = [label("ew_kind", str(entry["kind"]), lang)]
+    bits += [str(b) for b in (place, station, community) if b]
+    bits.append(t("command.ticker.incidents", lang, n=entry.get("incidents") or 0))
+    bits.append(reasons)
+    return " · ".join(b for b in bits if b)
 
 
 def ticker_content(
-    entries: Sequence[Mapping[str, object]], lang: str, names: Mapping[str, str], today: date
+    entries: Sequence[Mapping[str, object]],
+    lang: str,
+    names: Mapping[str, str],
+    now: datetime | None = None,
 ) -> Component:
-    """The alert ticker: the entries twice in a row, scrolling (one static line when none)."""
+    """The alert ticker: the entries twice in a row, scrolling (one static line when none).
+
+    Each item names the household or place, its station and community and opens the cases
+    behind it; two items that would still read alike are numbered apart.
+    """
     if not entries:
         return html.Div(t("command.ticker.empty", lang), className="wall-ticker-static")
-    sep = "、" if lang == "zh" else ", "
     items = []
+    seen: dict[str, int] = {}
     for entry in entries:
-        station = names.get(str(entry["station_code"]), str(entry["station_code"] or "—"))
-        reasons = sep.join(label("reason", r, lang) for r in entry["reasons"])  # type: ignore[union-attr]
-        text = [
-            html.B(f"{entry['rank']}. {label('ew_kind', str(entry['kind']), lang)}"),
-            f" · {station} · {reasons}",
-        ]
-        href = alert_href(entry, lang, today)
+        words = alert_text(entry, lang, names)
+        seen[words] = seen.get(words, 0) + 1
+        if seen[words] > 1:
+            words = f"{words} ({seen[words]})"
+        text = [html.B(f"{entry['rank']}. "), words]
+        href = alert_href(entry, lang, now)
         body = dcc.Link(text, href=href) if href else html.Span(text)
-        items.append(html.Span(body, className="wall-alert"))
+        items.append(html.Span(body, className="wall-alert", **{"data-rank": str(entry["rank"])}))
     seconds = max(30, 7 * len(entries))
     return html.Div(
         [

@@ -33,7 +33,16 @@ def draw_map(
         return counts_map(svc, scope, state, lang)
     flt = state.incident_filter()
     spec = state.layer.spec
-    frame = svc.layer(scope, flt, spec.id, state.layer.values(), state.filters.res)
+    try:
+        frame = svc.layer(scope, flt, spec.id, state.layer.values(), state.filters.res)
+    except ValueError as err:
+        # The layer refused this range (e.g. a window longer than the history): an empty
+        # map, and the layer's reason under the legend.
+        frame = pl.DataFrame(schema={"cell": pl.Int64, spec.value_column: pl.String})
+        refusal = t("layer.refused", lang, reason=str(err.args[0] if err.args else err))
+        refused: Component | None = html.Div(refusal, className="legend-note layer-refused")
+    else:
+        refused = None
     stations_url, _ = geo_urls(svc, scope, state.filters.res)
     outline = selection_outline(svc, scope, state.selection, stations_url)
     empty = layer_empty_reason(svc, scope, flt, frame)
@@ -44,6 +53,8 @@ def draw_map(
             frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.filters.res
         )
     legend = legend_component(build_legend(spec, frame, lang))
+    if refused is not None:
+        return figure, html.Div([legend, refused])
     if spec.id == "patrol_plan":
         # The plan's own track record, beside the plan: what the chief reads before trusting it.
         values = state.layer.values()

@@ -23,10 +23,10 @@ from dashboard.parts.loop_view import (
     DEPARTMENT_HEADER_KEYS,
     UNIT_HEADER_KEYS,
 )
-from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES
 from dashboard.screens.review.loop import LoopFigures
 from dashboard.screens.review.report import COUNT_MEASURES, SHARE_MEASURES, Report, coverage_notes
 from dashboard.screens.review.report import station_label as _station
+from measures.review import LEAGUE_COLUMNS, MEASURES
 
 #: Excel number formats per kind of value.
 FORMAT_COUNT = "#,##0"
@@ -229,6 +229,21 @@ def _league(sheet: Worksheet, report: Report, lang: str) -> None:
         sheet.append(values)
         for i, column in enumerate(LEAGUE_COLUMNS[1:], start=2):
             sheet.cell(row=sheet.max_row, column=i).number_format = number_format(column)
+    # The district's total row: the same measures over every station (and unplaced cases).
+    change = report.change("incidents")
+    totals = {**report.totals, "change": change.delta, "change_pct": change.pct}
+    values = [t("review.total_row", lang)]
+    for column in LEAGUE_COLUMNS[1:]:
+        value = totals.get(column)
+        if column == "change_pct" and value is not None:
+            value = value / 100.0
+        values.append(value)
+    sheet.append(values)
+    for i, column in enumerate(LEAGUE_COLUMNS, start=1):
+        cell = sheet.cell(row=sheet.max_row, column=i)
+        cell.font = Font(bold=True)
+        if i > 1:
+            cell.number_format = number_format(column)
 
 
 def _trend(sheet: Worksheet, frame, kind: str, lang: str) -> None:

@@ -93,7 +93,7 @@ def message_figure(text: str, lang: str, height: int = CHART_HEIGHT) -> go.Figur
 def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> go.Figure:
     """Stacked bars of incidents per day or week (``every``) by category or source.
 
-    ``trend`` is :func:`dashboard.screens.review.data.trend` (``period``, ``code``, ``count``).
+    ``trend`` is :func:`measures.review.trend` (``period``, ``code``, ``count``).
     """
     kind, order, colours = DIMENSIONS[dimension]
     present = set(trend["code"].unique().to_list())

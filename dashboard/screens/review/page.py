@@ -14,18 +14,15 @@ or station and the period's dates in its URL.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.parts import ids
-from dashboard.parts.filters import Filters, OverviewState
-from dashboard.parts.filters import to_query as overview_query
+from dashboard.parts import case_links, ids
 from dashboard.parts.i18n import t
 from dashboard.parts.services import layer_now, services
 from dashboard.screens.review import loop
-from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES, PERIOD_KINDS, Period
 from dashboard.screens.review.export import export_href
 from dashboard.screens.review.figures import (
     graph_config,
@@ -55,6 +52,8 @@ from dashboard.web import auth
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
 from data.users import REVIEW_ROLES
+from measures import better_direction, cases
+from measures.review import LEAGUE_COLUMNS, MEASURES, PERIOD_KINDS, Period
 
 #: Roles that hold review meetings (see :func:`dashboard.web.auth.page_permitted`).
 ROLES = REVIEW_ROLES
@@ -78,6 +77,8 @@ LEAGUE = "review-league"
 EXPORT_PDF = "review-export-pdf"
 EXPORT_XLSX = "review-export-xlsx"
 
+#: Row id of the league table's district total.
+TOTAL_ROW = "_all"
 #: League-table columns that are counts or measures (right-aligned, tabular figures).
 NUMERIC_COLUMNS = [c for c in LEAGUE_COLUMNS if c != "station_code"]
 
@@ -303,14 +304,13 @@ def league_table(lang: str, state: ReviewState) -> dash_table.DataTable:
             {"if": {"column_id": NUMERIC_COLUMNS}, "textAlign": "right"},
             {"if": {"column_id": "station_code"}, "textAlign": "left", "fontWeight": "600"},
         ],
+        # The change columns count incidents, whose rise is neither good nor bad news: no
+        # colour by sign (measures.DEFINITIONS). The district total row stands out.
         style_data_conditional=[
             {
-                "if": {"filter_query": "{_up} = 1", "column_id": ["change", "change_pct"]},
-                "color": "#b10026",
-            },
-            {
-                "if": {"filter_query": "{_up} = -1", "column_id": ["change", "change_pct"]},
-                "color": "#1450c8",
+                "if": {"filter_query": '{id} = "_all"'},
+                "fontWeight": "700",
+                "backgroundColor": "#f5f7fa",
             },
         ],
         css=[
@@ -321,43 +321,85 @@ def league_table(lang: str, state: ReviewState) -> dash_table.DataTable:
 
 
 # -- views ------------------------------------------------------------------------------------
-def _kpi_cards(report: Report, lang: str) -> list[html.Div]:
+def change_tone(measure: str, delta: float | None) -> str:
+    """``'good'``, ``'bad'`` or ``''``: a change coloured by what it means for ``measure``
+    (:func:`measures.better_direction`), not by its sign."""
+    better = better_direction(measure if measure in MEASURES else "incidents")
+    if not delta or better is None:
+        return ""
+    return "good" if (delta > 0) == (better == "up") else "bad"
+
+
+def worst_first_descending(column: str) -> bool:
+    """Whether the league table shows the worst stations first on ``column`` when sorted
+    descending: yes unless a higher value is better (``sla_compliance``, …); counts whose
+    rise is neither good nor bad (incidents, the change columns) put the largest first."""
+    measure = column if column in MEASURES else "incidents"
+    return better_direction(measure) != "up"
+
+
+def _kpi_cards(report: Report, lang: str) -> list[dcc.Link]:
     cards = []
     for measure in MEASURES:
         ch = report.change(measure)
-        tone = ""
-        if ch.delta:
-            tone = "up" if ch.delta > 0 else "down"
+        tone = change_tone(measure, ch.delta)
+        spec = cases.spec_for(measure, report.period.start, report.period.end, now=report.now)
         cards.append(
-            html.Div(
-                [
-                    html.Div(t(f"review.m.{measure}", lang), className="kpi-label"),
-                    html.Div(fmt_value(measure, report.totals.get(measure)), className="kpi-value"),
-                    html.Div(fmt_change(measure, ch, lang), className=f"review-change {tone}"),
-                ],
-                className="kpi card review-kpi",
-                title=t(f"review.def.{measure}", lang),
-                **{"data-measure": measure},
+            dcc.Link(
+                html.Div(
+                    [
+                        html.Div(t(f"review.m.{measure}", lang), className="kpi-label"),
+                        html.Div(
+                            fmt_value(measure, report.totals.get(measure)), className="kpi-value"
+                        ),
+                        html.Div(fmt_change(measure, ch, lang), className=f"review-change {tone}"),
+                    ],
+                    className="kpi card review-kpi",
+                    title=t(f"review.def.{measure}", lang),
+                    **{"data-measure": measure},
+                ),
+                href=case_links.href(spec, lang),
+                className="review-kpi-link",
             )
         )
     return cards
 
 
-def league_rows(report: Report) -> list[dict]:
-    """The league table's rows as displayed (formatted), with the station code as row id."""
+def league_rows(report: Report, lang: str = "zh") -> list[dict]:
+    """The league table's rows as displayed (formatted), with the station code as row id, and
+    the district total (row id :data:`TOTAL_ROW`) last."""
     rows = []
     for row in report.league.iter_rows(named=True):
         shown = {c: fmt_value(c, row[c]) for c in NUMERIC_COLUMNS}
-        change = row["change"]
         rows.append(
             {
                 "id": row["station_code"],
                 "station_code": station_label(report, row["station_code"]),
                 **shown,
-                "_up": 0 if not change else (1 if change > 0 else -1),
             }
         )
+    totals = {**report.totals}
+    change = report.change("incidents")
+    totals |= {"change": change.delta, "change_pct": change.pct}
+    rows.append(
+        {
+            "id": TOTAL_ROW,
+            "station_code": t("review.total_row", lang),
+            **{c: fmt_value(c, totals.get(c)) for c in NUMERIC_COLUMNS},
+        }
+    )
     return rows
+
+
+def cell_href(row_id: str, column: str, state: ReviewState, now: datetime, lang: str) -> str:
+    """The case list behind one league-table cell: the column's measure (incidents for the
+    station and change columns) for the row's station (every station for the total row)."""
+    period = state.period
+    assert period is not None
+    measure = column if column in MEASURES else "incidents"
+    stations = () if row_id == TOTAL_ROW else (row_id,)
+    spec = cases.spec_for(measure, period.start, period.end, stations, now=now)
+    return case_links.href(spec, lang)
 
 
 def update_review(params: dict | None, lang: str | None):
@@ -410,7 +452,7 @@ def update_review(params: dict | None, lang: str | None):
         _kpi_cards(report, lang),
         *figures,
         heat,
-        league_rows(report),
+        league_rows(report, lang),
         export_href("pdf", state, lang),
         export_href("xlsx", state, lang),
     )
@@ -439,7 +481,12 @@ def sync_url(
     state = resolve(kind, day, start, end, compare, None, None, extent, date.today())
     if sort_by:
         first = sort_by[0]
-        state = with_sort(state, str(first.get("column_id")), first.get("direction") != "asc")
+        column = str(first.get("column_id"))
+        descending = first.get("direction") != "asc"
+        if column != _state_of(search).sort:
+            # A newly chosen column opens worst first: the stations doing worst on it on top.
+            descending = worst_first_descending(column)
+        state = with_sort(state, column, descending)
     query = to_query(state, lang or "zh")
     # Opened from a link that already says it all: no new history entry, but the views
     # must still be drawn from it.
@@ -463,7 +510,7 @@ def restore(search: str | None, shown: dict | None, lang: str | None):
 
 
 def drill_bar(category_click: dict | None, source_click: dict | None, lang: str | None):
-    """Callback: a click on a bar opens the overview on that category or source and days."""
+    """Callback: a click on a bar opens the case list of that category or source and days."""
     which = ctx.triggered_id
     click = category_click if which == TREND_CATEGORY else source_click
     points = (click or {}).get("points") or []
@@ -476,28 +523,32 @@ def drill_bar(category_click: dict | None, source_click: dict | None, lang: str 
     except ValueError:
         raise PreventUpdate from None
     key = "categories" if which == TREND_CATEGORY else "sources"
-    filters = Filters(start=start, end=end, **{key: (code,)})
-    return "/", overview_query(OverviewState(filters=filters), lang or "zh")
+    spec = cases.spec_for("incidents", start, end, **{key: (code,)})
+    path, _, query = case_links.href(spec, lang or "zh").partition("?")
+    return path, "?" + query
 
 
 def drill_station(active_cell: dict | None, params: dict | None, lang: str | None):
-    """Callback: a click on a league-table row opens the overview on that station's cases."""
+    """Callback: a click on a league-table cell opens the case list behind that number."""
     if not active_cell or not active_cell.get("row_id"):
         raise PreventUpdate
+    params = params or {}
     state = resolve(
-        (params or {}).get("period"),
-        (params or {}).get("day"),
-        (params or {}).get("start"),
-        (params or {}).get("end"),
+        params.get("period"),
+        params.get("day"),
+        params.get("start"),
+        params.get("end"),
         None,
         None,
         None,
         services().access.date_extent(current_scope()),
         date.today(),
     )
-    period = state.period
-    filters = Filters(start=period.start, end=period.end, stations=(str(active_cell["row_id"]),))
-    return "/", overview_query(OverviewState(filters=filters), lang or "zh")
+    now = layer_now(None, services().access.tz)
+    column = str(active_cell.get("column_id") or "incidents")
+    target = cell_href(str(active_cell["row_id"]), column, state, now, lang or "zh")
+    path, _, query = target.partition("?")
+    return path, "?" + query
 
 
 def register_callbacks(app: Dash) -> None:

@@ -38,7 +38,6 @@ from dashboard.parts.loop_view import (
     department_rows,
     unit_rows,
 )
-from dashboard.screens.review.data import LEAGUE_COLUMNS, MEASURES
 from dashboard.screens.review.figures import DIMENSIONS
 from dashboard.screens.review.loop import LoopFigures
 from dashboard.screens.review.report import (
@@ -49,6 +48,7 @@ from dashboard.screens.review.report import (
     fmt_value,
     station_label,
 )
+from measures.review import LEAGUE_COLUMNS, MEASURES
 
 FONT_PATH = (
     Path(__file__).resolve().parents[3]
@@ -253,7 +253,7 @@ def _png(fig: Figure) -> io.BytesIO:
 
 
 def trend_png(frame: pl.DataFrame, dimension: str, every: str, lang: str) -> io.BytesIO:
-    """Stacked bars of ``frame`` (:func:`dashboard.screens.review.data.trend`) as a PNG image."""
+    """Stacked bars of ``frame`` (:func:`measures.review.trend`) as a PNG image."""
     kind, order, colours = DIMENSIONS[dimension]
     family = _chart_font()
     with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
@@ -357,7 +357,7 @@ def _league(pdf: FPDF, report: Report, lang: str) -> None:
     pdf.add_page(orientation="L")
     _heading(pdf, f"{t('review.league', lang)} · {fmt_period(report.period, lang)}", 14)
     pdf.set_font(FONT, size=9)
-    widths = (34, 20, 18, 20, 20, 28, 26, 22, 26, 22, 22)
+    widths = (32, 18, 16, 18, 22, 24, 22, 20, 22, 22, 20, 20)
     align = ["LEFT"] + ["RIGHT"] * (len(LEAGUE_COLUMNS) - 1)
     with pdf.table(
         col_widths=widths,

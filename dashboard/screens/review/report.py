@@ -2,7 +2,7 @@
 show, and how its numbers are written.
 
 :func:`build_report` asks the data-access layer for the caller's incidents and visits and hands
-them to the pure functions of :mod:`dashboard.screens.review.data`; the formatting helpers write the
+them to the pure functions of :mod:`measures.review`; the formatting helpers write the
 numbers the same way on the page and in both exports (thousands separators, shares as
 percentages with one decimal, changes with their sign).
 """
@@ -17,15 +17,15 @@ import numpy as np
 import polars as pl
 
 from dashboard.parts.i18n import MISSING, t
-from dashboard.screens.review import data as rd
 from dashboard.screens.review.state import ReviewState
 from data.access import CaseAccess, IncidentFilter, Scope
+from measures import review as rd
 
 #: Measures counted in whole numbers; shares are fractions; the rest are days.
 COUNT_MEASURES = frozenset(
-    {"incidents", "visits_done", "warning_letters", "protection_orders", "change"}
+    {"incidents", "late_open", "visits_done", "warning_letters", "protection_orders", "change"}
 )
-SHARE_MEASURES = frozenset({"handled_share", "sla_compliance", "repeat_share"})
+SHARE_MEASURES = frozenset({"handled_24h_share", "sla_compliance", "repeat_share"})
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def build_report(
 
 
 def _row(frame: pl.DataFrame) -> dict[str, float | None]:
-    """The single row of an overall :func:`~dashboard.screens.review.data.measures`; zeros if
+    """The single row of an overall :func:`~measures.review.measures`; zeros if
     empty."""
     if frame.is_empty():
         return {m: (0 if m in COUNT_MEASURES else None) for m in rd.MEASURES}

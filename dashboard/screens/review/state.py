@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from dashboard.parts.filters import parse_date, query_params
 from dashboard.parts.i18n import normalise_language
-from dashboard.screens.review.data import (
+from measures.review import (
     COMPARISONS,
     LEAGUE_COLUMNS,
     PERIOD_KINDS,

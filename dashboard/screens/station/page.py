@@ -27,7 +27,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.parts import ids
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.linked import from_station
-from dashboard.parts.services import services
+from dashboard.parts.services import layer_now, services
 from dashboard.screens.station import loop
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from dashboard.screens.station.export import export_href
@@ -45,6 +45,7 @@ from dashboard.screens.station.grid import (
 from dashboard.screens.station.panels import (
     due_panel,
     format_int,
+    layer_table_href,
     panel_data,
     plan_cells,
     plan_panel,
@@ -435,7 +436,8 @@ def load_panels(code: str | None, pathname: str | None, search: str | None, lang
         raise PreventUpdate
     svc, scope = services(), current_scope()
     try:
-        data = panel_data(svc, scope, checked)
+        judged = layer_now(None, svc.access.tz)  # the lists the panels open judge alike
+        data = panel_data(svc, scope, checked, judged)
         incidents = training_incidents(svc, scope, checked, _now(), TRAIN_WEEKS)
         cells = plan_cells(data.plan, data.repeats, data.warnings, incidents)
     except Exception:
@@ -444,11 +446,24 @@ def load_panels(code: str | None, pathname: str | None, search: str | None, lang
     tz = svc.access.tz
     back = from_station(to_query(from_query(search), lang), checked)
     sheet = f"/station/{checked}/patrol-sheet?lang={lang}"
+    extent = svc.access.date_extent(scope)
     return [
-        due_panel(data.due, data.overdue, lang, tz, back, DUE),
+        due_panel(data.due, data.overdue, lang, tz, back, DUE, checked, judged),
         plan_panel(cells, lang, PLAN, sheet, SHEET_LINK),
-        warning_panel(data.warnings, lang, tz, WARNINGS),
-        repeat_panel(data.repeats, lang, tz, REPEATS),
+        warning_panel(
+            data.warnings,
+            lang,
+            tz,
+            WARNINGS,
+            layer_table_href(checked, "early_warning", extent, lang),
+        ),
+        repeat_panel(
+            data.repeats,
+            lang,
+            tz,
+            REPEATS,
+            layer_table_href(checked, "repeat_addresses", extent, lang),
+        ),
     ]
 
 

@@ -11,22 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from dash import dcc, html
 
+from dashboard.parts import case_links
 from dashboard.parts.i18n import MISSING, label, t
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import grid_disk, latlng_to_cells
-from layers import service_levels
+from measures import cases, service
+from measures import station as station_measures
+from measures.station import DUE_DAYS
 
-#: Days ahead a follow-up counts as due "this week".
-DUE_DAYS = 7
 #: Rows a panel lists (the count says how many there are in all).
 PANEL_ROWS = 8
-FOLLOW_UP_SLA = "follow_up_4_in_2m"
 
 
 def format_int(value: object, lang: str) -> str:
@@ -53,16 +54,12 @@ def followups_due(
     svc: Services, scope: Scope, code: str, now: datetime
 ) -> tuple[pl.DataFrame, int]:
     """Open cases whose 4th follow-up visit is due within :data:`DUE_DAYS` days, soonest first,
-    and the number of open cases already past that deadline."""
+    and the number of open cases already past that deadline (:mod:`measures.station`)."""
     incidents = svc.access.incidents(scope, IncidentFilter(stations=(code,)))
-    visits = svc.access.follow_up_visits(scope)
-    params = service_levels.ServiceLevelParams(due_soon_follow_up_days=float(DUE_DAYS))
-    levels = service_levels.compute(incidents, visits, now, params).filter(
-        (pl.col("sla") == FOLLOW_UP_SLA) & (pl.col("status") != "closed")
-    )
-    due = levels.filter(pl.col("state") == "due_soon").sort("due_at", "incident_id")
-    overdue = levels.filter(pl.col("state") == "breached").height
-    return due, overdue
+    checks = service.checks(incidents, svc.access.follow_up_visits(scope), now)
+    return station_measures.follow_ups_due(checks, now), station_measures.follow_ups_overdue(
+        checks
+    ).height
 
 
 def plan_cells(
@@ -146,15 +143,22 @@ def _table(headers: list[str], rows: list[list[object]], table_id: str) -> html.
 
 
 def panel(
-    panel_id: str, title: str, count: int, body: html.Table | html.P, lang: str, extra=None
+    panel_id: str,
+    title: str,
+    count: int,
+    body: html.Table | html.P,
+    lang: str,
+    extra=None,
+    definition: str | None = None,
 ) -> html.Section:
-    """A side panel: title, its count (in the locale's digits) and its table or its empty note."""
+    """A side panel: title, its count (in the locale's digits; hover: ``definition``) and its
+    table or its empty note."""
     return html.Section(
         [
             html.Div(
                 [
                     html.H2(title, className="card-title"),
-                    html.Span(format_int(count, lang), className="station-count"),
+                    html.Span(format_int(count, lang), className="station-count", title=definition),
                 ],
                 className="card-head",
             ),
@@ -166,16 +170,29 @@ def panel(
     )
 
 
-def _more(total: int, shown: int, lang: str) -> html.P | None:
+def _more(total: int, shown: int, lang: str, href: str | None = None) -> html.P | None:
+    """The rows not shown, with the link to all of them (when there is one)."""
     if total <= shown:
         return None
-    return html.P(t("station.more", lang, n=format_int(total - shown, lang)), className="muted")
+    words = t("station.more", lang, n=format_int(total - shown, lang))
+    if href is None:
+        return html.P(words, className="muted")
+    link = dcc.Link(t("caselist.all_of", lang, n=format_int(total, lang)), href=href)
+    return html.P([words, " ", link], className="muted station-more")
 
 
 def due_panel(
-    due: pl.DataFrame, overdue: int, lang: str, tz: str, search: str, panel_id: str
+    due: pl.DataFrame,
+    overdue: int,
+    lang: str,
+    tz: str,
+    search: str,
+    panel_id: str,
+    code: str | None = None,
+    now: datetime | None = None,
 ) -> html.Section:
-    """Follow-ups due within a week: case, risk, deadline, visits so far."""
+    """Follow-ups due within a week: case, risk, deadline, visits so far; the full lists of
+    the due and the overdue ones open from the panel (station ``code``, judged at ``now``)."""
     rows = [
         [
             _case_link(r["incident_id"], r["incident_no"], search),
@@ -196,16 +213,39 @@ def due_panel(
         if rows
         else html.P(t("station.empty.due", lang, days=DUE_DAYS), className="muted")
     )
+    due_href = overdue_href = None
+    if code is not None:
+        stations = (code,)
+        due_href = case_links.href(
+            cases.spec_for("follow_ups_due", None, None, stations, now), lang
+        )
+        overdue_href = case_links.href(
+            cases.spec_for("follow_ups_overdue", None, None, stations, now), lang
+        )
+    words = t("station.overdue_note", lang, n=format_int(overdue, lang))
     note = html.P(
-        t("station.overdue_note", lang, n=format_int(overdue, lang)),
+        dcc.Link(words, href=overdue_href, id=f"{panel_id}-overdue")
+        if overdue and overdue_href
+        else words,
         className="station-overdue" if overdue else "muted",
+        title=t("station.def.overdue", lang),
     )
-    extra = html.Div([_more(due.height, len(rows), lang), note])
-    return panel(panel_id, t("station.due_title", lang), due.height, body, lang, extra)
+    extra = html.Div([_more(due.height, len(rows), lang, due_href), note])
+    return panel(
+        panel_id,
+        t("station.due_title", lang),
+        due.height,
+        body,
+        lang,
+        extra,
+        t("station.def.due", lang, days=DUE_DAYS),
+    )
 
 
-def warning_panel(warnings: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
-    """Early-warning entries: kind, why, where, last incident."""
+def warning_panel(
+    warnings: pl.DataFrame, lang: str, tz: str, panel_id: str, all_href: str | None = None
+) -> html.Section:
+    """Early-warning entries: kind, why, where, last incident (``all_href``: all of them)."""
     rows = []
     for r in warnings.head(PANEL_ROWS).iter_rows(named=True):
         reasons = "、" if lang == "zh" else ", "
@@ -228,18 +268,31 @@ def warning_panel(warnings: pl.DataFrame, lang: str, tz: str, panel_id: str) -> 
         if rows
         else html.P(t("station.empty.warnings", lang), className="muted")
     )
+    extra = _more(warnings.height, len(rows), lang, all_href)
+    if "list" in warnings.columns and warnings.height:
+        # Risk and service-level breaches are ranked apart (risk first): say how many of each.
+        counts = dict(warnings.group_by("list").len().iter_rows())
+        lists = t(
+            "station.warning_lists",
+            lang,
+            risk=format_int(counts.get("risk", 0), lang),
+            service=format_int(counts.get("service", 0), lang),
+        )
+        extra = html.Div([extra, html.Div(lists, className="muted station-warning-lists")])
     return panel(
         panel_id,
         t("station.warnings_title", lang),
         warnings.height,
         body,
         lang,
-        _more(warnings.height, len(rows), lang),
+        extra,
     )
 
 
-def repeat_panel(repeats: pl.DataFrame, lang: str, tz: str, panel_id: str) -> html.Section:
-    """Repeat addresses: address, incidents, last incident, flags."""
+def repeat_panel(
+    repeats: pl.DataFrame, lang: str, tz: str, panel_id: str, all_href: str | None = None
+) -> html.Section:
+    """Repeat addresses: address, incidents, last incident, flags (``all_href``: all of them)."""
     rows = []
     for r in repeats.head(PANEL_ROWS).iter_rows(named=True):
         flags = [
@@ -271,7 +324,7 @@ def repeat_panel(repeats: pl.DataFrame, lang: str, tz: str, panel_id: str) -> ht
         repeats.height,
         body,
         lang,
-        _more(repeats.height, len(rows), lang),
+        _more(repeats.height, len(rows), lang, all_href),
     )
 
 
@@ -309,6 +362,17 @@ def plan_panel(
     )
     extra = html.Div([_more(cells.height, len(rows), lang), link], className="station-plan-foot")
     return panel(panel_id, t("station.plan_title", lang), cells.height, body, lang, extra)
+
+
+def layer_table_href(code: str, layer_id: str, extent, lang: str) -> str:
+    """The overview's layer table of ``layer_id`` for station ``code`` over every date of the
+    data (``extent``), where a panel's whole list pages (the panels compute over all dates)."""
+    params = {"lang": lang, "st": code, "tab": "layer"}
+    if extent:
+        params |= {"start": extent[0].isoformat(), "end": extent[1].isoformat()}
+    key = "table" if layer_id == "early_warning" else "layer"
+    params[key] = layer_id
+    return "/?" + urlencode(params)
 
 
 def training_incidents(

@@ -27,7 +27,7 @@ FIELDS = {
     "category": ("category", vocab.CATEGORIES),
     "source": ("source_channel", vocab.SOURCES),
     "risk": ("risk_level", vocab.RISK_LEVELS),
-    "department": (None, vocab.DEPARTMENTS),
+    "department": ("department", vocab.DEPARTMENTS),
 }
 
 

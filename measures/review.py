@@ -16,17 +16,24 @@ The measures (per station, and over all of them)
 ------------------------------------------------
 ``incidents``
     Incidents reported in the period.
-``handled_share``
-    Share of them handled by ``now``: a handling time, or else a closing time, at or before
-    ``now``.
+``handled_24h_share``
+    Share of the period's cases handled within 24 hours: met ÷ judged checks of the
+    24-hour handling level (:mod:`measures.service`; cases reported less than 24 h before
+    ``now`` are not judged yet). A case closed without a handling time counts as handled
+    when it was closed.
 ``median_days_to_close``
-    Median days from report to closure of those closed by ``now`` (``closed_at −
-    reported_at``); open cases are not in it, so read it beside the handled share.
+    Median days from report to closure of the period's cases closed by ``now``
+    (``closed_at − reported_at``); open cases are not in it, so read it beside
+    ``late_open``.
 ``sla_compliance``
-    Share of the service-level checks that were met in time, over the three levels of
-    :mod:`layers.service_levels` (handled in 24 h, closed in 15 days, 4 follow-up visits in
-    2 months), counting only checks whose deadline has passed by ``now``
-    (:func:`layers.service_levels.compliance`): met ÷ judged, summed over the levels.
+    Share of the service-level checks of the period's cases that were met in time, over
+    the three levels (handled in 24 h, closed in 15 days, 4 follow-up visits in 2 months),
+    counting only checks whose deadline passed by ``now``: met ÷ (met + late)
+    (:func:`measures.service.sla_compliance`).
+``late_open``
+    The period's cases still open at ``now`` with at least one late service level
+    (:func:`measures.service.late_open`): the wall's tile counts the same, over every
+    report date.
 ``visits_done``
     Follow-up visits made in the period (by visit date) to incidents of the station, whenever
     those were reported.
@@ -49,7 +56,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from layers.service_levels import SLAS, compliance
+from measures import service
 
 __all__ = [
     "COMPARISONS",
@@ -85,9 +92,10 @@ DAILY_TREND_MAX_DAYS = 62
 #: The measures, in the order the league table shows them.
 MEASURES: tuple[str, ...] = (
     "incidents",
-    "handled_share",
+    "handled_24h_share",
     "median_days_to_close",
     "sla_compliance",
+    "late_open",
     "visits_done",
     "repeat_share",
     "warning_letters",
@@ -103,9 +111,10 @@ LEAGUE_COLUMNS: tuple[str, ...] = (
 )
 _SCHEMA: dict[str, pl.DataType] = {
     "incidents": pl.Int64,
-    "handled_share": pl.Float64,
+    "handled_24h_share": pl.Float64,
     "median_days_to_close": pl.Float64,
     "sla_compliance": pl.Float64,
+    "late_open": pl.Int64,
     "visits_done": pl.Int64,
     "repeat_share": pl.Float64,
     "warning_letters": pl.Int64,
@@ -284,26 +293,26 @@ def measures(
     sel = _with_group(in_period(incidents, period, tz), by)
     if sel.is_empty():
         return _empty(by)
-    done = pl.coalesce("handled_at", "closed_at")
+    closed = pl.when(pl.col("closed_at") <= now).then(pl.col("closed_at"))
     base = sel.group_by(keys).agg(
         pl.len().cast(pl.Int64).alias("incidents"),
-        ((done.is_not_null() & (done <= now)).sum() / pl.len()).alias("handled_share"),
+        ((closed - pl.col("reported_at")).dt.total_seconds().median() / 86400.0).alias(
+            "median_days_to_close"
+        ),
         pl.col("warning_letter").fill_null(False).sum().cast(pl.Int64).alias("warning_letters"),
         pl.col("protection_order").fill_null(False).sum().cast(pl.Int64).alias("protection_orders"),
     )
-    levels = compliance(sel, visits, now, by=keys)
-    judged = pl.sum_horizontal([pl.col(f"{s}_judged").cast(pl.Int64) for s in SLAS])
-    met = pl.sum_horizontal([pl.col(f"{s}_met").cast(pl.Int64) for s in SLAS])
-    levels = levels.select(
-        *keys,
-        pl.when(judged > 0).then(met / judged).otherwise(None).alias("sla_compliance"),
-        (pl.col("median_hours_to_close") / 24.0).alias("median_days_to_close"),
-    )
+    extra = tuple(k for k in keys if k != "station_code")
+    levels = service.share_by(service.checks(sel, visits, now, extra=extra), keys)
     out = (
         base.join(levels, on=keys, how="left")
         .join(_visits_done(incidents, visits, period, tz, by), on=keys, how="left")
         .join(_repeat_share(incidents, sel, period, tz, by), on=keys, how="left")
-        .with_columns(pl.col("visits_done").fill_null(0), pl.col("repeat_share").fill_null(0.0))
+        .with_columns(
+            pl.col("visits_done").fill_null(0),
+            pl.col("repeat_share").fill_null(0.0),
+            pl.col("late_open").fill_null(0),
+        )
     )
     columns = [by] if by else []
     return out.select(*columns, *[pl.col(m).cast(_SCHEMA[m]) for m in MEASURES]).sort(
@@ -377,6 +386,7 @@ def league_table(
         pl.col("visits_done").fill_null(0),
         pl.col("warning_letters").fill_null(0),
         pl.col("protection_orders").fill_null(0),
+        pl.col("late_open").fill_null(0),
     )
     if comparison is None:
         frame = frame.with_columns(

@@ -13,7 +13,9 @@ tile                   counts                                       compared wit
                                                                     same time of day
 ``week``               incidents of the last 7 × 24 h               the 7 × 24 h before them
 ``high_risk_open``     high-risk incidents not closed (any age)     (note: reported today)
-``sla_breached``       open cases past a service level              (note: open cases due soon)
+``sla_breached``       open cases with a late service level         (note: open cases due soon)
+                       (:func:`measures.service.late_open`, the
+                       review's ``late_open`` over every date)
 ``warning_letters``    incidents this calendar month with a         last month, from its first
                        warning letter                               day to the same day and time
 ``protection_orders``  likewise, with a protection order            likewise
@@ -32,6 +34,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
+
+from measures import service
 
 #: The tiles, in the order the wall shows them.
 TILE_KEYS: tuple[str, ...] = (
@@ -59,13 +63,15 @@ class Tile:
     """One number of the wall.
 
     ``previous`` is the comparison period's number (None: the tile compares with nothing);
-    ``note`` an extra number the tile mentions (None: none).
+    ``note`` an extra number the tile mentions (None: none); ``parts`` the value split (by
+    service level for ``sla_breached``; None: not split).
     """
 
     key: str
     value: int
     previous: int | None = None
     note: int | None = None
+    parts: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ def month_windows(
 
 
 def compute_tiles(
-    incidents: pl.DataFrame, service_levels: pl.DataFrame, now: datetime, tz: str
+    incidents: pl.DataFrame, checks: pl.DataFrame, now: datetime, tz: str
 ) -> tuple[Tile, ...]:
     """The wall's tiles (:data:`TILE_KEYS` order) for the incidents a scope may see.
 
@@ -117,9 +123,9 @@ def compute_tiles(
     incidents : polars.DataFrame
         Every incident of the scope (snapshot columns ``reported_at`` (UTC), ``risk_level``,
         ``status``, ``warning_letter``, ``protection_order``).
-    service_levels : polars.DataFrame
-        The ``service_levels`` layer's rows for the same incidents at ``now``
-        (``incident_id``, ``status``, ``state``).
+    checks : polars.DataFrame
+        The service-level checks of the same incidents at ``now``
+        (:func:`measures.service.checks`).
     now : datetime
         Time-zone aware.
     tz : str
@@ -138,10 +144,6 @@ def compute_tiles(
     letters = pl.col("warning_letter").fill_null(False).cast(pl.Boolean)
     orders = pl.col("protection_order").fill_null(False).cast(pl.Boolean)
 
-    open_levels = service_levels.filter(pl.col("status") != "closed")
-    breached = set(open_levels.filter(pl.col("state") == "breached")["incident_id"].to_list())
-    due_soon = set(open_levels.filter(pl.col("state") == "due_soon")["incident_id"].to_list())
-
     return (
         Tile(
             "today",
@@ -158,7 +160,12 @@ def compute_tiles(
             int(incidents.select(open_high.sum()).item() or 0),
             note=_count(incidents, midnight, tonight, open_high),
         ),
-        Tile("sla_breached", len(breached), note=len(due_soon - breached)),
+        Tile(
+            "sla_breached",
+            service.late_open(checks),
+            note=service.due_soon_open(checks, now),
+            parts=service.late_open_by_level(checks),
+        ),
         Tile(
             "warning_letters",
             _count(incidents, month_start, month_end, letters),
@@ -220,7 +227,9 @@ def alerts(early_warning: pl.DataFrame, limit: int = TICKER_LIMIT) -> list[dict[
     """The ticker's entries: the top ``limit`` early-warning rows, highest priority first.
 
     Each is a dict of ``rank``, ``entry_id``, ``kind``, ``reasons`` (codes), ``station_code``,
-    ``cell`` (an int H3 cell or None), ``incidents`` (how many incidents it rests on).
+    ``cell`` (an int H3 cell or None), ``incidents`` (how many incidents it rests on),
+    ``incident_nos`` (their incident numbers), ``address`` (the entry's address key as the
+    layer gave it: masked for a role without personal details) and ``community``.
     """
     if early_warning.is_empty():
         return []
@@ -234,6 +243,9 @@ def alerts(early_warning: pl.DataFrame, limit: int = TICKER_LIMIT) -> list[dict[
             "station_code": row["station_code"],
             "cell": row["cell"],
             "incidents": len(row["incident_ids"] or []),
+            "incident_nos": [str(i) for i in row["incident_ids"] or []],
+            "address": row.get("address_key"),
+            "community": row.get("community"),
         }
         for row in rows.iter_rows(named=True)
     ]

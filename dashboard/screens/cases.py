@@ -1,0 +1,240 @@
+"""The case list (``/cases``): the cases behind a number, page by page.
+
+Every tile, KPI, league-table cell, ticker item and legend class links here with the filter
+that produced its number (:class:`measures.cases.CaseSpec`, in the URL), so the list holds
+exactly the cases the number counts (:func:`measures.cases.select`). The page says which
+measure, period, stations and moment the list is for, with the measure's definition, and pages
+through all of it (:data:`measures.cases.PAGE_SIZE` a page, with links to every other page):
+no list stops at N rows. Addresses are masked unless the role may see personal details; every
+list shown is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from dash import Dash, dcc, html
+
+from dashboard.parts.case_links import href
+from dashboard.parts.filters import query_params
+from dashboard.parts.i18n import MISSING, label, t
+from dashboard.parts.services import layer_now, services
+from dashboard.web.scope import current_scope
+from dashboard.web.shell import page_frame
+from data import audit
+from data.access import IncidentFilter, mask_address
+from layers.hotspot import CLASS_LABELS as HOT_CLASS_LABELS
+from measures import cases, service
+from measures import station as station_measures
+
+#: The list's table id (tests and the browser find it by it).
+TABLE_ID = "case-list-table"
+COUNT_ID = "case-list-count"
+PAGER_ID = "case-list-pager"
+
+
+def measure_name(measure: str, lang: str) -> str:
+    """The measure's name as the screens show it."""
+    if measure.startswith("tile."):
+        return t(f"command.tile.{measure.removeprefix('tile.')}", lang)
+    if measure in ("warning", "pulse", "hotspot"):
+        return t(f"caselist.{measure}", lang)
+    if measure == "follow_ups_due":
+        return t("station.due_title", lang)
+    if measure == "follow_ups_overdue":
+        return t("caselist.follow_ups_overdue", lang)
+    return t(f"review.m.{measure}", lang)
+
+
+def measure_definition(measure: str, lang: str, parts: dict[str, int] | None = None) -> str:
+    """The measure's definition, and what its list holds when that differs from its count."""
+    if measure.startswith("tile."):
+        key = measure.removeprefix("tile.")
+        values = {k: f"{v:,}" for k, v in (parts or {}).items()}
+        return t(f"command.def.{key}", lang, **values)
+    if measure in ("warning", "pulse", "hotspot"):
+        return t(f"caselist.def.{measure}", lang)
+    if measure == "follow_ups_due":
+        return t("station.def.due", lang, days=station_measures.DUE_DAYS)
+    if measure == "follow_ups_overdue":
+        return t("station.def.overdue", lang)
+    text = t(f"review.def.{measure}", lang)
+    if measure in ("sla_compliance", "handled_24h_share", "median_days_to_close", "visits_done"):
+        text += " " + t(f"caselist.lists.{measure}", lang)
+    return text
+
+
+def _scope_line(spec: cases.CaseSpec, names: dict[str, str], now: datetime, tz: str, lang: str):
+    bits = []
+    if spec.start or spec.end:
+        start = spec.start.isoformat() if spec.start else "…"
+        end = spec.end.isoformat() if spec.end else "…"
+        bits.append(t("review.period_label", lang, start=start, end=end))
+    stations = [names.get(s, s) for s in spec.stations]
+    bits.append(
+        ("、" if lang == "zh" else ", ").join(stations)
+        if stations
+        else t("caselist.all_stations", lang)
+    )
+    for kind, values in (("category", spec.categories), ("risk", spec.risk_levels)):
+        if values:
+            bits.append(("、" if lang == "zh" else ", ").join(label(kind, v, lang) for v in values))
+    if spec.sla:
+        bits.append(label("sla", spec.sla, lang))
+    if spec.hot_class:
+        bits.append(label("gi_class", HOT_CLASS_LABELS[spec.hot_class], lang))
+    local = now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    bits.append(t("caselist.judged_at", lang, time=local))
+    return " · ".join(bits)
+
+
+def _rows(frame: pl.DataFrame, names: dict[str, str], tz: str, lang: str, masked: bool):
+    out = []
+    for r in frame.iter_rows(named=True):
+        address = r.get("address_raw")
+        if masked:
+            address = mask_address(address)
+        out.append(
+            html.Tr(
+                [
+                    html.Td(
+                        dcc.Link(
+                            r.get("incident_no") or str(r["id"]),
+                            href=f"/case/{r['id']}?lang={lang}",
+                        )
+                    ),
+                    html.Td(
+                        r["reported_at"].astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+                        className="nowrap",
+                    ),
+                    html.Td(names.get(r.get("station_code"), r.get("station_code") or MISSING)),
+                    html.Td(label("category", r.get("category"), lang)),
+                    html.Td(
+                        label("risk", r.get("risk_level"), lang),
+                        className=f"risk-{r.get('risk_level')}",
+                    ),
+                    html.Td(label("status", r.get("status"), lang)),
+                    html.Td(r.get("community") or MISSING),
+                    html.Td(address or MISSING),
+                ]
+            )
+        )
+    return out
+
+
+def _pager(spec: cases.CaseSpec, total_pages: int, lang: str) -> html.Nav:
+    """Links to the first, previous, nearby, next and last pages."""
+    page = min(spec.page, total_pages)
+    shown = sorted({1, total_pages, *range(max(1, page - 3), min(total_pages, page + 3) + 1)})
+    items: list = []
+    if page > 1:
+        items.append(dcc.Link(t("caselist.prev", lang), href=href(spec.with_page(page - 1), lang)))
+    last = 0
+    for n in shown:
+        if n - last > 1:
+            items.append(html.Span("…", className="muted"))
+        if n == page:
+            items.append(html.B(str(n), **{"aria-current": "page"}))
+        else:
+            items.append(dcc.Link(str(n), href=href(spec.with_page(n), lang)))
+        last = n
+    if page < total_pages:
+        items.append(
+            dcc.Link(
+                t("caselist.next", lang),
+                href=href(spec.with_page(page + 1), lang),
+                className="case-list-next",
+            )
+        )
+    return html.Nav(items, id=PAGER_ID, className="case-list-pager", **{"aria-label": "pages"})
+
+
+def layout(lang: str, search: str, **_: str) -> html.Div:
+    """The case list of the spec in the query string."""
+    svc, scope = services(), current_scope()
+    tz = svc.access.tz
+    try:
+        spec = cases.CaseSpec.from_params(query_params(search))
+    except cases.SpecError as err:
+        body = [html.H1(t("caselist.title", lang)), html.P(t("caselist.bad", lang, why=str(err)))]
+        return page_frame(lang, body, "page-cases")
+    now = spec.now or layer_now(None, tz)
+    incidents = svc.access.incidents(scope, IncidentFilter())
+    visits = svc.access.follow_up_visits(scope)
+    cells = None
+    if spec.measure == "hotspot":
+        # The hot spots the wall's legend class names: the same layer, window and resolution.
+        window = IncidentFilter(start=spec.start, end=spec.end)
+        hot = svc.layer(scope, window, "hotspot", {}, spec.res or 8)
+        cells = (
+            hot.filter(pl.col("gi_class") == spec.hot_class)["cell"].to_list() if hot.height else []
+        )
+    frame = cases.select(incidents, visits, spec, now, tz, cells)
+    total = frame.height
+    total_pages = cases.pages(total)
+    page = cases.page_of(frame, min(spec.page, total_pages))
+    names = svc.station_names(scope, lang)
+    parts = None
+    if spec.measure == "tile.sla_breached":
+        parts = service.late_open_by_level(service.checks(incidents, visits, now))
+    audit.record(
+        svc.access.engine,
+        scope.user,
+        "view_case_list",
+        target=spec.measure,
+        detail=urlencode(spec.to_params()),
+        remote_addr=scope.remote_addr,
+    )
+    headers = [
+        t("field.incident_no", lang),
+        t("field.reported_at", lang),
+        t("field.station_code", lang),
+        t("field.category", lang),
+        t("field.risk_level", lang),
+        t("field.status", lang),
+        t("field.community", lang),
+        t("field.address_raw", lang),
+    ]
+    table = html.Table(
+        [
+            html.Thead(html.Tr([html.Th(h) for h in headers])),
+            html.Tbody(_rows(page, names, tz, lang, masked=not scope.personal_details)),
+        ],
+        id=TABLE_ID,
+        className="simple-table case-list-table",
+    )
+    first = (min(spec.page, total_pages) - 1) * cases.PAGE_SIZE
+    body = [
+        html.H1(measure_name(spec.measure, lang), className="case-list-title"),
+        html.P(_scope_line(spec, names, now, tz, lang), className="case-list-scope"),
+        html.P(measure_definition(spec.measure, lang, parts), className="case-list-definition"),
+        html.P(
+            t(
+                "caselist.count",
+                lang,
+                n=f"{total:,}",
+                first=f"{min(first + 1, total):,}",
+                last=f"{min(first + cases.PAGE_SIZE, total):,}",
+            )
+            if total_pages > 1
+            else t("caselist.count_all", lang, n=f"{total:,}"),
+            id=COUNT_ID,
+            className="case-list-count",
+            **{"data-total": str(total)},
+        ),
+        table if total else html.P(t("caselist.empty", lang), className="muted"),
+        _pager(spec, total_pages, lang) if total_pages > 1 else None,
+    ]
+    return page_frame(lang, [html.Section(body, className="card case-list")], "page-cases")
+
+
+def validation_layout() -> html.Div:
+    """Nothing dynamic: the page is rendered whole from its URL."""
+    return html.Div()
+
+
+def register_callbacks(app: Dash) -> None:
+    """The case list has no callbacks: paging is plain links."""
