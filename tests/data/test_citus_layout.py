@@ -204,10 +204,10 @@ def test_the_natural_key_and_the_child_key_hold_across_shards(db_engine):
 
 def test_the_snapshot_sees_inserts_and_deletes(db_engine):
     snap = Snapshot(db_engine)
-    assert snap.refresh().height == 0
+    assert snap.refresh().collect().height == 0
     _two(db_engine)
-    assert sorted(snap.refresh()["incident_no"].to_list()) == ["C1", "C2"]
+    assert sorted(snap.refresh().collect()["incident_no"].to_list()) == ["C1", "C2"]
     delete_source_system(db_engine, "test")
-    assert snap.refresh().height == 0
+    assert snap.refresh().collect().height == 0
     with db_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM status_event")).scalar_one() == 0
