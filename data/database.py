@@ -1,7 +1,8 @@
 """Engine and session: the only place that opens the database.
 
 ``engine()`` reads the URL from :func:`data.settings.database_url` once per process;
-``upgrade()`` brings the schema to the newest Alembic migration.
+``upgrade()`` brings the schema to the newest Alembic migration (and, on a Citus cluster, to the
+distributed layout of :mod:`data.citus`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from data import citus
 from data.settings import DEFAULT_DATABASE_URL, SettingsError, database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -119,3 +121,5 @@ def upgrade(eng: Engine | None = None) -> None:
     with eng.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    # On a Citus cluster: shard the tables the migrations made (nothing elsewhere).
+    citus.distribute(eng)

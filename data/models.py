@@ -129,6 +129,8 @@ class StatusEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    #: The incident's number, beside its id: the distribution column on Citus (migration 0011).
+    incident_no: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime)
     department: Mapped[str | None] = mapped_column(String(32))
@@ -145,6 +147,8 @@ class FollowUpVisit(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    #: The incident's number, beside its id: the distribution column on Citus (migration 0011).
+    incident_no: Mapped[str] = mapped_column(String(64))
     visited_at: Mapped[datetime] = mapped_column(DateTime)
     department: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(32))

@@ -19,8 +19,9 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, func, select
 
+from data import revision as store_revision
 from data.frames import INCIDENT_SCHEMA, SNAPSHOT_COLUMNS
-from data.models import Incident, StoreRevision
+from data.models import Incident
 from data.settings import display_timezone, snapshot_dir
 from data.snapshot_store import (
     Manifest,
@@ -220,11 +221,8 @@ class Snapshot:
         """
         with self._lock:
             with self.engine.connect() as conn:
-                revision, count = conn.execute(
-                    select(StoreRevision.revision, StoreRevision.incidents).where(
-                        StoreRevision.id == 1
-                    )
-                ).one()
+                # One primary-key read; a distributed query on Citus (data.revision).
+                revision, count = store_revision.current(conn)
                 if revision == self.revision:
                     return self._rows()
                 newest = conn.execute(select(func.max(Incident.updated_at))).scalar_one()

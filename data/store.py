@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import polars as pl
 from sqlalchemy import ARRAY, Connection, Engine, String, bindparam, delete, func, insert, select
 
+from data import citus
 from data.frames import FOLLOW_UP_SCHEMA, INCIDENT_SCHEMA, STATUS_EVENT_SCHEMA, conform
 from data.models import (
     DepartmentTask,
@@ -128,9 +129,7 @@ def insert_incidents(
     with engine.begin() as conn:
         ids = writer(conn, incidents, written)
         for frame, table in children:
-            rows = frame.join(ids, on="incident_no", how="left", maintain_order="left").drop(
-                "incident_no"
-            )
+            rows = frame.join(ids, on="incident_no", how="left", maintain_order="left")
             rows = rows.select("incident_id", *(c for c in rows.columns if c != "incident_id"))
             _write_rows(conn, table, rows)
     return ids.height
@@ -225,6 +224,7 @@ def _ids_of(conn, new: pl.DataFrame) -> pl.DataFrame:
 def delete_source_system(engine: Engine, source_system: str) -> None:
     """Remove every incident of one source system (with its events and visits)."""
     with engine.begin() as conn:
+        citus.one_connection_per_node(conn)  # reference tables written after shard-wide deletes
         ids = select(Incident.id).where(Incident.source_system == source_system)
         conn.execute(delete(StatusEvent).where(StatusEvent.incident_id.in_(ids)))
         conn.execute(delete(FollowUpVisit).where(FollowUpVisit.incident_id.in_(ids)))
@@ -262,7 +262,7 @@ _SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 _INCIDENT_COLUMNS = (*_WRITE_SCHEMA, "created_at", "updated_at")
 #: A text column with at most this many distinct values in a batch is sent as small integers.
 _CASE_CODED_MAX = 16
-_EVENT_COLUMNS = ("incident_id", "status", "at", "department", "note")
+_EVENT_COLUMNS = ("incident_id", "incident_no", "status", "at", "department", "note")
 
 
 def upsert_incidents(
@@ -533,14 +533,15 @@ def _sqlite_insert_new(conn, new: pl.DataFrame, written: datetime, note: str | N
     }
     _sqlite_executemany(conn, "incident", new.select(list(_WRITE_SCHEMA)), constants)
     conn.exec_driver_sql(
-        "INSERT INTO status_event (incident_id, status, at, department, note) "
-        "SELECT id, 'reported', reported_at, NULL, ? FROM incident WHERE id > ? ORDER BY id",
+        "INSERT INTO status_event (incident_id, incident_no, status, at, department, note) "
+        "SELECT id, incident_no, 'reported', reported_at, NULL, ? FROM incident WHERE id > ? "
+        "ORDER BY id",
         (note, before),
     )
     # Same rule as _status_time: a closing has its own time, any other step is "now".
     conn.exec_driver_sql(
-        "INSERT INTO status_event (incident_id, status, at, department, note) "
-        "SELECT id, status, max(CASE WHEN status = 'closed' AND closed_at IS NOT NULL "
+        "INSERT INTO status_event (incident_id, incident_no, status, at, department, note) "
+        "SELECT id, incident_no, status, max(CASE WHEN status = 'closed' AND closed_at IS NOT NULL "
         "THEN closed_at ELSE ? END, reported_at), NULL, ? "
         "FROM incident WHERE id > ? AND status != 'reported' ORDER BY id",
         (stamp, note, before),
@@ -599,21 +600,30 @@ def _update_changed(conn, changed: pl.DataFrame, written: datetime) -> None:
         return
     statement = (
         Incident.__table__.update()
-        .where(Incident.id == bindparam("b_id"))
+        # The number beside the id: one shard on Citus, where incident_no distributes.
+        .where(Incident.id == bindparam("b_id"), Incident.incident_no == bindparam("b_no"))
         .values({c: bindparam(f"b_{c}") for c in (*_COMPARED, "updated_at")})
     )
     rows = changed.select(
         pl.col("id").alias("b_id"),
+        pl.col("incident_no").alias("b_no"),
         *(pl.col(c).alias(f"b_{c}") for c in _COMPARED),
         pl.lit(written).alias("b_updated_at"),
     ).to_dicts()
     conn.execute(statement, rows)
 
 
-def _event_frame(ids: pl.Series, status: pl.Series, at: pl.Series) -> pl.DataFrame:
+def _event_frame(
+    ids: pl.Series, numbers: pl.Series, status: pl.Series, at: pl.Series
+) -> pl.DataFrame:
     return pl.DataFrame(
-        {"incident_id": ids, "status": status, "at": at},
-        schema={"incident_id": pl.Int64, "status": pl.String, "at": pl.Datetime("us")},
+        {"incident_id": ids, "incident_no": numbers, "status": status, "at": at},
+        schema={
+            "incident_id": pl.Int64,
+            "incident_no": pl.String,
+            "status": pl.String,
+            "at": pl.Datetime("us"),
+        },
     ).with_columns(pl.lit(None, dtype=pl.String).alias("department"))
 
 
@@ -629,11 +639,15 @@ def _status_time(written: datetime) -> pl.Expr:
 def _new_events(new: pl.DataFrame, ids: pl.DataFrame, written: datetime) -> pl.DataFrame:
     rows = new.join(ids, on="incident_no", how="inner")
     reported = _event_frame(
-        rows["incident_id"], pl.Series(["reported"] * rows.height), rows["reported_at"]
+        rows["incident_id"],
+        rows["incident_no"],
+        pl.Series(["reported"] * rows.height),
+        rows["reported_at"],
     )
     further = rows.filter(pl.col("status") != "reported")
     current = _event_frame(
         further["incident_id"],
+        further["incident_no"],
         further["status"],
         further.select(_status_time(written).clip(lower_bound=pl.col("reported_at"))).to_series(),
     )
@@ -643,7 +657,10 @@ def _new_events(new: pl.DataFrame, ids: pl.DataFrame, written: datetime) -> pl.D
 def _change_events(changed: pl.DataFrame, written: datetime) -> pl.DataFrame:
     moved = changed.filter(pl.col("status") != pl.col("status_db"))
     return _event_frame(
-        moved["id"], moved["status"], moved.select(_status_time(written)).to_series()
+        moved["id"],
+        moved["incident_no"],
+        moved["status"],
+        moved.select(_status_time(written)).to_series(),
     )
 
 

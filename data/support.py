@@ -29,7 +29,7 @@ import polars as pl
 from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from data import audit
+from data import audit, citus
 from data.access import CaseAccess, CaseDetail, Scope, mask_address
 from data.models import (
     Incident,
@@ -250,6 +250,7 @@ def file_request(
         raise SupportError(f"no support unit {unit_code!r} configured")
     access = CaseAccess(engine)
     with Session(engine) as session:
+        citus.one_connection_per_node(session)
         incident = session.get(Incident, incident_id)
         visible = incident is not None and (
             scope.stations is None
@@ -350,6 +351,7 @@ def act(
     moment = _naive(now)
     for _ in range(RETRIES):
         with Session(engine) as session:
+            citus.one_connection_per_node(session)
             row = session.get(SupportRequest, request_id)
             if row is None:
                 raise SupportError(f"no support request {request_id}")

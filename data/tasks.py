@@ -360,6 +360,7 @@ def record_action(
         session.add(
             StatusEvent(
                 incident_id=incident_id,
+                incident_no=inc.incident_no,
                 status=action,
                 at=moment,
                 department=department,

@@ -162,16 +162,18 @@ def issue_warning(
     return start_schedule(engine, scope.user, incident_id, at or _naive(None))
 
 
-def _check_visible(engine: Engine, scope: Scope, incident_id: int) -> None:
+def _check_visible(engine: Engine, scope: Scope, incident_id: int) -> str:
+    """The case's number, if ``scope`` may see the case (else PermissionError)."""
     access = CaseAccess(engine)
     with engine.connect() as conn:
         station = conn.execute(
-            select(Incident.station_code).where(Incident.id == incident_id)
+            select(Incident.station_code, Incident.incident_no).where(Incident.id == incident_id)
         ).first()
     if station is None or (
         scope.stations is not None and station[0] not in access.expand_stations(scope.stations)
     ):
         raise PermissionError(f"case {incident_id} is not visible to {scope.user!r}")
+    return station[1]
 
 
 def record_visit(
@@ -201,11 +203,12 @@ def record_visit(
     moment = _naive(at)
     if moment > _naive(None) + timedelta(minutes=5):
         raise VisitError("the time of the visit lies in the future")
-    _check_visible(engine, scope, incident_id)
+    incident_no = _check_visible(engine, scope, incident_id)
     with Session(engine) as session:
         session.add(
             FollowUpVisit(
                 incident_id=incident_id,
+                incident_no=incident_no,
                 visited_at=moment,
                 department=department,
                 outcome=outcome,

@@ -11,20 +11,29 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.backends import ON_POSTGRES, drop, fresh_url  # noqa: E402  (needs the root on the path)
+from tests.backends import (  # noqa: E402  (needs the root on the path)
+    ON_CITUS,
+    ON_POSTGRES,
+    drop,
+    fresh_url,
+)
 
 #: Real data for tests (never read by the product at run time).
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """On PostgreSQL, skip the tests about SQLite itself (marked ``sqlite_only``)."""
+    """On PostgreSQL, skip the tests about SQLite itself (marked ``sqlite_only``); on Citus,
+    also every test not marked ``citus`` (the subset that runs against the cluster)."""
     if not ON_POSTGRES:
         return
     skip = pytest.mark.skip(reason="about SQLite itself; the suite runs on PostgreSQL")
+    not_citus = pytest.mark.skip(reason="not in the Citus subset (mark it citus to add it)")
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+        elif ON_CITUS and "citus" not in item.keywords:
+            item.add_marker(not_citus)
 
 
 @pytest.fixture

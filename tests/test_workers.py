@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+#: Also run against a Citus cluster (tests/backends.py).
+pytestmark = pytest.mark.citus
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 #: What the wall screen promises from a push to showing it.

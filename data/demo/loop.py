@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
+from data import citus
 from data.demo.scenario import VISIT_NOTES, VISIT_OUTCOMES
 from data.models import (
     DepartmentTask,
@@ -129,6 +130,7 @@ def _requests(engine: Engine, rng: random.Random, rows, now: datetime) -> int:
             per_station[station].append(incidents)
     written = 0
     with engine.begin() as conn:
+        citus.one_connection_per_node(conn)
         for station in sorted(per_station):
             households = sorted(per_station[station], key=lambda h: (-len(h), h[0].id))
             for incidents in households[:REQUESTS_PER_STATION]:
@@ -313,6 +315,7 @@ def _warnings(engine: Engine, rng: random.Random, rows, now: datetime) -> int:
             visits.append(
                 {
                     "incident_id": r.id,
+                    "incident_no": r.incident_no,
                     "visited_at": moment,
                     "department": "police",
                     "outcome": outcome,

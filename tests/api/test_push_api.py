@@ -11,6 +11,9 @@ from sqlalchemy import func, inspect, select, text
 from dashboard.web.push_api import MAX_BODY_BYTES, MAX_ITEMS, PUSH_PATH
 from data.models import ApiToken, AuditEvent, Incident, StatusEvent
 
+#: Also run against a Citus cluster (tests/backends.py).
+pytestmark = pytest.mark.citus
+
 VICTIM_ID = "110101199003074518"
 PHONE = "13812345678"
 

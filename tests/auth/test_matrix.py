@@ -41,6 +41,9 @@ from canary import (
 from dashboard.parts import ids
 from dashboard.web.auth import callback_audience
 
+#: Also run against a Citus cluster (tests/backends.py).
+pytestmark = pytest.mark.citus
+
 CALLBACK = "/_dash-update-component"
 #: Rules anyone may reach.
 PUBLIC = {"/static/<path:filename>", "/assets/<path:filename>", "/_favicon.ico", "/healthz"}

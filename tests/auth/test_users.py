@@ -209,6 +209,7 @@ def test_every_role_is_in_the_table_and_strangers_see_nothing():
 
 
 # -- the trail stays as written ----------------------------------------------------------
+@pytest.mark.citus
 @pytest.mark.parametrize(
     "statement",
     ["UPDATE audit_event SET \"user\" = 'someone else'", "DELETE FROM audit_event"],

@@ -25,6 +25,9 @@ from data.models import (
     SupportRequestEvent,
 )
 
+#: Also run against a Citus cluster (tests/backends.py).
+pytestmark = pytest.mark.citus
+
 NOW = datetime(2026, 11, 20, 12, 0)
 BOX = '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}'
 

@@ -16,6 +16,9 @@ from data.store import insert_incidents, save_stations
 from geo.h3cells import cell_to_str, latlng_to_cells, str_to_cell
 from geo.jurisdictions import Jurisdiction, assign_stations
 
+#: Also run against a Citus cluster (tests/backends.py).
+pytestmark = pytest.mark.citus
+
 # Two square stations side by side (WGS-84, lng/lat), west A and east B.
 STATION_A = Jurisdiction("A", "甲派出所", "Station A", box(113.80, 22.60, 113.85, 22.65))
 STATION_B = Jurisdiction("B", "乙派出所", "Station B", box(113.85, 22.60, 113.90, 22.65))
