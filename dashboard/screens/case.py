@@ -383,15 +383,7 @@ def task_section(frame: pl.DataFrame, lang: str, may_record: bool) -> html.Secti
             html.H3(t("task.record_title", lang)),
             html.Div(
                 [
-                    dcc.Dropdown(
-                        id=TASK_DEPARTMENT,
-                        options=[
-                            {"label": label("department", d, lang), "value": d} for d in DEPARTMENTS
-                        ],
-                        value="police",
-                        clearable=False,
-                        className="filter-dropdown",
-                    ),
+                    department_dropdown(TASK_DEPARTMENT, lang),
                     dcc.Dropdown(
                         id=TASK_ACTION,
                         options=[
@@ -429,6 +421,17 @@ def task_section(frame: pl.DataFrame, lang: str, may_record: bool) -> html.Secti
     return html.Section(children, className="card case-tasks")
 
 
+def department_dropdown(component_id: str, lang: str) -> dcc.Dropdown:
+    """A choice of the departments a case goes to (police first), named in ``lang``."""
+    return dcc.Dropdown(
+        id=component_id,
+        options=[{"label": label("department", d, lang), "value": d} for d in DEPARTMENTS],
+        value="police",
+        clearable=False,
+        className="filter-dropdown",
+    )
+
+
 def dispatch_form(lang: str) -> list:
     """The short form that dispatches the case to a department (任务分拨, 首接负责)."""
     return [
@@ -436,15 +439,7 @@ def dispatch_form(lang: str) -> list:
         html.P(t("task.dispatch_hint", lang), className="card-hint"),
         html.Div(
             [
-                dcc.Dropdown(
-                    id=DISPATCH_DEPARTMENT,
-                    options=[
-                        {"label": label("department", d, lang), "value": d} for d in DEPARTMENTS
-                    ],
-                    value="police",
-                    clearable=False,
-                    className="filter-dropdown",
-                ),
+                department_dropdown(DISPATCH_DEPARTMENT, lang),
             ],
             className="loop-form",
         ),
