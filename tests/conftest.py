@@ -45,6 +45,18 @@ def db_url(tmp_path):
 
 
 @pytest.fixture
+def created_db_url(db_url):
+    """:func:`db_url` after ``python app.py init-db``: the database exists and is migrated (only
+    the embedded default may be created by the commands themselves)."""
+    from data.database import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    return db_url
+
+
+@pytest.fixture
 def db_engine(db_url):
     """A migrated, empty database of the backend under test."""
     from data.database import make_engine, upgrade

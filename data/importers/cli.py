@@ -166,8 +166,9 @@ def _describe(exc: Exception) -> str:
     from data.importers.readers import ReadError
     from data.importers.stations import StationImportError
     from data.importers.validate import ValidationError
+    from data.settings import SettingsError
 
-    own = (ReadError, ProfileError, ValidationError, SecretError, StationImportError)
+    own = (ReadError, ProfileError, ValidationError, SecretError, StationImportError, SettingsError)
     if isinstance(exc, own):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):

@@ -17,9 +17,9 @@ def _run(*argv: str) -> int:
 
 
 @pytest.fixture
-def database(db_url, monkeypatch):
-    monkeypatch.setenv("ANNING_DATABASE_URL", db_url)
-    return db_url
+def database(created_db_url, monkeypatch):
+    monkeypatch.setenv("ANNING_DATABASE_URL", created_db_url)
+    return created_db_url
 
 
 def test_import_prints_the_summary_and_exits_0(database, tmp_path, capsys):

@@ -146,8 +146,10 @@ def test_keep_by_glob_and_regex_on_the_real_chicago_export(db_engine, tmp_path):
 
 
 @needs_chicago
-def test_a_keep_value_that_matches_no_row_warns_and_exits_3(db_url, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("ANNING_DATABASE_URL", db_url)
+def test_a_keep_value_that_matches_no_row_warns_and_exits_3(
+    created_db_url, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("ANNING_DATABASE_URL", created_db_url)
     path, raw = _chicago_head(tmp_path)
     # '04*' written as an exact value: it matches nothing (and the zeros are gone anyway).
     mapping = _mapping(tmp_path, '[keep]\ncolumn = "iucr"\nvalues = ["486", "04*"]\n')
@@ -426,9 +428,9 @@ def test_migration_0007_moves_stored_outside_points_to_the_source_columns(db_url
 
 
 def test_the_rejects_file_is_written_with_only_its_header_when_none_are_rejected(
-    db_url, tmp_path, capsys, monkeypatch
+    created_db_url, tmp_path, capsys, monkeypatch
 ):
-    monkeypatch.setenv("ANNING_DATABASE_URL", db_url)
+    monkeypatch.setenv("ANNING_DATABASE_URL", created_db_url)
     path = write_csv(tmp_path / "clean.csv", _bogus_rows(), encoding="gb18030")
     rejects = tmp_path / "out" / "rejects.csv"
     assert _run("import", str(path), "--profile", "cn-110", "--rejects", str(rejects)) == EXIT_OK
