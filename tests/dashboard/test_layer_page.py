@@ -319,8 +319,7 @@ def test_the_patrol_plan_map_shows_its_track_record_beside_the_legend(request_co
 
 def test_a_layer_that_refuses_the_range_says_why_under_its_legend(request_context):
     # The default range holds 13 weeks; emerging hot spots' default window is 26 weeks.
-    paint, _, _, legend, _, _ = _map("emerging_hotspot", "en")
-    assert paint["meta"]["layer"] == "emerging_hotspot"
-    assert paint["cells"] == {}  # nothing drawn from a refused range
+    figure, legend = _map("emerging_hotspot", "en")
+    assert figure.layout.meta["layer"] == "emerging_hotspot"
     assert "cannot be computed for this range" in text_of(legend)
     assert "history is too short" in text_of(legend)
