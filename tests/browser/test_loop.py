@@ -16,7 +16,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import _page, log_in, screenshot
+from conftest import SCREENSHOTS, Traffic, _page, log_in, screenshot
 
 from data.users import DEMO_PASSWORD
 
@@ -26,8 +26,6 @@ pytestmark = pytest.mark.browser
 @contextlib.contextmanager
 def signed_in(browser, server, user: str):
     """A fresh page of ``server`` logged in as the demo user ``user``."""
-    from conftest import Traffic
-
     pages = _page(browser, Traffic(server), [])
     tab = next(pages)
     log_in(tab, server, user, DEMO_PASSWORD)
@@ -126,8 +124,6 @@ def test_support_request_loop(browser, own_server):
 
 
 def _shot(name: str):
-    from conftest import SCREENSHOTS
-
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
 

@@ -394,7 +394,9 @@ def test_refused_dispatches_are_audited_with_the_reason(loop_db):
     ]
     with loop_db.connect() as conn:
         details = conn.scalars(
-            select(AuditEvent.detail).where(AuditEvent.action == "task_dispatch_refused")
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "task_dispatch_refused")
+            .order_by(AuditEvent.id)
         ).all()
     assert "open police task already" in details[0] and "not visible" in details[1]
     assert tasks.task_frame(loop_db, COMMAND)["department"].to_list() == ["police"]
