@@ -26,6 +26,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
@@ -33,19 +34,23 @@ from sqlalchemy import Connection, Engine, text
 GENESIS = "0" * 64
 #: What the chain key is derived for (changing it would break every existing chain).
 _KEY_LABEL = b"anning audit chain v1"
-_key: bytes | None = None
+_keys: dict[str, bytes] = {}
 _key_lock = threading.Lock()
 
 
 def chain_key() -> bytes:
-    """The chain's HMAC key, derived from the pseudonym secret (read once per process)."""
-    global _key
-    with _key_lock:
-        if _key is None:
-            from data.importers.pseudonyms import load_or_create_secret
+    """The chain's HMAC key, derived from the pseudonym secret (read once per process and
+    secret file: a process that is pointed at another installation's secret, as the test
+    suite does, must not sign with the first one's key)."""
+    from data.importers.pseudonyms import load_or_create_secret
+    from data.settings import secret_file
 
-            _key = hmac.new(load_or_create_secret(), _KEY_LABEL, hashlib.sha256).digest()
-        return _key
+    path = str(secret_file())
+    with _key_lock:
+        if path not in _keys:
+            secret = load_or_create_secret(Path(path))
+            _keys[path] = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
+        return _keys[path]
 
 
 def at_text(at: datetime | str) -> str:

@@ -13,6 +13,7 @@ import hmac
 import os
 import secrets
 import stat
+import time
 from itertools import repeat
 from pathlib import Path
 
@@ -58,6 +59,11 @@ def load_or_create_secret(path: Path | None = None) -> bytes:
         # O_EXCL: two processes starting at once cannot both create (and disagree on) a secret.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _SECRET_MODE)
     except FileExistsError:
+        # Another process may have created it a moment ago and be writing it still.
+        for _ in range(50):
+            if path.stat().st_size >= SECRET_BYTES:
+                break
+            time.sleep(0.02)
         return _read_secret(path)
     except OSError as exc:
         raise SecretError(f"{path}: cannot create the pseudonym secret: {exc.strerror}") from exc

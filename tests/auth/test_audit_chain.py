@@ -195,3 +195,17 @@ def test_concurrent_writers_do_not_fork_the_chain(db_url):
     assert report.intact, report.summary()
     assert report.rows == 160
     engine.dispose()
+
+
+def test_the_chain_key_follows_the_secret_file(tmp_path, monkeypatch):
+    """A process pointed at another installation's secret signs with that one's key (the key
+    was cached once per process: the suite's later tests signed with an earlier test's key)."""
+    from data import audit_chain
+
+    monkeypatch.setenv("ANNING_SECRET_FILE", str(tmp_path / "a.key"))
+    first = audit_chain.chain_key()
+    monkeypatch.setenv("ANNING_SECRET_FILE", str(tmp_path / "b.key"))
+    second = audit_chain.chain_key()
+    assert first != second
+    monkeypatch.setenv("ANNING_SECRET_FILE", str(tmp_path / "a.key"))
+    assert audit_chain.chain_key() == first

@@ -349,7 +349,8 @@ def requests_card(code: str, lang: str):
                     label("support_state", r["state"], lang), className=f"state-{r['state']}"
                 ),
                 html.Span(clock, className=clock_class),
-                answer,
+                # what a unit wrote, in its own words: data, not interface text
+                html.Span(answer, className="free-text"),
                 html.Span(buttons, className="loop-actions"),
             ]
         )
