@@ -364,8 +364,14 @@ def test_a_tile_a_ticker_item_and_a_legend_class_open_their_cases(wall_page, wal
     # a ticker item: the cases its alert rests on, named in the URL
     _open_wall(page, wall_server, "en")
     page.wait_for_selector(".wall-alert a")
-    page.hover(".wall-ticker-window")  # the ticker stops under the pointer
-    index = page.evaluate(VISIBLE_ALERT)
+    index = -1
+    for _ in range(20):  # the ticker scrolls: stop it until one item is wholly in view
+        page.hover(".wall-ticker-window")  # the ticker stops under the pointer
+        index = page.evaluate(VISIBLE_ALERT)
+        if index >= 0:
+            break
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(400)
     assert index >= 0, "no ticker item in view"
     item = page.locator(".wall-ticker-run").first.locator(".wall-alert a").nth(index)
     nos = item.get_attribute("href").split("nos=")[1].split("&")[0].split(",")
