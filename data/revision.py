@@ -38,14 +38,16 @@ def on_citus(conn: Connection) -> bool:
 def current(conn: Connection) -> tuple[object, int]:
     """``(revision, incidents)``: a value that changes whenever incidents change, and their count.
 
-    Compare revisions for equality only: it is an integer on SQLite and PostgreSQL and the
-    newest ``updated_at`` with the count on Citus.
+    It is an integer on SQLite and PostgreSQL and, on Citus, the text
+    ``"<newest updated_at>|<count>"`` (fixed width, so it orders by time, then count, as the
+    integer does by writes); both survive the JSON manifest of :mod:`data.snapshot_store`.
     """
     if on_citus(conn):
         newest, count = conn.execute(
             select(func.max(Incident.updated_at), func.count()).select_from(Incident)
         ).one()
-        return (newest, count), count
+        stamp = "" if newest is None else newest.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return f"{stamp}|{count:012d}", count
     revision, count = conn.execute(
         select(StoreRevision.revision, StoreRevision.incidents).where(StoreRevision.id == 1)
     ).one()

@@ -199,7 +199,7 @@ class Snapshot:
     #: Incremented each time the frame changes; caches key on it.
     version: int = 0
     #: The ``store_revision`` the frame reflects (None before the first load).
-    revision: int | None = None
+    revision: int | str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _manifest: Manifest | None = field(default=None, repr=False)
     _base: pl.DataFrame | None = field(default=None, repr=False)

@@ -49,7 +49,7 @@ class Manifest:
 
     base: str
     delta: str | None
-    revision: int
+    revision: int | str  # data.revision.current: an integer, or text on Citus
     seen_until: str | None
     rows: int
     source: str
@@ -142,7 +142,7 @@ class WriterLock:
 class StoreState:
     """The database's side of a change check: what the store must reflect."""
 
-    revision: int
+    revision: int | str  # data.revision.current: an integer, or text on Citus
     count: int
     newest: datetime | None
 

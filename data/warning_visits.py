@@ -109,7 +109,11 @@ def start_missing_schedules(
     with engine.connect() as conn:
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
-            has = select(WarningFollowUp.id).where(WarningFollowUp.incident_id == Incident.id)
+            # Correlated on incident_no too: on Citus the schedule lives on its case's shard.
+            has = select(WarningFollowUp.id).where(
+                WarningFollowUp.incident_no == Incident.incident_no,
+                WarningFollowUp.incident_id == Incident.id,
+            )
             rows += conn.execute(
                 select(
                     Incident.id,
