@@ -228,7 +228,9 @@ def compute(
         as Esri does) or on the raw p-value.
     model : str
         ``"auto"`` (default): the Gi* cube when a step reaches :data:`MIN_MEAN_PER_BIN`,
-        else the sparse-count model; ``"gi_star"`` or ``"sparse"`` force one.
+        else the sparse-count model; ``"gi_star"`` or ``"sparse"`` force one. The sparse
+        model reads ``k`` and ``study_cells`` only (``time_window``, ``trend_alpha`` and
+        ``fdr`` are Gi*'s; its own levels are in :mod:`layers.emerging_sparse`).
 
     Returns
     -------
@@ -243,7 +245,9 @@ def compute(
     ------
     ValueError
         On a missing column, a naive ``end`` or time column, fewer than
-        :data:`MIN_TIME_STEPS` steps, or any error :func:`compute_from_cube` raises.
+        :data:`MIN_TIME_STEPS` steps, or any error :func:`compute_from_cube` raises;
+        :class:`~layers.refusal.LayerRefusedError` (a ``ValueError`` keyed for the
+        screens) when the window reaches back before the history.
     """
     if model not in MODELS:
         raise ValueError(f"'model' should be one of {', '.join(MODELS)}, got {model!r}")

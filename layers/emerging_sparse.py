@@ -137,7 +137,7 @@ def classify(
         "mk_p": mk_p,
         "n_hot_steps": (bin_class > 0).sum(axis=1),
         "n_cold_steps": (bin_class < 0).sum(axis=1),
-        "final_step_class": bin_class[:, -1] if bin_class.shape[1] else np.zeros(n_cells),
+        "final_step_class": bin_class[:, -1],
     }
 
 

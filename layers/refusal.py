@@ -2,8 +2,7 @@
 
 A layer that cannot answer honestly (a window longer than the history, say) raises
 :class:`LayerRefusedError`: a ``ValueError`` whose message names the culprit in English,
-and
-whose ``key`` and ``values`` let a screen show the same reason in the user's language
+and whose ``key`` and ``values`` let a screen show the same reason in the user's language
 (``dashboard.parts.i18n.t(key, lang, **values)``).
 """
 
