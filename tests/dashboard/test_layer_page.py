@@ -318,3 +318,7 @@ def test_a_layer_that_refuses_the_range_says_why_under_its_legend(request_contex
     assert figure.layout.meta["layer"] == "emerging_hotspot"
     assert "cannot be computed for this range" in text_of(legend)
     assert "history is too short" in text_of(legend)
+    # In Chinese the reason is Chinese too (issue 14, point 2), not the layer's English.
+    _, legend_zh = _map("emerging_hotspot", "zh")
+    assert "历史数据太短" in text_of(legend_zh)
+    assert "too short" not in text_of(legend_zh)

@@ -22,6 +22,7 @@ from dashboard.parts.legends import accuracy_note, build_legend, colour_scale, l
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import DISPLAY_RESOLUTIONS, cell_resolution, cell_to_str, str_to_cell
+from layers.refusal import LayerRefusedError
 from layers.registry import REGISTRY
 
 
@@ -39,7 +40,7 @@ def draw_map(
         # The layer refused this range (e.g. a window longer than the history): an empty
         # map, and the layer's reason under the legend.
         frame = pl.DataFrame(schema={"cell": pl.Int64, spec.value_column: pl.String})
-        refusal = t("layer.refused", lang, reason=str(err.args[0] if err.args else err))
+        refusal = t("layer.refused", lang, reason=refusal_reason(err, lang))
         refused: Component | None = html.Div(refusal, className="legend-note layer-refused")
     else:
         refused = None
@@ -62,6 +63,13 @@ def draw_map(
         panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.filters.res)
         legend = html.Div([legend, accuracy_note(panel, lang)])
     return figure, legend
+
+
+def refusal_reason(err: ValueError, lang: str) -> str:
+    """Why a layer refused its range, in ``lang`` when the layer keyed its reason."""
+    if isinstance(err, LayerRefusedError):
+        return t(err.key, lang, **err.values)
+    return str(err.args[0] if err.args else err)
 
 
 def empty_reason(svc: Services, scope: Scope, flt: IncidentFilter) -> str:
