@@ -120,6 +120,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Print with the browser's Print (Ctrl+P) on A4 paper.",
     },
     "station.sheet_map": {"zh": "巡逻网格地图", "en": "Map of the patrol cells"},
+    "station.shift": {"zh": "{start}–{end} 班", "en": "shift {start}–{end}"},
+    "station.whole_day": {"zh": "全天", "en": "whole day"},
+    "station.by_shift": {"zh": "按班次：", "en": "By shift:"},
+    "station.bad_shift": {
+        "zh": "没有这个班次。班次由 ANNING_PATROL_SHIFTS 设定（默认 08-16,16-24,00-08）。",
+        "en": "No such shift. Shifts are set by ANNING_PATROL_SHIFTS (default 08-16,16-24,00-08).",
+    },
+    "station.sheet_shift_share": {
+        "zh": "本班次 {n} 起，占近期 {total} 起的 {share}",
+        "en": "{n} of {total} recent incidents ({share}) fell in this shift",
+    },
     "station.sheet_addresses": {"zh": "重点地址", "en": "Addresses to visit"},
     "station.sheet_no_address": {"zh": "无重点地址，巡逻即可", "en": "No listed address; patrol"},
     "station.sheet_more_addresses": {"zh": " 等{n}处", "en": " and {n} more"},
