@@ -245,6 +245,8 @@ def test_the_side_panels_render_for_the_chief(as_chief):
     for panel_id in (station.DUE, station.PLAN, station.WARNINGS, station.REPEATS):
         assert f"'{panel_id}'" in text
     assert "/station/BA02/patrol-sheet?lang=en" in text
+    assert "/station/BA02/patrol-sheet?lang=en&shift=16-24" in text  # each shift's sheet
+    assert "/station/BA02/visits-sheet?lang=en" in text  # visits this week, printable
 
 
 # -- routes: export and patrol sheet ---------------------------------------------------------

@@ -231,7 +231,17 @@ def due_panel(
         className="station-overdue" if overdue else "muted",
         title=t("station.def.overdue", lang),
     )
-    extra = html.Div([_more(due.height, len(rows), lang, due_href), note])
+    printable = None
+    if code is not None:
+        printable = html.A(
+            t("station.print_visits", lang),
+            href=f"/station/{code}/visits-sheet?lang={lang}",
+            target="_blank",
+            rel="noopener",
+            id=f"{panel_id}-print",
+            className="button station-print",
+        )
+    extra = html.Div([_more(due.height, len(rows), lang, due_href), note, printable])
     return panel(
         panel_id,
         t("station.due_title", lang),

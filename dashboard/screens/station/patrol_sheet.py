@@ -45,6 +45,7 @@ from dashboard.screens.station.panels import (
     shift_text,
     training_incidents,
 )
+from dashboard.screens.station.sheet_page import notice, page
 from dashboard.web.scope import current_scope
 from data import audit
 from data.access import IncidentFilter
@@ -490,24 +491,6 @@ def _shift_links(model: SheetModel, lang: str) -> str:
     return f'<span class="sheet-shifts">{heading} {" · ".join(links)}</span>'
 
 
-def _page(body: str, status: int) -> Response:
-    response = Response(body, status=status, mimetype="text/html")
-    response.charset = "utf-8"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _notice(lang: str, key: str, status: int) -> Response:
-    text = escape(t(key, lang))
-    return _page(
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{text}</title>'
-        '<link rel="stylesheet" href="/assets/station.css"></head>'
-        f'<body class="patrol-sheet-body"><p class="sheet-empty" role="alert">{text}</p>'
-        "</body></html>",
-        status,
-    )
-
-
 def register(server: Flask) -> None:
     """Add ``GET /station/<code>/patrol-sheet`` to ``server``."""
 
@@ -518,7 +501,7 @@ def register(server: Flask) -> None:
         verdict = station_access(svc.access, scope, code)
         if verdict != OK:
             forbidden = verdict == FORBIDDEN
-            return _notice(
+            return notice(
                 lang,
                 "page.forbidden" if forbidden else "station.not_found",
                 403 if forbidden else 404,
@@ -526,7 +509,7 @@ def register(server: Flask) -> None:
         try:
             shift = parse_shift(request.args.get("shift"))
         except ValueError:
-            return _notice(lang, "station.bad_shift", 400)
+            return notice(lang, "station.bad_shift", 400)
         model = sheet_model(svc, code, lang, shift=shift)
         audit.record(
             svc.access.engine,
@@ -536,4 +519,4 @@ def register(server: Flask) -> None:
             detail=f"cells={len(model.cells)}" + (f" shift={shift_text(shift)}" if shift else ""),
             remote_addr=scope.remote_addr,
         )
-        return _page(render_sheet(model, lang, svc.access.tz), 200)
+        return page(render_sheet(model, lang, svc.access.tz), 200)
