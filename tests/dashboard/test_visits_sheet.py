@@ -118,3 +118,19 @@ def test_a_bad_order_and_another_station_are_refused(demo_app, demo_engine):
     chief = _client(demo_app, demo_engine, "t-chief-ba01", "station_chief", STATION)
     assert chief.get(f"/station/{STATION}/visits-sheet?order=nearest").status_code == 400
     assert chief.get("/station/BA02/visits-sheet").status_code == 403
+
+
+def test_the_demo_ships_places_and_the_patrol_sheet_names_every_cell_by_them(demo_app, demo_engine):
+    from data.demo.scenario import URBAN_VILLAGES
+    from data.places import load_places
+
+    index = load_places(demo_engine)
+    kinds = [p.kind for p in index.places]
+    assert kinds.count("street") == 10 and kinds.count("urban_village") == len(URBAN_VILLAGES)
+    chief = _client(demo_app, demo_engine, "t-chief-ba01", "station_chief", STATION)
+    page = chief.get(f"/station/{STATION}/patrol-sheet?lang=zh").data.decode()
+    places = re.findall(r'<b class="sheet-place">(.*?)</b>', page)
+    cells = re.findall(r'<td class="sheet-no">', page)
+    assert places and len(places) == len(cells)
+    assert all(p.startswith("新安街道") for p in places)  # the station's own street
+    assert sum("社区" in p for p in places) >= len(places) // 2  # most in a named community

@@ -449,7 +449,14 @@ def load_panels(code: str | None, pathname: str | None, search: str | None, lang
     extent = svc.access.date_extent(scope)
     return [
         due_panel(data.due, data.overdue, lang, tz, back, DUE, checked, judged),
-        plan_panel(cells, lang, PLAN, sheet, SHEET_LINK),
+        plan_panel(
+            cells,
+            lang,
+            PLAN,
+            sheet,
+            SHEET_LINK,
+            svc.cell_names(cells["cell"].to_list() if "cell" in cells.columns else [], lang),
+        ),
         warning_panel(
             data.warnings,
             lang,

@@ -22,7 +22,7 @@ from dashboard.parts.i18n import MISSING, label, t
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from data.settings import patrol_shifts
-from geo.h3cells import grid_disk, latlng_to_cells
+from geo.h3cells import cell_to_str, grid_disk, latlng_to_cells
 from measures import cases, service
 from measures import station as station_measures
 from measures.station import DUE_DAYS
@@ -350,13 +350,25 @@ def shift_label(shift: tuple[int, int], lang: str) -> str:
 
 
 def plan_panel(
-    cells: pl.DataFrame, lang: str, panel_id: str, sheet_href: str, sheet_link_id: str
+    cells: pl.DataFrame,
+    lang: str,
+    panel_id: str,
+    sheet_href: str,
+    sheet_link_id: str,
+    places: Mapping[int, str] | None = None,
 ) -> html.Section:
-    """The patrol plan: its cells in rank order, what lies in each, and the links to its
-    sheet: the whole day's and each patrol shift's (``ANNING_PATROL_SHIFTS``)."""
+    """The patrol plan: its cells in rank order with the place each lies in (``places``,
+    cell → name; the cell id on hover), what lies in each, and the links to its sheet: the
+    whole day's and each patrol shift's (``ANNING_PATROL_SHIFTS``)."""
+    places = places or {}
     rows = [
         [
             format_int(r["rank"], lang),
+            html.Span(
+                places.get(int(r["cell"]), MISSING),
+                title=cell_to_str(int(r["cell"])),
+                className="station-place",
+            ),
             f"{format_int(r['incidents'], lang)} / {format_int(r['nearby'], lang)}",
             format_int(r["repeat_addresses"], lang),
             format_int(r["warnings"], lang),
@@ -365,6 +377,7 @@ def plan_panel(
     ]
     headers = [
         t("station.cell_no", lang),
+        t("column.place", lang),
         t("station.incidents_12w", lang),
         t("station.repeat_addresses", lang),
         t("station.warnings", lang),

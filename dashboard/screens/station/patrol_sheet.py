@@ -84,6 +84,8 @@ class SheetCell:
     addresses: tuple[str, ...]
     repeat_addresses: int
     warnings: int
+    #: Where the cell is, by its places (``西乡街道 · 固戍社区 · 近宝安大道``); "" if unnamed.
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def sheet_model(
         plan = svc.layer(scope, IncidentFilter(stations=(code,), hours=hours), "patrol_plan")
     table = plan_cells(plan, data.repeats, data.warnings, incidents)
     addresses = _addresses_by_cell(data.repeats, data.warnings)
+    places = svc.cell_names(table["cell"].to_list(), lang)
     cells = tuple(
         SheetCell(
             rank=int(r["rank"]),
@@ -153,6 +156,7 @@ def sheet_model(
             addresses=tuple(addresses.get(int(r["cell"]), ())),
             repeat_addresses=int(r["repeat_addresses"]),
             warnings=int(r["warnings"]),
+            place=places.get(int(r["cell"]), ""),
         )
         for r in table.iter_rows(named=True)
     )
@@ -393,10 +397,11 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
     rows = []
     for cell in model.cells[:MAX_ROWS]:
         addresses = _addresses(cell, lang)
+        place = f'<b class="sheet-place">{escape(cell.place)}</b><br>' if cell.place else ""
         rows.append(
             "<tr>"
             f'<td class="sheet-no">{cell.rank}</td>'
-            f'<td class="sheet-addr" title="{escape(addresses)}">{escape(addresses)}</td>'
+            f'<td class="sheet-addr">{place}{escape(addresses)}</td>'
             f'<td class="sheet-num">{format_int(cell.incidents, lang)} / '
             f"{format_int(cell.nearby, lang)}</td>"
             f'<td class="sheet-reason">{escape(_reason(cell, lang, model.train_weeks))}</td>'
