@@ -22,6 +22,7 @@ from dashboard.screens.station import grid as sg
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.audit import AuditQuery, events
+from tests.dashboard.signed_in import signed_in_client
 
 CHIEF = "test-chief-ba02"
 CHIEF_SCOPE = Scope(user=CHIEF, stations=frozenset({"BA02"}), personal_details=True)
@@ -29,18 +30,7 @@ MASKED_SCOPE = Scope(user="cmd", stations=None, personal_details=False)
 
 
 def _client(app, engine, username: str, role: str, station: str | None):
-    from dashboard.web.auth import SESSION_COOKIE
-    from data.sessions import open_session
-    from data.users import add_user, get_user
-
-    user = get_user(engine, username) or add_user(
-        engine, username, "test-password-123", role, station, actor="tests"
-    )
-    ticket = open_session(engine, user.id)
-    client = app.server.test_client()
-    client.set_cookie(SESSION_COOKIE, ticket.token)
-    client.environ_base.update(HTTP_ORIGIN="http://localhost", HTTP_X_CSRFTOKEN=ticket.csrf_token)
-    return client
+    return signed_in_client(app, engine, username, role, station)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from data.audit import AuditQuery, events
 from measures import service
 from measures import station as station_measures
 from tests.backends import drop, fresh_url
+from tests.dashboard.signed_in import signed_in_client
 
 STATION = "BA01"
 
@@ -42,17 +43,7 @@ def demo_app(demo_engine):
 
 
 def _client(app, engine, username: str, role: str, station: str | None):
-    from dashboard.web.auth import SESSION_COOKIE
-    from data.sessions import open_session
-    from data.users import add_user, get_user
-
-    user = get_user(engine, username) or add_user(
-        engine, username, "test-password-123", role, station, actor="tests"
-    )
-    ticket = open_session(engine, user.id)
-    client = app.server.test_client()
-    client.set_cookie(SESSION_COOKIE, ticket.token)
-    return client
+    return signed_in_client(app, engine, username, role, station)
 
 
 def _rows(page: str) -> list[list[str]]:

@@ -36,7 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from dashboard.parts.i18n import label, normalise_language, t
 from dashboard.parts.services import Services, services
-from dashboard.screens.station.access import FORBIDDEN, OK, station_access, station_of
+from dashboard.screens.station.access import station_of
 from dashboard.screens.station.panels import (
     format_int,
     panel_data,
@@ -45,7 +45,7 @@ from dashboard.screens.station.panels import (
     shift_text,
     training_incidents,
 )
-from dashboard.screens.station.sheet_page import notice, page
+from dashboard.screens.station.sheet_page import notice, page, refusal
 from dashboard.web.scope import current_scope
 from data import audit
 from data.access import IncidentFilter
@@ -503,14 +503,9 @@ def register(server: Flask) -> None:
     def patrol_sheet(code: str) -> Response:
         lang = normalise_language(request.args.get("lang"))
         svc, scope = services(), current_scope()
-        verdict = station_access(svc.access, scope, code)
-        if verdict != OK:
-            forbidden = verdict == FORBIDDEN
-            return notice(
-                lang,
-                "page.forbidden" if forbidden else "station.not_found",
-                403 if forbidden else 404,
-            )
+        refused = refusal(svc, scope, code, lang)
+        if refused is not None:
+            return refused
         try:
             shift = parse_shift(request.args.get("shift"))
         except ValueError:

@@ -9,6 +9,9 @@ from html import escape
 from flask import Response
 
 from dashboard.parts.i18n import t
+from dashboard.parts.services import Services
+from dashboard.screens.station.access import FORBIDDEN, OK, station_access
+from data.access import Scope
 
 
 def page(body: str, status: int) -> Response:
@@ -28,4 +31,16 @@ def notice(lang: str, key: str, status: int) -> Response:
         f'<body class="patrol-sheet-body"><p class="sheet-empty" role="alert">{text}</p>'
         "</body></html>",
         status,
+    )
+
+
+def refusal(svc: Services, scope: Scope, code: str, lang: str) -> Response | None:
+    """The page shown instead of station ``code``'s sheet when ``scope`` may not have it (403)
+    or there is no such station (404); None when the sheet may be printed."""
+    verdict = station_access(svc.access, scope, code)
+    if verdict == OK:
+        return None
+    forbidden = verdict == FORBIDDEN
+    return notice(
+        lang, "page.forbidden" if forbidden else "station.not_found", 403 if forbidden else 404
     )

@@ -28,9 +28,9 @@ from flask import Flask, Response, request
 
 from dashboard.parts.i18n import MISSING, label, normalise_language, t
 from dashboard.parts.services import Services, services
-from dashboard.screens.station.access import FORBIDDEN, OK, station_access, station_of
+from dashboard.screens.station.access import station_of
 from dashboard.screens.station.panels import format_int
-from dashboard.screens.station.sheet_page import notice, page
+from dashboard.screens.station.sheet_page import notice, page, refusal
 from dashboard.web.scope import current_scope
 from data import audit, warning_visits
 from data.access import IncidentFilter, Scope, mask_address
@@ -197,14 +197,9 @@ def register(server: Flask) -> None:
         lang = normalise_language(request.args.get("lang"))
         order = request.args.get("order", "risk")
         svc, scope = services(), current_scope()
-        verdict = station_access(svc.access, scope, code)
-        if verdict != OK:
-            forbidden = verdict == FORBIDDEN
-            return notice(
-                lang,
-                "page.forbidden" if forbidden else "station.not_found",
-                403 if forbidden else 404,
-            )
+        refused = refusal(svc, scope, code, lang)
+        if refused is not None:
+            return refused
         if order not in ORDERS:
             return notice(lang, "station.bad_order", 400)
         station = station_of(svc.access, scope, code)
