@@ -46,6 +46,7 @@ def check_settings() -> None:
             f"ANNING_TIMEZONE should be an IANA time zone such as Asia/Shanghai, got {tz!r}"
         ) from None
     wall_refresh_seconds()
+    review_targets()
 
 
 def snapshot_dir() -> Path | None:
@@ -287,3 +288,20 @@ def warning_schedule_days() -> tuple[int, int, int]:
         _int_setting("ANNING_WARNING_VISIT_INTERVAL_DAYS", 14, 1, 90),
         _int_setting("ANNING_WARNING_FOLLOW_UP_DAYS", 61, 7, 730),
     )
+
+
+def review_targets() -> dict[str, float]:
+    """Return the review's target per measure: :data:`measures.targets.DEFAULT_TARGETS` with
+    the entries of ``ANNING_REVIEW_TARGETS`` (``measure=value,…``) over them.
+
+    Raises
+    ------
+    SettingsError
+        Naming the variable and the entry it cannot use.
+    """
+    from measures.targets import parse_targets
+
+    try:
+        return parse_targets(os.environ.get("ANNING_REVIEW_TARGETS", ""))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None

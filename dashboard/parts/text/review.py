@@ -138,10 +138,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Click a bar to list its cases; the button at the top right saves a PNG.",
     },
     "review.league_hint": {
-        "zh": "点击表头排序（鼠标停留可看定义）；点击任一数字查看其对应案件。",
-        "en": "Click a header to sort (hover it for its definition); click a number to list "
-        "the cases behind it.",
+        "zh": "点击表头排序，最差的在前（鼠标停留可看定义与目标，◎ 为有目标的指标）；"
+        "绿色达标、红色未达标；点击任一数字查看其对应案件。",
+        "en": "Click a header to sort, worst first (hover it for the definition and target; "
+        "◎ marks a measure with a target); green meets the target, red misses it; click a "
+        "number to list the cases behind it.",
     },
+    "review.target": {"zh": "目标 {sign} {value}", "en": "Target {sign} {value}"},
     "review.axis_day": {"zh": "日期", "en": "Day"},
     "review.axis_week": {"zh": "周（周一）", "en": "Week (Monday)"},
     "review.axis_count": {"zh": "事件数", "en": "Incidents"},
