@@ -102,6 +102,7 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
         [{"colId": "station_code", "sort": None}, {"colId": "change_pct", "sort": "asc"}],
         "?lang=zh&sort=change_pct&dir=desc",
         None,
+        [],
         "zh",
     )
     assert query == "?lang=zh&period=week&day=2026-11-09&cmp=last_year&sort=change_pct&dir=asc"
@@ -109,7 +110,7 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
     # the same state again (the grid reports its columns after a redraw): nothing to redo
     assert review.sync_url(
         "week", "2026-11-12", None, None, "last_year",
-        [{"colId": "change_pct", "sort": "asc"}], query, params, "zh",
+        [{"colId": "change_pct", "sort": "asc"}], query, params, [{"id": "BA01"}], "zh",
     ) == (review.no_update, review.no_update)  # fmt: skip
 
 
@@ -138,6 +139,7 @@ def test_a_newly_chosen_column_opens_worst_first(request_context, column, direct
         [{"colId": column, "sort": direction}],
         "?lang=en&sort=repeat_share&dir=asc",
         None,
+        [],
         "en",
     )
     if (column, direction == "desc") == DEFAULT_SORT:  # the default order: not in the URL
@@ -145,7 +147,7 @@ def test_a_newly_chosen_column_opens_worst_first(request_context, column, direct
     else:
         assert f"sort={column}&dir={direction}" in query
     query, _ = review.sync_url(
-        "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", None, "en"
+        "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", None, [], "en"
     )
     assert query == "?lang=en&period=custom&start=2026-11-01&end=2026-11-12&cmp=previous"
 

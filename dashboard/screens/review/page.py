@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 import dash_ag_grid as dag
 from dash import Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from dashboard.parts import case_links, ids
 from dashboard.parts.i18n import t
@@ -336,9 +336,9 @@ def league_table(lang: str, state: ReviewState) -> dag.AgGrid:
             "wrapHeaderText": True,
             "autoHeaderHeight": True,
             "minWidth": 78,
+            "flex": 1,
         },
         getRowId="params.data.id",
-        columnSize="responsiveSizeToFit",
         dashGridOptions={
             "pinnedBottomRowData": [],
             "domLayout": "autoHeight",
@@ -514,6 +514,14 @@ def sorted_column(column_state: list[dict] | None) -> tuple[str, bool] | None:
     return None
 
 
+def _triggered_by(component_id: str) -> bool:
+    """Whether the running callback was set off by ``component_id`` (False outside one)."""
+    try:
+        return ctx.triggered_id == component_id
+    except MissingCallbackContextException:  # called directly, not as a callback
+        return False
+
+
 def sync_url(
     kind: str | None,
     day: str | None,
@@ -523,11 +531,16 @@ def sync_url(
     column_state: list[dict] | None,
     search: str | None,
     shown: dict | None,
+    drawn: list | None,
     lang: str | None,
 ):
     """Callback: the controls' state into the URL (a history entry) and the store. A header
     click sorts worst first on the new column (the grid's ``sortingOrder``, see
-    :func:`_column_def`); the order travels in the URL."""
+    :func:`_column_def`); the order travels in the URL.
+
+    The grid reports its columns when it is ready (before the first drawing, which Dash holds
+    back for this callback: the store is written then) and after each drawing (nothing new:
+    the store is left alone, or every drawing would ask for the next one)."""
     if kind is None:
         raise PreventUpdate
     extent = services().access.date_extent(current_scope())
@@ -539,11 +552,16 @@ def sync_url(
     state = with_sort(state, *chosen)
     query = to_query(state, lang or "zh")
     params = to_params(state)
+    before = _state_of(search)
+    if _triggered_by(LEAGUE) and chosen == (before.sort, before.descending):
+        # The grid only reported its columns (ready, redrawn, resized): its controls may be
+        # those of a body being replaced after a back or forward; the URL stays as it is.
+        query = search or ""
     # Opened from a link that already says it all: no new history entry, but the views
     # must still be drawn from it (once: not again when nothing changed).
     return (
         no_update if query == (search or "") else query,
-        no_update if params == (shown or None) else params,
+        no_update if drawn and params == (shown or None) else params,
     )
 
 
@@ -634,6 +652,7 @@ def register_callbacks(app: Dash) -> None:
         Input(LEAGUE, "columnState"),
         State(ids.URL, "search"),
         State(STATE, "data"),
+        State(LEAGUE, "rowData"),
         lang,
         prevent_initial_call=True,
     )(sync_url)
