@@ -320,3 +320,40 @@ def test_league_cells_and_kpis_are_coloured_against_their_targets(request_contex
         for c in review.league_table("en", from_query(f"?{NOVEMBER}", None, None)).columnDefs
     }
     assert "Target ≥ 0.0%" in columns["sla_compliance"]["headerTooltip"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("zh", {"上一周期（合计）", "去年同期（合计）"}),
+        ("en", {"Previous period (all)", "Same period last year (all)"}),
+    ],
+)
+def test_the_trend_charts_draw_the_comparison_periods_as_lines(lang, names):
+    from datetime import date
+
+    import polars as pl
+
+    from dashboard.screens.review.figures import trend_figure
+
+    trend = pl.DataFrame(
+        {
+            "period": [date(2026, 11, 1), date(2026, 11, 2)],
+            "code": ["domestic_violence"] * 2,
+            "count": [3, 1],
+        }
+    )
+    line = pl.DataFrame(
+        {
+            "period": [date(2026, 11, 1), date(2026, 11, 2)],
+            "compared": [date(2026, 10, 1), date(2026, 10, 2)],
+            "count": [5, 0],
+        }
+    )
+    fig = trend_figure(trend, "category", "1d", lang, {"previous": line, "last_year": line})
+    lines = [tr for tr in fig.data if tr.type == "scatter"]
+    assert {tr.name for tr in lines} == names
+    assert all(tr.line.dash in ("dash", "dot") and tr.line.width < 2 for tr in lines)
+    assert list(lines[0].y) == [5, 0] and list(lines[0].customdata) == ["2026-10-01", "2026-10-02"]
+    assert fig.layout.yaxis.dtick == 1  # the scale counts the lines' 5 too
+    assert all(tr.showlegend is not False for tr in lines)

@@ -144,6 +144,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "◎ marks a measure with a target); green meets the target, red misses it; click a "
         "number to list the cases behind it.",
     },
+    "review.line.previous": {"zh": "上一周期（合计）", "en": "Previous period (all)"},
+    "review.line.last_year": {"zh": "去年同期（合计）", "en": "Same period last year (all)"},
+    "review.line_hover": {
+        "zh": "{name}：%{{y:,}} 起（%{{customdata}}）<extra></extra>",
+        "en": "{name}: %{{y:,}} (%{{customdata}})<extra></extra>",
+    },
     "review.target": {"zh": "目标 {sign} {value}", "en": "Target {sign} {value}"},
     "review.axis_day": {"zh": "日期", "en": "Day"},
     "review.axis_week": {"zh": "周（周一）", "en": "Week (Monday)"},

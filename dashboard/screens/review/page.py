@@ -482,8 +482,8 @@ def update_review(params: dict | None, lang: str | None):
         heat = message_figure(empty, lang)
     else:
         figures = [
-            trend_figure(report.trend_category, "category", report.every, lang),
-            trend_figure(report.trend_source, "source", report.every, lang),
+            trend_figure(report.trend_category, "category", report.every, lang, report.trend_lines),
+            trend_figure(report.trend_source, "source", report.every, lang, report.trend_lines),
         ]
         heat = heatmap_figure(report.heatmap, lang)
     return (

@@ -38,7 +38,7 @@ from dashboard.parts.loop_view import (
     department_rows,
     unit_rows,
 )
-from dashboard.screens.review.figures import DIMENSIONS
+from dashboard.screens.review.figures import COMPARISON_STYLE, DIMENSIONS
 from dashboard.screens.review.loop import LoopFigures
 from dashboard.screens.review.report import (
     Report,
@@ -252,8 +252,15 @@ def _png(fig: Figure) -> io.BytesIO:
     return out
 
 
-def trend_png(frame: pl.DataFrame, dimension: str, every: str, lang: str) -> io.BytesIO:
-    """Stacked bars of ``frame`` (:func:`measures.review.trend`) as a PNG image."""
+def trend_png(
+    frame: pl.DataFrame,
+    dimension: str,
+    every: str,
+    lang: str,
+    lines: dict[str, pl.DataFrame] | None = None,
+) -> io.BytesIO:
+    """Stacked bars of ``frame`` (:func:`measures.review.trend`) as a PNG image, with the
+    comparison ``lines`` (:func:`measures.review.comparison_trend`) dashed over them."""
     kind, order, colours = DIMENSIONS[dimension]
     family = _chart_font()
     with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
@@ -279,6 +286,21 @@ def trend_png(frame: pl.DataFrame, dimension: str, every: str, lang: str) -> io.
                 color=colours.get(code, palettes.FALLBACK),
             )
             bottom += values
+        position = {p: i for i, p in enumerate(periods)}
+        for compare, line in (lines or {}).items():
+            style = COMPARISON_STYLE[compare]
+            points = [(position.get(p), n) for p, n in line.select("period", "count").iter_rows()]
+            points = [(i, n) for i, n in points if i is not None]
+            if points:
+                ax.plot(
+                    [i for i, _ in points],
+                    [n for _, n in points],
+                    color=style["color"],
+                    linewidth=1.1,
+                    linestyle="--" if style["dash"] == "dash" else ":",
+                    label=t(f"review.line.{compare}", lang),
+                    drawstyle="steps-mid" if every == "1d" else "default",
+                )
         step = max(1, len(periods) // 10)
         fmt = "%m-%d"
         ax.set_xticks(x[::step], [p.strftime(fmt) for p in periods][::step], fontsize=8)
@@ -335,7 +357,7 @@ def _charts(pdf: FPDF, report: Report, lang: str) -> None:
         ("review.trend_source", report.trend_source, "source"),
     ):
         _heading(pdf, t(key, lang), 13)
-        pdf.image(trend_png(frame, dimension, report.every, lang), w=width)
+        pdf.image(trend_png(frame, dimension, report.every, lang, report.trend_lines), w=width)
         pdf.ln(4)
     pdf.add_page()
     _heading(pdf, t("review.heatmap", lang), 13)

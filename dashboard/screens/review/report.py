@@ -10,7 +10,7 @@ percentages with one decimal, changes with their sign).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
@@ -47,6 +47,9 @@ class Report:
     heatmap: np.ndarray
     now: datetime
     tz: str
+    #: Comparison lines of the trends (:func:`measures.review.comparison_trend`), by
+    #: comparison (``previous``, ``last_year``); only those the data fully cover.
+    trend_lines: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
     def comparable(self) -> bool:
@@ -110,7 +113,23 @@ def build_report(
         heatmap=rd.heatmap(incidents, period, tz),
         now=now,
         tz=tz,
+        trend_lines=_trend_lines(incidents, state, extent, tz),
     )
+
+
+def _trend_lines(
+    incidents: pl.DataFrame, state: ReviewState, extent: tuple[date, date] | None, tz: str
+) -> dict[str, pl.DataFrame]:
+    """The previous period and the same period last year, per step, where the data cover
+    them fully (a partly covered period would draw false zeros)."""
+    period = state.period
+    assert period is not None
+    lines = {}
+    for compare in rd.COMPARISONS:
+        other = rd.comparison_of(period, state.kind, compare)
+        if rd.coverage(other, extent) == "full":
+            lines[compare] = rd.comparison_trend(incidents, period, other, tz)
+    return lines
 
 
 def _row(frame: pl.DataFrame) -> dict[str, float | None]:
