@@ -47,6 +47,7 @@ def check_settings() -> None:
             f"ANNING_TIMEZONE should be an IANA time zone such as Asia/Shanghai, got {tz!r}"
         ) from None
     wall_refresh_seconds()
+    review_targets()
     patrol_shifts()
     basemap()
 
@@ -402,3 +403,20 @@ def basemap() -> Basemap | None:
             f"ANNING_BASEMAP should hold {{z}}, {{x}} and {{y}}; {raw!r} lacks {', '.join(missing)}"
         )
     return Basemap(raw, f"{scheme}://{host}", None, attribution)
+
+
+def review_targets() -> dict[str, float]:
+    """Return the review's target per measure: :data:`measures.targets.DEFAULT_TARGETS` with
+    the entries of ``ANNING_REVIEW_TARGETS`` (``measure=value,…``) over them.
+
+    Raises
+    ------
+    SettingsError
+        Naming the variable and the entry it cannot use.
+    """
+    from measures.targets import parse_targets
+
+    try:
+        return parse_targets(os.environ.get("ANNING_REVIEW_TARGETS", ""))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None

@@ -78,8 +78,11 @@ def _download(fmt: str) -> Response | tuple[Response, int]:
         loop = loop_figures(scope, state.period.start, state.period.end, lang)
         if fmt == "pdf":
             from dashboard.screens.review.pdf import MIME, build_pdf
+            from dashboard.screens.review.report import build_findings
+            from data.settings import review_targets
 
-            body = build_pdf(report, lang, user.display_name or user.username, loop)
+            found = build_findings(svc.access, scope, report, review_targets())
+            body = build_pdf(report, lang, user.display_name or user.username, loop, found)
         else:
             from dashboard.screens.review.excel import MIME, build_workbook
 
