@@ -273,8 +273,12 @@ def test_the_pdf_meeting_pack_reads_in_the_users_language(client, fixture_engine
     response = client.get(f"/review/export.pdf?lang={lang}&{NOVEMBER}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
-    assert len(reader.pages) == 5  # cover, two of charts, the league, the loop
+    assert len(reader.pages) == 6  # cover, the hot-spot map, two of charts, the league, the loop
     text = _text(response.data)
+    # the map page: its title, its caption, and every station named on the map itself
+    assert ("热点分布" if lang == "zh" else "Hotspots·") in text
+    assert ("Gi*热点网格" if lang == "zh" else "Gi*hotcellsthisperiod") in text
+    assert reader.pages[1].mediabox.width > reader.pages[1].mediabox.height  # landscape
     for word in words:
         assert word in text, word
     # the league table's Xixiang row: 2 incidents, +2 against an empty October
@@ -386,3 +390,38 @@ def test_the_meeting_pack_states_its_findings_and_no_screen_instruction(client, 
     for hint in ("点击", "鼠标", "review.league_hint"):
         assert hint not in full, hint
     assert "点击一行查看该所本期案件" not in full
+
+
+def test_the_map_page_draws_hot_cells_and_names_every_station():
+    """The map image itself: hot cells in their class colours, station names drawn (their
+    text is rendered into the image, so the test counts the cells' coloured pixels)."""
+    import polars as pl
+    from PIL import Image
+    from shapely.geometry import box
+
+    from dashboard.parts import palettes
+    from dashboard.screens.review.map_page import MapPage, map_caption, map_png
+    from dashboard.screens.review.pdf import _chart_font
+    from geo.h3cells import latlng_to_cells
+
+    cells = latlng_to_cells(
+        pl.Series([22.56, 22.60]).to_numpy(), pl.Series([113.88, 113.86]).to_numpy(), 8
+    )
+    hot = pl.DataFrame(
+        {"cell": [int(c) for c in cells], "gi_class": [3, 1], "label": ["hot_99", "hot_90"]}
+    )
+    stations = [
+        ("甲所", box(113.84, 22.54, 113.90, 22.58)),
+        ("乙所", box(113.84, 22.58, 113.90, 22.62)),
+    ]
+    image = Image.open(map_png(MapPage(stations, hot), "zh", _chart_font(), dpi=60)).convert("RGB")
+    colours = {pixel for _, pixel in image.getcolors(maxcolors=1 << 20)}
+
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    def near(target) -> bool:
+        return any(sum(abs(a - b) for a, b in zip(c, target, strict=True)) < 40 for c in colours)
+
+    assert near(rgb(palettes.DIVERGING[0])) and near(rgb(palettes.DIVERGING[2]))
+    assert map_caption(MapPage(stations, hot), "en").startswith("2 Gi* hot cells")

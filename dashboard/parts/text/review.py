@@ -222,6 +222,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Exports hold what this page shows and are written to the audit trail.",
     },
     "review.pdf.title": {"zh": "家庭暴力与家事纠纷研判会议材料", "en": "Review meeting pack"},
+    "review.pdf.map_title": {"zh": "热点分布 · {period}", "en": "Hot spots · {period}"},
+    "review.pdf.map_caption": {
+        "zh": "本期 Gi* 热点网格 {n} 个（H3 分辨率 {res}，按置信度着色；"
+        "浅色为因邻格而热的外围网格）。",
+        "en": "{n} Gi* hot cells this period (H3 resolution {res}, coloured by confidence; "
+        "pale: halo cells, hot only through their neighbours).",
+    },
     "review.pdf.subtitle": {
         "zh": "安宁 · 家庭暴力与家事纠纷态势感知",
         "en": "Anning · domestic violence & family disputes",

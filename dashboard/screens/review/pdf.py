@@ -40,6 +40,7 @@ from dashboard.parts.loop_view import (
 )
 from dashboard.screens.review.figures import COMPARISON_STYLE, DIMENSIONS
 from dashboard.screens.review.loop import LoopFigures
+from dashboard.screens.review.map_page import MAP_ASPECT, MapPage, map_caption, map_png
 from dashboard.screens.review.report import (
     Findings,
     Report,
@@ -107,10 +108,12 @@ def build_pdf(
     user: str,
     loop: LoopFigures | None = None,
     found: Findings | None = None,
+    hot_map: MapPage | None = None,
 ) -> bytes:
     """The meeting pack of ``report`` in ``lang``, made by ``user``, as PDF bytes; with
-    ``found``, the findings below the key figures on page 1; with ``loop``, a last page with
-    the loop's tables (the 通报 of support per unit)."""
+    ``found``, the findings below the key figures on page 1; with ``hot_map``, a map page of
+    the period's hot spots with the station names; with ``loop``, a last page with the loop's
+    tables (the 通报 of support per unit)."""
     period = fmt_period(report.period, lang)
     pdf = _Pack(f"{t('review.pdf.title', lang)} · {period}", t("review.pdf.page", lang, n="{n}"))
     pdf.set_creation_date(report.now)
@@ -121,6 +124,8 @@ def build_pdf(
     _cover(pdf, report, lang, user)
     if found is not None:
         _findings(pdf, report, found, lang)
+    if hot_map is not None:
+        _map(pdf, hot_map, report, lang)
     _charts(pdf, report, lang)
     _league(pdf, report, lang)
     if loop is not None:
@@ -349,6 +354,21 @@ def _findings(pdf: FPDF, report: Report, found: Findings, lang: str) -> None:
     for line in findings_lines(report, found, lang):
         pdf.multi_cell(0, 6, f"· {line}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
+
+
+def _map(pdf: FPDF, hot_map: MapPage, report: Report, lang: str) -> None:
+    pdf.add_page(orientation="L")
+    _heading(pdf, t("review.pdf.map_title", lang, period=fmt_period(report.period, lang)), 13)
+    # The whole map, its caption under it, on one page.
+    height = pdf.eph - (pdf.get_y() - pdf.t_margin) - 14
+    width = min(pdf.epw, height * MAP_ASPECT)
+    pdf.image(
+        map_png(hot_map, lang, _chart_font()), w=width, x=pdf.l_margin + (pdf.epw - width) / 2
+    )
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(*SOFT)
+    pdf.multi_cell(0, 4.8, map_caption(hot_map, lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
 
 
 def _png(fig: Figure) -> io.BytesIO:
