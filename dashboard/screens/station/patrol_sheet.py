@@ -62,12 +62,14 @@ MAX_ROWS = 34
 #: Tables of at most this many cells leave room for a larger map.
 SHORT_TABLE = 16
 #: Tables of more than this many cells leave room for a smaller map only.
-LONG_TABLE = 24
+LONG_TABLE = 18
 #: The map shows the plan's cells and this much around them (metres), not the whole
 #: station: a large station's cells would be specks with overlapping numbers.
 MAP_PAD_M = 700
-#: Addresses named per cell in the table (each written out whole; more are counted).
+#: Addresses named per cell in the table (each written out whole; more are counted): fewer
+#: when the plan has many cells, so that the sheet stays one page.
 ADDRESSES_PER_CELL = 3
+ADDRESSES_PER_CELL_LONG = 1
 #: Colour-blind-safe colours (Okabe-Ito): plan cells, addresses in them, other addresses.
 CELL_FILL, CELL_EDGE = "#E69F00", "#8a5d00"
 ADDRESS_IN_PLAN, ADDRESS_ELSEWHERE = "#0072B2", "#9aa5b1"
@@ -146,7 +148,8 @@ def sheet_model(
         plan = svc.layer(scope, IncidentFilter(stations=(code,), hours=hours), "patrol_plan")
     table = plan_cells(plan, data.repeats, data.warnings, incidents)
     addresses = _addresses_by_cell(data.repeats, data.warnings)
-    places = svc.cell_names(table["cell"].to_list(), lang)
+    # One station's sheet: its street is in the title, so the names leave it out.
+    places = svc.cell_names(table["cell"].to_list(), lang, street=False)
     cells = tuple(
         SheetCell(
             rank=int(r["rank"]),
@@ -195,7 +198,9 @@ def _addresses_by_cell(repeats: pl.DataFrame, warnings: pl.DataFrame) -> dict[in
     """Cell → the addresses in it: repeat addresses (most incidents first), then the
     addresses of early-warning entries not named yet."""
     found: dict[int, list[str]] = {}
-    seen: set[str] = set()  # address keys named already (a warning often names a repeat)
+    # (cell, address key) named already: a warning often names a repeat address. By cell, as
+    # masked keys of different addresses may read alike ("固戍*路*栋*室").
+    seen: set[tuple[int, str]] = set()
     for frame, column in ((repeats, "address_raw"), (warnings, "address_key")):
         if frame.is_empty() or column not in frame.columns or "address_key" not in frame.columns:
             continue
@@ -205,9 +210,9 @@ def _addresses_by_cell(repeats: pl.DataFrame, warnings: pl.DataFrame) -> dict[in
             rows[column].to_list(), rows["address_key"].to_list(), cells, strict=True
         ):
             names = found.setdefault(int(cell), [])
-            if key in seen or text in names:
+            if (int(cell), key) in seen or text in names:
                 continue
-            seen.add(key)
+            seen.add((int(cell), key))
             names.append(text)
     return found
 
@@ -380,11 +385,11 @@ def _reason(cell: SheetCell, lang: str, train_weeks: int) -> str:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _addresses(cell: SheetCell, lang: str) -> str:
+def _addresses(cell: SheetCell, lang: str, shown: int = ADDRESSES_PER_CELL) -> str:
     if not cell.addresses:
         return t("station.sheet_no_address", lang)
-    named = ("；" if lang == "zh" else "; ").join(cell.addresses[:ADDRESSES_PER_CELL])
-    rest = len(cell.addresses) - ADDRESSES_PER_CELL
+    named = ("；" if lang == "zh" else "; ").join(cell.addresses[:shown])
+    rest = len(cell.addresses) - shown
     return named + (t("station.sheet_more_addresses", lang, n=rest) if rest > 0 else "")
 
 
@@ -395,9 +400,10 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
     if model.shift is not None:
         title += " · " + shift_label(model.shift, lang)
     rows = []
+    shown = ADDRESSES_PER_CELL if len(model.cells) <= SHORT_TABLE else ADDRESSES_PER_CELL_LONG
     for cell in model.cells[:MAX_ROWS]:
-        addresses = _addresses(cell, lang)
-        place = f'<b class="sheet-place">{escape(cell.place)}</b><br>' if cell.place else ""
+        addresses = _addresses(cell, lang, shown)
+        place = f'<b class="sheet-place">{escape(cell.place)}</b> · ' if cell.place else ""
         rows.append(
             "<tr>"
             f'<td class="sheet-no">{cell.rank}</td>'
