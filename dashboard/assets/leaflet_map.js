@@ -13,9 +13,34 @@
 
   function state(key) {
     if (!maps[key]) {
-      maps[key] = { cellsByUrl: {}, stations: new Map(), paint: null, painted: 0 };
+      maps[key] = { cellsByRes: {}, stations: new Map(), paint: null, painted: 0 };
     }
     return maps[key];
+  }
+
+  /* the resolution of an H3 cell id (its second hex digit, ids being 15 digits long) */
+  function resOf(id) {
+    var s = String(id);
+    return s.length === 15 ? parseInt(s.charAt(1), 16) : null;
+  }
+
+  /* the resolution of the cell document a paint refers to ("/geo/cells/9.geojson?v=…") */
+  function paintRes(paint) {
+    var m = paint && paint.cellsUrl ? /\/cells\/(\d+)\./.exec(paint.cellsUrl) : null;
+    return m ? Number(m[1]) : null;
+  }
+
+  /* the shapes of the hexagons the latest paint colours (by resolution: dash-leaflet hands
+     onEachFeature the props the layer was made with, so a new cell URL cannot be read
+     there; the resolution is in every cell id) */
+  function paintedCells(st) {
+    return st.cellsByRes[paintRes(st.paint)] || new Map();
+  }
+
+  /* whether a Leaflet map still has its panes and sits in the page: a map Dash removed or
+     re-rendered (a redraw, a page change) throws "_leaflet_pos" on any move */
+  function alive(m) {
+    return !!(m && m._mapPane && m._container && m._container.isConnected && m._loaded);
   }
 
   function hideoutOf(context) {
@@ -89,7 +114,7 @@
     var st = state(key);
     var cellLook = st.cellLook || {};
     var stationLook = st.stationLook;
-    var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl] || new Map();
+    var cells = paintedCells(st);
     var paint = st.paint || {};
     var sel = paint.selected && paint.selected.kind === "cell" ? paint.selected.id : null;
     cells.forEach(function (layer, id) {
@@ -140,7 +165,9 @@
     var box = m.getContainer();
     var moved = false;
     var timer = null;
+    var observer = null;
     var doFit = function () {
+      if (!alive(m)) { return; }
       m.off("resize", fit);
       m.invalidateSize({ pan: false });
       m.on("resize", fit);
@@ -160,30 +187,47 @@
       box.addEventListener(name, function () { moved = true; }, { passive: true });
     });
     fit();
-    if (window.ResizeObserver) { new ResizeObserver(fit).observe(box); }
+    if (window.ResizeObserver) {
+      observer = new ResizeObserver(fit);
+      observer.observe(box);
+    }
+    m.on("unload", function () {
+      clearTimeout(timer);
+      if (observer) { observer.disconnect(); }
+    });
     /* whoever told the map its new size (Leaflet on a window resize, dash-leaflet) moved
        its centre: fit again once things settle */
     m.on("resize", fit);
   }
 
   /* move names apart where two would overlap (two small stations side by side): a later
-     name goes below the one it would cover */
+     name (a smaller station: the server sends the largest first) goes below the one it
+     would cover; a name that still collides, or would leave the map, is not shown */
   function declutter(m) {
+    if (!alive(m)) { return; }
+    var frame = m.getContainer().getBoundingClientRect();
     var spans = [].slice.call(m.getContainer().querySelectorAll(".map-label-text"));
+    spans.forEach(function (el) { el.style.marginTop = "0px"; el.style.visibility = ""; });
     var placed = [];
+    var hits = function (r, shift) {
+      for (var i = 0; i < placed.length; i++) {
+        var q = placed[i];
+        if (r.left < q.right && q.left < r.right && r.top + shift < q.bottom &&
+            q.top < r.bottom + shift) { return q; }
+      }
+      return null;
+    };
     spans.forEach(function (el) {
-      el.style.marginTop = "0px";
       var r = el.getBoundingClientRect();
       var shift = 0;
-      for (var pass = 0; pass < 4; pass++) {
-        var hit = null;
-        for (var i = 0; i < placed.length; i++) {
-          var q = placed[i];
-          if (r.left < q.right && q.left < r.right && r.top + shift < q.bottom &&
-              q.top < r.bottom + shift) { hit = q; break; }
-        }
-        if (!hit) { break; }
+      var hit = hits(r, shift);
+      for (var pass = 0; hit && pass < 4; pass++) {
         shift = hit.bottom - r.top + 1;
+        hit = hits(r, shift);
+      }
+      if (hit || r.bottom + shift > frame.bottom) {
+        el.style.visibility = "hidden";
+        return;
       }
       el.style.marginTop = shift + "px";
       placed.push({ left: r.left, right: r.right, top: r.top + shift, bottom: r.bottom + shift });
@@ -208,9 +252,9 @@
     eachCell: function (feature, layer, context) {
       var key = hideoutOf(context).key;
       var st = state(key);
-      var url = context && context.url;
-      if (!st.cellsByUrl[url]) { st.cellsByUrl = {}; st.cellsByUrl[url] = new Map(); }
-      st.cellsByUrl[url].set(feature.id, layer);
+      var res = resOf(feature.id);
+      if (!st.cellsByRes[res]) { st.cellsByRes[res] = new Map(); }
+      st.cellsByRes[res].set(feature.id, layer);
       /* an empty hexagon (no fill, no line) is not drawn at all: the canvas redraws only
          the hexagons that show something */
       var drawPath = layer._updatePath;
@@ -296,19 +340,21 @@
     leaflet: function (key) {
       var st = state(key);
       var found = null;
-      st.stations.forEach(function (layer) { if (!found && layer._map) { found = layer._map; } });
-      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl];
-      if (!found && cells) {
-        cells.forEach(function (layer) { if (!found && layer._map) { found = layer._map; } });
+      st.stations.forEach(function (layer) {
+        if (!found && alive(layer._map)) { found = layer._map; }
+      });
+      var cells = paintedCells(st);
+      if (!found) {
+        cells.forEach(function (layer) { if (!found && alive(layer._map)) { found = layer._map; } });
       }
       return found;
     },
     /* whether the map shows its latest paint on the hexagons of that paint */
     ready: function (key) {
       var st = state(key);
-      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl];
-      return !!(st.paint && st.painted > 0 && cells && cells.size > 0 &&
-                window.anningMap.leaflet(key));
+      var live = false;
+      paintedCells(st).forEach(function (layer) { live = live || !!layer._map; });
+      return !!(st.paint && st.painted > 0 && live && window.anningMap.leaflet(key));
     },
     /* screen position (page pixels) of a WGS-84 point */
     project: function (key, lng, lat) {
@@ -321,13 +367,13 @@
     /* the painted hexagons: id, value, station and on-screen centre */
     hexagons: function (key) {
       var st = state(key);
-      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl] || new Map();
+      var cells = paintedCells(st);
       var m = window.anningMap.leaflet(key);
       var box = m.getContainer().getBoundingClientRect();
       var out = [];
       cells.forEach(function (layer, id) {
         var entry = st.paint.cells[id];
-        if (!entry) { return; }
+        if (!entry || !layer._map) { return; }
         var c = layer.getBounds().getCenter();
         var p = m.latLngToContainerPoint(c);
         out.push({ id: id, z: entry[2], station: (layer.feature.properties || {}).station,
@@ -374,14 +420,13 @@
     painted: function (key) { return state(key).painted; },
     info: function (key) {
       var st = state(key);
-      return { painted: st.painted, urls: Object.keys(st.cellsByUrl),
+      return { painted: st.painted, resolutions: Object.keys(st.cellsByRes),
                paintUrl: st.paint && st.paint.cellsUrl,
                painted_cells: st.paint ? Object.keys(st.paint.cells || {}).length : 0 };
     },
     cellCount: function (key) {
       var st = state(key);
-      var cells = st.cellsByUrl[st.paint && st.paint.cellsUrl];
-      return cells ? cells.size : 0;
+      return paintedCells(st).size;
     }
   };
 

@@ -171,9 +171,13 @@ def label_point(shape: BaseGeometry) -> Point:
 
 
 def station_label_features(stations: Sequence[Jurisdiction], names: Mapping[str, str]) -> dict:
-    """GeoJSON points, one per station, where its name is written (inside its polygon)."""
+    """GeoJSON points, one per station, where its name is written (inside its polygon).
+
+    The largest station comes first: where two names would collide on the map, the browser
+    keeps the earlier one in place and moves (or, failing that, hides) the later one.
+    """
     features = []
-    for s in stations:
+    for s in sorted(stations, key=lambda s: s.boundary.area, reverse=True):
         name = names.get(s.code)
         if not name:
             continue

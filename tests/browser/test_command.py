@@ -55,7 +55,7 @@ MAP_LABELS = """
   const r = e.getBoundingClientRect();
   const s = getComputedStyle(e);
   return {text: e.innerText, x: r.left, y: r.top, w: r.width, h: r.height,
-          size: parseFloat(s.fontSize), colour: s.color};
+          size: parseFloat(s.fontSize), colour: s.color, shown: s.visibility !== 'hidden'};
 })
 """
 
@@ -186,6 +186,7 @@ def test_the_wall_fits_the_screen_and_shows_the_numbers_of_its_scope(
     labels = page.evaluate(MAP_LABELS)
     assert sorted(label["text"] for label in labels) == sorted(name for _, name, _, _ in STATIONS)
     for label in labels:
+        assert label["shown"], label
         assert label["size"] >= 20, label
         assert label["w"] > 0
     for i, one in enumerate(labels):

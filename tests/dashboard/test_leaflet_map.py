@@ -15,6 +15,7 @@ from dashboard.parts.leaflet_map import (
     leaflet_map,
     map_ids,
     station_bounds,
+    station_label_features,
 )
 from dashboard.parts.map_paint import (
     cell_paint,
@@ -24,6 +25,7 @@ from dashboard.parts.map_paint import (
     point_features,
     tooltip,
 )
+from geo.jurisdictions import Jurisdiction
 
 
 def test_colour_classes_run_from_the_first_to_the_last_colour():
@@ -103,3 +105,12 @@ def test_the_component_has_every_part_and_its_look():
     assert cells.url == "/c" and cells.style == {"variable": "anningMap.cellStyle"}
     assert cells.hideout["key"] == "wall" and cells.hideout["stationFill"] == DARK.station_fill
     assert find(part, ids.map).preferCanvas is True  # one canvas, no WebGL, no SVG per shape
+
+
+def test_the_largest_station_is_named_first():
+    # the browser keeps earlier names in place and moves or hides later ones that collide,
+    # so a big station's name must never give way to a small neighbour's
+    small = Jurisdiction("S", "小", "S", Polygon([(0, 0), (1, 0), (1, 1), (0, 1)]))
+    big = Jurisdiction("B", "大", "B", Polygon([(1, 0), (9, 0), (9, 9), (1, 9)]))
+    features = station_label_features([small, big], {"S": "小所", "B": "大所"})["features"]
+    assert [f["properties"]["name"] for f in features] == ["大所", "小所"]
