@@ -60,6 +60,10 @@ def prepare_database() -> None:
     if ensure_demo(eng):
         print(f"demo district generated in {time.perf_counter() - started:.1f} s", flush=True)
     sync_demo_users(eng)
+    # Closed, not only forgotten, before the workers fork: SQLite keeps one memory map of the
+    # ``-shm`` index per process and file, and a worker inheriting the master's read-write
+    # map would reuse it, and die of SIGBUS, when the storage turns read-only.
+    eng.dispose()
 
 
 def wsgi():

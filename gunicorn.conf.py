@@ -47,8 +47,9 @@ def on_starting(server) -> None:
 
 
 def post_fork(server, worker) -> None:
-    """A new worker must not share the master's database connections (one socket, two
-    talkers): it drops the inherited ones and opens its own."""
-    from data.database import forget_inherited_connections
+    """A new worker drops the master's database connections and reports fatal signals
+    (:func:`dashboard.web.server.post_fork`; imported here, after the fork, so the master
+    never loads the dashboard)."""
+    from dashboard.web.server import post_fork as prepare_worker
 
-    forget_inherited_connections()
+    prepare_worker(server, worker)

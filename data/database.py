@@ -7,6 +7,7 @@ distributed layout of :mod:`data.citus`).
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -26,17 +27,37 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         eng = create_engine(url, connect_args={"timeout": 30})
+        path = sqlite_path(url)
+
+        @event.listens_for(eng, "do_connect")
+        def _read_only_when_unwritable(_dialect, record, cargs, cparams) -> None:
+            record.info["read_only"] = path is not None and not _writable(path)
+            if record.info["read_only"]:
+                # SQLite maps the ``-shm`` index into memory: a read-write mapping of a file
+                # that cannot be written kills the process with SIGBUS at the first touch.
+                # Read-only, SQLite maps it read-only; writes fail with "readonly database"
+                # (data.storage: served on, degraded; the probe reopens when it recovers).
+                cargs[:] = [f"file:{path}?mode=ro"]
+                cparams["uri"] = True
 
         @event.listens_for(eng, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+        def _sqlite_pragmas(dbapi_conn, record) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
+            if not record.info.get("read_only"):
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return eng
     return create_engine(url, pool_pre_ping=True)
+
+
+def _writable(path: Path) -> bool:
+    """Whether the SQLite file and its WAL companions that exist may be written now (an
+    immutable file or a read-only volume says no; a file yet to be created says yes)."""
+    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return all(os.access(f, os.W_OK) for f in files if f.exists())
 
 
 class MissingDatabaseError(SettingsError):

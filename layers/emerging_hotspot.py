@@ -68,7 +68,8 @@ Final step not significant:
 - ``historical_coldspot``: mostly cold.
 
 Anything else (including a cell hot now and then but not at the final step, or never
-significant) is ``no_pattern``.
+significant) is ``no_pattern``. A cell without an incident of its own in the window is
+never a hot spot (its neighbours alone made its bins hot): it is ``no_pattern`` too.
 
 Where Esri's wording lets two categories hold at once, this module decides so:
 
@@ -79,6 +80,21 @@ Where Esri's wording lets two categories hold at once, this module decides so:
   the current step come first.
 - Sporadic requires the final step to be hot, as the current Pro documentation says
   (the older ArcMap text did not); a cell hot on and off but not now is ``no_pattern``.
+
+5. Time step and sparse counts
+------------------------------
+Esri's guidance for the space-time cube is to size its bins so that they hold enough
+points; a weekly cube of resolution-9 cells at domestic-violence density (about 0.02
+incidents per cell per week) holds almost none, and Gi* on it calls one incident a hot
+bin: a spot that began ten weeks ago comes out *sporadic*, like a steady one. So, unless
+the caller fixes ``step``, :func:`compute` chooses it from the data: the shortest whole
+number of weeks whose bins hold on average at least :data:`MIN_MEAN_PER_BIN` incident
+(mean over the cells with an incident in the window, so that empty study cells do not
+count) while leaving at least :data:`MIN_TIME_STEPS` steps. If no such step exists, the
+counts are sparse and :mod:`layers.emerging_sparse` classifies the weekly cube with exact
+Poisson and binomial tests (recent third of the window against the rest) under the same
+category names. The cell size is the caller's (the map's resolution): coarser cells would
+hide the small clusters a station chief patrols.
 """
 
 from __future__ import annotations
@@ -91,9 +107,10 @@ import numpy as np
 import polars as pl
 
 from geo.h3cells import BASE_RESOLUTION, cells_to_parent
-from layers import hotspot
+from layers import emerging_sparse, hotspot
 from layers.counts import CELL_COLUMN
 from layers.hotspot import DEFAULT_K, KRingWeights
+from layers.refusal import LayerRefusedError
 
 #: Stable id of this layer in the layer registry.
 LAYER_ID = "emerging_hotspot"
@@ -109,6 +126,12 @@ MOSTLY_SHARE = 0.9
 TREND_ALPHA = 0.05
 #: Decimals Gi* z-scores are rounded to before the trend test, so equal values tie.
 TIE_DECIMALS = 10
+#: Mean incidents per space-time bin (over the cells with an incident in the window) that a
+#: time step must reach for the Gi* cube; below it at every step allowed, the sparse-count
+#: model of :mod:`layers.emerging_sparse` decides (see the module notes, part 5).
+MIN_MEAN_PER_BIN = 1.0
+#: Ways :func:`compute` may classify: choose from the data, or force one.
+MODELS: tuple[str, ...] = ("auto", "gi_star", "sparse")
 #: Column of an incident frame holding the report time (UTC).
 TIME_COLUMN = "reported_at"
 
@@ -132,6 +155,8 @@ CATEGORIES: tuple[str, ...] = (
     "historical_coldspot",
     "no_pattern",
 )
+#: Codes of the hot categories (a cell without an incident in the window gets none).
+_HOT_CODES = [i for i, name in enumerate(CATEGORIES) if name.endswith("_hotspot")]
 #: Polars dtype of the ``category`` column.
 CATEGORY_DTYPE = pl.Enum(list(CATEGORIES))
 
@@ -157,7 +182,7 @@ def compute(
     incidents: pl.DataFrame,
     *,
     res: int = BASE_RESOLUTION,
-    step: timedelta = DEFAULT_STEP,
+    step: timedelta | None = None,
     end: datetime | None = None,
     n_steps: int | None = None,
     k: int = DEFAULT_K,
@@ -165,6 +190,7 @@ def compute(
     study_cells: Sequence[int] | np.ndarray | pl.Series | None = None,
     trend_alpha: float = TREND_ALPHA,
     fdr: bool = True,
+    model: str = "auto",
 ) -> pl.DataFrame:
     """Emerging hot and cold spots of incidents over H3 cells (Esri's categories).
 
@@ -176,8 +202,11 @@ def compute(
         and those outside the window are not counted.
     res : int
         H3 resolution of the analysis, from 0 up to the base resolution.
-    step : datetime.timedelta
-        Length of a time step.
+    step : datetime.timedelta, optional
+        Length of a time step. Default: chosen from the data (module notes, part 5): the
+        shortest whole number of weeks whose bins hold :data:`MIN_MEAN_PER_BIN` incidents
+        on average while leaving :data:`MIN_TIME_STEPS` steps; ``n_steps`` then counts
+        weeks, and the oldest weeks that do not fill a step are left out.
     end : datetime.datetime, optional
         Time-zone-aware end of the window (exclusive); the final step ends here. Pass the
         current time (or the end of the last complete week) for a live map. Default: just
@@ -197,6 +226,11 @@ def compute(
     fdr : bool
         Decide each bin's hot/cold state on the Benjamini–Hochberg adjusted p-value (true,
         as Esri does) or on the raw p-value.
+    model : str
+        ``"auto"`` (default): the Gi* cube when a step reaches :data:`MIN_MEAN_PER_BIN`,
+        else the sparse-count model; ``"gi_star"`` or ``"sparse"`` force one. The sparse
+        model reads ``k`` and ``study_cells`` only (``time_window``, ``trend_alpha`` and
+        ``fdr`` are Gi*'s; its own levels are in :mod:`layers.emerging_sparse`).
 
     Returns
     -------
@@ -211,9 +245,19 @@ def compute(
     ------
     ValueError
         On a missing column, a naive ``end`` or time column, fewer than
-        :data:`MIN_TIME_STEPS` steps, or any error :func:`compute_from_cube` raises.
+        :data:`MIN_TIME_STEPS` steps, or any error :func:`compute_from_cube` raises;
+        :class:`~layers.refusal.LayerRefusedError` (a ``ValueError`` keyed for the
+        screens) when the window reaches back before the history.
     """
-    cube, n_steps = _cube_from_incidents(incidents, res=res, step=step, end=end, n_steps=n_steps)
+    if model not in MODELS:
+        raise ValueError(f"'model' should be one of {', '.join(MODELS)}, got {model!r}")
+    unit = DEFAULT_STEP if step is None else step
+    cube, n_steps = _cube_from_incidents(incidents, res=res, step=unit, end=end, n_steps=n_steps)
+    width = choose_step_width(cube, n_steps) if step is None else 1
+    dense = width is not None and _mean_per_bin(cube, n_steps, width) >= MIN_MEAN_PER_BIN
+    if model == "sparse" or (model == "auto" and not dense):
+        return compute_sparse(cube, n_steps=n_steps, k=k, study_cells=study_cells)
+    cube, n_steps = coarser_steps(cube, n_steps, width or 1)
     return compute_from_cube(
         cube,
         n_steps=n_steps,
@@ -223,6 +267,75 @@ def compute(
         trend_alpha=trend_alpha,
         fdr=fdr,
     )
+
+
+def choose_step_width(cube: pl.DataFrame, n_steps: int) -> int | None:
+    """Fewest steps of ``cube`` to merge into one so that a bin holds enough incidents.
+
+    The mean count per bin is taken over the cells with an incident in the window (empty
+    cells of the study area would make every area sparse). Widths leaving fewer than
+    :data:`MIN_TIME_STEPS` steps are not tried.
+
+    Returns
+    -------
+    int or None
+        The smallest width (1 = the steps as they are) whose mean reaches
+        :data:`MIN_MEAN_PER_BIN`, or None when none does: the counts are sparse.
+    """
+    for width in range(1, n_steps // MIN_TIME_STEPS + 1):
+        if _mean_per_bin(cube, n_steps, width) >= MIN_MEAN_PER_BIN:
+            return width
+    return None
+
+
+def coarser_steps(cube: pl.DataFrame, n_steps: int, width: int) -> tuple[pl.DataFrame, int]:
+    """Merge every ``width`` steps of ``cube`` into one, counting back from the final step.
+
+    The oldest ``n_steps % width`` steps, which would not fill a merged step, are dropped.
+    Returns the merged cube (``cell``, ``step``, ``count``) and its number of steps.
+    """
+    if width == 1:
+        return cube, n_steps
+    merged = n_steps // width
+    offset = n_steps - merged * width
+    out = (
+        cube.filter(pl.col("step") >= offset)
+        .group_by("cell", ((pl.col("step") - offset) // width).cast(pl.Int32).alias("step"))
+        .agg(pl.col("count").sum())
+        .sort("cell", "step")
+    )
+    return out, merged
+
+
+def compute_sparse(
+    cube: pl.DataFrame,
+    *,
+    n_steps: int,
+    k: int = DEFAULT_K,
+    study_cells: Sequence[int] | np.ndarray | pl.Series | None = None,
+) -> pl.DataFrame:
+    """Emerging hot spot categories of a sparse cube by :mod:`layers.emerging_sparse`.
+
+    Parameters and result as in :func:`compute_from_cube` (whose cube checks apply).
+    """
+    _check_int("n_steps", n_steps, MIN_TIME_STEPS)
+    _check_int("k", k, 0)
+    universe, counts = _cube_matrix(cube, n_steps, study_cells)
+    weights = hotspot.cached_weights(universe, k)
+    found = emerging_sparse.classify(counts, weights, names=CATEGORIES, mann_kendall=mann_kendall)
+    by_code = pl.Series("category", CATEGORIES, dtype=CATEGORY_DTYPE)
+    return pl.DataFrame(
+        {"cell": universe, **found, "category": by_code.gather(found["category"])},
+        schema=OUTPUT_SCHEMA,
+    ).select(list(OUTPUT_SCHEMA))
+
+
+def _mean_per_bin(cube: pl.DataFrame, n_steps: int, width: int) -> float:
+    cells = cube["cell"].n_unique()
+    if cells == 0:
+        return 0.0
+    kept = cube.filter(pl.col("step") >= n_steps % width)["count"].sum()
+    return float(kept) / (cells * (n_steps // width))
 
 
 def space_time_counts(
@@ -301,6 +414,10 @@ def compute_from_cube(
     gi_class = hotspot.classify_bins(z, hotspot.benjamini_hochberg(p) if fdr else p)
     _, mk_z, mk_p = mann_kendall(z)
     category = classify_trends(gi_class, mk_z, mk_p, trend_alpha=trend_alpha)
+    # Hot through its neighbours alone: a cell without an incident is never a hot spot.
+    category[(counts.sum(axis=1) == 0) & np.isin(category, _HOT_CODES)] = CATEGORIES.index(
+        "no_pattern"
+    )
     by_code = pl.Series("category", CATEGORIES, dtype=CATEGORY_DTYPE)
     return pl.DataFrame(
         {
@@ -482,23 +599,43 @@ def _check_history_covers(
     """Refuse a window that reaches back before the history: its empty early steps would
     make every cell with a recent incident look new."""
     earliest = times.min()
+    days = step / timedelta(days=1)
+    days = int(days) if days.is_integer() else round(days, 2)
     if earliest is None or earliest >= end:
-        raise ValueError(
+        raise LayerRefusedError(
             f"no incident before the window's end {end:%Y-%m-%d}: emerging hot spots need "
-            f"{n_steps} steps of history"
+            f"{n_steps} steps of history",
+            "map.refusal.emerging_no_history",
+            end=f"{end:%Y-%m-%d}",
+            steps=n_steps,
+            days=days,
         )
     if earliest - start <= step:
         return
     covered = int((end - earliest) / step)
-    advice = (
-        f"choose a window of at most {covered} steps, or include an earlier date range"
-        if covered >= MIN_TIME_STEPS
-        else f"emerging hot spots need at least {MIN_TIME_STEPS}: include an earlier date range"
-    )
-    raise ValueError(
+    values = {
+        "earliest": f"{earliest:%Y-%m-%d}",
+        "start": f"{start:%Y-%m-%d}",
+        "steps": n_steps,
+        "days": days,
+        "covered": covered,
+        "minimum": MIN_TIME_STEPS,
+    }
+    head = (
         f"the history is too short for the window: the incidents given begin on "
         f"{earliest:%Y-%m-%d}, but {n_steps} steps of {_duration(step)} reach back to "
-        f"{start:%Y-%m-%d}; the history covers {covered} step(s); {advice}"
+        f"{start:%Y-%m-%d}; the history covers {covered} step(s); "
+    )
+    if covered >= MIN_TIME_STEPS:
+        raise LayerRefusedError(
+            head + f"choose a window of at most {covered} steps, or include an earlier date range",
+            "map.refusal.emerging_window",
+            **values,
+        )
+    raise LayerRefusedError(
+        head + f"emerging hot spots need at least {MIN_TIME_STEPS}: include an earlier date range",
+        "map.refusal.emerging_history",
+        **values,
     )
 
 

@@ -8,15 +8,22 @@ devices; skipped otherwise.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "auth"))
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -101,3 +108,83 @@ def test_read_only_storage_degrades_and_recovers(volume, monkeypatch, caplog):
     assert recovered["status"] == "ok", recovered.get("storage")
     assert client.get("/station/BA01/cases.csv").status_code == 200
     engine.dispose()
+
+
+def _health(base: str) -> dict | None:
+    """``/healthz``'s answer, or None when no worker answered (one was just killed)."""
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as err:
+        return json.load(err)
+    except OSError:
+        return None
+
+
+def _wait_for(base: str, status: str, seconds: float) -> list:
+    """Poll ``/healthz`` until it reports ``status``; every answer seen (None: no answer)."""
+    seen, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        seen.append(_health(base))
+        if seen[-1] is not None and seen[-1].get("status") == status:
+            return seen
+        time.sleep(0.3)
+    raise AssertionError(f"/healthz never said {status!r} in {seconds} s: {seen[-5:]}")
+
+
+def test_the_server_survives_the_mapped_index_turning_read_only(volume, tmp_path):
+    """All three files, the memory-mapped ``-shm`` index too: a worker touching the mapping
+    is killed by SIGBUS; gunicorn's master (what ``python app.py`` runs) starts another, which
+    serves on, degraded, and everything recovers when the storage does."""
+    env = {
+        **os.environ,
+        "ANNING_DATABASE_URL": f"sqlite:///{volume / 'anning.sqlite'}",
+        "ANNING_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    demo = [sys.executable, str(REPO_ROOT / "app.py"), "demo", "--incidents", "300"]
+    assert subprocess.run(demo, env=env, capture_output=True, timeout=180).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env |= {"ANNING_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "ANNING_THREADS": "2"}
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base, "ok", 60)
+        assert (volume / "anning.sqlite-shm").exists()  # WAL mode maps this index
+        for name in ("anning.sqlite", "anning.sqlite-wal", "anning.sqlite-shm"):
+            assert _run("chattr", "+i", str(volume / name)).returncode == 0
+        try:
+            try:
+                _wait_for(base, "degraded", 60)
+            except AssertionError as err:
+                lines = [
+                    line
+                    for line in log.read_text().splitlines()
+                    if "GET /healthz" not in line and "Extension modules" not in line
+                ]
+                raise AssertionError(f"{err}\n" + "\n".join(lines[-60:])) from None
+            time.sleep(1.0)
+            answers = [_health(base) for _ in range(6)]  # workers that answer stay alive
+            assert all(a is not None and a["status"] == "degraded" for a in answers), answers
+            assert server.poll() is None, log.read_text()[-2000:]
+        finally:
+            for name in ("anning.sqlite", "anning.sqlite-wal", "anning.sqlite-shm"):
+                _run("chattr", "-i", str(volume / name))
+        _wait_for(base, "ok", 60)
+        text = log.read_text()
+        if "SIGBUS" in text:  # what the kernel did this time: the stack says where
+            assert "Fatal Python error: Bus error" in text, text[-3000:]
+        assert "storage accepts writes again: recovered" in text, text[-3000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

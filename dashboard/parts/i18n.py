@@ -118,8 +118,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "blue cells cold spots.",
     },
     "layer_hint.emerging_hotspot": {
-        "zh": "按周计算 Gi* 与 Mann-Kendall 趋势，按 Esri 的时空模式分类。",
-        "en": "Weekly Gi* and a Mann-Kendall trend, classified into Esri's patterns.",
+        "zh": "按 Esri 的时空模式分类（Gi* 与趋势检验；数据稀疏时用精确计数检验）。"
+        "没有事件的网格不会标为热点。",
+        "en": "Esri's space-time patterns (Gi* and a trend test; exact count tests on sparse "
+        "data). A cell without an incident is never a hot spot.",
     },
     "layer_hint.near_repeat": {
         "zh": "近期事件周边仍处于显著近重复时间窗内的网格（Knox 检验）。",

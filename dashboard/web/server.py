@@ -13,7 +13,9 @@ The choice of server and of the worker/thread counts is measured in
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -39,10 +41,19 @@ class AnningServer(BaseApplication):
         return self._factory()
 
 
-def _post_fork(_server, _worker) -> None:
+def post_fork(_server, _worker) -> None:
+    """Prepare a new worker: drop the master's database connections (one socket, two talkers)
+    and report a fatal signal with its Python stack in the error log.
+
+    A worker whose memory-mapped database file turns unwritable (SQLite's ``-shm`` index on a
+    volume remounted read-only) is killed by SIGBUS; the master then logs "was sent SIGBUS!"
+    and starts another, which serves on and reports ``degraded`` (docs/deployment.md). The
+    stack written here says which database call met it.
+    """
     from data.database import forget_inherited_connections
 
     forget_inherited_connections()
+    faulthandler.enable(file=sys.stderr, all_threads=True)
 
 
 def options(host: str, port: int) -> dict[str, object]:
@@ -62,7 +73,7 @@ def options(host: str, port: int) -> dict[str, object]:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
-        "post_fork": _post_fork,
+        "post_fork": post_fork,
         "proc_name": f"anning:{port}",
     }
 

@@ -319,7 +319,12 @@ def test_the_patrol_plan_map_shows_its_track_record_beside_the_legend(request_co
 
 def test_a_layer_that_refuses_the_range_says_why_under_its_legend(request_context):
     # The default range holds 13 weeks; emerging hot spots' default window is 26 weeks.
-    figure, legend = _map("emerging_hotspot", "en")
-    assert figure.layout.meta["layer"] == "emerging_hotspot"
+    paint, _, _, legend, _, _ = _map("emerging_hotspot", "en")
+    assert paint["meta"]["layer"] == "emerging_hotspot"
+    assert paint["cells"] == {}  # nothing drawn from a refused range
     assert "cannot be computed for this range" in text_of(legend)
     assert "history is too short" in text_of(legend)
+    # In Chinese the reason is Chinese too (issue 14, point 2), not the layer's English.
+    legend_zh = _map("emerging_hotspot", "zh")[3]
+    assert "历史数据太短" in text_of(legend_zh)
+    assert "too short" not in text_of(legend_zh)

@@ -3,6 +3,28 @@
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 STRINGS: dict[str, dict[str, str]] = {
+    # -- why a layer refused the range (layers.refusal.LayerRefusedError keys) ---------------------
+    "map.refusal.emerging_no_history": {
+        "zh": "{end} 之前没有事件；新兴热点需要 {steps} 个时间步（每步 {days} 天）的历史数据。",
+        "en": "No incident before {end}; emerging hot spots need {steps} steps of {days} days "
+        "of history.",
+    },
+    "map.refusal.emerging_window": {
+        "zh": "历史数据太短：事件从 {earliest} 开始，而 {steps} 个时间步（每步 {days} 天）的"
+        "窗口要追溯到 {start}；现有历史只覆盖 {covered} 个时间步。请把窗口缩短到最多 "
+        "{covered} 个时间步，或选择更早的日期范围。",
+        "en": "The history is too short for the window: incidents begin on {earliest}, but "
+        "{steps} steps of {days} days reach back to {start}; the history covers {covered} "
+        "step(s). Choose a window of at most {covered} steps, or an earlier date range.",
+    },
+    "map.refusal.emerging_history": {
+        "zh": "历史数据太短：事件从 {earliest} 开始，而 {steps} 个时间步（每步 {days} 天）的"
+        "窗口要追溯到 {start}；现有历史只覆盖 {covered} 个时间步，新兴热点至少需要 "
+        "{minimum} 个。请选择更早的日期范围。",
+        "en": "The history is too short for the window: incidents begin on {earliest}, but "
+        "{steps} steps of {days} days reach back to {start}; the history covers {covered} "
+        "step(s), and emerging hot spots need at least {minimum}. Choose an earlier date range.",
+    },
     # -- the resolution control --------------------------------------------------------------
     "map.res_auto": {"zh": "随缩放自动", "en": "Follows the zoom"},
     "map.res_auto_now": {"zh": "当前：{size}", "en": "Now: {size}"},

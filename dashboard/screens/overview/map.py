@@ -28,6 +28,7 @@ from dashboard.parts.map_paint import cell_paint, colours_of, point_features, to
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import cell_resolution, cell_to_str
+from layers.refusal import LayerRefusedError
 from layers.registry import REGISTRY
 
 #: The overview map's key: its component ids derive from it (:mod:`dashboard.parts.leaflet_map`).
@@ -88,7 +89,7 @@ def draw_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> Ma
         # The layer refused this range (e.g. a window longer than the history): an empty
         # map, and the layer's reason under the legend.
         frame = pl.DataFrame(schema={"cell": pl.Int64, spec.value_column: pl.String})
-        refusal = t("layer.refused", lang, reason=str(err.args[0] if err.args else err))
+        refusal = t("layer.refused", lang, reason=refusal_reason(err, lang))
         refused: Component | None = html.Div(refusal, className="legend-note layer-refused")
     else:
         refused = None
@@ -117,6 +118,13 @@ def empty_words(reason: str | None, lang: str) -> tuple[str, str] | None:
     if reason not in EMPTY_REASONS:
         raise ValueError(f"'empty_reason' should be one of {EMPTY_REASONS}, got {reason!r}")
     return t(f"empty.{reason}", lang), t(f"empty.{reason}_hint", lang)
+
+
+def refusal_reason(err: ValueError, lang: str) -> str:
+    """Why a layer refused its range, in ``lang`` when the layer keyed its reason."""
+    if isinstance(err, LayerRefusedError):
+        return t(err.key, lang, **err.values)
+    return str(err.args[0] if err.args else err)
 
 
 def empty_reason(svc: Services, scope: Scope, flt: IncidentFilter) -> str:
