@@ -201,43 +201,59 @@
   }
 
   /* move names apart where two would overlap (two small stations side by side): a later
-     name (a smaller station: the server sends the largest first) goes below the one it
-     would cover; a name that still collides, or would leave the map, is not shown */
+     name (a smaller station: the server sends the largest first) moves up or down by the
+     least that clears the names already placed, at most twice its height; a name that
+     cannot be placed so, or would leave the map, is not shown */
   function declutter(m) {
     if (!alive(m)) { return; }
     var frame = m.getContainer().getBoundingClientRect();
     var spans = [].slice.call(m.getContainer().querySelectorAll(".map-label-text"));
-    spans.forEach(function (el) { el.style.marginTop = "0px"; el.style.visibility = ""; });
+    spans.forEach(function (el) { el.style.top = "0px"; el.style.visibility = ""; });
+    var boxes = spans.map(function (el) { return el.getBoundingClientRect(); });
     var placed = [];
     var hits = function (r, shift) {
+      var found = [];
       for (var i = 0; i < placed.length; i++) {
         var q = placed[i];
         if (r.left < q.right && q.left < r.right && r.top + shift < q.bottom &&
-            q.top < r.bottom + shift) { return q; }
+            q.top < r.bottom + shift) { found.push(q); }
       }
-      return null;
+      return found;
     };
-    spans.forEach(function (el) {
-      var r = el.getBoundingClientRect();
-      var shift = 0;
-      var hit = hits(r, shift);
-      for (var pass = 0; hit && pass < 4; pass++) {
-        shift = hit.bottom - r.top + 1;
-        hit = hits(r, shift);
+    spans.forEach(function (el, n) {
+      var r = boxes[n];
+      var height = r.bottom - r.top;
+      var tried = {};
+      var queue = [0];
+      var best = null;
+      while (queue.length && best === null) {
+        queue.sort(function (a, b) { return Math.abs(a) - Math.abs(b); });
+        var shift = queue.shift();
+        if (tried[shift] || Math.abs(shift) > 2 * height) { continue; }
+        tried[shift] = true;
+        /* a name moved must stay on the map (one in place may be panned out of view) */
+        var inside = shift === 0 ||
+          (r.top + shift >= frame.top && r.bottom + shift <= frame.bottom);
+        var over = hits(r, shift);
+        if (!over.length && inside) { best = shift; break; }
+        over.forEach(function (q) {
+          queue.push(Math.ceil(q.bottom - r.top + 1));
+          queue.push(Math.floor(q.top - r.bottom - 1));
+        });
       }
-      if (hit || r.bottom + shift > frame.bottom) {
+      if (best === null) {
         el.style.visibility = "hidden";
         return;
       }
-      el.style.marginTop = shift + "px";
-      placed.push({ left: r.left, right: r.right, top: r.top + shift, bottom: r.bottom + shift });
+      el.style.top = best + "px";
+      placed.push({ left: r.left, right: r.right, top: r.top + best, bottom: r.bottom + best });
     });
   }
 
   function declutterSoon(m) {
     if (m._anningDeclutter) { return; }
     m._anningDeclutter = true;
-    m.on("zoomend", function () { declutter(m); });
+    m.on("moveend", function () { declutter(m); });
     setTimeout(function () { declutter(m); }, 0);
   }
   window.anningMap = {
@@ -416,6 +432,8 @@
         return { cell: props.id, size: 2 * l.getRadius(), x: box.left + p.x, y: box.top + p.y };
       });
     },
+    /* place the names of map ``key`` again (tests) */
+    declutter: function (key) { declutter(window.anningMap.leaflet(key)); },
     /* the number of maps painted so far, for tests and benchmarks */
     painted: function (key) { return state(key).painted; },
     info: function (key) {

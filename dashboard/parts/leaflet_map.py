@@ -170,6 +170,23 @@ def label_point(shape: BaseGeometry) -> Point:
     return polylabel(biggest, tolerance=tolerance)
 
 
+#: English station names end in one of these; on a map of station areas the word is
+#: redundant and makes the names twice as wide (they collide on a small district).
+_EN_SUFFIXES = (" Police Station", " Station")
+
+
+def map_label(name: str) -> str:
+    """A station's name as written on its area: ``"Xixiang Station"`` → ``"Xixiang"``.
+
+    Chinese names keep 派出所 (short, and how police maps name station areas); the full
+    name stays in the area's tooltip.
+    """
+    for suffix in _EN_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def station_label_features(stations: Sequence[Jurisdiction], names: Mapping[str, str]) -> dict:
     """GeoJSON points, one per station, where its name is written (inside its polygon).
 
@@ -186,7 +203,7 @@ def station_label_features(stations: Sequence[Jurisdiction], names: Mapping[str,
             {
                 "type": "Feature",
                 "id": s.code,
-                "properties": {"name": name, "kind": "station"},
+                "properties": {"name": map_label(name), "kind": "station"},
                 "geometry": {"type": "Point", "coordinates": [point.x, point.y]},
             }
         )

@@ -14,6 +14,7 @@ from dashboard.parts.leaflet_map import (
     label_point,
     leaflet_map,
     map_ids,
+    map_label,
     station_bounds,
     station_label_features,
 )
@@ -114,3 +115,13 @@ def test_the_largest_station_is_named_first():
     big = Jurisdiction("B", "大", "B", Polygon([(1, 0), (9, 0), (9, 9), (1, 9)]))
     features = station_label_features([small, big], {"S": "小所", "B": "大所"})["features"]
     assert [f["properties"]["name"] for f in features] == ["大所", "小所"]
+
+
+def test_english_names_on_the_map_drop_the_word_station():
+    # on a map of station areas "Station" is redundant and doubles the names' width
+    area = Jurisdiction("X", "西乡派出所", "Xixiang Station", Polygon([(0, 0), (1, 0), (1, 1)]))
+    en = station_label_features([area], {"X": "Xixiang Station"})["features"]
+    zh = station_label_features([area], {"X": "西乡派出所"})["features"]
+    assert en[0]["properties"]["name"] == "Xixiang"
+    assert zh[0]["properties"]["name"] == "西乡派出所"
+    assert map_label("Station") == "Station"  # a name that is only the word stays
