@@ -176,10 +176,12 @@
         m.stop();
         m.fitBounds(bounds, { padding: [12, 12], animate: false });
       }
+      m._anningSettled = true;
     };
     /* fit once the size has settled (a quarter second without change): one fit, one
        viewport sent back to the page, no stale view arriving after a later fit */
     var fit = function () {
+      m._anningSettled = false;  /* a fit is pending: the view is about to move */
       clearTimeout(timer);
       timer = setTimeout(doFit, 250);
     };
@@ -365,12 +367,15 @@
       }
       return found;
     },
-    /* whether the map shows its latest paint on the hexagons of that paint */
+    /* whether the map shows its latest paint on the hexagons of that paint, in its
+       settled view */
     ready: function (key) {
       var st = state(key);
       var live = false;
       paintedCells(st).forEach(function (layer) { live = live || !!layer._map; });
-      return !!(st.paint && st.painted > 0 && live && window.anningMap.leaflet(key));
+      var m = window.anningMap.leaflet(key);
+      /* and no fit is pending (a click aimed now would land where the map was) */
+      return !!(st.paint && st.painted > 0 && live && m && (!m._anningFit || m._anningSettled));
     },
     /* screen position (page pixels) of a WGS-84 point */
     project: function (key, lng, lat) {

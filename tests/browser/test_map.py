@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from browser_helpers import CELL_RES, MAP_READY, ZOOM, wait_for_url_part
+from browser_helpers import CELL_RES, HEXAGONS, MAP_READY, ZOOM, wait_for_url_part
 
 from dashboard.screens.overview.zoom_resolution import resolution_for_zoom
 
@@ -100,6 +100,32 @@ def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
     page.locator("#map-resolution label", has_text="中（").click()
     page.wait_for_function(f"() => ({CELL_RES})() === 8")
     wait_for_url_part(page, "res=8")
+
+
+def test_the_fit_button_brings_the_whole_district_back_into_view(page, server):
+    _open(page, f"{server}/")
+    fitted = page.evaluate(ZOOM)
+    box = page.locator("#map.leaflet-container").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    for _ in range(6):  # the reader zooms in off-centre: part of the district leaves the map
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(150)
+    page.wait_for_function(f"() => ({ZOOM})() > {fitted + 1}")
+    page.wait_for_function(MAP_READY)
+
+    def outside() -> int:
+        return sum(
+            not (box["x"] <= h["x"] <= box["x"] + box["width"])
+            or not (box["y"] <= h["y"] <= box["y"] + box["height"])
+            for h in page.evaluate(HEXAGONS)
+        )
+
+    assert outside() > 0, "zooming in should have taken hexagons out of view"
+    page.locator("#map-fit").click()  # 显示全区
+    page.wait_for_function(f"() => Math.abs(({ZOOM})() - {fitted}) <= 0.5")
+    page.wait_for_timeout(1500)  # the flight has ended and the hexagons are redrawn
+    page.wait_for_function(MAP_READY)
+    assert outside() == 0
 
 
 def test_the_time_slider_narrows_every_view_and_plays(page, server, shoot):
