@@ -164,6 +164,9 @@ class IncidentFilter:
     #: A second station restriction, e.g. a beat clicked inside a filtered district: an
     #: incident must match both ``stations`` and ``within`` (each expanded like ``stations``).
     within: tuple[str, ...] = ()
+    #: Hours of the day (0–23, in the installation's time zone) the incident was reported in,
+    #: e.g. a patrol shift's.
+    hours: tuple[int, ...] = ()
 
     def expression(self, tz: str) -> pl.Expr:
         """A polars predicate selecting this filter's incidents from an incident frame."""
@@ -191,6 +194,9 @@ class IncidentFilter:
             pred &= _cell_at(res.pop()).is_in(list(self.cells))
         if not self.include_unlocated:
             pred &= pl.col("location_state") == "located"
+        if self.hours:
+            local = pl.col("reported_at").dt.convert_time_zone(tz).dt.hour()
+            pred &= local.is_in(list(self.hours))
         return pred
 
 

@@ -56,6 +56,8 @@ REFERENCE: tuple[str, ...] = (
     # correlated count from support_request), which Citus refuses across a reference and a
     # distributed table.
     "support_request_incident",
+    # Places to name cells by (issue 11): small, read whole by every worker.
+    "place",
 )
 #: The triggers of migration 0006 that keep ``store_revision`` (not run on distributed tables).
 _REVISION_TRIGGERS = (

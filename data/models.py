@@ -48,6 +48,29 @@ class Station(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("station.code"), default=None)
 
 
+class Place(Base):
+    """A named place users find their way by: a street office's area (街道), a community
+    (社区), a compound (小区), an urban village (城中村), a landmark or a road.
+
+    Loaded with ``python app.py places FILE`` (:mod:`data.importers.places`); the demo ships
+    Bao'an's. Used to name cells, hot spots and addresses (:mod:`geo.places`) and to label maps.
+    """
+
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100), default=None)
+    #: One of :data:`geo.places.KINDS`.
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    #: Point, line or polygon as GeoJSON geometry text, WGS-84 (lng, lat order).
+    geometry_geojson: Mapped[str] = mapped_column(Text)
+    #: The station whose jurisdiction holds it (optional).
+    station_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: The file (or ``demo``) it came from: loading that file again replaces its places.
+    source: Mapped[str] = mapped_column(String(200), index=True)
+
+
 class StoreRevision(Base):
     """One row: a counter raised by triggers on every change to ``incident``, and its row count.
 

@@ -46,6 +46,7 @@ def check_settings() -> None:
             f"ANNING_TIMEZONE should be an IANA time zone such as Asia/Shanghai, got {tz!r}"
         ) from None
     wall_refresh_seconds()
+    patrol_shifts()
 
 
 def snapshot_dir() -> Path | None:
@@ -287,3 +288,49 @@ def warning_schedule_days() -> tuple[int, int, int]:
         _int_setting("ANNING_WARNING_VISIT_INTERVAL_DAYS", 14, 1, 90),
         _int_setting("ANNING_WARNING_FOLLOW_UP_DAYS", 61, 7, 730),
     )
+
+
+#: The patrol shifts when ``ANNING_PATROL_SHIFTS`` is not set: early, late and night.
+DEFAULT_PATROL_SHIFTS = "08-16,16-24,00-08"
+
+
+def patrol_shifts() -> tuple[tuple[int, int], ...]:
+    """Return the patrol shifts as ``(start, end)`` hours (``ANNING_PATROL_SHIFTS``, default
+    ``08-16,16-24,00-08``): each ``HH-HH`` with 0 <= start < 24, 0 < end <= 24 and
+    start != end; a shift may run past midnight (``22-06``). Shifts may not overlap.
+
+    Raises
+    ------
+    SettingsError
+        Naming the variable, the value and what is wrong with it.
+    """
+    raw = os.environ.get("ANNING_PATROL_SHIFTS", DEFAULT_PATROL_SHIFTS).strip()
+    shifts: list[tuple[int, int]] = []
+    taken: set[int] = set()
+    for part in raw.split(","):
+        start_text, _, end_text = part.strip().partition("-")
+        try:
+            start, end = int(start_text), int(end_text)
+        except ValueError:
+            start, end = -1, -1
+        if not (0 <= start < 24 and 0 < end <= 24 and start != end % 24):
+            raise SettingsError(
+                f"ANNING_PATROL_SHIFTS should list shifts as HH-HH separated by commas, e.g. "
+                f"{DEFAULT_PATROL_SHIFTS}; {part.strip()!r} in {raw!r} is not one"
+            )
+        hours = set(shift_hours((start, end)))
+        if hours & taken:
+            raise SettingsError(
+                f"ANNING_PATROL_SHIFTS: shift {part.strip()!r} overlaps another in {raw!r}"
+            )
+        taken |= hours
+        shifts.append((start, end))
+    return tuple(shifts)
+
+
+def shift_hours(shift: tuple[int, int]) -> tuple[int, ...]:
+    """The hours of the day (0–23) a ``(start, end)`` shift covers; ``(22, 6)`` runs past
+    midnight: 22, 23, 0, …, 5."""
+    start, end = shift
+    length = (end - start) % 24 or 24
+    return tuple((start + i) % 24 for i in range(length))

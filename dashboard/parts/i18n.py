@@ -298,7 +298,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "field.visited_at": {"zh": "回访时间", "en": "Visited"},
     "field.outcome": {"zh": "回访结果", "en": "Outcome"},
     # -- columns of layer results (headers of the layer table, hover text) -----------------
-    "column.cell": {"zh": "网格", "en": "Cell"},
+    "column.cell": {"zh": "网格编号", "en": "Cell id"},
+    "column.place": {"zh": "位置", "en": "Place"},
     "column.station": {"zh": "派出所", "en": "Station"},
     "column.count": {"zh": "事件数", "en": "Incidents"},
     "column.z": {"zh": "Z 值", "en": "z-score"},

@@ -28,9 +28,10 @@ from layers.registry import REGISTRY
 
 #: Columns of each layer's table, in display order (``station`` is added for cell layers).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "counts": ("cell", "station", "count"),
-    "hotspot": ("cell", "station", "label", "count", "z", "p", "p_fdr"),
+    "counts": ("place", "cell", "station", "count"),
+    "hotspot": ("place", "cell", "station", "label", "count", "z", "p", "p_fdr"),
     "emerging_hotspot": (
+        "place",
         "cell",
         "station",
         "category",
@@ -39,8 +40,16 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "n_hot_steps",
         "n_cold_steps",
     ),
-    "near_repeat": ("cell", "station", "source_incidents", "until", "radius_m", "window_days"),
-    "patrol_plan": ("rank", "cell", "station", "score"),
+    "near_repeat": (
+        "place",
+        "cell",
+        "station",
+        "source_incidents",
+        "until",
+        "radius_m",
+        "window_days",
+    ),
+    "patrol_plan": ("rank", "place", "cell", "station", "score"),
     "repeat_addresses": (
         "address_raw",
         "count",
@@ -386,14 +395,21 @@ def table_rows(
     *,
     numbers: Mapping[str, int] | None = None,
     search: str = "",
+    cell_names: Mapping[int, str] | None = None,
 ) -> list[dict]:
     """Rows of one page of a layer table, values in ``lang``.
 
     Each row carries ``_target`` (see :func:`row_target`) for a click to act on.
     ``numbers`` resolves the case links (see :func:`incident_refs`); ``search`` is
-    the query string the case page's back link returns to.
+    the query string the case page's back link returns to; ``cell_names`` names each
+    ``cell`` by its place (``place`` column; :meth:`Services.cell_names`).
     """
     columns = [c for c in TABLE_COLUMNS[layer_id] if c in page.columns]
+    if "cell" in page.columns and "place" in TABLE_COLUMNS[layer_id]:
+        names = cell_names or {}
+        places = [names.get(c, MISSING) if c is not None else MISSING for c in page["cell"]]
+    else:
+        places = None
     text = {
         c: format_column(page, layer_id, c, lang, station_names, tz)
         for c in columns
@@ -403,6 +419,8 @@ def table_rows(
     rows = []
     for i, raw in enumerate(page.iter_rows(named=True)):
         row: dict[str, object] = {c: values[i] for c, values in text.items()}
+        if places is not None:
+            row["place"] = places[i]
         if "reasons" in columns:
             row["reasons"] = reason_chips(raw.get("reasons"), lang)
         if "incident_ids" in columns or "incident_no" in columns:

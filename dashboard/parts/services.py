@@ -27,12 +27,16 @@ from flask import Flask, current_app
 
 from dashboard.parts.geometry import GeometryCache
 from data.access import CaseAccess, IncidentFilter, Scope
-from geo.h3cells import BASE_RESOLUTION
+from data.places import load_places, places_version
+from geo.h3cells import BASE_RESOLUTION, cell_to_latlng
+from geo.places import PlaceIndex
 from layers.registry import layer as registered_layer
 
 EXTENSION_KEY = "anning"
 #: Seconds a station-name lookup is reused before it is read again.
 NAMES_TTL_SECONDS = 60.0
+#: Cell names kept per process (a district at resolution 9 has a few thousand cells).
+CELL_NAMES_MAX = 50_000
 #: Layer results kept (least recently used dropped first). A result at 30,000 incidents is
 #: at most a few thousand rows; 32 cover a few users switching layers and parameters.
 LAYER_CACHE_SIZE = 32
@@ -71,6 +75,10 @@ class Services:
     _layers: OrderedDict[LayerKey, pl.DataFrame] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
+    _places: tuple[float, tuple[int, int], PlaceIndex] | None = field(
+        default=None, init=False, repr=False
+    )
+    _cell_names: dict[tuple[int, str], str] = field(default_factory=dict, init=False, repr=False)
     #: Cache hits and misses since start (for measurements and tests).
     layer_hits: int = field(default=0, init=False)
     layer_misses: int = field(default=0, init=False)
@@ -94,6 +102,45 @@ class Services:
         with self._lock:
             self._names[key] = (now, names)
         return names
+
+    def places(self) -> PlaceIndex:
+        """The stored places (:mod:`geo.places`), read again when ``python app.py places``
+        changed them (checked at most every :data:`NAMES_TTL_SECONDS`)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._places
+        if cached is not None and now - cached[0] < NAMES_TTL_SECONDS:
+            return cached[2]
+        version = places_version(self.access.engine)
+        if cached is not None and cached[1] == version:
+            index = cached[2]
+        else:
+            index = load_places(self.access.engine)
+            with self._lock:
+                self._cell_names.clear()
+        with self._lock:
+            self._places = (now, version, index)
+        return index
+
+    def cell_names(self, cells: Iterable[int], lang: str) -> dict[int, str]:
+        """H3 cell → the name of its centre's place (``西乡街道 · 固戍社区 · 近宝安大道``);
+        cells no place names are left out (callers show the cell id)."""
+        index = self.places()
+        out: dict[int, str] = {}
+        for cell in cells:
+            key = (int(cell), lang)
+            with self._lock:
+                name = self._cell_names.get(key)
+            if name is None:
+                lat, lng = cell_to_latlng(int(cell))
+                name = index.name_point(lng, lat).text(lang)
+                with self._lock:
+                    if len(self._cell_names) > CELL_NAMES_MAX:
+                        self._cell_names.clear()
+                    self._cell_names[key] = name
+            if name:
+                out[int(cell)] = name
+        return out
 
     def layer(
         self,

@@ -160,3 +160,20 @@ def detail_rows(
             (name, t(f"field.{name}", lang), detail_value(kind, value, lang, station_names))
         )
     return rows
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's own texts (pager, loading) in ``lang``."""
+    keys = {
+        "page": "page",
+        "of": "of",
+        "to": "to",
+        "more": "more",
+        "nextPage": "next",
+        "previousPage": "previous",
+        "firstPage": "first",
+        "lastPage": "last",
+        "loadingOoo": "loading",
+        "noRowsToShow": "no_rows",
+    }
+    return {grid_key: t(f"station.grid.{ours}", lang) for grid_key, ours in keys.items()}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,15 +26,18 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from dash import Dash, Input, Output, State, dash_table, dcc, html
+import dash_ag_grid as dag
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from flask import Response, jsonify, request
 
 from dashboard.parts import ids
 from dashboard.parts.filters import parse_date
 from dashboard.parts.i18n import audit_action_label, t
 from dashboard.parts.services import services
+from dashboard.parts.tables import grid_locale
 from dashboard.web.auth import current_user
-from dashboard.web.shell import page_frame, triggered_props
+from dashboard.web.shell import page_frame
 from data import audit
 from data.access import DENIED, Scope
 from data.audit import AUDIT_COLUMNS, AuditQuery
@@ -346,26 +348,7 @@ def build(
                 className="card-head",
             ),
             controls,
-            dash_table.DataTable(
-                id=ids.ADMIN_AUDIT_TABLE,
-                columns=[{"id": c, "name": t(f"audit.{c}", lang)} for c in AUDIT_COLUMNS],
-                data=[],
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=1,
-                style_as_list_view=True,
-                style_table={"overflowX": "auto"},
-                style_cell={
-                    "fontFamily": "var(--font)",
-                    "fontSize": "13px",
-                    "padding": "6px 10px",
-                    "textAlign": "left",
-                    "whiteSpace": "normal",
-                    "maxWidth": "360px",
-                },
-                style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},
-            ),
+            audit_grid(lang),
         ],
         className="card",
     )
@@ -378,38 +361,94 @@ def build(
     return page_frame(lang, body, "admin-page")
 
 
+def audit_grid(lang: str) -> dag.AgGrid:
+    """The audit trail as an AG Grid that asks the server for each page (the trail is long).
+
+    The page's filter controls reach the server as the grid's ``filterModel`` (one entry,
+    :data:`FILTER_KEY`, holding the query): a new one makes the grid ask again from page 1.
+    """
+    columns = [
+        {
+            "field": c,
+            "headerName": t(f"audit.{c}", lang),
+            "sortable": False,
+            "wrapText": c == "detail",
+            "autoHeight": c == "detail",
+            "tooltipField": c if c in ("target", "detail") else None,
+            "flex": 2 if c == "detail" else 1,
+            "minWidth": 150 if c == "at" else 100,
+            # The controls' query rides in the first column's filter (hidden: no menu).
+            **(
+                {"filter": "agTextColumnFilter", "suppressHeaderMenuButton": True}
+                if c == FILTER_KEY
+                else {}
+            ),
+        }
+        for c in AUDIT_COLUMNS
+    ]
+    return dag.AgGrid(
+        id=ids.ADMIN_AUDIT_TABLE,
+        rowModelType="infinite",
+        columnDefs=columns,
+        defaultColDef={"resizable": True},
+        filterModel={},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": PAGE_SIZE,
+            "maxBlocksInCache": 10,
+            "localeText": grid_locale(lang),
+            "tooltipShowDelay": 400,
+            "suppressCellFocus": True,
+        },
+        className="admin-audit-grid ag-theme-quartz",
+        style={"height": f"{PAGE_SIZE * 42 + 36 + 52}px", "width": "100%"},
+    )
+
+
 # -- callbacks and the export ---------------------------------------------------------------
-def update_audit(
-    user: object,
-    action: object,
-    start: object,
-    end: object,
-    page_current: object,
-    lang: str | None,
-) -> tuple[list[dict], int, int, str, str]:
-    """Callback: one page of the audit trail, the page count, the total and the export link."""
+#: The column whose filter carries the page's audit query to the grid's row requests.
+FILTER_KEY = "at"
+
+
+def audit_filter(
+    user: object, action: object, start: object, end: object, lang: str | None
+) -> tuple[dict, str | object, str]:
+    """Callback: the controls' query as the grid's ``filterModel`` (the grid then asks again
+    from page 1), and the export link; a bad filter is said in place of the total."""
     lang = lang or "zh"
     try:
-        query = parse_filters(user, action, start, end)
+        parse_filters(user, action, start, end)
     except FilterError as err:
-        return [], 1, 0, t("admin.bad_filter", lang, error=str(err)), EXPORT_PATH
-    page = page_current if isinstance(page_current, int) and 0 <= page_current < 10**6 else 0
-    if triggered_props() - {f"{ids.ADMIN_AUDIT_TABLE}.page_current"}:
-        page = 0  # new filters: back to the first page
+        return no_update, t("admin.bad_filter", lang, error=str(err)), EXPORT_PATH
+    query = {"user": user, "action": action, "start": start, "end": end}
+    model = {FILTER_KEY: {"filterType": "text", "type": "equals", "filter": json.dumps(query)}}
+    return model, no_update, export_url(user, action, start, end)
+
+
+def audit_rows(request: object, lang: str | None) -> tuple[dict, str]:
+    """Callback: the block of audit events the grid asks for, and the total that match."""
+    lang = lang or "zh"
+    if not isinstance(request, dict):
+        raise PreventUpdate
+    start = request.get("startRow")
+    end = request.get("endRow")
+    start = start if isinstance(start, int) and 0 <= start < 10**9 else 0
+    count = end - start if isinstance(end, int) and 0 < end - start <= 500 else PAGE_SIZE
+    entry = (request.get("filterModel") or {}).get(FILTER_KEY) or {}
+    try:
+        values = json.loads(entry.get("filter") or "{}") if isinstance(entry, dict) else {}
+        values = values if isinstance(values, dict) else {}
+        query = parse_filters(
+            values.get("user"), values.get("action"), values.get("start"), values.get("end")
+        )
+    except (FilterError, ValueError) as err:
+        return {"rowData": [], "rowCount": 0}, t("admin.bad_filter", lang, error=str(err))
     access = services().access
-    rows, total = audit.events(access.engine, query, access.tz, page * PAGE_SIZE, PAGE_SIZE)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page >= pages:
-        page = pages - 1
-        rows, total = audit.events(access.engine, query, access.tz, page * PAGE_SIZE, PAGE_SIZE)
+    rows, total = audit.events(access.engine, query, access.tz, start, count)
     rows = [{**r, "action": audit_action_label(r["action"], lang)} for r in rows]
-    return (
-        rows,
-        pages,
-        page,
-        t("admin.total", lang, n=f"{total:,}"),
-        export_url(user, action, start, end),
-    )
+    return {"rowData": rows, "rowCount": total}, t("admin.total", lang, n=f"{total:,}")
 
 
 def export_audit() -> Response | tuple[Response, int]:
@@ -458,16 +497,20 @@ def export_audit() -> Response | tuple[Response, int]:
 def register_callbacks(app: Dash) -> None:
     """Register the page's callback and its export route on ``app``."""
     app.callback(
-        Output(ids.ADMIN_AUDIT_TABLE, "data"),
-        Output(ids.ADMIN_AUDIT_TABLE, "page_count"),
-        Output(ids.ADMIN_AUDIT_TABLE, "page_current"),
-        Output(ids.ADMIN_AUDIT_TOTAL, "children"),
+        Output(ids.ADMIN_AUDIT_TABLE, "filterModel"),
+        Output(ids.ADMIN_AUDIT_TOTAL, "children", allow_duplicate=True),
         Output(ids.ADMIN_AUDIT_EXPORT, "href"),
         Input(ids.ADMIN_AUDIT_USER, "value"),
         Input(ids.ADMIN_AUDIT_ACTION, "value"),
         Input(ids.ADMIN_AUDIT_DATES, "start_date"),
         Input(ids.ADMIN_AUDIT_DATES, "end_date"),
-        Input(ids.ADMIN_AUDIT_TABLE, "page_current"),
         State(ids.PAGE_LANG, "data"),
-    )(update_audit)
+        prevent_initial_call=True,
+    )(audit_filter)
+    app.callback(
+        Output(ids.ADMIN_AUDIT_TABLE, "getRowsResponse"),
+        Output(ids.ADMIN_AUDIT_TOTAL, "children"),
+        Input(ids.ADMIN_AUDIT_TABLE, "getRowsRequest"),
+        State(ids.PAGE_LANG, "data"),
+    )(audit_rows)
     app.server.add_url_rule(EXPORT_PATH, "admin_audit_csv", export_audit, methods=["GET"])

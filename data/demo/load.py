@@ -16,6 +16,8 @@ from sqlalchemy import Engine, select
 from data.database import upgrade
 from data.demo.baoan import jurisdictions
 from data.demo.loop import generate_loop
+from data.demo.places import SOURCE as SOURCE_PLACES
+from data.demo.places import demo_places
 from data.demo.scenario import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_INCIDENTS,
@@ -25,6 +27,8 @@ from data.demo.scenario import (
     resolve_end,
 )
 from data.models import Incident
+from data.models import Place as PlaceRow
+from data.places import save_places
 from data.store import delete_source_system, insert_incidents, save_stations
 
 __all__ = ["ensure_demo", "rebuild_demo"]
@@ -41,7 +45,8 @@ def rebuild_demo(
     """Replace the demo incidents in the store with a newly generated district.
 
     Brings the schema to the newest migration, deletes every incident of source system
-    ``'demo'`` (with its status events and follow-up visits), writes the ten Bao'an stations,
+    ``'demo'`` (with its status events and follow-up visits), writes the ten Bao'an stations
+    and the demo's places (:mod:`data.demo.places`),
     then streams :func:`data.demo.scenario.generate` into the store batch by batch, one
     transaction per batch, so memory stays bounded for any ``n_incidents``.
 
@@ -75,6 +80,7 @@ def rebuild_demo(
     upgrade(engine)
     delete_source_system(engine, SOURCE_SYSTEM)
     save_stations(engine, jurisdictions())
+    save_places(engine, demo_places(), SOURCE_PLACES)  # to name cells and label maps (#11)
     done = 0
     for batch in generate(n_incidents, seed, end, chunk_size=DEFAULT_CHUNK_SIZE):
         done += insert_incidents(engine, *batch)
@@ -112,6 +118,18 @@ def ensure_demo(
     with engine.connect() as conn:
         present = conn.execute(select(Incident.id).limit(1)).first() is not None
     if present:
+        _ensure_demo_places(engine)
         return False
     rebuild_demo(engine, n_incidents, DEFAULT_SEED, end)
     return True
+
+
+def _ensure_demo_places(engine: Engine) -> None:
+    """A demo store made before places existed gets the demo's places (once)."""
+    with engine.connect() as conn:
+        demo = conn.execute(
+            select(Incident.id).where(Incident.source_system == SOURCE_SYSTEM).limit(1)
+        ).first()
+        placed = conn.execute(select(PlaceRow.id).limit(1)).first()
+    if demo is not None and placed is None:
+        save_places(engine, demo_places(), SOURCE_PLACES)

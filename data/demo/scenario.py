@@ -1014,6 +1014,12 @@ def _geometry() -> tuple[list, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return polys, centre, v_station, v_lng, v_lat
 
 
+def village_centres() -> list[tuple[UrbanVillage, float, float]]:
+    """Each urban village with the centre (lng, lat, WGS-84) its incidents cluster around."""
+    _, _, _, v_lng, v_lat = _geometry()
+    return [(v, float(x), float(y)) for v, x, y in zip(URBAN_VILLAGES, v_lng, v_lat, strict=True)]
+
+
 def _draw_households(rng: np.random.Generator, m: int, cfg: DemoConfig) -> _Households:
     polys, centre, v_station, v_lng, v_lat = _geometry()
     codes = [code for code, *_ in STATIONS]

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 #: Sub-commands this module adds.
-IMPORT_COMMANDS: tuple[str, ...] = ("import", "stations")
+IMPORT_COMMANDS: tuple[str, ...] = ("import", "stations", "places")
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_REJECTS = 3
@@ -77,6 +77,33 @@ def add_import_commands(subparsers: argparse._SubParsersAction) -> None:
         "(e.g. a beat's district; import the areas first)",
     )
 
+    p_places = subparsers.add_parser(
+        "places",
+        help="import places (communities, compounds, urban villages, landmarks, roads) to name "
+        "map cells by and label maps",
+        description="Import places from GeoJSON, Shapefile, GeoPackage (any CRS) or a CSV/Excel "
+        "table with coordinates. The places loaded before from a file of the same name are "
+        "replaced; bad features are listed and skipped.",
+    )
+    p_places.add_argument("file", type=Path, help="the file")
+    p_places.add_argument("--name-field", required=True, help="field with the (Chinese) name")
+    p_places.add_argument(
+        "--kind-field",
+        help="field with the kind: community/社区, compound/小区, urban_village/城中村, "
+        "landmark/地标, road/道路, street/街道",
+    )
+    p_places.add_argument("--kind", help="one kind for every feature (instead of --kind-field)")
+    p_places.add_argument("--name-en-field", help="field with the English name")
+    p_places.add_argument("--lng-field", help="CSV/Excel: longitude column (default: detected)")
+    p_places.add_argument("--lat-field", help="CSV/Excel: latitude column (default: detected)")
+    p_places.add_argument(
+        "--datum",
+        default="wgs84",
+        choices=["wgs84", "gcj02", "bd09"],
+        help="datum of the coordinates (gcj02: Amap/Tencent, bd09: Baidu); default wgs84",
+    )
+    p_places.add_argument("--layer", help="layer of a multi-layer file (GeoPackage)")
+
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the ``import`` or ``stations`` command parsed into ``args``; returns the exit status.
@@ -96,6 +123,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _import(args)
         if args.command == "stations":
             return _stations(args)
+        if args.command == "places":
+            return _places(args)
         _error(f"unknown command {args.command!r}")
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -157,10 +186,34 @@ def _stations(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _places(args: argparse.Namespace) -> int:
+    from data.database import engine, upgrade
+    from data.importers.places import import_places
+
+    eng = engine()
+    upgrade(eng)
+    summary = import_places(
+        eng,
+        args.file,
+        user=_user(),
+        name_field=args.name_field,
+        kind_field=args.kind_field,
+        kind=args.kind,
+        name_en_field=args.name_en_field,
+        lng_field=args.lng_field,
+        lat_field=args.lat_field,
+        datum=args.datum,
+        layer=args.layer,
+    )
+    print("\n".join(summary.lines()))
+    return EXIT_REJECTS if summary.problems else EXIT_OK
+
+
 def _describe(exc: Exception) -> str:
     """One line for the user: our own errors already name file, row, column and value."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from data.importers.places import PlaceImportError
     from data.importers.profiles import ProfileError
     from data.importers.pseudonyms import SecretError
     from data.importers.readers import ReadError
@@ -168,7 +221,15 @@ def _describe(exc: Exception) -> str:
     from data.importers.validate import ValidationError
     from data.settings import SettingsError
 
-    own = (ReadError, ProfileError, ValidationError, SecretError, StationImportError, SettingsError)
+    own = (
+        ReadError,
+        ProfileError,
+        ValidationError,
+        SecretError,
+        StationImportError,
+        PlaceImportError,
+        SettingsError,
+    )
     if isinstance(exc, own):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):

@@ -115,7 +115,7 @@ def read_stations(
         no code or no polygon even after repair.
     """
     path = Path(path)
-    frame = _read(path, layer)
+    frame = read_vector(path, layer)
     fields = [c for c in frame.columns if c != frame.geometry.name]
     for option, name in (
         ("--code-field", code_field),
@@ -127,12 +127,12 @@ def read_stations(
             raise StationImportError(
                 f"{path}: {option} {name!r} is not a field; the fields are: {', '.join(fields)}"
             )
-    source_crs = _to_wgs84(frame, path)
+    source_crs = source_crs_of(frame, path)
     frame = frame.to_crs(WGS84) if source_crs != WGS84 else frame
-    codes = _text(frame[code_field])
-    names = _text(frame[name_field])
-    names_en = _text(frame[name_en_field]) if name_en_field else names
-    parent_values = _text(frame[parent_field]) if parent_field else [None] * len(frame)
+    codes = attribute_text(frame[code_field])
+    names = attribute_text(frame[name_field])
+    names_en = attribute_text(frame[name_en_field]) if name_en_field else names
+    parent_values = attribute_text(frame[parent_field]) if parent_field else [None] * len(frame)
     known_parents = _code_lookup(parents)
     parent_of: dict[str, str | None] = {}
     problems: list[str] = []
@@ -235,27 +235,33 @@ def import_stations(
     return summary
 
 
-def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def read_vector(
+    path: Path, layer: str | None, error: type[Exception] = StationImportError
+) -> gpd.GeoDataFrame:
+    """A vector file (GeoJSON, Shapefile, GeoPackage) as a frame; ``error`` (naming the file
+    and the problem) when it cannot be read or holds no feature."""
     if not path.exists():
-        raise StationImportError(f"{path}: no such file")
+        raise error(f"{path}: no such file")
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several kinds for unreadable data
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise StationImportError(f"{path}: not a readable vector file: {first}") from exc
+        raise error(f"{path}: not a readable vector file: {first}") from exc
     if frame.geometry.name not in frame.columns or frame.empty:
-        raise StationImportError(f"{path}: no features with a geometry")
+        raise error(f"{path}: no features with a geometry")
     return frame
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame, path: Path) -> str:
+def source_crs_of(
+    frame: gpd.GeoDataFrame, path: Path, error: type[Exception] = StationImportError
+) -> str:
     """The source CRS as text; a file without one is accepted only if it is in degrees."""
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds
         if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
             frame.set_crs(WGS84, inplace=True)
             return WGS84
-        raise StationImportError(
+        raise error(
             f"{path}: the file names no CRS and its coordinates are not degrees; "
             "add the .prj file (Shapefile) or save it with its CRS"
         )
@@ -264,7 +270,7 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path) -> str:
     return f"{authority[0]}:{authority[1]}" if authority else crs.name
 
 
-def _text(values: pd.Series) -> list[str | None]:
+def attribute_text(values: pd.Series) -> list[str | None]:
     """Attribute values as text; whole-number floats lose their '.0' (codes like 8.0)."""
     out: list[str | None] = []
     for v in values.tolist():

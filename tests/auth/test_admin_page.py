@@ -32,18 +32,31 @@ def test_the_page_lists_the_users_and_no_incident(canary_app, canary_engine):
 
 
 def test_the_audit_log_pages_filters_and_links_its_export(canary_app, canary_engine):
+    import json
+
     for _ in range(3):  # something to find
         sign_in(canary_app, canary_engine, "t-leader").get("/admin/audit.csv")
     with canary_app.server.test_request_context("/admin"):
         use_identity(get_user(canary_engine, "t-admin"))
-        rows, pages, page, total, href = admin.update_audit("t-lead", "denied", None, None, 0, "en")
-        assert len(rows) == 3 and (pages, page) == (1, 0) and total == "3 entries"
-        assert {r["user"] for r in rows} == {"t-leader"} and rows[0]["at"] >= rows[-1]["at"]
+        # The controls become the grid's filter model (the grid then asks from page 1) …
+        model, _, href = admin.audit_filter("t-lead", "denied", None, None, "en")
         assert href == "/admin/audit.csv?user=t-lead&action=denied"
-        everything = admin.update_audit(None, None, None, None, 10_000, "en")
-        assert everything[2] == everything[1] - 1  # past the end: the last page
-        bad = admin.update_audit(None, "'; drop", "2026-99-01", None, 0, "en")
-        assert bad[0] == [] and bad[3].startswith("Invalid filter: action")
+        request = {"startRow": 0, "endRow": admin.PAGE_SIZE, "filterModel": model}
+        # … and the grid's request is answered with that page and the total.
+        response, total = admin.audit_rows(request, "en")
+        rows = response["rowData"]
+        assert len(rows) == 3 and response["rowCount"] == 3 and total == "3 entries"
+        assert {r["user"] for r in rows} == {"t-leader"} and rows[0]["at"] >= rows[-1]["at"]
+        everything, _ = admin.audit_rows({"startRow": 0, "endRow": 5}, "en")
+        assert len(everything["rowData"]) == 5 and everything["rowCount"] > 5
+        later, _ = admin.audit_rows({"startRow": 5, "endRow": 10}, "en")
+        first_ids = {json.dumps(r, sort_keys=True) for r in everything["rowData"]}
+        assert not first_ids & {json.dumps(r, sort_keys=True) for r in later["rowData"]}
+        model, message, _ = admin.audit_filter(None, "'; drop", "2026-99-01", None, "en")
+        assert message.startswith("Invalid filter: action")
+        forged = {"startRow": 0, "endRow": 20, "filterModel": {"at": {"filter": "{not json"}}}
+        response, message = admin.audit_rows(forged, "en")
+        assert response == {"rowData": [], "rowCount": 0} and message.startswith("Invalid filter")
 
 
 def test_the_export_is_the_filtered_trail_and_is_itself_recorded(principals, canary_engine):

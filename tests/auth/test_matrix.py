@@ -119,7 +119,7 @@ def crafted_values(incident_ids: dict[str, int]) -> dict[tuple[str, str], object
         (ids.CASE_TABLE, "sort_by"): [],
         (ids.REVEAL_BUTTON, "n_clicks"): 1,
         (ids.REVEAL_REASON, "value"): "matrix: crafted reveal",
-        (ids.ADMIN_AUDIT_TABLE, "page_current"): 0,
+        (ids.ADMIN_AUDIT_TABLE, "getRowsRequest"): {"startRow": 0, "endRow": 20},
     }
 
 

@@ -100,9 +100,29 @@ def test_the_admin_page_lists_users_and_the_trail(anonymous_page, server, login,
     page.wait_for_function(
         "() => /\\d/.test(document.querySelector('#admin-audit-total')?.innerText)"
     )
-    trail = page.inner_text("#admin-audit-table")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#admin-audit-table .ag-cell[col-id=action]')]"
+        ".some(c => c.innerText.trim())"
+    )
+    actions = page.locator("#admin-audit-table .ag-cell[col-id=action]").all_inner_texts()
+    users = page.locator("#admin-audit-table .ag-cell[col-id=user]").all_inner_texts()
     # the trail reads in words on the page ("登录" is the login action); the CSV keeps codes
-    assert "\t登录\t" in trail and "demo-admin" in trail and "login_failed" not in trail
+    assert "登录" in actions and "demo-admin" in users and "login_failed" not in actions
+    # a filter asks the server again: a user nobody is finds nothing
+    page.fill("#admin-audit-user", "nobody-at-all")
+    page.press("#admin-audit-user", "Enter")
+    page.wait_for_function(
+        "() => /(^|\\D)0(\\D|$)/.test(document.querySelector('#admin-audit-total')?.innerText)"
+    )
+    assert page.locator("#admin-audit-table .ag-row").count() == 0
+    page.fill("#admin-audit-user", "demo-admin")
+    page.press("#admin-audit-user", "Enter")
+    page.wait_for_function(  # the rows arrive after the grid's placeholder rows
+        "() => [...document.querySelectorAll('#admin-audit-table .ag-cell[col-id=user]')]"
+        ".some(c => c.innerText.trim())"
+    )
+    users = page.locator("#admin-audit-table .ag-cell[col-id=user]").all_inner_texts()
+    assert users and set(users) == {"demo-admin"}
     assert DEMO_BANNER in page.inner_text("#demo-banner")
     shoot(page, "admin")
     with page.expect_download() as download:

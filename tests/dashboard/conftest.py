@@ -23,6 +23,7 @@ from data.demo.baoan import STATIONS, jurisdictions
 from data.store import insert_incidents, save_stations
 from geo.h3cells import latlng_to_cells
 from tests.backends import drop, fresh_url
+from tests.dashboard.signed_in import signed_in_client
 
 CENTRES = {code: centre for code, _, _, centre in STATIONS}
 
@@ -168,20 +169,7 @@ def client(app, fixture_engine):
     Its requests carry the session cookie, a same-origin ``Origin`` and the CSRF header, as
     the browser's do.
     """
-    from dashboard.web.auth import SESSION_COOKIE
-    from data.sessions import open_session
-    from data.users import add_user, get_user
-
-    user = get_user(fixture_engine, TEST_USER) or add_user(
-        fixture_engine, TEST_USER, "test-password-123", TEST_ROLE, actor="tests"
-    )
-    ticket = open_session(fixture_engine, user.id)
-    test_client = app.server.test_client()
-    test_client.set_cookie(SESSION_COOKIE, ticket.token)
-    test_client.environ_base.update(
-        HTTP_ORIGIN="http://localhost", HTTP_X_CSRFTOKEN=ticket.csrf_token
-    )
-    return test_client
+    return signed_in_client(app, fixture_engine, TEST_USER, TEST_ROLE)
 
 
 @pytest.fixture

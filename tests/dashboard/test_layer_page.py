@@ -187,7 +187,7 @@ def test_the_controls_callback_shows_the_hint_and_names_the_map_layer(request_co
 # -- the layer table -------------------------------------------------------------------------------
 def test_the_table_follows_the_map_layer(request_context):
     columns, rows, pages, page, total, href = _table("hotspot")
-    assert [c["id"] for c in columns][:3] == ["cell", "station", "label"]
+    assert [c["id"] for c in columns][:4] == ["place", "cell", "station", "label"]
     assert total.startswith("共 ") and pages >= 1 and page == 0
     assert len(rows) == 15
     assert rows[0]["label"].startswith("热点")  # hottest first

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -22,6 +22,7 @@ from dashboard.screens.station import grid as sg
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.audit import AuditQuery, events
+from tests.dashboard.signed_in import signed_in_client
 
 CHIEF = "test-chief-ba02"
 CHIEF_SCOPE = Scope(user=CHIEF, stations=frozenset({"BA02"}), personal_details=True)
@@ -29,18 +30,7 @@ MASKED_SCOPE = Scope(user="cmd", stations=None, personal_details=False)
 
 
 def _client(app, engine, username: str, role: str, station: str | None):
-    from dashboard.web.auth import SESSION_COOKIE
-    from data.sessions import open_session
-    from data.users import add_user, get_user
-
-    user = get_user(engine, username) or add_user(
-        engine, username, "test-password-123", role, station, actor="tests"
-    )
-    ticket = open_session(engine, user.id)
-    client = app.server.test_client()
-    client.set_cookie(SESSION_COOKIE, ticket.token)
-    client.environ_base.update(HTTP_ORIGIN="http://localhost", HTTP_X_CSRFTOKEN=ticket.csrf_token)
-    return client
+    return signed_in_client(app, engine, username, role, station)
 
 
 @pytest.fixture
@@ -245,6 +235,8 @@ def test_the_side_panels_render_for_the_chief(as_chief):
     for panel_id in (station.DUE, station.PLAN, station.WARNINGS, station.REPEATS):
         assert f"'{panel_id}'" in text
     assert "/station/BA02/patrol-sheet?lang=en" in text
+    assert "/station/BA02/patrol-sheet?lang=en&shift=16-24" in text  # each shift's sheet
+    assert "/station/BA02/visits-sheet?lang=en" in text  # visits this week, printable
 
 
 # -- routes: export and patrol sheet ---------------------------------------------------------
@@ -315,11 +307,56 @@ def test_render_sheet_numbers_cells_and_lists_addresses():
         printed_by="chief",
     )
     page = render_sheet(model, "zh", "Asia/Shanghai")
-    assert "甲路1号；乙路2号 等1处" in page
+    assert "甲路1号；乙路2号；丙路3号" in page  # whole addresses, none cut
+    assert "…" not in page
     assert t("station.sheet_no_address", "zh") in page
     assert "2026-11-20 10:00" in page  # local time
     assert ">1</text>" in page and ">2</text>" in page
     assert "sheet-short" in page
+    # Finding the way on paper: the station's name on its area, a scale bar, north.
+    assert 'class="sheet-station-name"' in page and ">新安派出所</text>" in page
+    assert 'class="sheet-scale"' in page and ("米</text>" in page or "公里</text>" in page)
+    assert 'class="sheet-north"' in page
+
+
+def test_the_scale_bar_matches_the_map_scale():
+    from dashboard.screens.station.patrol_sheet import _Frame, _scale_bar
+
+    frame = _Frame((113.88, 22.54, 113.92, 22.57))
+    bar = _scale_bar(frame, "en")
+    width = float(bar.split('width="')[1].split('"')[0]) - 8
+    length_m = 1000 if "1 km" in bar else int(bar.split("</text>")[0].rsplit(">", 1)[1].split()[0])
+    # The bar's length in metres, measured on the frame north-south (1° = 111.32 km).
+    assert width * 111_320 / frame.scale == pytest.approx(length_m, rel=1e-3)  # 0.1 unit
+
+
+def test_a_shift_sheet_plans_from_the_shift_hours_and_says_its_share(chief, fixture_engine):
+    from zoneinfo import ZoneInfo
+
+    from dashboard.screens.station.patrol_sheet import parse_shift
+
+    response = chief.get("/station/BA02/patrol-sheet?lang=en&shift=16-24")
+    assert response.status_code == 200
+    page = response.data.decode()
+    assert "Xixiang Station patrol sheet · shift 16:00–24:00" in page
+    # The share it states, counted here from the incidents themselves.
+    access = CaseAccess(fixture_engine)
+    scope = Scope(user="t", stations=frozenset({"BA02"}))
+    frame = access.incidents(scope, IncidentFilter(stations=("BA02",)))
+    cutoff = datetime.now(UTC) - timedelta(weeks=12)
+    recent = [r for r in frame["reported_at"].to_list() if r >= cutoff]
+    local = [r.astimezone(ZoneInfo(access.tz)).hour for r in recent]
+    evening = sum(16 <= h < 24 for h in local)
+    assert f"{evening} of {len(recent)} recent incidents" in page
+    assert parse_shift("16-24") == (16, 24)
+    audit = _audit(fixture_engine, "export")
+    assert audit[0]["detail"].endswith("shift=16-24")
+
+
+def test_an_unknown_shift_is_refused_with_the_setting_named(chief):
+    response = chief.get("/station/BA02/patrol-sheet?lang=en&shift=09-17")
+    assert response.status_code == 400
+    assert "ANNING_PATROL_SHIFTS" in response.data.decode()
 
 
 # -- the linked section on the case page ---------------------------------------------------------

@@ -120,6 +120,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Print with the browser's Print (Ctrl+P) on A4 paper.",
     },
     "station.sheet_map": {"zh": "巡逻网格地图", "en": "Map of the patrol cells"},
+    # -- visits this week (printable) --------------------------------------------------------------
+    "station.print_visits": {"zh": "打印本周走访清单", "en": "Print this week's visits"},
+    "station.visits_title": {"zh": "{station} 本周走访清单", "en": "{station}: visits this week"},
+    "station.visits_meta": {
+        "zh": "{date} · 共 {total} 次走访，其中已逾期 {overdue} 次 · 排序：{order} · "
+        "打印人：{user}",
+        "en": "{date} · {total} visits, {overdue} of them overdue · order: {order} · "
+        "printed by {user}",
+    },
+    "station.visits_order": {"zh": "排序：", "en": "Order:"},
+    "station.visits_order_risk": {"zh": "按风险", "en": "by risk"},
+    "station.visits_order_place": {"zh": "按地点", "en": "by place"},
+    "station.bad_order": {
+        "zh": "排序只能是 risk（按风险）或 place（按地点）。",
+        "en": "The order is risk or place.",
+    },
+    "station.visits_none": {
+        "zh": "本周没有到期或逾期的走访。",
+        "en": "No visit is due or overdue this week.",
+    },
+    "station.visits_col_no": {"zh": "序号", "en": "No."},
+    "station.visits_col_kind": {"zh": "走访类别", "en": "Visit"},
+    "station.visits_col_case": {"zh": "警情编号", "en": "Case"},
+    "station.visits_col_risk": {"zh": "风险", "en": "Risk"},
+    "station.visits_col_address": {"zh": "地址", "en": "Address"},
+    "station.visits_col_due": {"zh": "期限", "en": "Due"},
+    "station.visits_col_done": {"zh": "已访次数", "en": "Visits so far"},
+    "station.visits_col_note": {"zh": "走访记录（手写）", "en": "Notes (by hand)"},
+    "station.visits_kind_overdue": {"zh": "回访已逾期", "en": "Follow-up overdue"},
+    "station.visits_kind_due": {"zh": "本周回访", "en": "Follow-up due"},
+    "station.visits_kind_warning_overdue": {
+        "zh": "告诫书回访已逾期",
+        "en": "Warning-letter visit overdue",
+    },
+    "station.visits_kind_warning_due": {"zh": "告诫书回访", "en": "Warning-letter visit due"},
+    "station.shift": {"zh": "{start}–{end} 班", "en": "shift {start}–{end}"},
+    "station.whole_day": {"zh": "全天", "en": "whole day"},
+    "station.by_shift": {"zh": "按班次：", "en": "By shift:"},
+    "station.bad_shift": {
+        "zh": "没有这个班次。班次由 ANNING_PATROL_SHIFTS 设定（默认 08-16,16-24,00-08）。",
+        "en": "No such shift. Shifts are set by ANNING_PATROL_SHIFTS (default 08-16,16-24,00-08).",
+    },
+    "station.sheet_shift_share": {
+        "zh": "本班次 {n} 起，占近期 {total} 起的 {share}",
+        "en": "{n} of {total} recent incidents ({share}) fell in this shift",
+    },
     "station.sheet_addresses": {"zh": "重点地址", "en": "Addresses to visit"},
     "station.sheet_no_address": {"zh": "无重点地址，巡逻即可", "en": "No listed address; patrol"},
     "station.sheet_more_addresses": {"zh": " 等{n}处", "en": " and {n} more"},

@@ -801,6 +801,7 @@ def update_layer_table(
         numbers=by_number,
         # links live in the layer table: the case page's back link returns to it
         search=to_query(replace(state, tab="layer"), lang),
+        cell_names=svc.cell_names(_cells_of(page_frame_), lang),
     )
     total = (
         t("layer_table.total", lang, n=f"{frame.height:,}")
@@ -809,6 +810,11 @@ def update_layer_table(
     )
     href = export_url(choice, state.window_filters())
     return table_columns(choice.id, lang), rows, pages, page, total, href
+
+
+def _cells_of(frame) -> list[int]:
+    """The cells of a layer page (none for a layer without cells)."""
+    return [c for c in frame["cell"].to_list() if c is not None] if "cell" in frame.columns else []
 
 
 def open_layer_row(

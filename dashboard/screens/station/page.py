@@ -30,6 +30,7 @@ from dashboard.parts.i18n import dropdown_labels, label, normalise_language, opt
 from dashboard.parts.leaflet_map import leaflet_map, map_ids, register_map
 from dashboard.parts.linked import from_station
 from dashboard.parts.services import layer_now, services
+from dashboard.parts.tables import grid_locale
 from dashboard.screens.station import loop
 from dashboard.screens.station import map as station_map
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
@@ -132,23 +133,6 @@ def _field(caption: str, control, html_for: str | None = None) -> html.Div:
         [html.Label(caption, htmlFor=html_for, className="field-label"), control],
         className="field station-field",
     )
-
-
-def grid_locale(lang: str) -> dict[str, str]:
-    """AG Grid's own texts (pager, loading) in ``lang``."""
-    keys = {
-        "page": "page",
-        "of": "of",
-        "to": "to",
-        "more": "more",
-        "nextPage": "next",
-        "previousPage": "previous",
-        "firstPage": "first",
-        "lastPage": "last",
-        "loadingOoo": "loading",
-        "noRowsToShow": "no_rows",
-    }
-    return {grid_key: t(f"station.grid.{ours}", lang) for grid_key, ours in keys.items()}
 
 
 def build(
@@ -511,7 +495,14 @@ def load_panels(code: str | None, pathname: str | None, search: str | None, lang
     extent = svc.access.date_extent(scope)
     return [
         due_panel(data.due, data.overdue, lang, tz, back, DUE, checked, judged),
-        plan_panel(cells, lang, PLAN, sheet, SHEET_LINK),
+        plan_panel(
+            cells,
+            lang,
+            PLAN,
+            sheet,
+            SHEET_LINK,
+            svc.cell_names(cells["cell"].to_list() if "cell" in cells.columns else [], lang),
+        ),
         warning_panel(
             data.warnings,
             lang,

@@ -21,7 +21,8 @@ from dashboard.parts import case_links
 from dashboard.parts.i18n import MISSING, label, t
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
-from geo.h3cells import grid_disk, latlng_to_cells
+from data.settings import patrol_shifts
+from geo.h3cells import cell_to_str, grid_disk, latlng_to_cells
 from measures import cases, service
 from measures import station as station_measures
 from measures.station import DUE_DAYS
@@ -230,7 +231,17 @@ def due_panel(
         className="station-overdue" if overdue else "muted",
         title=t("station.def.overdue", lang),
     )
-    extra = html.Div([_more(due.height, len(rows), lang, due_href), note])
+    printable = None
+    if code is not None:
+        printable = html.A(
+            t("station.print_visits", lang),
+            href=f"/station/{code}/visits-sheet?lang={lang}",
+            target="_blank",
+            rel="noopener",
+            id=f"{panel_id}-print",
+            className="button station-print",
+        )
+    extra = html.Div([_more(due.height, len(rows), lang, due_href), note, printable])
     return panel(
         panel_id,
         t("station.due_title", lang),
@@ -328,13 +339,36 @@ def repeat_panel(
     )
 
 
+def shift_text(shift: tuple[int, int]) -> str:
+    """``(16, 24)`` → ``"16-24"`` (as in the URL and the setting)."""
+    return f"{shift[0]:02d}-{shift[1]:02d}"
+
+
+def shift_label(shift: tuple[int, int], lang: str) -> str:
+    """``(16, 24)`` → "16:00–24:00 班" / "shift 16:00–24:00"."""
+    return t("station.shift", lang, start=f"{shift[0]:02d}:00", end=f"{shift[1]:02d}:00")
+
+
 def plan_panel(
-    cells: pl.DataFrame, lang: str, panel_id: str, sheet_href: str, sheet_link_id: str
+    cells: pl.DataFrame,
+    lang: str,
+    panel_id: str,
+    sheet_href: str,
+    sheet_link_id: str,
+    places: Mapping[int, str] | None = None,
 ) -> html.Section:
-    """The patrol plan: its cells in rank order, what lies in each, and the sheet's link."""
+    """The patrol plan: its cells in rank order with the place each lies in (``places``,
+    cell → name; the cell id on hover), what lies in each, and the links to its sheet: the
+    whole day's and each patrol shift's (``ANNING_PATROL_SHIFTS``)."""
+    places = places or {}
     rows = [
         [
             format_int(r["rank"], lang),
+            html.Span(
+                places.get(int(r["cell"]), MISSING),
+                title=cell_to_str(int(r["cell"])),
+                className="station-place",
+            ),
             f"{format_int(r['incidents'], lang)} / {format_int(r['nearby'], lang)}",
             format_int(r["repeat_addresses"], lang),
             format_int(r["warnings"], lang),
@@ -343,6 +377,7 @@ def plan_panel(
     ]
     headers = [
         t("station.cell_no", lang),
+        t("column.place", lang),
         t("station.incidents_12w", lang),
         t("station.repeat_addresses", lang),
         t("station.warnings", lang),
@@ -360,8 +395,29 @@ def plan_panel(
         id=sheet_link_id,
         className="button station-print",
     )
-    extra = html.Div([_more(cells.height, len(rows), lang), link], className="station-plan-foot")
+    shifts = [
+        html.A(
+            shift_label(shift, lang),
+            href=f"{sheet_href}&shift={shift_text(shift)}",
+            target="_blank",
+            rel="noopener",
+            className="station-shift-sheet",
+        )
+        for shift in patrol_shifts()
+    ]
+    by_shift = html.Span([t("station.by_shift", lang), " ", *_between(shifts, " · ")])
+    extra = html.Div(
+        [_more(cells.height, len(rows), lang), link, by_shift], className="station-plan-foot"
+    )
     return panel(panel_id, t("station.plan_title", lang), cells.height, body, lang, extra)
+
+
+def _between(items: list, separator: str) -> list:
+    """``items`` with ``separator`` between each two."""
+    out: list = []
+    for item in items:
+        out += [separator, item] if out else [item]
+    return out
 
 
 def layer_table_href(code: str, layer_id: str, extent, lang: str) -> str:
@@ -376,10 +432,16 @@ def layer_table_href(code: str, layer_id: str, extent, lang: str) -> str:
 
 
 def training_incidents(
-    svc: Services, scope: Scope, code: str, now: datetime, weeks: int
+    svc: Services,
+    scope: Scope,
+    code: str,
+    now: datetime,
+    weeks: int,
+    hours: tuple[int, ...] = (),
 ) -> pl.DataFrame:
-    """The station's incidents of the ``weeks`` before ``now`` (what the plan was trained on)."""
-    frame = svc.access.incidents(scope, IncidentFilter(stations=(code,)))
+    """The station's incidents of the ``weeks`` before ``now`` (what the plan was trained on),
+    those reported in ``hours`` of the day only when given (a shift's plan)."""
+    frame = svc.access.incidents(scope, IncidentFilter(stations=(code,), hours=hours))
     return frame.filter(pl.col("reported_at") >= now - timedelta(weeks=weeks))
 
 

@@ -1,15 +1,20 @@
 """The printable patrol sheet of a station: map, cells and addresses on one A4 page.
 
-``GET /station/<code>/patrol-sheet?lang=zh|en`` answers a plain HTML page (no script) that
-prints on one A4 sheet (``@page { size: A4 }`` in ``assets/station.css``):
+``GET /station/<code>/patrol-sheet?lang=zh|en[&shift=HH-HH]`` answers a plain HTML page (no
+script) that prints on one A4 sheet (``@page { size: A4 }`` in ``assets/station.css``):
 
-* a map drawn on the server as inline SVG from the geometry: the station's boundary, the
-  patrol plan's H3 cells numbered by rank, and the repeat addresses (those inside the plan's
-  cells stand out);
-* the table of the cells in rank order: the addresses in each (repeat addresses, then
-  early-warning entries), the incidents of the plan's training window, and why the cell is
-  on the plan;
-* the station's name, the date, the method and who printed it.
+* a map drawn on the server as inline SVG from the geometry: the station's boundary and name,
+  the patrol plan's H3 cells numbered by rank, the repeat addresses (those inside the plan's
+  cells stand out), a scale bar and a north arrow;
+* the table of the cells in rank order: the addresses in each, written out whole (repeat
+  addresses, then early-warning entries), the incidents of the plan's training window, and
+  why the cell is on the plan;
+* the station's name, the date, the shift, the method and who printed it.
+
+With ``shift`` (one of the configured patrol shifts, ``ANNING_PATROL_SHIFTS``, default
+``08-16,16-24,00-08``) the plan is made from the incidents reported in the shift's hours only,
+so the late shift patrols where the evenings' incidents are; the sheet says what share of the
+station's incidents fell in that shift. Without it, the plan of the whole day.
 
 Everything is read through :class:`~data.access.CaseAccess` for the caller's scope:
 addresses are in full for a station chief and masked for the other roles. Each sheet served
@@ -31,10 +36,20 @@ from shapely.geometry.base import BaseGeometry
 
 from dashboard.parts.i18n import label, normalise_language, t
 from dashboard.parts.services import Services, services
-from dashboard.screens.station.access import FORBIDDEN, OK, station_access, station_of
-from dashboard.screens.station.panels import format_int, panel_data, plan_cells, training_incidents
+from dashboard.screens.station.access import station_of
+from dashboard.screens.station.panels import (
+    format_int,
+    panel_data,
+    plan_cells,
+    shift_label,
+    shift_text,
+    training_incidents,
+)
+from dashboard.screens.station.sheet_page import notice, page, refusal
 from dashboard.web.scope import current_scope
 from data import audit
+from data.access import IncidentFilter
+from data.settings import patrol_shifts, shift_hours
 from geo.h3cells import cell_to_boundary_lnglat, cell_to_latlng, latlng_to_cells
 from layers import patrol_plan
 
@@ -51,8 +66,8 @@ LONG_TABLE = 24
 #: The map shows the plan's cells and this much around them (metres), not the whole
 #: station: a large station's cells would be specks with overlapping numbers.
 MAP_PAD_M = 700
-#: Addresses named per cell in the table.
-ADDRESSES_PER_CELL = 2
+#: Addresses named per cell in the table (each written out whole; more are counted).
+ADDRESSES_PER_CELL = 3
 #: Colour-blind-safe colours (Okabe-Ito): plan cells, addresses in them, other addresses.
 CELL_FILL, CELL_EDGE = "#E69F00", "#8a5d00"
 ADDRESS_IN_PLAN, ADDRESS_ELSEWHERE = "#0072B2", "#9aa5b1"
@@ -69,6 +84,8 @@ class SheetCell:
     addresses: tuple[str, ...]
     repeat_addresses: int
     warnings: int
+    #: Where the cell is, by its places (``西乡街道 · 固戍社区 · 近宝安大道``); "" if unnamed.
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,11 +101,36 @@ class SheetModel:
     train_weeks: int
     printed_at: datetime
     printed_by: str
+    #: The shift the plan is for (``(start, end)`` hours), None for the whole day.
+    shift: tuple[int, int] | None = None
+    #: The station's incidents of the training window, and how many fell in the shift.
+    window_incidents: int = 0
+    shift_incidents: int = 0
+
+
+def parse_shift(value: str | None) -> tuple[int, int] | None:
+    """The configured shift written ``HH-HH`` in ``value``; None for none given.
+
+    Raises ``ValueError`` for a value that is not one of :func:`data.settings.patrol_shifts`.
+    """
+    if not value:
+        return None
+    for shift in patrol_shifts():
+        if value.strip() == shift_text(shift):
+            return shift
+    raise ValueError(value)
 
 
 # -- the data -------------------------------------------------------------------------------
-def sheet_model(svc: Services, code: str, lang: str, now: datetime | None = None) -> SheetModel:
-    """The sheet of station ``code`` for the current request's scope (checked by the caller)."""
+def sheet_model(
+    svc: Services,
+    code: str,
+    lang: str,
+    now: datetime | None = None,
+    shift: tuple[int, int] | None = None,
+) -> SheetModel:
+    """The sheet of station ``code`` for the current request's scope (checked by the caller);
+    for ``shift``, the plan made from the incidents of the shift's hours."""
     scope = current_scope()
     station = station_of(svc.access, scope, code)
     if station is None:
@@ -96,9 +138,15 @@ def sheet_model(svc: Services, code: str, lang: str, now: datetime | None = None
     now = now or datetime.now(UTC)
     data = panel_data(svc, scope, code, now)
     train_weeks = patrol_plan.TRAIN_WEEKS
-    incidents = training_incidents(svc, scope, code, now, train_weeks)
-    table = plan_cells(data.plan, data.repeats, data.warnings, incidents)
+    everything = training_incidents(svc, scope, code, now, train_weeks)
+    incidents, plan = everything, data.plan
+    if shift is not None:
+        hours = shift_hours(shift)
+        incidents = training_incidents(svc, scope, code, now, train_weeks, hours)
+        plan = svc.layer(scope, IncidentFilter(stations=(code,), hours=hours), "patrol_plan")
+    table = plan_cells(plan, data.repeats, data.warnings, incidents)
     addresses = _addresses_by_cell(data.repeats, data.warnings)
+    places = svc.cell_names(table["cell"].to_list(), lang)
     cells = tuple(
         SheetCell(
             rank=int(r["rank"]),
@@ -108,6 +156,7 @@ def sheet_model(svc: Services, code: str, lang: str, now: datetime | None = None
             addresses=tuple(addresses.get(int(r["cell"]), ())),
             repeat_addresses=int(r["repeat_addresses"]),
             warnings=int(r["warnings"]),
+            place=places.get(int(r["cell"]), ""),
         )
         for r in table.iter_rows(named=True)
     )
@@ -123,6 +172,9 @@ def sheet_model(svc: Services, code: str, lang: str, now: datetime | None = None
         train_weeks=train_weeks,
         printed_at=now,
         printed_by=scope.user,
+        shift=shift,
+        window_incidents=everything.height,
+        shift_incidents=incidents.height,
     )
 
 
@@ -251,8 +303,62 @@ def map_svg(model: SheetModel, lang: str) -> str:
             'dominant-baseline="central" font-size="15" font-weight="700" fill="#1a1a1a" '
             f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{cell.rank}</text>'
         )
+    parts.append(_station_label(frame, model))
+    parts.append(_scale_bar(frame, lang))
+    parts.append(_north_arrow())
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: Lengths a scale bar may take (metres): the longest that fits a quarter of the map width.
+_SCALE_STEPS_M = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000)
+
+
+def _scale_bar(frame: _Frame, lang: str) -> str:
+    """A scale bar in the lower left: the longest round length within a quarter of the map."""
+    metres_per_unit = 111_320 / frame.scale  # one SVG unit, north-south, in metres
+    fits = [m for m in _SCALE_STEPS_M if m / metres_per_unit <= MAP_WIDTH / 4]
+    length_m = fits[-1] if fits else _SCALE_STEPS_M[0]
+    width = length_m / metres_per_unit
+    x, y = MAP_MARGIN, MAP_HEIGHT - MAP_MARGIN / 2
+    if length_m >= 1000:
+        text = f"{length_m // 1000} {'公里' if lang == 'zh' else 'km'}"
+    else:
+        text = f"{length_m} {'米' if lang == 'zh' else 'm'}"
+    return (
+        f'<g class="sheet-scale"><rect x="{x - 4}" y="{y - 22}" width="{width + 8:.1f}" '
+        'height="26" fill="#ffffff" fill-opacity="0.8"/>'
+        f'<path d="M{x},{y - 8}V{y}H{x + width:.1f}V{y - 8}" fill="none" stroke="#1a1a1a" '
+        'stroke-width="2"/>'
+        f'<text x="{x + width / 2:.1f}" y="{y - 11}" text-anchor="middle" font-size="14" '
+        f'fill="#1a1a1a">{escape(text)}</text></g>'
+    )
+
+
+def _north_arrow() -> str:
+    """A north arrow in the upper right (the map is drawn north up)."""
+    x, y = MAP_WIDTH - MAP_MARGIN - 14, MAP_MARGIN + 6
+    return (
+        f'<g class="sheet-north"><path d="M{x},{y}L{x + 9},{y + 28}L{x},{y + 21}L{x - 9},'
+        f'{y + 28}Z" fill="#1a1a1a"/><text x="{x}" y="{y + 46}" text-anchor="middle" '
+        'font-size="15" font-weight="700" fill="#1a1a1a">N</text></g>'
+    )
+
+
+def _station_label(frame: _Frame, model: SheetModel) -> str:
+    """The station's name inside its area, where the map shows it (else the map's top left)."""
+    box = shapely.box(*_extent(model))
+    inside = model.boundary.intersection(box)
+    if inside.is_empty:
+        x, y = MAP_MARGIN + 8, MAP_MARGIN + 18
+    else:
+        spot = shapely.point_on_surface(inside)
+        x, y = frame.xy(spot.x, spot.y)
+    return (
+        f'<text class="sheet-station-name" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
+        'font-size="22" font-weight="700" fill="#37474f" fill-opacity="0.75" stroke="#ffffff" '
+        f'stroke-width="4" paint-order="stroke">{escape(model.station_name)}</text>'
+    )
 
 
 # -- the page ---------------------------------------------------------------------------------
@@ -286,13 +392,16 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
     """The whole HTML page of the sheet (pure: no request, no database)."""
     when = model.printed_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     title = t("station.sheet_title", lang, station=model.station_name)
+    if model.shift is not None:
+        title += " · " + shift_label(model.shift, lang)
     rows = []
     for cell in model.cells[:MAX_ROWS]:
         addresses = _addresses(cell, lang)
+        place = f'<b class="sheet-place">{escape(cell.place)}</b><br>' if cell.place else ""
         rows.append(
             "<tr>"
             f'<td class="sheet-no">{cell.rank}</td>'
-            f'<td class="sheet-addr" title="{escape(addresses)}">{escape(addresses)}</td>'
+            f'<td class="sheet-addr">{place}{escape(addresses)}</td>'
             f'<td class="sheet-num">{format_int(cell.incidents, lang)} / '
             f"{format_int(cell.nearby, lang)}</td>"
             f'<td class="sheet-reason">{escape(_reason(cell, lang, model.train_weeks))}</td>'
@@ -327,6 +436,15 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
         weeks=model.train_weeks,
         user=model.printed_by,
     )
+    if model.shift is not None:
+        share = model.shift_incidents / model.window_incidents if model.window_incidents else 0
+        meta += " · " + t(
+            "station.sheet_shift_share",
+            lang,
+            n=format_int(model.shift_incidents, lang),
+            total=format_int(model.window_incidents, lang),
+            share=f"{share:.0%}",
+        )
     legend = (
         f'<span class="sheet-key"><i style="background:{CELL_FILL}"></i>'
         f"{escape(t('station.sheet_key_cell', lang))}</span>"
@@ -348,7 +466,8 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
         f'<body class="patrol-sheet-body"><main class="{sheet_class}" id="patrol-sheet">'
         f'<header class="sheet-head"><h1>{escape(title)}</h1>'
         f'<p class="sheet-meta">{escape(meta)}</p>'
-        f'<p class="sheet-hint">{escape(t("station.sheet_print_hint", lang))}</p></header>'
+        f'<p class="sheet-hint">{escape(t("station.sheet_print_hint", lang))} '
+        f"{_shift_links(model, lang)}</p></header>"
         f'<section class="sheet-map">{map_svg(model, lang)}'
         f'<div class="sheet-legend">{legend}</div></section>'
         f'<table class="sheet-table"><colgroup><col class="c-no"><col class="c-addr">'
@@ -360,22 +479,21 @@ def render_sheet(model: SheetModel, lang: str, tz: str) -> str:
     )
 
 
-def _page(body: str, status: int) -> Response:
-    response = Response(body, status=status, mimetype="text/html")
-    response.charset = "utf-8"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _notice(lang: str, key: str, status: int) -> Response:
-    text = escape(t(key, lang))
-    return _page(
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{text}</title>'
-        '<link rel="stylesheet" href="/assets/station.css"></head>'
-        f'<body class="patrol-sheet-body"><p class="sheet-empty" role="alert">{text}</p>'
-        "</body></html>",
-        status,
-    )
+def _shift_links(model: SheetModel, lang: str) -> str:
+    """Links to the sheet of the whole day and of each shift (on screen only, not printed)."""
+    base = f"/station/{escape(model.code)}/patrol-sheet?lang={lang}"
+    links = [
+        f'<a href="{base}"{" aria-current=page" if model.shift is None else ""}>'
+        f"{escape(t('station.whole_day', lang))}</a>"
+    ]
+    for shift in patrol_shifts():
+        current = " aria-current=page" if shift == model.shift else ""
+        links.append(
+            f'<a href="{base}&amp;shift={shift_text(shift)}"{current}>'
+            f"{escape(shift_label(shift, lang))}</a>"
+        )
+    heading = escape(t("station.by_shift", lang))
+    return f'<span class="sheet-shifts">{heading} {" · ".join(links)}</span>'
 
 
 def register(server: Flask) -> None:
@@ -385,21 +503,20 @@ def register(server: Flask) -> None:
     def patrol_sheet(code: str) -> Response:
         lang = normalise_language(request.args.get("lang"))
         svc, scope = services(), current_scope()
-        verdict = station_access(svc.access, scope, code)
-        if verdict != OK:
-            forbidden = verdict == FORBIDDEN
-            return _notice(
-                lang,
-                "page.forbidden" if forbidden else "station.not_found",
-                403 if forbidden else 404,
-            )
-        model = sheet_model(svc, code, lang)
+        refused = refusal(svc, scope, code, lang)
+        if refused is not None:
+            return refused
+        try:
+            shift = parse_shift(request.args.get("shift"))
+        except ValueError:
+            return notice(lang, "station.bad_shift", 400)
+        model = sheet_model(svc, code, lang, shift=shift)
         audit.record(
             svc.access.engine,
             scope.user,
             "export",
             target=f"patrol_sheet:{code}",
-            detail=f"cells={len(model.cells)}",
+            detail=f"cells={len(model.cells)}" + (f" shift={shift_text(shift)}" if shift else ""),
             remote_addr=scope.remote_addr,
         )
-        return _page(render_sheet(model, lang, svc.access.tz), 200)
+        return page(render_sheet(model, lang, svc.access.tz), 200)
