@@ -49,6 +49,7 @@ def _open(page, url: str) -> None:
         "() => document.querySelector('#trend .js-plotly-plot .barlayer .point')"
     )
     page.wait_for_function("() => /\\d/.test(document.querySelector('#kpi-incidents')?.innerText)")
+    page.wait_for_selector("#map-time-slider [role=slider]")  # drawn by its own callback
 
 
 def _kpi(page) -> int:
