@@ -29,7 +29,7 @@ from dashboard.screens.station import export as station_export
 from dashboard.screens.station import page as station
 from dashboard.screens.station import patrol_sheet, visits_sheet
 from dashboard.screens.support import page as support
-from dashboard.web import api, push_api, push_loop, shell
+from dashboard.web import api, basemap, push_api, push_loop, shell
 from dashboard.web.auth import install_auth
 from dashboard.web.scope import current_scope
 from data import storage
@@ -133,6 +133,7 @@ def create_app(engine: Engine) -> Dash:
     _register_timing(app.server)
     patrol_sheet.register(app.server)  # GET /station/<code>/patrol-sheet
     visits_sheet.register(app.server)  # GET /station/<code>/visits-sheet
+    basemap.register(app.server)  # GET /basemap/<z>/<x>/<y> (a local MBTiles basemap)
     station_export.register(app.server)  # GET /station/<code>/cases.<csv|xlsx>
     app.server.register_blueprint(api.bp)
     app.server.register_blueprint(review_export.bp)  # GET /review/export.pdf|.xlsx

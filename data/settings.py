@@ -6,6 +6,7 @@ Only this module reads ``ANNING_*`` variables, so every setting has one name and
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,7 +47,9 @@ def check_settings() -> None:
             f"ANNING_TIMEZONE should be an IANA time zone such as Asia/Shanghai, got {tz!r}"
         ) from None
     wall_refresh_seconds()
+    review_targets()
     patrol_shifts()
+    basemap()
 
 
 def snapshot_dir() -> Path | None:
@@ -334,3 +337,86 @@ def shift_hours(shift: tuple[int, int]) -> tuple[int, ...]:
     start, end = shift
     length = (end - start) % 24 or 24
     return tuple((start + i) % 24 for i in range(length))
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """Where map tiles come from (``ANNING_BASEMAP``).
+
+    ``url`` is the tile URL template the browser asks (``{z}/{x}/{y}``); ``origin`` the one
+    origin the content security policy then allows for images (None for Anning's own
+    ``/basemap/`` route, which serves an MBTiles file, ``mbtiles``).
+    """
+
+    url: str
+    origin: str | None
+    mbtiles: Path | None
+    attribution: str
+
+
+#: The path under which Anning serves the tiles of a local MBTiles file.
+BASEMAP_ROUTE = "/basemap/{z}/{x}/{y}"
+_TILE_WORDS = {"{TileMatrix}": "{z}", "{TileCol}": "{x}", "{TileRow}": "{y}"}
+
+
+def basemap() -> Basemap | None:
+    """The basemap of the maps, or None (the default: no tiles, boundaries only).
+
+    ``ANNING_BASEMAP`` is an XYZ raster URL template the police network serves
+    (``https://tiles.example.gov/{z}/{x}/{y}.png``), a WMTS REST template
+    (``…/{TileMatrix}/{TileRow}/{TileCol}.png``, read as ``{z}/{y}/{x}``), or the path of a
+    local ``.mbtiles`` file (raster tiles) that Anning serves itself under ``/basemap/``.
+    ``ANNING_BASEMAP_ATTRIBUTION`` is the credit line shown on the map.
+
+    Raises
+    ------
+    SettingsError
+        For a template without ``{z}``, ``{x}`` and ``{y}``, a scheme other than http(s), a
+        missing MBTiles file, or another kind of file (PMTiles: convert it to MBTiles with
+        ``pmtiles convert``).
+    """
+    raw = os.environ.get("ANNING_BASEMAP", "").strip()
+    attribution = os.environ.get("ANNING_BASEMAP_ATTRIBUTION", "").strip()[:200]
+    if not raw:
+        return None
+    if "://" not in raw:
+        path = Path(raw)
+        if path.suffix.lower() != ".mbtiles":
+            raise SettingsError(
+                f"ANNING_BASEMAP should be an http(s) tile URL template or an .mbtiles file, "
+                f"got {raw!r} (a .pmtiles file: convert it with `pmtiles convert` first)"
+            )
+        if not path.is_file():
+            raise SettingsError(f"ANNING_BASEMAP names {path}, which does not exist")
+        return Basemap(BASEMAP_ROUTE, None, path.resolve(), attribution)
+    for word, short in _TILE_WORDS.items():
+        raw = raw.replace(word, short)
+    scheme, _, rest = raw.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not host or any(c in host for c in "{}"):
+        raise SettingsError(
+            f"ANNING_BASEMAP should be an http(s) URL with a fixed host, got {raw!r}"
+        )
+    missing = [w for w in ("{z}", "{x}", "{y}") if w not in raw]
+    if missing:
+        raise SettingsError(
+            f"ANNING_BASEMAP should hold {{z}}, {{x}} and {{y}}; {raw!r} lacks {', '.join(missing)}"
+        )
+    return Basemap(raw, f"{scheme}://{host}", None, attribution)
+
+
+def review_targets() -> dict[str, float]:
+    """Return the review's target per measure: :data:`measures.targets.DEFAULT_TARGETS` with
+    the entries of ``ANNING_REVIEW_TARGETS`` (``measure=value,…``) over them.
+
+    Raises
+    ------
+    SettingsError
+        Naming the variable and the entry it cannot use.
+    """
+    from measures.targets import parse_targets
+
+    try:
+        return parse_targets(os.environ.get("ANNING_REVIEW_TARGETS", ""))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None

@@ -118,10 +118,12 @@ class PlaceName:
     area: Place | None = None
     near: Place | None = None
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, street: bool = True) -> str:
         """``西乡街道 · 固戍社区 · 近宝安大道`` / ``Xixiang Subdistrict · Gushu Community ·
-        near Bao'an Avenue``; empty when nothing was found."""
-        parts = [p.name(lang) for p in (self.street, self.area) if p is not None]
+        near Bao'an Avenue``; empty when nothing was found. ``street=False`` leaves the street
+        out (on a screen of one station, where it is always the same)."""
+        kept = (self.street, self.area) if street else (self.area,)
+        parts = [p.name(lang) for p in kept if p is not None]
         if self.near is not None:
             near = self.near.name(lang)
             parts.append(f"near {near}" if lang == "en" else f"近{near}")

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from data.access import IncidentFilter
+from geo import areas
 from layers.service_levels import SLAS
 from measures import review, service, station
 from measures.wall import TILE_KEYS, month_windows, pulsing
@@ -86,6 +87,8 @@ class CaseSpec:
     page: int = 1
     hot_class: int | None = None
     res: int | None = None
+    #: An area drawn on a map (:mod:`geo.areas` text): only the cases located in it.
+    area: str | None = None
 
     def __post_init__(self) -> None:
         if self.measure not in LIST_MEASURES:
@@ -102,6 +105,12 @@ class CaseSpec:
             raise SpecError(f"res: an H3 resolution 5 to 9, got {self.res}")
         if self.now is not None and self.now.tzinfo is None:
             raise SpecError("now: should carry a time zone")
+        if self.area is not None:
+            try:
+                canonical = areas.parse(self.area).text()
+            except areas.AreaError as err:
+                raise SpecError(str(err)) from None
+            object.__setattr__(self, "area", canonical)
 
     def with_page(self, page: int) -> CaseSpec:
         """The same list at ``page``."""
@@ -129,6 +138,8 @@ class CaseSpec:
             out["cls"] = str(self.hot_class)
         if self.res is not None:
             out["res"] = str(self.res)
+        if self.area:
+            out["area"] = self.area
         if self.page != 1:
             out["page"] = str(self.page)
         return out
@@ -185,6 +196,7 @@ class CaseSpec:
             page=page,
             hot_class=number("cls"),
             res=number("res"),
+            area=params.get("area") or None,
         )
 
 
@@ -211,7 +223,22 @@ def _filters(spec: CaseSpec) -> pl.Expr:
             pred &= pl.col(column).is_in(list(values))
     if spec.nos:
         pred &= pl.col("incident_no").is_in(list(spec.nos))
+    if spec.area:
+        pred &= in_area(areas.parse(spec.area))
     return pred
+
+
+def in_area(area: areas.Area) -> pl.Expr:
+    """A predicate: the incident is located inside ``area`` (unlocated ones never are)."""
+    return pl.struct("lng", "lat").map_batches(
+        lambda s: pl.Series(
+            area.contains(
+                s.struct.field("lng").cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+                s.struct.field("lat").cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+            )
+        ),
+        return_dtype=pl.Boolean,
+    )
 
 
 def _wall(frame: pl.DataFrame, key: str, checks: pl.DataFrame, now: datetime, tz: str):

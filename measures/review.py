@@ -67,6 +67,7 @@ __all__ = [
     "Period",
     "change",
     "comparison_of",
+    "comparison_trend",
     "coverage",
     "default_period",
     "heatmap",
@@ -444,6 +445,34 @@ def trend(incidents: pl.DataFrame, period: Period, tz: str, column: str) -> pl.D
         .with_columns(pl.col("count").fill_null(0).cast(pl.Int64))
         .sort("period", "code")
     )
+
+
+def comparison_trend(
+    incidents: pl.DataFrame, period: Period, other: Period, tz: str
+) -> pl.DataFrame:
+    """All incidents of ``other`` per step (day or week of ``period``'s :func:`trend_every`),
+    placed on the step of ``period`` at the same position: the comparison line of a trend.
+
+    Columns ``period`` (the step of ``period`` it is drawn at), ``compared`` (the step of
+    ``other`` it counts) and ``count``. The n-th day (or week) of ``other`` faces the n-th of
+    ``period``; steps beyond the shorter of the two are left out.
+    """
+    every = trend_every(period)
+    schema = {"period": pl.Date, "compared": pl.Date, "count": pl.Int64}
+
+    def steps(p: Period) -> list[date]:
+        days = pl.date_range(p.start, p.end, interval="1d", eager=True)
+        return days.dt.truncate(every).unique().sort().to_list()
+
+    ours, theirs = steps(period), steps(other)
+    counts = dict(
+        in_period(incidents, other, tz)
+        .group_by(_local_day("reported_at", tz).dt.truncate(every).alias("step"))
+        .agg(pl.len().cast(pl.Int64))
+        .iter_rows()
+    )
+    rows = [(a, b, int(counts.get(b, 0))) for a, b in zip(ours, theirs, strict=False)]
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def heatmap(incidents: pl.DataFrame, period: Period, tz: str) -> np.ndarray:

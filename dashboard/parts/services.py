@@ -78,7 +78,9 @@ class Services:
     _places: tuple[float, tuple[int, int], PlaceIndex] | None = field(
         default=None, init=False, repr=False
     )
-    _cell_names: dict[tuple[int, str], str] = field(default_factory=dict, init=False, repr=False)
+    _cell_names: dict[tuple[int, str, bool], str] = field(
+        default_factory=dict, init=False, repr=False
+    )
     #: Cache hits and misses since start (for measurements and tests).
     layer_hits: int = field(default=0, init=False)
     layer_misses: int = field(default=0, init=False)
@@ -122,18 +124,19 @@ class Services:
             self._places = (now, version, index)
         return index
 
-    def cell_names(self, cells: Iterable[int], lang: str) -> dict[int, str]:
-        """H3 cell → the name of its centre's place (``西乡街道 · 固戍社区 · 近宝安大道``);
-        cells no place names are left out (callers show the cell id)."""
+    def cell_names(self, cells: Iterable[int], lang: str, street: bool = True) -> dict[int, str]:
+        """H3 cell → the name of its centre's place (``西乡街道 · 固戍社区 · 近宝安大道``;
+        without the street when ``street`` is False); cells no place names are left out
+        (callers show the cell id)."""
         index = self.places()
         out: dict[int, str] = {}
         for cell in cells:
-            key = (int(cell), lang)
+            key = (int(cell), lang, street)
             with self._lock:
                 name = self._cell_names.get(key)
             if name is None:
                 lat, lng = cell_to_latlng(int(cell))
-                name = index.name_point(lng, lat).text(lang)
+                name = index.name_point(lng, lat).text(lang, street)
                 with self._lock:
                     if len(self._cell_names) > CELL_NAMES_MAX:
                         self._cell_names.clear()

@@ -177,3 +177,15 @@ def grid_locale(lang: str) -> dict[str, str]:
         "noRowsToShow": "no_rows",
     }
     return {grid_key: t(f"station.grid.{ours}", lang) for grid_key, ours in keys.items()}
+
+
+#: First characters that make a spreadsheet run a cell as a formula (CSV/Excel injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(value: object) -> object:
+    """A cell value a spreadsheet shows as text and never runs as a formula: text starting
+    with one of :data:`FORMULA_START` gets a leading ``'``; other values are kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

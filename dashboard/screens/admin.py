@@ -35,7 +35,7 @@ from dashboard.parts import ids
 from dashboard.parts.filters import parse_date
 from dashboard.parts.i18n import audit_action_label, t
 from dashboard.parts.services import services
-from dashboard.parts.tables import grid_locale
+from dashboard.parts.tables import defused, grid_locale
 from dashboard.web.auth import current_user
 from dashboard.web.shell import page_frame
 from data import audit
@@ -54,7 +54,6 @@ DEFAULT_EXPORT_NAME = "anning-audit.csv"
 _EXPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}\.csv$")
 _ACTION = re.compile(r"^[a-z_]{1,32}$")
 #: Characters that make a spreadsheet read a CSV cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 USER_COLUMNS = ("username", "display_name", "role", "station", "status", "last_login")
 #: Refusals the watch card lists.
 LATEST_REFUSALS = 10
@@ -145,8 +144,7 @@ def export_url(user: object, action: object, start: object, end: object) -> str:
 
 def csv_cell(value: object) -> str:
     """A value for a CSV cell; text a spreadsheet would run as a formula is quoted with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return str(defused("" if value is None else str(value)))
 
 
 # -- layout ---------------------------------------------------------------------------------------

@@ -11,21 +11,26 @@ list shown is written to the audit trail.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from dash import Dash, dcc, html
+from flask import Response, request
 
 from dashboard.parts.case_links import href
 from dashboard.parts.filters import query_params
-from dashboard.parts.i18n import MISSING, label, t
+from dashboard.parts.i18n import MISSING, label, normalise_language, t
 from dashboard.parts.services import layer_now, services
+from dashboard.parts.tables import defused
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
 from data import audit
 from data.access import IncidentFilter, mask_address
+from geo import areas
 from layers.hotspot import CLASS_LABELS as HOT_CLASS_LABELS
 from measures import cases, service
 from measures import station as station_measures
@@ -33,6 +38,10 @@ from measures import station as station_measures
 #: The list's table id (tests and the browser find it by it).
 TABLE_ID = "case-list-table"
 COUNT_ID = "case-list-count"
+CSV_ID = "case-list-csv"
+AREA_ID = "case-list-area"
+#: Weeks of a drawn area's weekly counts.
+AREA_WEEKS = 12
 PAGER_ID = "case-list-pager"
 
 
@@ -91,37 +100,45 @@ def _scope_line(spec: cases.CaseSpec, names: dict[str, str], now: datetime, tz: 
     return " · ".join(bits)
 
 
+#: The list's columns, as headers (i18n keys) and in the CSV.
+COLUMN_KEYS = (
+    "field.incident_no",
+    "field.reported_at",
+    "field.station_code",
+    "field.category",
+    "field.risk_level",
+    "field.status",
+    "field.community",
+    "field.address_raw",
+)
+
+
+def _values(r: dict, names: dict[str, str], tz: str, lang: str, masked: bool) -> list[str]:
+    """One case as the list shows it (:data:`COLUMN_KEYS`), address masked when ``masked``."""
+    address = mask_address(r.get("address_raw")) if masked else r.get("address_raw")
+    return [
+        r.get("incident_no") or str(r["id"]),
+        r["reported_at"].astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+        names.get(r.get("station_code"), r.get("station_code") or MISSING),
+        label("category", r.get("category"), lang),
+        label("risk", r.get("risk_level"), lang),
+        label("status", r.get("status"), lang),
+        r.get("community") or MISSING,
+        address or MISSING,
+    ]
+
+
 def _rows(frame: pl.DataFrame, names: dict[str, str], tz: str, lang: str, masked: bool):
     out = []
     for r in frame.iter_rows(named=True):
-        address = r.get("address_raw")
-        if masked:
-            address = mask_address(address)
-        out.append(
-            html.Tr(
-                [
-                    html.Td(
-                        dcc.Link(
-                            r.get("incident_no") or str(r["id"]),
-                            href=f"/case/{r['id']}?lang={lang}",
-                        )
-                    ),
-                    html.Td(
-                        r["reported_at"].astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
-                        className="nowrap",
-                    ),
-                    html.Td(names.get(r.get("station_code"), r.get("station_code") or MISSING)),
-                    html.Td(label("category", r.get("category"), lang)),
-                    html.Td(
-                        label("risk", r.get("risk_level"), lang),
-                        className=f"risk-{r.get('risk_level')}",
-                    ),
-                    html.Td(label("status", r.get("status"), lang)),
-                    html.Td(r.get("community") or MISSING),
-                    html.Td(address or MISSING),
-                ]
-            )
-        )
+        number, when, *rest = _values(r, names, tz, lang, masked)
+        cells = [
+            html.Td(dcc.Link(number, href=f"/case/{r['id']}?lang={lang}")),
+            html.Td(when, className="nowrap"),
+            *[html.Td(v) for v in rest],
+        ]
+        cells[4].className = f"risk-{r.get('risk_level')}"
+        out.append(html.Tr(cells))
     return out
 
 
@@ -161,18 +178,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     except cases.SpecError as err:
         body = [html.H1(t("caselist.title", lang)), html.P(t("caselist.bad", lang, why=str(err)))]
         return page_frame(lang, body, "page-cases")
-    now = spec.now or layer_now(None, tz)
-    incidents = svc.access.incidents(scope, IncidentFilter())
-    visits = svc.access.follow_up_visits(scope)
-    cells = None
-    if spec.measure == "hotspot":
-        # The hot spots the wall's legend class names: the same layer, window and resolution.
-        window = IncidentFilter(start=spec.start, end=spec.end)
-        hot = svc.layer(scope, window, "hotspot", {}, spec.res or 8)
-        cells = (
-            hot.filter(pl.col("gi_class") == spec.hot_class)["cell"].to_list() if hot.height else []
-        )
-    frame = cases.select(incidents, visits, spec, now, tz, cells)
+    now, incidents, visits, frame = _selection(svc, scope, spec)
     total = frame.height
     total_pages = cases.pages(total)
     page = cases.page_of(frame, min(spec.page, total_pages))
@@ -188,16 +194,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
         detail=urlencode(spec.to_params()),
         remote_addr=scope.remote_addr,
     )
-    headers = [
-        t("field.incident_no", lang),
-        t("field.reported_at", lang),
-        t("field.station_code", lang),
-        t("field.category", lang),
-        t("field.risk_level", lang),
-        t("field.status", lang),
-        t("field.community", lang),
-        t("field.address_raw", lang),
-    ]
+    headers = [t(key, lang) for key in COLUMN_KEYS]
     table = html.Table(
         [
             html.Thead(html.Tr([html.Th(h) for h in headers])),
@@ -225,10 +222,142 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
             className="case-list-count",
             **{"data-total": str(total)},
         ),
+        _area_summary(frame, spec, names, tz, lang) if spec.area else None,
+        html.A(
+            t("caselist.csv", lang),
+            href=f"/cases.csv?{urlencode({**spec.to_params(), 'lang': lang})}",
+            id=CSV_ID,
+            className="button case-list-csv",
+        )
+        if total
+        else None,
         table if total else html.P(t("caselist.empty", lang), className="muted"),
         _pager(spec, total_pages, lang) if total_pages > 1 else None,
     ]
     return page_frame(lang, [html.Section(body, className="card case-list")], "page-cases")
+
+
+def _selection(svc, scope, spec: cases.CaseSpec):
+    """``(now, incidents, visits, selected)``: the caller's incidents and visits, and the
+    cases ``spec`` counts among them, newest first."""
+    tz = svc.access.tz
+    now = spec.now or layer_now(None, tz)
+    incidents = svc.access.incidents(scope, IncidentFilter())
+    visits = svc.access.follow_up_visits(scope)
+    cells = None
+    if spec.measure == "hotspot":
+        # The hot spots the wall's legend class names: the same layer, window and resolution.
+        window = IncidentFilter(start=spec.start, end=spec.end)
+        hot = svc.layer(scope, window, "hotspot", {}, spec.res or 8)
+        cells = (
+            hot.filter(pl.col("gi_class") == spec.hot_class)["cell"].to_list() if hot.height else []
+        )
+    return now, incidents, visits, cases.select(incidents, visits, spec, now, tz, cells)
+
+
+def _mix(frame: pl.DataFrame, column: str, kind: str, lang: str) -> html.Table:
+    counts = frame.group_by(column).agg(pl.len().alias("n")).sort(["n", column], descending=True)
+    return html.Table(
+        html.Tbody(
+            [
+                html.Tr([html.Td(label(kind, r[column], lang)), html.Td(f"{r['n']:,}")])
+                for r in counts.iter_rows(named=True)
+            ]
+        ),
+        className="simple-table case-area-mix",
+    )
+
+
+def _area_summary(
+    frame: pl.DataFrame, spec: cases.CaseSpec, names: dict[str, str], tz: str, lang: str
+) -> html.Section:
+    """What a drawn area holds: its size, the cases by category, by source and by week."""
+    area = areas.parse(spec.area or "")
+    if area.is_circle:
+        shape = t("caselist.area_circle", lang, r=f"{area.radius_m:,.0f}")
+    else:
+        shape = t("caselist.area_polygon", lang, n=len(area.points))
+    weekly = (
+        frame.with_columns(
+            pl.col("reported_at").dt.convert_time_zone(tz).dt.truncate("1w").dt.date().alias("w")
+        )
+        .group_by("w")
+        .agg(pl.len().alias("n"))
+        .sort("w")
+        .tail(AREA_WEEKS)
+    )
+    top = max(weekly["n"].to_list() or [1])
+    bars = [
+        html.Div(
+            [
+                html.Span(r["w"].strftime("%m-%d"), className="case-area-week"),
+                html.Span(style={"width": f"{100 * r['n'] / top:.0f}%"}, className="case-area-bar"),
+                html.Span(f"{r['n']:,}"),
+            ],
+            className="case-area-row",
+        )
+        for r in weekly.iter_rows(named=True)
+    ]
+    return html.Section(
+        [
+            html.H2(t("caselist.area_title", lang), className="card-title"),
+            html.P(shape, className="muted"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H3(t("field.category", lang)),
+                            _mix(frame, "category", "category", lang),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.H3(t("field.source_channel", lang)),
+                            _mix(frame, "source_channel", "source", lang),
+                        ]
+                    ),
+                    html.Div([html.H3(t("caselist.area_weeks", lang, n=AREA_WEEKS)), *bars]),
+                ],
+                className="case-area-grid",
+            ),
+        ],
+        id=AREA_ID,
+        className="case-area",
+    )
+
+
+def export_csv() -> Response:
+    """Route ``/cases.csv``: every case of the spec in the query string as CSV (UTF-8 with a
+    BOM, for Excel), masked as the role requires; written to the audit trail."""
+    lang = normalise_language(request.args.get("lang"))
+    svc, scope = services(), current_scope()
+    try:
+        spec = cases.CaseSpec.from_params(request.args)
+    except cases.SpecError as err:
+        return Response(f"bad list: {err}\n", status=400, mimetype="text/plain")
+    _, _, _, frame = _selection(svc, scope, spec)
+    names = svc.station_names(scope, lang)
+    audit.record(
+        svc.access.engine,
+        scope.user,
+        "export",
+        target=f"case_list:{spec.measure}",
+        detail=f"rows={frame.height} " + urlencode(spec.to_params()),
+        remote_addr=scope.remote_addr,
+    )
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([t(key, lang) for key in COLUMN_KEYS])
+    masked = not scope.personal_details
+    for r in frame.iter_rows(named=True):
+        writer.writerow([defused(v) for v in _values(r, names, svc.access.tz, lang, masked)])
+    name = f"anning-{spec.measure}.csv".replace("/", "-")
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def validation_layout() -> html.Div:
@@ -237,4 +366,5 @@ def validation_layout() -> html.Div:
 
 
 def register_callbacks(app: Dash) -> None:
-    """The case list has no callbacks: paging is plain links."""
+    """The case list has no callbacks (paging is plain links); its CSV is a route."""
+    app.server.add_url_rule("/cases.csv", "case_list_csv", export_csv, methods=["GET"])

@@ -70,6 +70,7 @@ from dashboard.parts.filters import (
 from dashboard.parts.i18n import LANGUAGES, t
 from dashboard.parts.layer_views import export_frame, json_rows, json_value
 from dashboard.parts.services import layer_now, services
+from dashboard.parts.tables import defused
 from dashboard.web.scope import current_scope
 from data import audit
 from data.access import IncidentFilter
@@ -99,7 +100,6 @@ NOW_YEARS = (2000, 2100)
 #: A ``+hh:mm`` offset whose ``+`` a form encoding turned into a space.
 _SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
 #: Characters that make a spreadsheet read a CSV cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RequestError(ValueError):
@@ -248,11 +248,9 @@ def _csv_cell(value: object) -> object:
     """A value for a CSV cell: JSON for lists and structs, formulas defused for text."""
     if isinstance(value, list | dict):
         return json.dumps(json_value(value), ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     if isinstance(value, float):
         return json_value(value)
-    return value
+    return defused(value)
 
 
 def _csv_response(layer_id: str, columns: list[str], rows: list[list[object]]) -> Response:

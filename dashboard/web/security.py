@@ -25,6 +25,7 @@ from dash.exceptions import DependencyException
 from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from data.settings import basemap
 from data.storage import StorageError, is_storage_error, note_failure
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,11 @@ def script_hash(source: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def content_security_policy(inline_script_hashes: Iterable[str] = ()) -> str:
-    """The policy: everything from the server itself, nothing from anywhere else.
+def content_security_policy(
+    inline_script_hashes: Iterable[str] = (), image_origins: Iterable[str] = ()
+) -> str:
+    """The policy: everything from the server itself, nothing from anywhere else but the
+    ``image_origins`` (the configured basemap's tile server, ``ANNING_BASEMAP``).
 
     ``style-src 'unsafe-inline'`` is needed because plotly and Dash's data table inject
     ``<style>`` elements at run time; ``blob:`` workers because MapLibre starts its workers
@@ -63,7 +67,7 @@ def content_security_policy(inline_script_hashes: Iterable[str] = ()) -> str:
         "default-src 'self'",
         f"script-src {scripts}",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        " ".join(["img-src 'self' data: blob:", *image_origins]),
         "font-src 'self' data:",
         "connect-src 'self'",
         "worker-src 'self' blob:",
@@ -286,7 +290,9 @@ def install_security(app: Dash, extra_origins: Iterable[str] = ()) -> None:
     """Add the security headers, the body cap and calm error pages to ``app``'s server."""
     server: Flask = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    policy = content_security_policy([script_hash(app.renderer)])
+    tiles = basemap()
+    origins = [tiles.origin] if tiles is not None and tiles.origin else []
+    policy = content_security_policy([script_hash(app.renderer)], origins)
 
     @server.after_request
     def _headers(response: Response) -> Response:

@@ -182,3 +182,26 @@ def request_context(app):
     with app.server.test_request_context("/"):
         use_identity(UserInfo(0, TEST_USER, TEST_USER, TEST_ROLE, None))
         yield
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory):
+    """A small demo district (3,000 incidents ending now, with its loop records and places)."""
+    from data.database import make_engine, upgrade
+    from data.demo.load import ensure_demo
+
+    url = fresh_url(tmp_path_factory.mktemp("visits"))
+    engine = make_engine(url)
+    upgrade(engine)
+    assert ensure_demo(engine, n_incidents=3000)
+    yield engine
+    engine.dispose()
+    drop(url)
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_engine):
+    """The dashboard over :func:`demo_engine`."""
+    from dashboard import create_app
+
+    return create_app(demo_engine)

@@ -79,7 +79,7 @@ def test_the_fixture_gives_every_measure_something_to_agree_on(computed):
 
 def test_the_review_page_shows_the_computed_values(request_context, fixed_now, computed):
     params = dict(pair.split("=") for pair in QUERY.split("&"))
-    _caption, _notes, kpis, *_rest, rows, _pdf, _xlsx = review.update_review(params, "en")
+    _caption, _notes, kpis, *_rest, rows, _total, _pdf, _xlsx = review.update_review(params, "en")
     shown = {
         card.children.to_plotly_json()["props"]["data-measure"]: card.children.children[1].children
         for card in kpis
@@ -90,7 +90,8 @@ def test_the_review_page_shows_the_computed_values(request_context, fixed_now, c
     by_station = {r["id"]: r for r in rows}
     for code, values in computed["stations"].items():
         for measure in rd.MEASURES:
-            assert by_station[code][measure] == fmt_value(measure, values[measure]), (code, measure)
+            shown = by_station[code][f"{measure}__text"]  # the text the grid shows
+            assert shown == fmt_value(measure, values[measure]), (code, measure)
 
 
 def test_the_workbook_holds_the_computed_values(client, fixed_now, computed):

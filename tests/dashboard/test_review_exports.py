@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from dashboard.parts.i18n import audit_action_label
 from dashboard.screens.review import page as review
 from dashboard.screens.review.export import AUDIT_ACTIONS
-from dashboard.screens.review.state import from_query, to_query
+from dashboard.screens.review.state import DEFAULT_SORT, from_query, to_query
 from tests.auth.canary import audit_rows
 
 NOVEMBER = "period=month&day=2026-11-01&cmp=previous"
@@ -40,10 +40,15 @@ def chief_client(app, fixture_engine):
 
 
 def _text(pdf: bytes) -> str:
-    """The PDF's text without white space or NULs (pypdf reads the two-byte codes of the
-    embedded CFF font with a NUL before each glyph; poppler's pdftotext does not)."""
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    return re.sub(r"[\s\x00]+", "", text)
+    """The PDF's text without white space, as poppler's ``pdftotext`` reads it (pypdf misreads
+    the two-byte codes of the embedded CFF font once the subset passes a few hundred glyphs:
+    the findings page made it garble the loop page)."""
+    import subprocess
+
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
 
 
 def test_the_callback_draws_the_period_and_its_comparison(request_context):
@@ -51,8 +56,8 @@ def test_the_callback_draws_the_period_and_its_comparison(request_context):
 
     state = from_query(f"?{NOVEMBER}", (date(2026, 6, 1), date(2026, 11, 12)), date(2026, 11, 20))
     params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
-    caption, _notes, kpis, cat, _src, heat, rows, pdf_href, xlsx_href = review.update_review(
-        params, "en"
+    caption, _notes, kpis, cat, _src, heat, rows, pinned, pdf_href, xlsx_href = (
+        review.update_review(params, "en")
     )
     text = str(caption)
     assert "2026-11-01 to 2026-11-30" in text and "2026-10-01 to 2026-10-31" in text
@@ -60,11 +65,17 @@ def test_the_callback_draws_the_period_and_its_comparison(request_context):
     first = kpis[0].children.children
     assert first[1].children == "4" and first[2].children == "+4 (was 0) vs. comparison"
     by_station = {r["id"]: r for r in rows}
-    assert by_station["BA02"]["incidents"] == "2" and by_station["BA02"]["change"] == "+2"
-    assert by_station["BA01"]["protection_orders"] == "1"
-    assert by_station["BA05"]["incidents"] == "0" and by_station["BA05"]["handled_24h_share"] == "—"
-    assert [r["id"] for r in rows][:2] == ["BA02", "BA01"]  # most incidents first
-    assert rows[-1]["id"] == review.TOTAL_ROW and rows[-1]["incidents"] == "4"  # T5 too
+    assert by_station["BA02"]["incidents__text"] == "2" and by_station["BA02"]["change"] == 2
+    assert by_station["BA02"]["change__text"] == "+2"
+    assert by_station["BA01"]["protection_orders__text"] == "1"
+    assert by_station["BA05"]["incidents"] == 0
+    assert by_station["BA05"]["handled_24h_share__text"] == "—"
+    # worst first on service-level compliance: BA02 (both checks judged, one late)
+    shares = [r["sla_compliance"] for r in rows if r["sla_compliance"] is not None]
+    assert shares == sorted(shares) and len(shares) == 2
+    (total,) = pinned.to_plotly_json()["operations"][0]["params"]["value"]
+    assert total["id"] == review.TOTAL_ROW and total["incidents__text"] == "4"  # T5 too
+    assert review.TOTAL_ROW not in by_station  # pinned below the stations, never sorted in
     assert sum(sum(t.y) for t in cat.data) == 4 and cat.layout.meta["dimension"] == "category"
     assert sum(map(sum, heat.data[0].z)) == 4
     assert pdf_href.startswith("/review/export.pdf?lang=en&period=month&day=2026-11-01")
@@ -93,12 +104,19 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
         None,
         None,
         "last_year",
-        [{"column_id": "change_pct", "direction": "asc"}],
+        [{"colId": "station_code", "sort": None}, {"colId": "change_pct", "sort": "asc"}],
         "?lang=zh&sort=change_pct&dir=desc",
+        None,
+        [],
         "zh",
     )
     assert query == "?lang=zh&period=week&day=2026-11-09&cmp=last_year&sort=change_pct&dir=asc"
     assert params["day"] == "2026-11-09" and params["sort"] == "change_pct"
+    # the same state again (the grid reports its columns after a redraw): nothing to redo
+    assert review.sync_url(
+        "week", "2026-11-12", None, None, "last_year",
+        [{"colId": "change_pct", "sort": "asc"}], query, params, [{"id": "BA01"}], "zh",
+    ) == (review.no_update, review.no_update)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -108,23 +126,33 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
         ("late_open", "desc"),
         ("visits_done", "asc"),
         ("median_days_to_close", "desc"),
+        ("incidents", "desc"),
+        ("station_code", "asc"),
     ],
 )
 def test_a_newly_chosen_column_opens_worst_first(request_context, column, direction):
-    # the table's first click on a column says "asc"; the review puts the worst on top
+    # the grid's first click on a header sorts by the column's first sortingOrder
+    state = from_query(f"?{NOVEMBER}", None, None)
+    (spec,) = [c for c in review.league_table("en", state).columnDefs if c["colId"] == column]
+    assert spec["sortingOrder"][0] == direction
     query, _ = review.sync_url(
         "month",
         "2026-11-01",
         None,
         None,
         "previous",
-        [{"column_id": column, "direction": "asc"}],
-        "?lang=en&sort=station_code&dir=asc",
+        [{"colId": column, "sort": direction}],
+        "?lang=en&sort=repeat_share&dir=asc",
+        None,
+        [],
         "en",
     )
-    assert f"sort={column}&dir={direction}" in query
+    if (column, direction == "desc") == DEFAULT_SORT:  # the default order: not in the URL
+        assert "sort=" not in query
+    else:
+        assert f"sort={column}&dir={direction}" in query
     query, _ = review.sync_url(
-        "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", "en"
+        "custom", None, "2026-11-12", "2026-11-01", "previous", None, "", None, [], "en"
     )
     assert query == "?lang=en&period=custom&start=2026-11-01&end=2026-11-12&cmp=previous"
 
@@ -140,7 +168,7 @@ def test_a_bar_or_a_cell_opens_the_cases_behind_it(request_context, monkeypatch)
     assert search == "?lang=zh&m=incidents&start=2026-11-09&end=2026-11-15&cat=domestic_violence"
     monkeypatch.setattr(review, "layer_now", lambda *_a: datetime(2026, 11, 30, 4, tzinfo=UTC))
     path, search = review.drill_station(
-        {"row": 0, "column_id": "late_open", "row_id": "BA02"},
+        {"rowIndex": 0, "colId": "late_open", "rowId": "BA02", "value": 1},
         {"period": "month", "day": "2026-11-01"},
         "en",
     )
@@ -150,7 +178,7 @@ def test_a_bar_or_a_cell_opens_the_cases_behind_it(request_context, monkeypatch)
     )
     # the station and change columns open the station's incidents; the total row every station
     _, search = review.drill_station(
-        {"row": 0, "column_id": "change", "row_id": review.TOTAL_ROW},
+        {"rowIndex": 0, "colId": "change", "rowId": review.TOTAL_ROW, "value": 4},
         {"period": "month", "day": "2026-11-01"},
         "en",
     )
@@ -245,8 +273,12 @@ def test_the_pdf_meeting_pack_reads_in_the_users_language(client, fixture_engine
     response = client.get(f"/review/export.pdf?lang={lang}&{NOVEMBER}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
-    assert len(reader.pages) == 5  # cover, two of charts, the league, the loop
+    assert len(reader.pages) == 6  # cover, the hot-spot map, two of charts, the league, the loop
     text = _text(response.data)
+    # the map page: its title, its caption, and every station named on the map itself
+    assert ("热点分布" if lang == "zh" else "Hotspots·") in text
+    assert ("Gi*热点网格" if lang == "zh" else "Gi*hotcellsthisperiod") in text
+    assert reader.pages[1].mediabox.width > reader.pages[1].mediabox.height  # landscape
     for word in words:
         assert word in text, word
     # the league table's Xixiang row: 2 incidents, +2 against an empty October
@@ -271,3 +303,125 @@ def test_the_export_actions_read_in_words():
     for action in AUDIT_ACTIONS.values():
         zh, en = audit_action_label(action, "zh"), audit_action_label(action, "en")
         assert zh != action and en != action and zh != en
+
+
+def test_league_cells_and_kpis_are_coloured_against_their_targets(request_context, monkeypatch):
+    params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
+    _, _, kpis, *_, rows, pinned, _, _ = review.update_review(params, "en")
+    tones = {r["id"]: r["sla_compliance__tone"] for r in rows if r["sla_compliance"] is not None}
+    shares = {r["id"]: r["sla_compliance"] for r in rows if r["sla_compliance"] is not None}
+    for code, share in shares.items():
+        assert tones[code] == ("good" if share >= 0.9 else "bad"), (code, share)
+    assert all(r["incidents__tone"] == "" for r in rows)  # counts without a target: no colour
+    # a target the installation sets moves the verdict: every judged station now meets it
+    monkeypatch.setenv("ANNING_REVIEW_TARGETS", "sla_compliance=0")
+    _, _, kpis, *_, rows, pinned, _, _ = review.update_review(params, "en")
+    (total,) = pinned.to_plotly_json()["operations"][0]["params"]["value"]
+    assert total["sla_compliance__tone"] == "good"  # the district total is judged too
+    assert {r["sla_compliance__tone"] for r in rows if r["sla_compliance"] is not None} == {"good"}
+    card = next(
+        k for k in kpis if k.children.to_plotly_json()["props"]["data-measure"] == "sla_compliance"
+    )
+    assert "good" in card.children.className
+    assert card.children.children[3].children == "Target ≥ 0.0%"
+    columns = {
+        c["colId"]: c
+        for c in review.league_table("en", from_query(f"?{NOVEMBER}", None, None)).columnDefs
+    }
+    assert "Target ≥ 0.0%" in columns["sla_compliance"]["headerTooltip"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("zh", {"上一周期（合计）", "去年同期（合计）"}),
+        ("en", {"Previous period (all)", "Same period last year (all)"}),
+    ],
+)
+def test_the_trend_charts_draw_the_comparison_periods_as_lines(lang, names):
+    from datetime import date
+
+    import polars as pl
+
+    from dashboard.screens.review.figures import trend_figure
+
+    trend = pl.DataFrame(
+        {
+            "period": [date(2026, 11, 1), date(2026, 11, 2)],
+            "code": ["domestic_violence"] * 2,
+            "count": [3, 1],
+        }
+    )
+    line = pl.DataFrame(
+        {
+            "period": [date(2026, 11, 1), date(2026, 11, 2)],
+            "compared": [date(2026, 10, 1), date(2026, 10, 2)],
+            "count": [5, 0],
+        }
+    )
+    fig = trend_figure(trend, "category", "1d", lang, {"previous": line, "last_year": line})
+    lines = [tr for tr in fig.data if tr.type == "scatter"]
+    assert {tr.name for tr in lines} == names
+    assert all(tr.line.dash in ("dash", "dot") and tr.line.width < 2 for tr in lines)
+    assert list(lines[0].y) == [5, 0] and list(lines[0].customdata) == ["2026-10-01", "2026-10-02"]
+    assert fig.layout.yaxis.dtick == 1  # the scale counts the lines' 5 too
+    assert all(tr.showlegend is not False for tr in lines)
+
+
+def test_the_meeting_pack_states_its_findings_and_no_screen_instruction(client, fixture_engine):
+    import subprocess
+
+    response = client.get(f"/review/export.pdf?lang=zh&{NOVEMBER}")
+    assert response.status_code == 200
+    raw = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    page_one = raw.split("\f")[0]
+    text = re.sub(r"\s+", "", page_one)
+    # the findings sit on page 1, under the key figures, with their numbers: November's
+    # rises against an empty October (Xixiang +2, Xin'an +1)
+    assert "要点" in text
+    assert "事件增加最多的派出所（较对比期）：西乡派出所+2" in text
+    assert "新安派出所+1" in text
+    assert "新出现的热点" in text or "新出现热点" in text
+    assert "警情升级" in text
+    # nothing written for a screen: no clicking on paper
+    full = re.sub(r"\s+", "", raw)
+    for hint in ("点击", "鼠标", "review.league_hint"):
+        assert hint not in full, hint
+    assert "点击一行查看该所本期案件" not in full
+
+
+def test_the_map_page_draws_hot_cells_and_names_every_station():
+    """The map image itself: hot cells in their class colours, station names drawn (their
+    text is rendered into the image, so the test counts the cells' coloured pixels)."""
+    import polars as pl
+    from PIL import Image
+    from shapely.geometry import box
+
+    from dashboard.parts import palettes
+    from dashboard.screens.review.map_page import MapPage, map_caption, map_png
+    from dashboard.screens.review.pdf import _chart_font
+    from geo.h3cells import latlng_to_cells
+
+    cells = latlng_to_cells(
+        pl.Series([22.56, 22.60]).to_numpy(), pl.Series([113.88, 113.86]).to_numpy(), 8
+    )
+    hot = pl.DataFrame(
+        {"cell": [int(c) for c in cells], "gi_class": [3, 1], "label": ["hot_99", "hot_90"]}
+    )
+    stations = [
+        ("甲所", box(113.84, 22.54, 113.90, 22.58)),
+        ("乙所", box(113.84, 22.58, 113.90, 22.62)),
+    ]
+    image = Image.open(map_png(MapPage(stations, hot), "zh", _chart_font(), dpi=60)).convert("RGB")
+    colours = {pixel for _, pixel in image.getcolors(maxcolors=1 << 20)}
+
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    def near(target) -> bool:
+        return any(sum(abs(a - b) for a, b in zip(c, target, strict=True)) < 40 for c in colours)
+
+    assert near(rgb(palettes.DIVERGING[0])) and near(rgb(palettes.DIVERGING[2]))
+    assert map_caption(MapPage(stations, hot), "en").startswith("2 Gi* hot cells")

@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime
 
 import polars as pl
-import pytest
 
 from dashboard.parts.i18n import label, t
 from dashboard.screens.station.visits_sheet import KINDS, Visit, ordered
@@ -15,31 +14,9 @@ from data.access import CaseAccess, IncidentFilter, Scope
 from data.audit import AuditQuery, events
 from measures import service
 from measures import station as station_measures
-from tests.backends import drop, fresh_url
 from tests.dashboard.signed_in import signed_in_client
 
 STATION = "BA01"
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory):
-    from data.database import make_engine, upgrade
-    from data.demo.load import ensure_demo
-
-    url = fresh_url(tmp_path_factory.mktemp("visits"))
-    engine = make_engine(url)
-    upgrade(engine)
-    assert ensure_demo(engine, n_incidents=3000)
-    yield engine
-    engine.dispose()
-    drop(url)
-
-
-@pytest.fixture(scope="module")
-def demo_app(demo_engine):
-    from dashboard import create_app
-
-    return create_app(demo_engine)
 
 
 def _client(app, engine, username: str, role: str, station: str | None):

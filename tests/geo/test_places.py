@@ -20,6 +20,7 @@ def test_a_point_is_named_by_street_smallest_area_and_nearest_road():
     name = INDEX.name_point(113.83, 22.539)  # in the community, ~220 m south of the road
     assert name.text("zh") == "西乡街道 · 固戍社区 · 近宝安大道"
     assert name.text("en") == "Xixiang Subdistrict · Gushu Community · near Bao'an Ave"
+    assert name.text("zh", street=False) == "固戍社区 · 近宝安大道"  # on one station's screen
     inner = INDEX.name_point(113.826, 22.526)  # in the compound, inside the community
     assert inner.area == COMPOUND
 

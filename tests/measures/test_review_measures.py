@@ -258,3 +258,24 @@ def test_trends_fill_quiet_days_and_the_heatmap_uses_local_time():
     assert grid[5, 23] == 1  # Saturday 31 October, 23:30 local
     assert grid[3, 12] == 1  # Thursday 15 October, noon
     assert np.count_nonzero(grid) == 3
+
+
+def test_comparison_lines_put_each_day_of_the_other_period_on_the_same_position():
+    frame = _frame()
+    september = Period(date(2026, 9, 1), date(2026, 9, 30))
+    line = rd.comparison_trend(frame, OCTOBER, september, TZ)
+    # September has 30 days, October 31: the 31st of October has no counterpart
+    assert line.height == 30
+    assert line["period"][0] == date(2026, 10, 1) and line["compared"][0] == date(2026, 9, 1)
+    # incident 4 (30 September, local) is drawn on 30 October
+    assert line.filter(pl.col("count") > 0).rows() == [(date(2026, 10, 30), date(2026, 9, 30), 1)]
+    last_year = rd.comparison_trend(
+        frame, OCTOBER, Period(date(2025, 10, 1), date(2025, 10, 31)), TZ
+    )
+    assert last_year.filter(pl.col("count") > 0).rows() == [
+        (date(2026, 10, 20), date(2025, 10, 20), 1)
+    ]
+    # a long period goes by weeks: the n-th week faces the n-th week
+    half = Period(date(2026, 7, 1), date(2026, 10, 31))
+    weekly = rd.comparison_trend(frame, half, Period(date(2025, 7, 1), date(2025, 10, 31)), TZ)
+    assert weekly["period"][0] == date(2026, 6, 29) and weekly["count"].sum() == 1

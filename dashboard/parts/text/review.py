@@ -138,10 +138,61 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Click a bar to list its cases; the button at the top right saves a PNG.",
     },
     "review.league_hint": {
-        "zh": "点击表头排序（鼠标停留可看定义）；点击任一数字查看其对应案件。",
-        "en": "Click a header to sort (hover it for its definition); click a number to list "
-        "the cases behind it.",
+        "zh": "点击表头排序，最差的在前（鼠标停留可看定义与目标，◎ 为有目标的指标）；"
+        "绿色达标、红色未达标；点击任一数字查看其对应案件。",
+        "en": "Click a header to sort, worst first (hover it for the definition and target; "
+        "◎ marks a measure with a target); green meets the target, red misses it; click a "
+        "number to list the cases behind it.",
     },
+    "review.line.previous": {"zh": "上一周期（合计）", "en": "Previous period (all)"},
+    "review.line.last_year": {"zh": "去年同期（合计）", "en": "Same period last year (all)"},
+    "review.line_hover": {
+        "zh": "{name}：%{{y:,}} 起（%{{customdata}}）<extra></extra>",
+        "en": "{name}: %{{y:,}} (%{{customdata}})<extra></extra>",
+    },
+    "review.find.title": {"zh": "要点", "en": "Findings"},
+    "review.find.rises": {
+        "zh": "事件增加最多的派出所（较对比期）：{items}。",
+        "en": "Largest rises in incidents (vs. comparison): {items}.",
+    },
+    "review.find.falls": {
+        "zh": "事件减少最多的派出所：{items}。",
+        "en": "Largest falls in incidents: {items}.",
+    },
+    "review.find.no_change": {
+        "zh": "各派出所事件数与对比期无可比变化。",
+        "en": "No station's incidents changed against a comparable period.",
+    },
+    "review.find.past_target": {
+        "zh": "{measure}未达目标（{target}）的派出所 {n} 个：{items}。",
+        "en": "{measure} misses its target ({target}) at {n} station(s): {items}.",
+    },
+    "review.find.all_on_target": {
+        "zh": "各派出所均达到各项目标。",
+        "en": "Every station meets every target.",
+    },
+    "review.find.new_hot": {
+        "zh": "新出现热点 {n} 处（截至本期末的新兴热点分析），按派出所：{items}。",
+        "en": "{n} new hot spot(s) (emerging hot-spot analysis to the period's end), by "
+        "station: {items}.",
+    },
+    "review.find.no_new_hot": {
+        "zh": "截至本期末没有新出现的热点。",
+        "en": "No new hot spot at the period's end.",
+    },
+    "review.find.hot_unknown": {
+        "zh": "新出现热点无法计算：{reason}",
+        "en": "New hot spots could not be computed: {reason}",
+    },
+    "review.find.escalating": {
+        "zh": "警情升级的家庭/地址 {n} 处（间隔缩短），最多的派出所：{items}。",
+        "en": "{n} household(s) or address(es) escalating (gaps shrinking); most at: {items}.",
+    },
+    "review.find.no_escalating": {
+        "zh": "截至本期末没有警情升级的家庭。",
+        "en": "No escalating household at the period's end.",
+    },
+    "review.target": {"zh": "目标 {sign} {value}", "en": "Target {sign} {value}"},
     "review.axis_day": {"zh": "日期", "en": "Day"},
     "review.axis_week": {"zh": "周（周一）", "en": "Week (Monday)"},
     "review.axis_count": {"zh": "事件数", "en": "Incidents"},
@@ -171,6 +222,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Exports hold what this page shows and are written to the audit trail.",
     },
     "review.pdf.title": {"zh": "家庭暴力与家事纠纷研判会议材料", "en": "Review meeting pack"},
+    "review.pdf.map_title": {"zh": "热点分布 · {period}", "en": "Hot spots · {period}"},
+    "review.pdf.map_caption": {
+        "zh": "本期 Gi* 热点网格 {n} 个（H3 分辨率 {res}，按置信度着色；"
+        "浅色为因邻格而热的外围网格）。",
+        "en": "{n} Gi* hot cells this period (H3 resolution {res}, coloured by confidence; "
+        "pale: halo cells, hot only through their neighbours).",
+    },
     "review.pdf.subtitle": {
         "zh": "安宁 · 家庭暴力与家事纠纷态势感知",
         "en": "Anning · domestic violence & family disputes",

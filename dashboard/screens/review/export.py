@@ -16,6 +16,7 @@ import logging
 from datetime import date
 from urllib.parse import urlencode
 
+import polars as pl
 from flask import Blueprint, Response, jsonify, request
 
 from dashboard.parts.filters import language_of
@@ -78,8 +79,12 @@ def _download(fmt: str) -> Response | tuple[Response, int]:
         loop = loop_figures(scope, state.period.start, state.period.end, lang)
         if fmt == "pdf":
             from dashboard.screens.review.pdf import MIME, build_pdf
+            from dashboard.screens.review.report import build_findings
+            from data.settings import review_targets
 
-            body = build_pdf(report, lang, user.display_name or user.username, loop)
+            found = build_findings(svc.access, scope, report, review_targets())
+            hot_map = _hot_map(svc, scope, state.period.start, state.period.end, lang)
+            body = build_pdf(report, lang, user.display_name or user.username, loop, found, hot_map)
         else:
             from dashboard.screens.review.excel import MIME, build_workbook
 
@@ -112,3 +117,21 @@ def export_pdf() -> Response | tuple[Response, int]:
 def export_xlsx() -> Response | tuple[Response, int]:
     """The review as an Excel workbook."""
     return _download("xlsx")
+
+
+def _hot_map(svc, scope, start, end, lang):
+    """The map page's data: the leaf stations' areas with their names, and the period's hot
+    spots at the wall's resolution (none when the layer cannot answer for the period)."""
+    from dashboard.screens.review.map_page import MAP_RESOLUTION, MapPage
+    from data.access import IncidentFilter
+
+    stations = [
+        (s.name_en if lang == "en" else s.name_zh, s.boundary)
+        for s in svc.access.stations(scope)
+        if getattr(s, "level", "leaf") == "leaf"
+    ]
+    try:
+        hot = svc.layer(scope, IncidentFilter(start=start, end=end), "hotspot", {}, MAP_RESOLUTION)
+    except ValueError:
+        hot = pl.DataFrame()
+    return MapPage(stations, hot)

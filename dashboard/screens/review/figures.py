@@ -90,8 +90,48 @@ def message_figure(text: str, lang: str, height: int = CHART_HEIGHT) -> go.Figur
     return go.Figure(layout=layout)
 
 
-def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> go.Figure:
-    """Stacked bars of incidents per day or week (``every``) by category or source.
+#: How each comparison line is drawn: thinner than the bars' weight, dashed, in greys that
+#: stay apart from the categorical colours.
+COMPARISON_STYLE: dict[str, dict] = {
+    "previous": {"color": "#3e4c59", "width": 1.5, "dash": "dash"},
+    "last_year": {"color": "#9aa5b1", "width": 1.5, "dash": "dot"},
+}
+
+
+def comparison_traces(lines: dict[str, pl.DataFrame], every: str, lang: str) -> list[go.Scatter]:
+    """The comparison lines (:func:`measures.review.comparison_trend` by comparison): all
+    incidents of the previous period and of the same period last year, step by step, each
+    with its legend entry; the hover names the compared day or week."""
+    traces = []
+    for compare, frame in lines.items():
+        if frame.is_empty():
+            continue
+        name = t(f"review.line.{compare}", lang)
+        traces.append(
+            go.Scatter(
+                name=name,
+                x=[d.isoformat() for d in frame["period"].to_list()],
+                y=frame["count"].to_list(),
+                mode="lines",
+                line={**COMPARISON_STYLE[compare], "shape": "hvh" if every == "1d" else "linear"},
+                customdata=[d.isoformat() for d in frame["compared"].to_list()],
+                hovertemplate=t("review.line_hover", lang, name=name),
+                meta={"comparison": compare},
+            )
+        )
+    return traces
+
+
+def trend_figure(
+    trend: pl.DataFrame,
+    dimension: str,
+    every: str,
+    lang: str,
+    lines: dict[str, pl.DataFrame] | None = None,
+) -> go.Figure:
+    """Stacked bars of incidents per day or week (``every``) by category or source, with the
+    comparison ``lines`` (all incidents of the previous period, of the same period last
+    year) over them.
 
     ``trend`` is :func:`measures.review.trend` (``period``, ``code``, ``count``).
     """
@@ -114,8 +154,11 @@ def trend_figure(trend: pl.DataFrame, dimension: str, every: str, lang: str) -> 
                 hovertemplate=t("review.bar_hover", lang, name=name),
             )
         )
+    extra = comparison_traces(lines or {}, every, lang)
+    traces.extend(extra)
     layout = _layout(lang, CHART_HEIGHT)
     top = int(trend.group_by("period").agg(pl.col("count").sum())["count"].max() or 0)
+    top = max([top, *(max(tr.y, default=0) for tr in extra)])
     layout.update(
         barmode="stack",
         bargap=0.15,

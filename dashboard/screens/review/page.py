@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+import dash_ag_grid as dag
+from dash import Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from dashboard.parts import case_links, ids
 from dashboard.parts.i18n import t
@@ -51,9 +52,11 @@ from dashboard.screens.review.stations import leaf_names
 from dashboard.web import auth
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame
+from data.settings import review_targets
 from data.users import REVIEW_ROLES
 from measures import better_direction, cases
 from measures.review import LEAGUE_COLUMNS, MEASURES, PERIOD_KINDS, Period
+from measures.targets import judge
 
 #: Roles that hold review meetings (see :func:`dashboard.web.auth.page_permitted`).
 ROLES = REVIEW_ROLES
@@ -272,51 +275,80 @@ def _chart_card(graph_id: str, title_key: str, hint_key: str | None, lang: str) 
     )
 
 
-def league_table(lang: str, state: ReviewState) -> dash_table.DataTable:
-    """The station league table: sortable on the server, each header explained on hover."""
-    return dash_table.DataTable(
+def target_text(measure: str, lang: str, targets: dict[str, float] | None = None) -> str:
+    """``目标 ≥ 90.0%`` / ``Target ≤ 15.0``: the target of ``measure`` in words ('' if none)."""
+    targets = review_targets() if targets is None else targets
+    if measure not in targets:
+        return ""
+    sign = "≥" if better_direction(measure) == "up" else "≤"
+    return t("review.target", lang, sign=sign, value=fmt_value(measure, targets[measure]))
+
+
+def _header_tip(column: str, lang: str, targets: dict[str, float]) -> str:
+    tip = t(f"review.def.{column}", lang)
+    aim = target_text(column, lang, targets)
+    return f"{tip}\n{aim}" if aim else tip
+
+
+def _column_def(column: str, lang: str, state: ReviewState, targets: dict[str, float]) -> dict:
+    """One league-table column: raw values sorted, formatted text shown, the cell coloured
+    by its judgement against the target, worst first on the first click."""
+    worst_first = "desc" if worst_first_descending(column) else "asc"
+    other = "asc" if worst_first == "desc" else "desc"
+    name = t(f"review.m.{column}", lang)
+    if column in targets:
+        name = f"{name} ◎"  # ◎: judged against a target (the header's tooltip says which)
+    spec = {
+        "field": column,
+        "colId": column,
+        "headerName": name,
+        "headerTooltip": _header_tip(column, lang, targets),
+        "sortable": True,
+        "sortingOrder": [worst_first, other],
+        "valueFormatter": {"function": f"params.data ? params.data['{column}__text'] : ''"},
+        "cellClassRules": {
+            "review-cell-good": f"params.data && params.data['{column}__tone'] === 'good'",
+            "review-cell-bad": f"params.data && params.data['{column}__tone'] === 'bad'",
+        },
+    }
+    if column == "station_code":
+        spec |= {"pinned": "left", "minWidth": 120, "cellClass": "review-cell-station"}
+        spec["sortingOrder"] = ["asc", "desc"]
+    else:
+        spec |= {"type": "rightAligned", "cellClass": "review-cell-number"}
+    if column == state.sort:
+        spec["sort"] = "desc" if state.descending else "asc"
+    return spec
+
+
+def league_table(lang: str, state: ReviewState) -> dag.AgGrid:
+    """The station league table (AG Grid): a header click sorts by that column, worst first
+    (:func:`worst_first_descending`); the district total is pinned below the stations; each
+    header explains its measure and target on hover; a cell opens the cases behind it."""
+    targets = review_targets()
+    return dag.AgGrid(
         id=LEAGUE,
-        columns=[{"name": t(f"review.m.{c}", lang), "id": c} for c in LEAGUE_COLUMNS],
-        data=[],
-        sort_action="custom",
-        sort_mode="single",
-        sort_by=[{"column_id": state.sort, "direction": "desc" if state.descending else "asc"}],
-        tooltip_header={c: t(f"review.def.{c}", lang) for c in LEAGUE_COLUMNS},
-        tooltip_delay=200,
-        tooltip_duration=None,
-        cell_selectable=True,
-        style_as_list_view=True,
-        style_table={"overflowX": "auto"},
-        style_cell={
-            "fontFamily": "var(--font)",
-            "fontSize": "13px",
-            "padding": "6px 8px",
-            "whiteSpace": "nowrap",
-            "cursor": "pointer",
+        columnDefs=[_column_def(c, lang, state, targets) for c in LEAGUE_COLUMNS],
+        rowData=[],
+        defaultColDef={
+            "resizable": True,
+            "suppressMovable": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+            "minWidth": 78,
+            "flex": 1,
         },
-        style_header={
-            "fontWeight": "600",
-            "backgroundColor": "#f5f7fa",
-            "whiteSpace": "normal",
-            "textDecoration": "underline dotted",
+        getRowId="params.data.id",
+        dashGridOptions={
+            "pinnedBottomRowData": [],
+            "domLayout": "autoHeight",
+            "tooltipShowDelay": 200,
+            "suppressCellFocus": False,
+            "rowHeight": 32,
+            "localeText": {"noRowsToShow": t("review.loading", lang)},
         },
-        style_cell_conditional=[
-            {"if": {"column_id": NUMERIC_COLUMNS}, "textAlign": "right"},
-            {"if": {"column_id": "station_code"}, "textAlign": "left", "fontWeight": "600"},
-        ],
-        # The change columns count incidents, whose rise is neither good nor bad news: no
-        # colour by sign (measures.DEFINITIONS). The district total row stands out.
-        style_data_conditional=[
-            {
-                "if": {"filter_query": '{id} = "_all"'},
-                "fontWeight": "700",
-                "backgroundColor": "#f5f7fa",
-            },
-        ],
-        css=[
-            {"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
-            {"selector": ".dash-table-tooltip", "rule": "max-width: 320px; white-space: normal"},
-        ],
+        className="review-grid ag-theme-quartz",
+        style={"width": "100%"},
     )
 
 
@@ -340,9 +372,12 @@ def worst_first_descending(column: str) -> bool:
 
 def _kpi_cards(report: Report, lang: str) -> list[dcc.Link]:
     cards = []
+    targets = review_targets()
     for measure in MEASURES:
         ch = report.change(measure)
         tone = change_tone(measure, ch.delta)
+        verdict = judge(measure, report.totals.get(measure), targets)
+        aim = target_text(measure, lang, targets)
         spec = cases.spec_for(measure, report.period.start, report.period.end, now=report.now)
         cards.append(
             dcc.Link(
@@ -353,8 +388,9 @@ def _kpi_cards(report: Report, lang: str) -> list[dcc.Link]:
                             fmt_value(measure, report.totals.get(measure)), className="kpi-value"
                         ),
                         html.Div(fmt_change(measure, ch, lang), className=f"review-change {tone}"),
+                        html.Div(aim, className=f"review-target {verdict}") if aim else None,
                     ],
-                    className="kpi card review-kpi",
+                    className=f"kpi card review-kpi {verdict}".strip(),
                     title=t(f"review.def.{measure}", lang),
                     **{"data-measure": measure},
                 ),
@@ -365,30 +401,31 @@ def _kpi_cards(report: Report, lang: str) -> list[dcc.Link]:
     return cards
 
 
-def league_rows(report: Report, lang: str = "zh") -> list[dict]:
-    """The league table's rows as displayed (formatted), with the station code as row id, and
-    the district total (row id :data:`TOTAL_ROW`) last."""
-    rows = []
-    for row in report.league.iter_rows(named=True):
-        shown = {c: fmt_value(c, row[c]) for c in NUMERIC_COLUMNS}
-        rows.append(
-            {
-                "id": row["station_code"],
-                "station_code": station_label(report, row["station_code"]),
-                **shown,
-            }
-        )
-    totals = {**report.totals}
+def _grid_row(row_id: str, name: str, values: dict, targets: dict[str, float]) -> dict:
+    row = {"id": row_id, "station_code": name, "station_code__text": name}
+    for c in NUMERIC_COLUMNS:
+        value = values.get(c)
+        row[c] = value
+        row[f"{c}__text"] = fmt_value(c, value)
+        row[f"{c}__tone"] = judge(c, value, targets)
+    return row
+
+
+def league_rows(
+    report: Report, lang: str = "zh", targets: dict[str, float] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The league table's station rows (raw values to sort, ``<column>__text`` as shown,
+    ``<column>__tone`` ``good``/``bad`` against the target) with the station code as row id,
+    and the district total's row (row id :data:`TOTAL_ROW`), pinned below them."""
+    targets = review_targets() if targets is None else targets
+    rows = [
+        _grid_row(row["station_code"], station_label(report, row["station_code"]), row, targets)
+        for row in report.league.iter_rows(named=True)
+    ]
     change = report.change("incidents")
-    totals |= {"change": change.delta, "change_pct": change.pct}
-    rows.append(
-        {
-            "id": TOTAL_ROW,
-            "station_code": t("review.total_row", lang),
-            **{c: fmt_value(c, totals.get(c)) for c in NUMERIC_COLUMNS},
-        }
-    )
-    return rows
+    totals = {**report.totals, "change": change.delta, "change_pct": change.pct}
+    total = _grid_row(TOTAL_ROW, t("review.total_row", lang), totals, targets)
+    return rows, [total]
 
 
 def cell_href(row_id: str, column: str, state: ReviewState, now: datetime, lang: str) -> str:
@@ -423,6 +460,9 @@ def update_review(params: dict | None, lang: str | None):
     )
     names = leaf_names(lang)
     report = build_report(svc.access, scope, state, layer_now(None, svc.access.tz), names)
+    rows, total = league_rows(report, lang)
+    pinned = Patch()
+    pinned["pinnedBottomRowData"] = total
     caption = [
         html.Span(t("review.showing", lang, period=fmt_period(report.period, lang))),
         html.Span(
@@ -442,8 +482,8 @@ def update_review(params: dict | None, lang: str | None):
         heat = message_figure(empty, lang)
     else:
         figures = [
-            trend_figure(report.trend_category, "category", report.every, lang),
-            trend_figure(report.trend_source, "source", report.every, lang),
+            trend_figure(report.trend_category, "category", report.every, lang, report.trend_lines),
+            trend_figure(report.trend_source, "source", report.every, lang, report.trend_lines),
         ]
         heat = heatmap_figure(report.heatmap, lang)
     return (
@@ -452,7 +492,8 @@ def update_review(params: dict | None, lang: str | None):
         _kpi_cards(report, lang),
         *figures,
         heat,
-        league_rows(report, lang),
+        rows,
+        pinned,
         export_href("pdf", state, lang),
         export_href("xlsx", state, lang),
     )
@@ -464,33 +505,64 @@ def _permitted() -> bool:
     return user is not None and user.role in ROLES
 
 
+def sorted_column(column_state: list[dict] | None) -> tuple[str, bool] | None:
+    """The league table's sort column and whether it is descending, from AG Grid's
+    ``columnState`` (None when no column is sorted)."""
+    for column in column_state or []:
+        if column.get("sort") in ("asc", "desc"):
+            return str(column.get("colId")), column["sort"] == "desc"
+    return None
+
+
+def _triggered_by(component_id: str) -> bool:
+    """Whether the running callback was set off by ``component_id`` (False outside one)."""
+    try:
+        return ctx.triggered_id == component_id
+    except MissingCallbackContextException:  # called directly, not as a callback
+        return False
+
+
 def sync_url(
     kind: str | None,
     day: str | None,
     start: str | None,
     end: str | None,
     compare: str | None,
-    sort_by: list[dict] | None,
+    column_state: list[dict] | None,
     search: str | None,
+    shown: dict | None,
+    drawn: list | None,
     lang: str | None,
 ):
-    """Callback: the controls' state into the URL (a history entry) and the store."""
+    """Callback: the controls' state into the URL (a history entry) and the store. A header
+    click sorts worst first on the new column (the grid's ``sortingOrder``, see
+    :func:`_column_def`); the order travels in the URL.
+
+    The grid reports its columns when it is ready (before the first drawing, which Dash holds
+    back for this callback: the store is written then) and after each drawing (nothing new:
+    the store is left alone, or every drawing would ask for the next one)."""
     if kind is None:
         raise PreventUpdate
     extent = services().access.date_extent(current_scope())
     state = resolve(kind, day, start, end, compare, None, None, extent, date.today())
-    if sort_by:
-        first = sort_by[0]
-        column = str(first.get("column_id"))
-        descending = first.get("direction") != "asc"
-        if column != _state_of(search).sort:
-            # A newly chosen column opens worst first: the stations doing worst on it on top.
-            descending = worst_first_descending(column)
-        state = with_sort(state, column, descending)
+    chosen = sorted_column(column_state)
+    if chosen is None:
+        before = _state_of(search)
+        chosen = (before.sort, before.descending)
+    state = with_sort(state, *chosen)
     query = to_query(state, lang or "zh")
+    params = to_params(state)
+    before = _state_of(search)
+    if _triggered_by(LEAGUE) and chosen == (before.sort, before.descending):
+        # The grid only reported its columns (ready, redrawn, resized): its controls may be
+        # those of a body being replaced after a back or forward; the URL stays as it is.
+        query = search or ""
     # Opened from a link that already says it all: no new history entry, but the views
-    # must still be drawn from it.
-    return (no_update if query == (search or "") else query), to_params(state)
+    # must still be drawn from it (once: not again when nothing changed).
+    return (
+        no_update if query == (search or "") else query,
+        no_update if drawn and params == (shown or None) else params,
+    )
 
 
 def show_date_fields(kind: str | None) -> tuple[bool, bool]:
@@ -528,9 +600,9 @@ def drill_bar(category_click: dict | None, source_click: dict | None, lang: str 
     return path, "?" + query
 
 
-def drill_station(active_cell: dict | None, params: dict | None, lang: str | None):
+def drill_station(clicked: dict | None, params: dict | None, lang: str | None):
     """Callback: a click on a league-table cell opens the case list behind that number."""
-    if not active_cell or not active_cell.get("row_id"):
+    if not clicked or not clicked.get("rowId"):
         raise PreventUpdate
     params = params or {}
     state = resolve(
@@ -545,8 +617,8 @@ def drill_station(active_cell: dict | None, params: dict | None, lang: str | Non
         date.today(),
     )
     now = layer_now(None, services().access.tz)
-    column = str(active_cell.get("column_id") or "incidents")
-    target = cell_href(str(active_cell["row_id"]), column, state, now, lang or "zh")
+    column = str(clicked.get("colId") or "incidents")
+    target = cell_href(str(clicked["rowId"]), column, state, now, lang or "zh")
     path, _, query = target.partition("?")
     return path, "?" + query
 
@@ -562,7 +634,8 @@ def register_callbacks(app: Dash) -> None:
         Output(TREND_CATEGORY, "figure"),
         Output(TREND_SOURCE, "figure"),
         Output(HEATMAP, "figure"),
-        Output(LEAGUE, "data"),
+        Output(LEAGUE, "rowData"),
+        Output(LEAGUE, "dashGridOptions"),
         Output(EXPORT_PDF, "href"),
         Output(EXPORT_XLSX, "href"),
         Input(STATE, "data"),
@@ -576,8 +649,10 @@ def register_callbacks(app: Dash) -> None:
         Input(RANGE, "start_date"),
         Input(RANGE, "end_date"),
         Input(COMPARE, "value"),
-        Input(LEAGUE, "sort_by"),
+        Input(LEAGUE, "columnState"),
         State(ids.URL, "search"),
+        State(STATE, "data"),
+        State(LEAGUE, "rowData"),
         lang,
         prevent_initial_call=True,
     )(sync_url)
@@ -605,7 +680,7 @@ def register_callbacks(app: Dash) -> None:
     app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
         Output(ids.URL, "search", allow_duplicate=True),
-        Input(LEAGUE, "active_cell"),
+        Input(LEAGUE, "cellClicked"),
         State(STATE, "data"),
         lang,
         prevent_initial_call=True,

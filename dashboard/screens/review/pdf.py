@@ -38,9 +38,11 @@ from dashboard.parts.loop_view import (
     department_rows,
     unit_rows,
 )
-from dashboard.screens.review.figures import DIMENSIONS
+from dashboard.screens.review.figures import COMPARISON_STYLE, DIMENSIONS
 from dashboard.screens.review.loop import LoopFigures
+from dashboard.screens.review.map_page import MAP_ASPECT, MapPage, map_caption, map_png
 from dashboard.screens.review.report import (
+    Findings,
     Report,
     coverage_notes,
     fmt_change,
@@ -100,9 +102,18 @@ class _Pack(FPDF):
         self.cell(24, 6, self._page_text.format(n=self.page_no()), align="R")
 
 
-def build_pdf(report: Report, lang: str, user: str, loop: LoopFigures | None = None) -> bytes:
+def build_pdf(
+    report: Report,
+    lang: str,
+    user: str,
+    loop: LoopFigures | None = None,
+    found: Findings | None = None,
+    hot_map: MapPage | None = None,
+) -> bytes:
     """The meeting pack of ``report`` in ``lang``, made by ``user``, as PDF bytes; with
-    ``loop``, a last page with the loop's tables (the 通报 of support per unit)."""
+    ``found``, the findings below the key figures on page 1; with ``hot_map``, a map page of
+    the period's hot spots with the station names; with ``loop``, a last page with the loop's
+    tables (the 通报 of support per unit)."""
     period = fmt_period(report.period, lang)
     pdf = _Pack(f"{t('review.pdf.title', lang)} · {period}", t("review.pdf.page", lang, n="{n}"))
     pdf.set_creation_date(report.now)
@@ -111,6 +122,10 @@ def build_pdf(report: Report, lang: str, user: str, loop: LoopFigures | None = N
     pdf.set_creator(t("app.name", lang))
     pdf.set_lang("zh-CN" if lang == "zh" else "en")
     _cover(pdf, report, lang, user)
+    if found is not None:
+        _findings(pdf, report, found, lang)
+    if hot_map is not None:
+        _map(pdf, hot_map, report, lang)
     _charts(pdf, report, lang)
     _league(pdf, report, lang)
     if loop is not None:
@@ -244,6 +259,118 @@ def _cover(pdf: FPDF, report: Report, lang: str, user: str) -> None:
     pdf.multi_cell(0, 4.5, t("review.pdf.masked", lang), new_x="LMARGIN", new_y="NEXT")
 
 
+def findings_lines(report: Report, found: Findings, lang: str) -> list[str]:
+    """The findings as sentences with their numbers, most telling first."""
+    name = lambda code: station_label(report, code or "")  # noqa: E731
+    lines = []
+    if found.rises:
+        items = "、".join if lang == "zh" else ", ".join
+        lines.append(
+            t(
+                "review.find.rises",
+                lang,
+                items=items(
+                    f"{name(c.station_code)} {c.delta:+,}"
+                    + ("" if c.pct is None else f" ({c.pct:+.1f}%)")
+                    for c in found.rises
+                ),
+            )
+        )
+    if found.falls:
+        items = "、".join if lang == "zh" else ", ".join
+        lines.append(
+            t(
+                "review.find.falls",
+                lang,
+                items=items(
+                    f"{name(c.station_code)} {c.delta:+,}"
+                    + ("" if c.pct is None else f" ({c.pct:+.1f}%)")
+                    for c in found.falls
+                ),
+            )
+        )
+    if not found.rises and not found.falls:
+        lines.append(t("review.find.no_change", lang))
+    for measure, missed in found.past_target.items():
+        sep = "、" if lang == "zh" else ", "
+        lines.append(
+            t(
+                "review.find.past_target",
+                lang,
+                measure=t(f"review.m.{measure}", lang),
+                target=fmt_value(measure, found.targets[measure]),
+                n=len(missed),
+                items=sep.join(f"{name(code)} {fmt_value(measure, v)}" for code, v in missed),
+            )
+        )
+    if not found.past_target:
+        lines.append(t("review.find.all_on_target", lang))
+    if found.hot_spots is None:
+        lines.append(t("review.find.hot_unknown", lang, reason=found.hot_spots_reason or ""))
+    elif found.hot_spots.is_empty():
+        lines.append(t("review.find.no_new_hot", lang))
+    else:
+        per = (
+            found.hot_spots.group_by("station_code")
+            .agg(pl.len().alias("n"))
+            .sort(["n", "station_code"], descending=[True, False])
+        )
+        sep = "、" if lang == "zh" else ", "
+        lines.append(
+            t(
+                "review.find.new_hot",
+                lang,
+                n=found.hot_spots.height,
+                items=sep.join(f"{name(c)} {n}" for c, n in per.iter_rows()),
+            )
+        )
+    if found.escalating is not None:
+        if found.escalating.is_empty():
+            lines.append(t("review.find.no_escalating", lang))
+        else:
+            per = (
+                found.escalating.group_by("station_code")
+                .agg(pl.len().alias("n"))
+                .sort(["n", "station_code"], descending=[True, False])
+            )
+            sep = "、" if lang == "zh" else ", "
+            lines.append(
+                t(
+                    "review.find.escalating",
+                    lang,
+                    n=found.escalating.height,
+                    items=sep.join(f"{name(c)} {n}" for c, n in per.head(5).iter_rows()),
+                )
+            )
+    return lines
+
+
+def _findings(pdf: FPDF, report: Report, found: Findings, lang: str) -> None:
+    """The findings, below the key figures (page 1 holds the meeting's first ten minutes)."""
+    pdf.ln(4)
+    pdf.set_text_color(*INK)
+    _heading(pdf, t("review.find.title", lang), 14)
+    pdf.set_font(FONT, size=10.5)
+    for line in findings_lines(report, found, lang):
+        pdf.multi_cell(0, 6, f"· {line}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+
+def _map(pdf: FPDF, hot_map: MapPage, report: Report, lang: str) -> None:
+    pdf.add_page(orientation="L")
+    _heading(pdf, t("review.pdf.map_title", lang, period=fmt_period(report.period, lang)), 13)
+    # The whole map, its caption under it, on one page.
+    height = pdf.eph - (pdf.get_y() - pdf.t_margin) - 14
+    width = min(pdf.epw, height * MAP_ASPECT)
+    pdf.image(
+        map_png(hot_map, lang, _chart_font()), w=width, x=pdf.l_margin + (pdf.epw - width) / 2
+    )
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(*SOFT)
+    pdf.multi_cell(0, 4.8, map_caption(hot_map, lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+
+
 def _png(fig: Figure) -> io.BytesIO:
     out = io.BytesIO()
     FigureCanvasAgg(fig)
@@ -252,8 +379,15 @@ def _png(fig: Figure) -> io.BytesIO:
     return out
 
 
-def trend_png(frame: pl.DataFrame, dimension: str, every: str, lang: str) -> io.BytesIO:
-    """Stacked bars of ``frame`` (:func:`measures.review.trend`) as a PNG image."""
+def trend_png(
+    frame: pl.DataFrame,
+    dimension: str,
+    every: str,
+    lang: str,
+    lines: dict[str, pl.DataFrame] | None = None,
+) -> io.BytesIO:
+    """Stacked bars of ``frame`` (:func:`measures.review.trend`) as a PNG image, with the
+    comparison ``lines`` (:func:`measures.review.comparison_trend`) dashed over them."""
     kind, order, colours = DIMENSIONS[dimension]
     family = _chart_font()
     with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
@@ -279,6 +413,21 @@ def trend_png(frame: pl.DataFrame, dimension: str, every: str, lang: str) -> io.
                 color=colours.get(code, palettes.FALLBACK),
             )
             bottom += values
+        position = {p: i for i, p in enumerate(periods)}
+        for compare, line in (lines or {}).items():
+            style = COMPARISON_STYLE[compare]
+            points = [(position.get(p), n) for p, n in line.select("period", "count").iter_rows()]
+            points = [(i, n) for i, n in points if i is not None]
+            if points:
+                ax.plot(
+                    [i for i, _ in points],
+                    [n for _, n in points],
+                    color=style["color"],
+                    linewidth=1.1,
+                    linestyle="--" if style["dash"] == "dash" else ":",
+                    label=t(f"review.line.{compare}", lang),
+                    drawstyle="steps-mid" if every == "1d" else "default",
+                )
         step = max(1, len(periods) // 10)
         fmt = "%m-%d"
         ax.set_xticks(x[::step], [p.strftime(fmt) for p in periods][::step], fontsize=8)
@@ -335,7 +484,7 @@ def _charts(pdf: FPDF, report: Report, lang: str) -> None:
         ("review.trend_source", report.trend_source, "source"),
     ):
         _heading(pdf, t(key, lang), 13)
-        pdf.image(trend_png(frame, dimension, report.every, lang), w=width)
+        pdf.image(trend_png(frame, dimension, report.every, lang, report.trend_lines), w=width)
         pdf.ln(4)
     pdf.add_page()
     _heading(pdf, t("review.heatmap", lang), 13)

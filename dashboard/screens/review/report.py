@@ -10,15 +10,17 @@ percentages with one decimal, changes with their sign).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
 import polars as pl
 
 from dashboard.parts.i18n import MISSING, t
+from dashboard.parts.services import layer_now
 from dashboard.screens.review.state import ReviewState
 from data.access import CaseAccess, IncidentFilter, Scope
+from measures import findings
 from measures import review as rd
 
 #: Measures counted in whole numbers; shares are fractions; the rest are days.
@@ -47,6 +49,9 @@ class Report:
     heatmap: np.ndarray
     now: datetime
     tz: str
+    #: Comparison lines of the trends (:func:`measures.review.comparison_trend`), by
+    #: comparison (``previous``, ``last_year``); only those the data fully cover.
+    trend_lines: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
     def comparable(self) -> bool:
@@ -110,7 +115,23 @@ def build_report(
         heatmap=rd.heatmap(incidents, period, tz),
         now=now,
         tz=tz,
+        trend_lines=_trend_lines(incidents, state, extent, tz),
     )
+
+
+def _trend_lines(
+    incidents: pl.DataFrame, state: ReviewState, extent: tuple[date, date] | None, tz: str
+) -> dict[str, pl.DataFrame]:
+    """The previous period and the same period last year, per step, where the data cover
+    them fully (a partly covered period would draw false zeros)."""
+    period = state.period
+    assert period is not None
+    lines = {}
+    for compare in rd.COMPARISONS:
+        other = rd.comparison_of(period, state.kind, compare)
+        if rd.coverage(other, extent) == "full":
+            lines[compare] = rd.comparison_trend(incidents, period, other, tz)
+    return lines
 
 
 def _row(frame: pl.DataFrame) -> dict[str, float | None]:
@@ -180,3 +201,48 @@ def coverage_notes(report: Report, lang: str) -> list[str]:
 def station_label(report: Report, code: str) -> str:
     """The station's name (its code when it has none)."""
     return report.station_names.get(code, code)
+
+
+# -- findings -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Findings:
+    """What the meeting pack says first (:mod:`measures.findings`), for one report.
+
+    ``hot_spots`` and ``escalating`` are None when their layer could not be computed for
+    the period; ``hot_spots_reason`` then says why (the layer's own message)."""
+
+    rises: list[findings.Change]
+    falls: list[findings.Change]
+    past_target: dict[str, list[tuple[str, float]]]
+    targets: dict[str, float]
+    hot_spots: pl.DataFrame | None
+    hot_spots_reason: str | None
+    escalating: pl.DataFrame | None
+
+
+def build_findings(
+    access: CaseAccess, scope: Scope, report: Report, targets: Mapping[str, float]
+) -> Findings:
+    """The findings of ``report``: largest changes and stations past target from its league
+    table; new hot spots (emerging hot spots ending with the period) and escalating
+    households (early warnings at the period's end) from the scope's incidents."""
+    from layers import early_warning, emerging_hotspot
+
+    rises, falls = findings.largest_changes(report.league)
+    past = findings.stations_past_target(report.league, targets)
+    incidents = access.incidents(scope, IncidentFilter())
+    end = layer_now(report.period.end, report.tz, report.now)
+    seen = incidents.filter(pl.col("reported_at") < end)
+    hot, reason = None, None
+    try:
+        emerging = emerging_hotspot.compute(seen, end=end)
+        hot = findings.new_hot_spots(emerging, seen)
+    except ValueError as error:  # too short a history, too few incidents: say so
+        reason = str(error)
+    escalating = None
+    try:
+        warnings = early_warning.compute(seen, access.follow_up_visits(scope), end)
+        escalating = findings.escalating_households(warnings)
+    except ValueError:
+        escalating = None
+    return Findings(rises, falls, past, dict(targets), hot, reason, escalating)

@@ -14,9 +14,11 @@ from urllib.parse import urlencode
 
 from dashboard.parts.filters import parse_date, query_params
 from dashboard.parts.i18n import normalise_language
+from measures import better_direction
 from measures.review import (
     COMPARISONS,
     LEAGUE_COLUMNS,
+    MEASURES,
     PERIOD_KINDS,
     Period,
     comparison_of,
@@ -24,8 +26,9 @@ from measures.review import (
     period_of,
 )
 
-#: The league table's first order: most incidents first.
-DEFAULT_SORT = ("incidents", True)
+#: The league table's first order: worst first on service-level compliance (the lowest share
+#: of checks met on top), the measure a meeting reviews stations by.
+DEFAULT_SORT = ("sla_compliance", False)
 DEFAULT_KIND = "month"
 DEFAULT_COMPARE = "previous"
 
@@ -74,7 +77,10 @@ def resolve(
         anchor = parse_date(day)
         period = period_of(kind, anchor) if anchor else default_period(kind, extent, today)
     column = sort if sort in LEAGUE_COLUMNS else DEFAULT_SORT[0]
-    descending = direction != "asc" if direction in ("asc", "desc") else DEFAULT_SORT[1]
+    if direction in ("asc", "desc"):
+        descending = direction != "asc"
+    else:  # a column without its direction: worst first on it
+        descending = better_direction(column if column in MEASURES else "incidents") != "up"
     return ReviewState(
         kind=kind,
         period=period,

@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 
 from dashboard.parts.i18n import normalise_language, t
 from dashboard.parts.services import services
+from dashboard.parts.tables import defused
 from dashboard.screens.station.access import FORBIDDEN, OK, station_access
 from dashboard.screens.station.grid import (
     EXPORT_COLUMNS,
@@ -42,26 +43,18 @@ FORMATS: dict[str, str] = {
 }
 #: Most rows one export holds (a station's list is far shorter).
 MAX_EXPORT_ROWS = 100_000
+
+
 #: Characters that make a spreadsheet read a cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def export_href(code: str, state: GridState, lang: str, fmt: str) -> str:
     """The export link for the list ``state`` shows (sort and filters; not the page)."""
     return f"/station/{code}/cases.{fmt}{to_query(replace(state, page=1), lang)}"
 
 
-def _safe(value: object) -> object:
-    """A cell value a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def table(page: pl.DataFrame, lang: str, names: Mapping[str, str]) -> tuple[list[str], list[list]]:
     """Headers in ``lang`` and rows of the grid's columns, formulas defused."""
     headers = [t(f"field.{c}", lang) for c in EXPORT_COLUMNS]
-    rows = [[_safe(row[c]) for c in EXPORT_COLUMNS] for row in grid_rows(page, lang, names)]
+    rows = [[defused(row[c]) for c in EXPORT_COLUMNS] for row in grid_rows(page, lang, names)]
     return headers, rows
 
 

@@ -501,7 +501,10 @@ def load_panels(code: str | None, pathname: str | None, search: str | None, lang
             PLAN,
             sheet,
             SHEET_LINK,
-            svc.cell_names(cells["cell"].to_list() if "cell" in cells.columns else [], lang),
+            # One station's workspace: the street is always its own, so it is left out.
+            svc.cell_names(
+                cells["cell"].to_list() if "cell" in cells.columns else [], lang, street=False
+            ),
         ),
         warning_panel(
             data.warnings,
