@@ -4,39 +4,19 @@
             3840×2160 walls get the same picture).
    watch:   once a second, in the browser alone (so it works when the server is gone):
             - raises the "data stale" banner when no update arrived for config.staleMs;
-            - makes the newest incidents pulse by setting two paint properties of one MapLibre
-              layer (no new figure, nothing accumulates on a wall that runs all day). */
+            - makes the newest incidents pulse by restyling their halos on the map's canvas
+              (nothing is rebuilt, nothing accumulates on a wall that runs all day). */
 (function () {
   "use strict";
   var noUpdate = function () { return window.dash_clientside.no_update; };
   var state = { stamp: null, at: Date.now(), stale: null, beat: 0 };
 
-  function plotOf(id) {
-    var holder = document.getElementById(id);
-    return holder ? holder.querySelector(".js-plotly-plot") : null;
-  }
-
-  /* The halo is plotly's circle layer of the pulse trace: its radius and opacity are set on
-     MapLibre directly. Plotly.restyle would re-plot the map, and racing a figure update it
-     makes MapLibre add sources twice. */
+  /* The halos of the newest incidents grow and shrink on the map's canvas: the shapes
+     are restyled in place (assets/leaflet_map.js), nothing is rebuilt. */
   function pulse(config) {
-    var gd = plotOf(config.mapId);
-    if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullData) { return; }
-    var sub = gd._fullLayout.map._subplot;
-    var map = sub && sub.map;
-    if (!map || !map.isStyleLoaded()) { return; }
-    var trace = null;
-    for (var i = 0; i < gd._fullData.length; i++) {
-      if (gd._fullData[i].name === config.pulseTrace) { trace = gd._fullData[i]; break; }
-    }
-    if (!trace) { return; }
-    var layer = "plotly-trace-layer-" + trace.uid + "-circle";
-    if (!map.getLayer(layer)) { return; }
+    if (!window.anningMap) { return; }
     state.beat = 1 - state.beat;
-    var meta = gd.layout && gd.layout.meta;
-    var sizes = (meta && meta.pulseSizes) || config.pulseSizes;
-    map.setPaintProperty(layer, "circle-radius", sizes[state.beat] / 2);
-    map.setPaintProperty(layer, "circle-opacity", config.pulseOpacities[state.beat]);
+    window.anningMap.pulse(config.mapId, state.beat, config.pulseRadii, config.pulseOpacities);
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {

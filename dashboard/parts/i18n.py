@@ -94,6 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{station}<br>Click to list its cases",
     },
     "map.outside": {"zh": "辖区外", "en": "Outside the stations"},
+    "map.fit_district": {"zh": "显示全区", "en": "Fit district"},
+    "map.fit_station": {"zh": "显示本所辖区", "en": "Fit my station"},
     # -- analytic layers ---------------------------------------------------------------------
     "layers.label": {"zh": "图层", "en": "Layer"},
     "layer.counts": {"zh": "事件数", "en": "Incident counts"},

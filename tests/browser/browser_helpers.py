@@ -1,20 +1,29 @@
 """Small helpers shared by the browser tests."""
 
-#: True once the map has fetched its geometry and MapLibre has drawn the hexagons.
-MAP_READY = """
+#: True once the overview map has drawn its hexagons with the server's latest paint
+#: (``assets/leaflet_map.js``).
+MAP_READY = "() => !!window.anningMap && window.anningMap.ready('map')"
+
+#: The painted hexagons of the overview map: their ids, values, stations and screen centres.
+HEXAGONS = "() => window.anningMap.hexagons('map')"
+
+#: Screen position of a WGS-84 point ``[lng, lat]`` on the overview map.
+PROJECT = "([lng, lat]) => window.anningMap.project('map', lng, lat)"
+
+#: The overview map's zoom (Leaflet's: one more than MapLibre's for the same view).
+ZOOM = "() => window.anningMap.zoom('map')"
+
+#: The resolution in the URL of the cell GeoJSON the map's hexagons come from.
+CELL_RES = """
 () => {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullData[1]) return false;
-  const sub = gd._fullLayout.map._subplot;
-  if (!sub || !sub.map || !sub.map.loaded()) return false;
-  const url = gd._fullData[1].geojson;
-  const doc = window.PlotlyGeoAssets && window.PlotlyGeoAssets[url];
-  if (!doc || typeof doc !== 'object' || !doc.features) return false;
-  const uid = gd._fullData[1].uid;
-  const layers = sub.map.getStyle().layers.filter(l => l.id.includes(uid)).map(l => l.id);
-  return layers.length > 0 && sub.map.queryRenderedFeatures({layers}).length > 0;
+  const info = window.anningMap && window.anningMap.info('map');
+  const m = info && /\\/geo\\/cells\\/(\\d+)\\.geojson/.exec(info.paintUrl || '');
+  return m ? Number(m[1]) : null;
 }
 """
+
+#: The URL of the cell GeoJSON the map is painted on.
+CELLS_URL = "() => window.anningMap.info('map').paintUrl"
 
 
 def wait_for_url_part(page, text: str) -> None:

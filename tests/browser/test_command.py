@@ -47,17 +47,16 @@ WALL_SIZES = [(1920, 1080), (3840, 2160)]
 TILES_READY = (
     "() => /\\d/.test(document.querySelector('#" + command.tile_id("today") + "')?.innerText || '')"
 )
-#: True once MapLibre has drawn the wall's hot-spot cells.
-WALL_MAP_READY = """
-() => {
-  const gd = document.querySelector('#command-map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullData[1]) return false;
-  const sub = gd._fullLayout.map._subplot;
-  if (!sub || !sub.map || !sub.map.loaded()) return false;
-  const uid = gd._fullData[1].uid;
-  const layers = sub.map.getStyle().layers.filter(l => l.id.includes(uid)).map(l => l.id);
-  return layers.length > 0 && sub.map.queryRenderedFeatures({layers}).length > 0;
-}
+#: True once the wall's map has drawn its hot-spot cells (``assets/leaflet_map.js``).
+WALL_MAP_READY = "() => !!window.anningMap && window.anningMap.ready('command-map')"
+#: Every station name written on the wall's map, with its box on the screen.
+MAP_LABELS = """
+() => [...document.querySelectorAll('#command-map .map-label-text')].map(e => {
+  const r = e.getBoundingClientRect();
+  const s = getComputedStyle(e);
+  return {text: e.innerText, x: r.left, y: r.top, w: r.width, h: r.height,
+          size: parseFloat(s.fontSize), colour: s.color, shown: s.visibility !== 'hidden'};
+})
 """
 
 
@@ -182,6 +181,21 @@ def test_the_wall_fits_the_screen_and_shows_the_numbers_of_its_scope(
     )
     assert box["width"] > width * 0.6 and box["height"] > height * 0.45, box
     assert len(tops) == 6 and len(set(tops)) == 1, tops
+    # every station is named on the map, in type large enough to read across a room
+    # (≥ 20 px at 1080p), inside the map and apart from the other names
+    labels = page.evaluate(MAP_LABELS)
+    assert sorted(label["text"] for label in labels) == sorted(name for _, name, _, _ in STATIONS)
+    for label in labels:
+        assert label["shown"], label
+        assert label["size"] >= 20, label
+        assert label["w"] > 0
+    for i, one in enumerate(labels):
+        for other in labels[i + 1 :]:
+            apart = (
+                one["x"] + one["w"] <= other["x"] or other["x"] + other["w"] <= one["x"]
+                or one["y"] + one["h"] <= other["y"] or other["y"] + other["h"] <= one["y"]
+            )  # fmt: skip
+            assert apart, (one["text"], other["text"])
     assert page.inner_text(f"#{command.UPDATED}").startswith("最后更新 ")
     assert page.locator(f"#{command.STALE}").is_hidden()
     screenshot(page, f"command-wall-{width}x{height}-zh")
@@ -203,20 +217,14 @@ def test_the_newest_incidents_pulse_on_the_map(wall_page, wall_server):
     page = wall_page
     _open_wall(page, wall_server)
     page.wait_for_function(WALL_MAP_READY)
-    radius_js = """() => {
-      const gd = document.querySelector('#command-map .js-plotly-plot');
-      const trace = gd._fullData.find(d => d.name === 'pulse');
-      const map = gd._fullLayout.map._subplot.map;
-      const id = 'plotly-trace-layer-' + trace.uid + '-circle';
-      return [trace.lat.length, map.getPaintProperty(id, 'circle-radius')];
-    }"""
+    radius_js = "() => window.anningMap.haloRadii('command-map')"
     seen = set()
     for _ in range(5):
-        count, radius = page.evaluate(radius_js)
-        seen.add(radius)
+        radii = page.evaluate(radius_js)
+        seen.update(radii)
         page.wait_for_timeout(600)
-    assert count > 0, "no incident of the last 24 h: the demo should end now"
-    assert len(seen - {None}) == 2, f"the halo did not pulse: radii {seen}"
+    assert radii, "no incident of the last 24 h: the demo should end now"
+    assert len(seen) == 2, f"the halo did not pulse: radii {seen}"
 
 
 def test_a_pushed_incident_shows_on_the_wall_within_10_seconds(
@@ -307,20 +315,11 @@ def test_a_click_on_a_hot_spot_lists_its_cases_on_the_overview(wall_page, wall_s
     page.set_viewport_size({"width": 1920, "height": 1080})
     _open_wall(page, wall_server)
     page.wait_for_function(WALL_MAP_READY)
-    hexes = page.evaluate(
-        "() => [...document.querySelector('#command-map .js-plotly-plot')._fullData[1].locations]"
-    )
+    hexes = [h["id"] for h in page.evaluate("() => window.anningMap.hexagons('command-map')")]
     assert hexes, "no hot spot to click"
     lat, lng = cell_to_latlng(str_to_cell(hexes[0]))
     x, y = page.evaluate(
-        """([lng, lat]) => {
-          const gd = document.querySelector('#command-map .js-plotly-plot');
-          const map = gd._fullLayout.map._subplot.map;
-          const p = map.project([lng, lat]);
-          const box = map.getCanvas().getBoundingClientRect();
-          return [box.left + p.x, box.top + p.y];
-        }""",
-        [lng, lat],
+        "([lng, lat]) => window.anningMap.project('command-map', lng, lat)", [lng, lat]
     )
     page.mouse.click(x, y)
     page.wait_for_url(f"**/?*sel=cell:{hexes[0]}*")

@@ -19,32 +19,17 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 DEMO_USER = "demo-command"
 DEMO_PASSWORD = "anning-demo"
 
-#: True once the map shows layer ``layer`` and MapLibre has drawn its trace.
+#: True once the map shows layer ``layer``, painted (``assets/leaflet_map.js``).
 LAYER_READY = """
 (layer) => {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map) return false;
-  const meta = gd._fullLayout.meta || {};
-  if ((meta.layer || 'counts') !== layer) return false;
-  const sub = gd._fullLayout.map._subplot;
-  return !!(sub && sub.map && sub.map.loaded());
+  const info = window.anningMap && window.anningMap.info('map');
+  const paint = info && info.painted > 0 && window.anningMap.leaflet('map');
+  return !!paint && window.anningMap.layerShown('map') === layer;
 }
 """
 
-#: The points of the repeat-address layer: their cells and on-screen positions.
-POINTS = """
-() => {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  const m = gd._fullLayout.map._subplot.map;
-  const trace = gd._fullData.find(t => t.name === 'points');
-  const box = m.getCanvas().getBoundingClientRect();
-  return Array.from(trace.lat).map((lat, i) => {
-    const p = m.project([trace.lon[i], lat]);
-    return {cell: trace.customdata[i][1], size: trace.marker.size[i],
-            x: box.left + p.x, y: box.top + p.y};
-  });
-}
-"""
+#: The points of the repeat-address layer: their cells, radii and on-screen positions.
+POINTS = "() => window.anningMap.points('map')"
 
 
 def _param_input(layer: str, name: str) -> str:
@@ -61,7 +46,7 @@ def _open(page, url: str) -> None:
         page.fill("#login-password", DEMO_PASSWORD)
         page.click("#login-submit")
         page.wait_for_url(re.compile(r"^(?!.*/login)"))
-    page.wait_for_selector("#map .js-plotly-plot")
+    page.wait_for_selector("#map.leaflet-container")
     page.wait_for_selector("#map-legend .map-legend")
 
 
@@ -79,7 +64,7 @@ def test_hot_spots_k_and_the_layer_table(page, server, shoot, traffic):
     for words in ("Gi* 热点等级", "热点（99% 置信）", "不显著", "冷点（99% 置信）"):
         assert words in legend
     assert "Getis-Ord" in page.inner_text("#map-layer-hint")
-    page.wait_for_timeout(500)  # let MapLibre finish painting before the picture
+    page.wait_for_timeout(500)  # let Leaflet finish painting before the picture
     shoot(page, "layer_hotspot")
 
     k = page.locator(_param_input("hotspot", "k"))

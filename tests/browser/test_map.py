@@ -12,22 +12,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from browser_helpers import MAP_READY, wait_for_url_part
+from browser_helpers import CELL_RES, HEXAGONS, MAP_READY, ZOOM, wait_for_url_part
 
 from dashboard.screens.overview.zoom_resolution import resolution_for_zoom
 
 pytestmark = pytest.mark.browser
 
-#: The resolution in the URL of the cell GeoJSON the map's hexagons come from.
-CELL_RES = """
-() => {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  const trace = gd && gd._fullData && gd._fullData[1];
-  const m = trace && /\\/geo\\/cells\\/(\\d+)\\.geojson/.exec(trace.geojson || '');
-  return m ? Number(m[1]) : null;
-}
-"""
-ZOOM = "() => document.querySelector('#map .js-plotly-plot')._fullLayout.map.zoom"
 #: The slider's position and bounds (day ordinals of Mondays), from its accessible thumb.
 SLIDER = """
 () => {
@@ -59,6 +49,7 @@ def _open(page, url: str) -> None:
         "() => document.querySelector('#trend .js-plotly-plot .barlayer .point')"
     )
     page.wait_for_function("() => /\\d/.test(document.querySelector('#kpi-incidents')?.innerText)")
+    page.wait_for_selector("#map-time-slider [role=slider]")  # drawn by its own callback
 
 
 def _kpi(page) -> int:
@@ -82,7 +73,7 @@ def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
     _open(page, f"{server}/")
     assert page.evaluate(CELL_RES) == 8
     assert "中" in page.inner_text("#map-res-now")
-    box = page.locator("#map canvas.maplibregl-canvas").bounding_box()
+    box = page.locator("#map.leaflet-container").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     for _ in range(8):  # the mouse wheel, as a reader zooms in
         page.mouse.wheel(0, -240)
@@ -91,7 +82,7 @@ def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
     page.wait_for_function(MAP_READY)
     page.wait_for_timeout(1500)  # the wheel's zoom animation has ended, the redraw is drawn
     zoom = page.evaluate(ZOOM)
-    assert zoom > 10.7  # the redraw for the new hexagon size kept the reader's zoom
+    assert zoom > 11.7  # the redraw for the new hexagon size kept the reader's zoom
     page.wait_for_timeout(800)
     assert page.evaluate(ZOOM) == pytest.approx(zoom, abs=0.01)
     assert "小" in page.inner_text("#map-res-now")
@@ -99,17 +90,43 @@ def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
     for _ in range(40):  # out again, past the district's fitted view
         page.mouse.wheel(0, 240)
         page.wait_for_timeout(300)  # a loaded machine lags: let each step land
-        if page.evaluate(ZOOM) < 9.1:
+        if page.evaluate(ZOOM) < 10.1:
             break
     page.wait_for_timeout(1500)  # the last step's animation has ended
     zoomed_out = page.evaluate(ZOOM)
-    expected = resolution_for_zoom(zoomed_out)
+    expected = resolution_for_zoom(zoomed_out - 1)  # Leaflet's zoom is MapLibre's + 1
     assert expected < 8, zoomed_out  # larger hexagons than at the fitted view
     page.wait_for_function(f"() => ({CELL_RES})() === {expected}")
     # a hand choice wins over the zoom and is kept in the URL
     page.locator("#map-resolution label", has_text="中（").click()
     page.wait_for_function(f"() => ({CELL_RES})() === 8")
     wait_for_url_part(page, "res=8")
+
+
+def test_the_fit_button_brings_the_whole_district_back_into_view(page, server):
+    _open(page, f"{server}/")
+    fitted = page.evaluate(ZOOM)
+    box = page.locator("#map.leaflet-container").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    for _ in range(6):  # the reader zooms in off-centre: part of the district leaves the map
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(150)
+    page.wait_for_function(f"() => ({ZOOM})() > {fitted + 1}")
+    page.wait_for_function(MAP_READY)
+
+    def outside() -> int:
+        return sum(
+            not (box["x"] <= h["x"] <= box["x"] + box["width"])
+            or not (box["y"] <= h["y"] <= box["y"] + box["height"])
+            for h in page.evaluate(HEXAGONS)
+        )
+
+    assert outside() > 0, "zooming in should have taken hexagons out of view"
+    page.locator("#map-fit").click()  # 显示全区
+    page.wait_for_function(f"() => Math.abs(({ZOOM})() - {fitted}) <= 0.5")
+    page.wait_for_timeout(1500)  # the flight has ended and the hexagons are redrawn
+    page.wait_for_function(MAP_READY)
+    assert outside() == 0
 
 
 def test_the_time_slider_narrows_every_view_and_plays(page, server, shoot):

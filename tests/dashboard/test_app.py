@@ -231,7 +231,14 @@ def test_the_case_id_parser():
 
 def test_validation_layouts_hold_every_component_id():
     tree = html.Div([overview.validation_layout(), case.validation_layout()])
-    for name in (ids.MAP, ids.TREND, ids.CASE_TABLE, ids.SELECTION_CLEAR, ids.CASE_NOT_FOUND):
+    for name in (
+        overview.MAP.map,
+        overview.MAP.paint,
+        ids.TREND,
+        ids.CASE_TABLE,
+        ids.SELECTION_CLEAR,
+        ids.CASE_NOT_FOUND,
+    ):
         assert find(tree, name) is not None, name
 
 
@@ -259,28 +266,29 @@ def _map(*args, layer="counts", params=(), lang="zh"):
 
 
 def test_the_map_callback_counts_per_cell(request_context):
-    fig, legend = _map(*DEFAULT, *NO_FILTER, 8, None)
-    cells = dict(zip(fig.data[1].locations, fig.data[1].z, strict=True))
-    assert cells == {_cell("BA02", 8): 2, _cell("BA01", 8): 1}
-    assert fig.data[1].geojson.startswith("/geo/cells/8.geojson?v=")
-    assert fig.layout.map.layers[0].source.startswith("/geo/stations.geojson?v=")
-    hover = {row[1]: row[2] for row in fig.data[1].customdata}
-    assert hover[_cell("BA02", 8)] == "西乡派出所"
-    assert fig.data[1].showscale is False  # the legend beside the map says it instead
+    paint, url, points, legend, _, hidden = _map(*DEFAULT, *NO_FILTER, 8, None)
+    cells = paint["cells"]
+    assert set(cells) == {_cell("BA02", 8), _cell("BA01", 8)} and hidden
+    assert url.startswith("/geo/cells/8.geojson?v=") and paint["cellsUrl"] == url
+    # two incidents colour darker than one; the tooltip names the station and the count
+    assert cells[_cell("BA02", 8)][0] > cells[_cell("BA01", 8)][0]
+    assert cells[_cell("BA02", 8)][1] == "<b>西乡派出所</b><br>事件数：2"
+    assert points["features"] == []
     assert "事件数" in text_of(legend) and "≥" not in text_of(legend)
 
 
 def test_the_map_says_why_it_is_empty(request_context):
-    nothing, _ = _map("2020-01-01", "2020-01-31", *NO_FILTER, 8, None, lang="en")
-    assert nothing.layout.meta["empty"] == "no_match"
-    unplaced, _ = _map(*DEFAULT, ["other"], [], [], [], 8, None, lang="en")
-    assert unplaced.layout.meta["empty"] == "no_located"
+    nothing = _map("2020-01-01", "2020-01-31", *NO_FILTER, 8, None, lang="en")[0]
+    assert nothing["meta"]["empty"] == "no_match" and nothing["cells"] == {}
+    assert nothing["empty"]["title"] == "No incidents match the filters"
+    unplaced = _map(*DEFAULT, ["other"], [], [], [], 8, None, lang="en")[0]
+    assert unplaced["meta"]["empty"] == "no_located"
 
 
-def test_the_map_outlines_a_selected_cell_only_at_its_resolution(request_context):
+def test_the_map_outlines_the_selected_cell(request_context):
     selected = {"kind": "cell", "id": _cell("BA02", 8)}
-    assert _map(*DEFAULT, *NO_FILTER, 8, selected)[0].data[-1].name == "selection"
-    assert len(_map(*DEFAULT, *NO_FILTER, 9, selected)[0].data) == 2
+    assert _map(*DEFAULT, *NO_FILTER, 8, selected)[0]["selected"] == selected
+    assert _map(*DEFAULT, *NO_FILTER, 8, None)[0]["selected"] is None
 
 
 def test_the_trend_callback(request_context):
@@ -320,12 +328,14 @@ def test_an_unsortable_column_keeps_the_default_order(request_context):
 
 def test_clicks_select_stations_and_cells_and_the_chip_names_them(request_context):
     hex_id = _cell("BA02", 8)
-    cell_click = {"points": [{"customdata": ["cell", hex_id, "西乡派出所"], "location": hex_id}]}
-    station_click = {"points": [{"customdata": ["station", "BA10", "石岩派出所"]}]}
-    assert overview.select(cell_click, 0) == {"kind": "cell", "id": hex_id}
-    assert overview.select(station_click, 0) == {"kind": "station", "id": "BA10"}
-    assert overview.select({"points": [{"customdata": ["cell", "garbage", ""]}]}, 0) is no_update
-    assert overview.select(None, 0) is no_update
+    # what dash-leaflet sends as a GeoJSON layer's clickData: the clicked feature
+    cell_click = {"type": "Feature", "id": hex_id, "properties": {"station": "BA02"}}
+    station_click = {"type": "Feature", "id": "BA10", "properties": {"name_zh": "石岩派出所"}}
+    assert overview.select(cell_click, None, None, 0) == {"kind": "cell", "id": hex_id}
+    assert overview.select(None, station_click, None, 0) == {"kind": "station", "id": "BA10"}
+    garbage = {"type": "Feature", "id": "garbage"}
+    assert overview.select(garbage, None, None, 0) is no_update
+    assert overview.select(None, None, None, 0) is no_update
     chip, hidden, title = overview.show_selection({"kind": "cell", "id": hex_id}, "zh")
     assert (chip, hidden, title) == (f"网格 {hex_id}（西乡派出所）", False, "案件列表")
     assert overview.show_selection({"kind": "station", "id": "BA10"}, "en")[0] == "Shiyan Station"
@@ -368,9 +378,7 @@ def test_an_empty_database_says_so_everywhere(db_engine):
         use_identity(user)
         page = shell.render(ROUTES, "/", "", "en")
         assert find(page, ids.DATE_RANGE).start_date is None
-        assert _map(None, None, *NO_FILTER, 8, None, lang="en")[0].layout.meta["empty"] == (
-            "no_data"
-        )
+        assert _map(None, None, *NO_FILTER, 8, None, lang="en")[0]["meta"]["empty"] == "no_data"
         trend = overview.update_trend(None, None, *NO_FILTER, "1d", "zh")
         assert trend.layout.meta["empty"] == "no_data"
         assert overview.update_kpis(None, None, *NO_FILTER) == ("0",) * 5

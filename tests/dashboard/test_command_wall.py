@@ -279,7 +279,7 @@ def _refresh(lang: str = "zh", digest: str | None = None):
 
 
 def test_a_refresh_fills_the_tiles_with_the_scope_s_numbers(request_context, fixture_engine):
-    tiles, _, _, legend, _, _, updated, stamp = _refresh()
+    tiles, _, _, _, legend, _, _, updated, stamp = _refresh()
     values = {key: find(tiles, command.tile_id(key)).children for key in wall_data.TILE_KEYS}
     # The fixture's own answer, counted independently: today (12 Nov, local, before noon)
     # holds T3 (09:00) and T5 (11:00); yesterday until noon holds nothing (T2 was at 20:00).
@@ -297,49 +297,47 @@ def test_a_refresh_fills_the_tiles_with_the_scope_s_numbers(request_context, fix
 
 
 def test_the_newest_incidents_link_to_their_cases_newest_first(request_context):
-    _, _, _, _, newest, _, _, _ = _refresh("en")
+    _, _, _, _, _, newest, _, _, _ = _refresh("en")
     links = [item.children.href for item in newest]
     assert links[:3] == ["/case/5?lang=en", "/case/3?lang=en", "/case/2?lang=en"]
     assert "11:00" in text_of(newest[0]) and "1 h ago" in text_of(newest[0])
 
 
 def test_the_map_pulses_the_newest_incidents_at_masked_places(request_context):
-    _, figure, *_ = _refresh()
-    names = [trace.name for trace in figure.data]
-    assert names == ["stations", "hotspots", "pulse", "newest"]
-    newest = figure.data[3]
+    _, _, points, *_ = _refresh()
+    features = points["features"]
+    halos = [f for f in features if f["properties"].get("halo")]
+    dots = [f for f in features if not f["properties"].get("halo")]
     # T3 (located) and T2 (16 h before now); T5 could not be placed
-    assert [c[1] for c in newest.customdata] == [3, 2]
+    assert [f["properties"]["id"] for f in dots] == [3, 2]
+    assert all(f["properties"]["kind"] == "case" for f in dots)
+    assert [h["geometry"] for h in halos] == [d["geometry"] for d in dots]  # a halo under each
     # the command center sees no exact places: each point is its resolution-9 cell's centre
-    for lat, lng in zip(newest.lat, newest.lon, strict=True):
+    for dot in dots:
+        lng, lat = dot["geometry"]["coordinates"]
         cell = int(latlng_to_cells([lat], [lng], 9)[0])
         assert cell_to_latlng(cell) == pytest.approx((lat, lng))
-    # a dark canvas beneath the stations, without tiles
-    assert figure.layout.map.style == "white-bg"
-    assert figure.layout.map.layers[0].color == wall_map.BACKGROUND
 
 
 def test_hot_spots_are_clickable_cells_and_a_map_without_them_says_why(request_context):
-    _, figure, *_ = _refresh()
-    hot = figure.data[1]
+    _, paint, *_ = _refresh()
+    cells = paint["cells"]
     # against the empty cells around them, the fixture's incidents are significant hot spots
-    assert figure.layout.meta["hot"] == len(hot.locations) > 0
-    assert all(
-        row[0] == "cell" and row[1] == h
-        for row, h in zip(hot.customdata, hot.locations, strict=True)
-    )
-    assert set(hot.z) <= {1, 2, 3}
+    assert paint["meta"]["hot"] == len(cells) > 0 and paint["empty"] is None
+    assert {value for _, _, value in cells.values()} <= {1, 2, 3}
+    assert all(paint["palette"][k] in wall_map.HOT_COLOURS.values() for k, _, _ in cells.values())
+    assert all("点击查看案件" in tip for _, tip, _ in cells.values())
     # half a year later the last 30 days hold no incident: no hot spot, and the map says so
     later = datetime(2027, 5, 12, 4, 0, tzinfo=UTC)
     _, quiet, *_ = command.refresh(0, None, None, "en", None, now=later)
-    assert quiet.layout.meta["hot"] == 0
-    assert "No significant hot spot in the last 30 days" in quiet.layout.annotations[0].text
+    assert quiet["meta"]["hot"] == 0 and quiet["note"]
+    assert quiet["empty"]["title"] == "No significant hot spot in the last 30 days"
 
 
 def test_an_unchanged_map_is_not_sent_again(request_context):
-    _, _, digest, *_ = _refresh()
+    _, _, _, digest, *_ = _refresh()
     again = _refresh(digest=digest)
-    assert again[1] is no_update and again[2] == digest
+    assert again[1] is no_update and again[2] is no_update and again[3] == digest
 
 
 def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
@@ -388,10 +386,11 @@ def test_the_ticker_says_why_it_is_empty_or_scrolls_its_alerts(request_context):
 
 
 def test_clicks_drill_down_to_cases(request_context):
-    case = {"points": [{"customdata": ["case", 3]}]}
-    assert command.drill_down(case, "en", now=NOW) == ("/case/3", "?lang=en")
-    cell = {"points": [{"customdata": ["cell", "88411c8d43fffff", "x", "y", 4]}]}
-    path, search = command.drill_down(cell, "zh", now=NOW)
+    # what dash-leaflet sends as clickData: the clicked feature
+    case = {"type": "Feature", "properties": {"kind": "case", "id": 3}}
+    assert command.drill_down(None, None, case, "en", now=NOW) == ("/case/3", "?lang=en")
+    cell = {"type": "Feature", "id": "88411c8d43fffff", "properties": {"station": "BA01"}}
+    path, search = command.drill_down(cell, None, None, "zh", now=NOW)
     params = parse_qs(search[1:])
     assert path == "/"
     assert params == {
@@ -402,7 +401,8 @@ def test_clicks_drill_down_to_cases(request_context):
         "sel": ["cell:88411c8d43fffff"],
         "layer": ["hotspot"],
     }
-    station = {"points": [{"customdata": ["station", "BA01", "新安"]}]}
-    assert parse_qs(command.drill_down(station, "zh", now=NOW)[1][1:])["sel"] == ["station:BA01"]
-    assert command.drill_down({"points": [{}]}, "zh") == (no_update, no_update)
-    assert command.drill_down(None, "zh") == (no_update, no_update)
+    station = {"type": "Feature", "id": "BA01", "properties": {}}
+    search = command.drill_down(None, station, None, "zh", now=NOW)[1]
+    assert parse_qs(search[1:])["sel"] == ["station:BA01"]
+    assert command.drill_down(None, None, {"properties": {}}, "zh") == (no_update, no_update)
+    assert command.drill_down(None, None, None, "zh") == (no_update, no_update)

@@ -116,60 +116,65 @@ def test_the_page_renders_the_layer_state_of_its_url(request_context):
 # -- the map ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("layer_id", [i for i in MAP_LAYERS if i != "counts"])
 def test_every_map_layer_draws_with_a_legend(request_context, layer_id):
-    figure, legend = _map(layer_id, "en")
-    assert figure.data[0].name == "stations"
-    assert figure.layout.meta["layer"] == layer_id
+    paint, url, points, legend, _, _ = _map(layer_id, "en")
+    assert paint["meta"]["layer"] == layer_id
     assert text_of(legend).startswith(text_of(legend.children[0]))
+    assert url.startswith("/geo/cells/")
     spec = REGISTRY[layer_id]
     if spec.geometry == "points":
-        assert [t.name for t in figure.data[:3]] == ["stations", "halo", "points"]
+        assert points["features"] and paint["cells"] == {}
     else:
-        assert figure.data[1].name == "cells"
-        assert figure.data[1].geojson.startswith("/geo/cells/")
+        assert (paint["cells"] or paint["meta"]["empty"]) and points["features"] == []
+        assert all(0 <= k < len(paint["palette"]) for k, _, _ in paint["cells"].values())
 
 
 def test_the_hot_spot_map_colours_classes_and_names_them(request_context):
-    figure, legend = _map("hotspot", "zh", k=1)
-    cells = figure.data[1]
-    assert len(cells.locations) > 100  # every cell of the study area, zeros included
-    hover = list(cells.customdata[0])
-    assert hover[0] == "cell" and hover[1] == cells.locations[0]
-    assert "热点等级" in cells.hovertemplate and "Z 值" in cells.hovertemplate
+    paint, _, _, legend, _, _ = _map("hotspot", "zh", k=1)
+    cells = paint["cells"]
+    assert len(cells) > 100  # every cell of the study area, zeros included
+    tip = next(iter(cells.values()))[1]
+    assert "热点等级" in tip and "Z 值" in tip and tip.startswith("<b>")
+    assert len({k for k, _, _ in cells.values()}) > 1  # classes get different colours
     text = text_of(legend)
     assert "热点（99% 置信）" in text and "冷点（99% 置信）" in text and "不显著" in text
 
 
 def test_repeat_addresses_are_points_that_select_their_cell(request_context):
-    figure, legend = _map("repeat_addresses", "zh", min_incidents=2)
-    points = figure.data[2]
-    assert len(points.lat) == 1  # T1 and T2 share an address
-    assert points.customdata[0][0] == "cell" and points.customdata[0][1].startswith("89")
-    assert "*" in points.customdata[0][2]  # the address, masked
-    click = {"points": [{"customdata": list(points.customdata[0])}]}
-    assert overview.select(click, 0) == {"kind": "cell", "id": points.customdata[0][1]}
+    _, _, points, legend, _, _ = _map("repeat_addresses", "zh", min_incidents=2)
+    features = points["features"]
+    assert len(features) == 1  # T1 and T2 share an address
+    props = features[0]["properties"]
+    assert props["kind"] == "cell" and props["id"].startswith("89")
+    assert "*" in props["tip"]  # the address, masked
+    assert overview.feature_selection(None, features[0]) == {"kind": "cell", "id": props["id"]}
     assert "圆点大小" in text_of(legend)
 
 
-def test_a_selected_cell_is_outlined_on_a_layer_at_any_resolution(request_context):
-    figure, _ = _map("repeat_addresses")
-    cell = figure.data[2].customdata[0][1]
-    again, _ = _map("repeat_addresses", selection={"kind": "cell", "id": cell})
-    assert again.data[-1].name == "selection"
-    assert again.data[-1].geojson.startswith("/geo/cells/9.geojson")
+def test_a_selected_point_is_outlined_on_a_layer_at_any_resolution(request_context):
+    _, _, points, *_ = _map("repeat_addresses")
+    first = points["features"][0]["properties"]
+    assert first["kind"] == "cell" and not first["selected"]
+    chosen = {"kind": "cell", "id": first["id"]}
+    paint, _, again, *_ = _map("repeat_addresses", selection=chosen)
+    assert paint["selected"] == chosen
+    assert again["features"][0]["properties"]["selected"]
+    clicked = overview.feature_selection(None, again["features"][0])
+    assert clicked == chosen
 
 
 def test_an_empty_layer_says_why(request_context):
-    figure, _ = overview.update_map(
+    paint, *_, note, hidden = overview.update_map(
         "2020-01-01", "2020-01-31", *NO_FILTER, 8, None, "hotspot", [], [], "en"
     )
-    assert figure.layout.meta["empty"] == "no_match"
-    figure, _ = _map("repeat_addresses", min_incidents=5)
-    assert figure.layout.meta["empty"] == "no_layer_rows"
+    assert paint["meta"]["empty"] == "no_match" and not hidden
+    assert "No incidents match" in text_of(html.Div(note))
+    paint, *_ = _map("repeat_addresses", min_incidents=5)
+    assert paint["meta"]["empty"] == "no_layer_rows"
 
 
 def test_a_bad_parameter_falls_back_to_its_default(request_context):
-    figure, _ = _map("hotspot", k=99)
-    assert figure.layout.meta["layer"] == "hotspot"
+    paint, *_ = _map("hotspot", k=99)
+    assert paint["meta"]["layer"] == "hotspot"
 
 
 def test_the_controls_callback_shows_the_hint_and_names_the_map_layer(request_context):
@@ -305,20 +310,21 @@ def test_validation_layout_holds_the_layer_components():
 
 
 def test_the_patrol_plan_map_shows_its_track_record_beside_the_legend(request_context):
-    _, legend = _map("patrol_plan", lang="en", budget_share=0.1)
+    legend = _map("patrol_plan", lang="en", budget_share=0.1)[3]
     text = text_of(legend)
     assert "Tested prospectively on the past 8 weeks" in text or "No incidents in the past" in text
-    _, hotspot_legend = _map("hotspot", lang="en")
+    hotspot_legend = _map("hotspot", lang="en")[3]
     assert "prospectively" not in text_of(hotspot_legend)
 
 
 def test_a_layer_that_refuses_the_range_says_why_under_its_legend(request_context):
     # The default range holds 13 weeks; emerging hot spots' default window is 26 weeks.
-    figure, legend = _map("emerging_hotspot", "en")
-    assert figure.layout.meta["layer"] == "emerging_hotspot"
+    paint, _, _, legend, _, _ = _map("emerging_hotspot", "en")
+    assert paint["meta"]["layer"] == "emerging_hotspot"
+    assert paint["cells"] == {}  # nothing drawn from a refused range
     assert "cannot be computed for this range" in text_of(legend)
     assert "history is too short" in text_of(legend)
     # In Chinese the reason is Chinese too (issue 14, point 2), not the layer's English.
-    _, legend_zh = _map("emerging_hotspot", "zh")
+    legend_zh = _map("emerging_hotspot", "zh")[3]
     assert "历史数据太短" in text_of(legend_zh)
     assert "too short" not in text_of(legend_zh)

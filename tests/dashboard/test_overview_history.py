@@ -80,10 +80,10 @@ def test_the_time_slider_narrows_the_kpis_cases_and_map_but_not_the_trend(reques
         *DEFAULT, *NO_FILTER, None, 0, None, "en", None, empty_week, 1
     )
     assert rows == [] and total.startswith("No cases match in the weeks shown")
-    fig, _ = overview.update_map(
+    paint, *_, hidden = overview.update_map(
         *DEFAULT, *NO_FILTER, "auto", None, "counts", [], [], "zh", None, empty_week, 1, 9
     )
-    assert fig.layout.meta["res"] == 9 and fig.layout.meta["empty"] == "no_match"
+    assert paint["meta"]["res"] == 9 and paint["meta"]["empty"] == "no_match" and not hidden
     trend = overview.update_trend(*DEFAULT, *NO_FILTER, "1w", "zh", None, empty_week, 1)
     assert trend.layout.meta["window"] == ["2026-08-17", "2026-08-23"]
     assert len(trend.layout.shapes) == 1 and sum(sum(t.y) for t in trend.data) == 4
@@ -111,20 +111,15 @@ def test_a_trend_bar_click_selects_its_week_and_category(request_context):
 
 
 def test_the_zoom_redraws_the_map_only_when_the_hexagon_size_changes():
-    assert overview.follow_zoom({"map.zoom": 11.5, "map.center": {"lat": 22.6, "lon": 114}}, 8) == 9
-    for relayout, known in (({"map.zoom": 10.0}, 8), ({"autosize": True}, 8), (None, 8)):
+    # Leaflet's zoom 12.5 is MapLibre's 11.5: small hexagons at Shenzhen's latitude.
+    assert overview.follow_zoom(12.5, [22.6, 114], 8) == 9
+    assert overview.follow_zoom(12.5, {"lat": 22.6, "lng": 114}, 8) == 9
+    for zoom, known in ((11.0, 8), (None, 8), (float("nan"), 8)):
         with pytest.raises(PreventUpdate):
-            overview.follow_zoom(relayout, known)
+            overview.follow_zoom(zoom, [22.6, 114], known)
     assert overview.resolution_note("auto", 9, "en") == "Now: Small (~0.1 km²)"
     assert overview.resolution_note(7, 9, "en") == ""
 
 
-def test_the_map_keeps_the_readers_view():
-    import plotly.graph_objects as go
-
-    fig = go.Figure(layout={"map": {"zoom": 9.78, "center": {"lat": 22.7, "lon": 113.86}}})
-    kept = overview.keep_view(fig, {"zoom": 11.2, "lat": 22.55, "lon": 113.9})
-    assert kept.layout.map.zoom == 11.2 and kept.layout.map.center.lat == 22.55
-    same = overview.keep_view(go.Figure(layout={"map": {"zoom": 9.78}}), {"zoom": "x"})
-    assert same.layout.map.zoom == 9.78
+def test_the_time_slider_ids_are_the_maps():
     assert time_slider.SLIDER.startswith("map-")

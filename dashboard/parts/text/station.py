@@ -220,4 +220,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "station.grid.last": {"zh": "末页", "en": "Last page"},
     "station.grid.loading": {"zh": "加载中…", "en": "Loading…"},
     "station.grid.no_rows": {"zh": "没有案件", "en": "No cases"},
+    # -- the station map (dashboard/screens/station/map.py) ----------------------------------
+    "station.map.title": {"zh": "辖区地图", "en": "Station map"},
+    "station.map.hint": {
+        "zh": "六边形：近 {days} 天事件数；蓝框：巡逻计划网格；圆点：重复报警地址。点击查看案件。",
+        "en": "Hexagons: incidents of the last {days} days; blue outline: patrol-plan cells; "
+        "dots: repeat addresses. Click for the cases.",
+    },
+    "station.map.count": {"zh": "近 {days} 天事件", "en": "Incidents, last {days} days"},
+    "station.map.patrol": {"zh": "巡逻计划网格", "en": "Patrol-plan cell"},
+    "station.map.repeat": {"zh": "重复报警次数", "en": "Repeat incidents"},
 }

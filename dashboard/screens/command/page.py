@@ -23,10 +23,11 @@ forbidden page.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
-import plotly.graph_objects as go
 import polars as pl
 from dash import (
     ClientsideFunction,
@@ -39,15 +40,17 @@ from dash import (
     html,
     no_update,
 )
+from dash.development.base_component import Component
 
 from dashboard.parts import ids
 from dashboard.parts.i18n import label, t
+from dashboard.parts.leaflet_map import DARK, leaflet_map, map_ids, register_map
 from dashboard.parts.services import Services, layer_now, services
 from dashboard.screens.command import loop
 from dashboard.screens.command import map as wall_map
 from dashboard.screens.command import parts as wall_parts
 from dashboard.web.scope import current_scope
-from dashboard.web.shell import page_frame
+from dashboard.web.shell import page_frame, triggered_props
 from data.access import IncidentFilter, Scope, redact_layer
 from data.settings import wall_refresh_seconds
 from data.users import WALL_ROLES
@@ -73,7 +76,8 @@ WALL = "command-wall"
 UPDATED = "command-updated"
 STALE = "command-stale"
 TILES = "command-tiles"
-MAP = "command-map"
+MAP = wall_map.MAP_KEY
+MAP_IDS = map_ids(MAP)
 MAP_NOTE = "command-map-note"
 NEWEST = "command-newest"
 TICKER = "command-ticker"
@@ -98,8 +102,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
         "staleMs": STALE_INTERVALS * seconds * 1000,
         "staleText": t("command.stale", lang),
         "staleSecondsText": t("command.stale_seconds", lang),
-        "pulseTrace": wall_map.PULSE_TRACE,
-        "pulseSizes": list(wall_map.PULSE_SIZES),
+        "pulseRadii": list(wall_map.PULSE_RADII),
         "pulseOpacities": list(wall_map.PULSE_OPACITIES),
         "mapId": MAP,
     }
@@ -135,13 +138,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
                 ],
                 className="wall-card-head",
             ),
-            dcc.Graph(
-                id=MAP,
-                figure=wall_map.loading_figure(t("command.loading", lang)),
-                config={"displayModeBar": False, "responsive": True, "scrollZoom": False},
-                className="wall-map-graph",
-                style={"height": "100%", "width": "100%"},
-            ),
+            wall_map_part(lang),
         ],
         className="wall-card wall-map",
     )
@@ -198,7 +195,7 @@ def validation_layout() -> html.Div:
             html.Span(id=UPDATED),
             html.Div(id=STALE),
             html.Div(id=TILES),
-            dcc.Graph(id=MAP),
+            bare_wall_map(),
             html.Div(id=MAP_NOTE),
             html.Ol(id=NEWEST),
             html.Div(id=TICKER),
@@ -221,15 +218,44 @@ def hot_window(now: datetime, tz: str) -> IncidentFilter:
     return IncidentFilter(start=today - timedelta(days=HOT_DAYS - 1), end=today)
 
 
-def map_figure(
+def wall_map_part(lang: str) -> Component:
+    """The wall's map: the scope's stations named in large type on the dark canvas."""
+    svc, scope = services(), current_scope()
+    return leaflet_map(
+        MAP,
+        stations_url=_stations_url(svc, scope),
+        cells_url=_cells_url(svc, scope, HOT_RES),
+        areas_url=_areas_url(svc, scope),
+        stations=svc.geometry.leaves(scope.stations),
+        names=svc.station_names(scope, lang),
+        fit_label=t("map.fit_district", lang),
+        look=DARK,
+        size=wall_map.DEFAULT_SIZE,
+        class_name="wall-map-graph",
+    )
+
+
+def bare_wall_map() -> Component:
+    """The wall's map without stations (for Dash's callback validation)."""
+    return leaflet_map(
+        MAP,
+        stations_url="/geo/stations.geojson",
+        cells_url="/geo/cells/8.geojson",
+        stations=(),
+        names={},
+        fit_label="",
+        look=DARK,
+    )
+
+
+def map_paint(
     svc: Services,
     scope: Scope,
     incidents: pl.DataFrame,
     now: datetime,
     lang: str,
-    size: tuple[int, int],
-) -> tuple[go.Figure, int]:
-    """The wall's map and how many incidents pulse on it."""
+) -> tuple[dict, dict, int]:
+    """The wall map's paint (hot spots), its newest incidents (GeoJSON) and how many pulse."""
     tz = svc.access.tz
     hot = svc.layer(scope, hot_window(now, tz), hotspot.LAYER_ID, {}, HOT_RES)
     points = wall_data.pulsing(incidents, now)
@@ -240,9 +266,9 @@ def map_figure(
             "command.map.hover_incident",
             lang,
             time=wall_parts.local_time(row["reported_at"], tz, now),
-            category=label("category", row["category"], lang),
-            risk=label("risk", row["risk_level"], lang),
-            station=names.get(row["station_code"], row["station_code"] or "—"),
+            category=escape(label("category", row["category"], lang)),
+            risk=escape(label("risk", row["risk_level"], lang)),
+            station=escape(names.get(row["station_code"], row["station_code"] or "—")),
         )
         for row in points.iter_rows(named=True)
     ]
@@ -253,29 +279,23 @@ def map_figure(
             t("command.map.no_hotspots", lang, days=HOT_DAYS),
             t("command.map.no_hotspots_hint", lang),
         )
-    figure = wall_map.wall_map_figure(
+    paint = wall_map.wall_paint(
         significant,
-        shown,
-        stations_url=_stations_url(svc, scope),
         cells_url=_cells_url(svc, scope, HOT_RES),
-        areas_url=_areas_url(svc, scope),
-        stations=svc.geometry.stations(scope.stations),
         station_names=names,
         cell_station=svc.geometry.cell_owner(scope.stations, HOT_RES),
         class_labels={k: label("gi_class", hotspot.CLASS_LABELS[k], lang) for k in (1, 2, 3)},
         cell_hover=t(
             "command.map.hover_cell",
             lang,
-            station="%{customdata[2]}",
-            cls="%{customdata[3]}",
+            station="{station}",
+            cls="{cls}",
             days=HOT_DAYS,
-            count="%{customdata[4]}",
+            count="{count}",
         ),
-        point_hover=hover,
-        size=size,
         message=message,
     )
-    return figure, points.height
+    return paint, wall_map.newest_points(shown, hover), points.height
 
 
 def _stations_url(svc: Services, scope: Scope) -> str:
@@ -307,8 +327,9 @@ def refresh(
 ) -> tuple:
     """Callback: recompute the whole wall (tiles, map, newest incidents, ticker, update time).
 
-    The map is sent only when it changed (``digest``), so MapLibre is not rebuilt every
-    period on a quiet day.
+    The map's paint and dots are sent only when they changed (``digest``), so the browser
+    does not restyle the map every period on a quiet day. ``viewport`` (the map's measured
+    size) only triggers the first refresh: the map fits its stations itself.
     """
     lang = lang or "zh"
     now = now or datetime.now(UTC)
@@ -319,9 +340,9 @@ def refresh(
     judged = layer_now(None, tz, now)
     levels = service.checks(incidents, svc.access.follow_up_visits(scope), judged)
     tiles = wall_data.compute_tiles(incidents, levels, judged, tz)
-    size = _size(viewport)
-    figure, pulsing = map_figure(svc, scope, incidents, judged, lang, size)
-    new_digest = hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()
+    paint, newest_dots, pulsing = map_paint(svc, scope, incidents, judged, lang)
+    drawn = json.dumps([paint, newest_dots], sort_keys=True, ensure_ascii=False)
+    new_digest = hashlib.sha1(drawn.encode("utf-8")).hexdigest()
     names = svc.station_names(scope, lang)
     why = t("command.newest.empty", lang)
     newest = wall_parts.newest_items(wall_data.newest(incidents), lang, names, tz, now, why)
@@ -330,7 +351,8 @@ def refresh(
     local = now.astimezone(ZoneInfo(tz))
     return (
         wall_parts.tile_components(tiles, lang, judged),
-        no_update if new_digest == digest else figure,
+        no_update if new_digest == digest else paint,
+        no_update if new_digest == digest else newest_dots,
         new_digest,
         wall_parts.legend(lang, pulsing, judged, tz),
         newest,
@@ -359,16 +381,27 @@ def poll_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
 
 
 def drill_down(
-    click: dict | None, lang: str | None, now: datetime | None = None
+    cell_click: dict | None,
+    station_click: dict | None,
+    point_click: dict | None,
+    lang: str | None,
+    now: datetime | None = None,
 ) -> tuple[str, str] | tuple[NoUpdate, NoUpdate]:
     """Callback: a click on an incident opens its case; on a hot spot or a station, the
-    overview with it selected (its cases listed)."""
+    overview with it selected (its cases listed). Each argument is a clicked map feature."""
     lang = lang or "zh"
-    for point in (click or {}).get("points") or []:
-        custom = point.get("customdata")
-        if not isinstance(custom, list | tuple) or len(custom) < 2:
+    triggered = triggered_props()
+    clicked = [
+        (f"{MAP_IDS.points}.clickData", point_click, None),
+        (f"{MAP_IDS.cells}.clickData", cell_click, "cell"),
+        (f"{MAP_IDS.stations}.clickData", station_click, "station"),
+    ]
+    for prop, feature, kind in clicked:
+        if not isinstance(feature, dict) or (triggered and prop not in triggered):
             continue
-        kind, ident = custom[0], custom[1]
+        props = feature.get("properties") or {}
+        kind = kind or props.get("kind")
+        ident = feature.get("id") if kind in ("cell", "station") else props.get("id")
         if kind == "case":
             try:
                 return f"/case/{int(ident)}", f"?lang={lang}"
@@ -392,6 +425,7 @@ def register_callbacks(app: Dash) -> None:
     start with a message naming it rather than breaking the wall later.
     """
     wall_refresh_seconds()
+    register_map(app, MAP)
     loop.register_callbacks(app, REFRESH)
     app.clientside_callback(
         ClientsideFunction(namespace="command", function_name="measure"),
@@ -400,7 +434,8 @@ def register_callbacks(app: Dash) -> None:
     )
     app.callback(
         Output(TILES, "children"),
-        Output(MAP, "figure"),
+        Output(MAP_IDS.paint, "data"),
+        Output(MAP_IDS.points, "data"),
         Output(DIGEST, "data"),
         Output(MAP_NOTE, "children"),
         Output(NEWEST, "children"),
@@ -431,7 +466,9 @@ def register_callbacks(app: Dash) -> None:
     app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
         Output(ids.URL, "search", allow_duplicate=True),
-        Input(MAP, "clickData"),
+        Input(MAP_IDS.cells, "clickData"),
+        Input(MAP_IDS.stations, "clickData"),
+        Input(MAP_IDS.points, "clickData"),
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )(drill_down)

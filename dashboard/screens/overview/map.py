@@ -1,34 +1,83 @@
-"""The overview map: the chosen layer over the filtered incidents, drawn by the pure figure
-functions of :mod:`dashboard.parts.figures`, with its legend (:mod:`dashboard.parts.legends`).
+"""The overview map: the chosen layer over the filtered incidents, painted by the pure
+functions of :mod:`dashboard.parts.map_paint`, with its legend (:mod:`dashboard.parts.legends`).
 
 :func:`draw_map` is what the overview's map callback calls once it has parsed the controls
 into an :class:`~dashboard.parts.filters.OverviewState` (whose ``incident_filter`` already carries
 the time slider's window and whose resolution already follows the zoom). Geometry travels by
-URL (:mod:`dashboard.parts.geometry`), versioned by content so browser caches stay correct.
+URL (:mod:`dashboard.parts.geometry`), versioned by content so browser caches stay correct;
+the answer is a paint for the Leaflet map of :mod:`dashboard.parts.leaflet_map`.
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+from dataclasses import dataclass
+
+import numpy as np
 import polars as pl
 from dash import html
 from dash.development.base_component import Component
 
-from dashboard.parts.figures import cell_layer_figure, map_figure, point_layer_figure, point_sizes
-from dashboard.parts.filters import DEFAULT_LAYER, OverviewState, Selection
+from dashboard.parts import palettes
+from dashboard.parts.figures import EMPTY_REASONS, colour_top, point_sizes
+from dashboard.parts.filters import DEFAULT_LAYER, OverviewState
 from dashboard.parts.i18n import t
 from dashboard.parts.layer_views import hover_text, point_cells, with_station
+from dashboard.parts.leaflet_map import leaflet_map
 from dashboard.parts.legends import accuracy_note, build_legend, colour_scale, legend_component
+from dashboard.parts.map_paint import cell_paint, colours_of, point_features, tooltip
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
-from geo.h3cells import DISPLAY_RESOLUTIONS, cell_resolution, cell_to_str, str_to_cell
+from geo.h3cells import cell_resolution, cell_to_str
 from layers.refusal import LayerRefusedError
 from layers.registry import REGISTRY
 
+#: The overview map's key: its component ids derive from it (:mod:`dashboard.parts.leaflet_map`).
+MAP_KEY = "map"
+#: The overview map's size on a 1440-pixel-wide screen (for the first view).
+MAP_SIZE = (720, 540)
 
-def draw_map(
-    svc: Services, scope: Scope, state: OverviewState, lang: str
-) -> tuple[go.Figure, Component]:
+
+def overview_map_part(svc: Services, scope: Scope, res: int, lang: str) -> Component:
+    """The overview's map: the scope's stations, named, and the hexagons at ``res``."""
+    stations_url, cells = geo_urls(svc, scope, res)
+    fit = "map.fit_station" if scope.stations is not None else "map.fit_district"
+    return leaflet_map(
+        MAP_KEY,
+        stations_url=stations_url,
+        cells_url=cells,
+        areas_url=areas_geo_url(svc, scope),
+        stations=svc.geometry.leaves(scope.stations),
+        names=svc.station_names(scope, lang),
+        fit_label=t(fit, lang),
+        size=MAP_SIZE,
+        class_name="map-graph",
+    )
+
+
+def bare_map(lang: str) -> Component:
+    """The map without stations (for Dash's callback validation)."""
+    return leaflet_map(
+        MAP_KEY,
+        stations_url="/geo/stations.geojson",
+        cells_url="/geo/cells/8.geojson",
+        stations=(),
+        names={},
+        fit_label=t("map.fit_district", lang),
+    )
+
+
+@dataclass(frozen=True)
+class MapAnswer:
+    """What the overview's map callback sends: the paint, the cell geometry it refers to,
+    the point layer (GeoJSON) and the legend."""
+
+    paint: dict
+    cells_url: str
+    points: dict
+    legend: Component
+
+
+def draw_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> MapAnswer:
     """The map of ``state``'s layer over its incidents, and the layer's legend."""
     if state.layer.id == DEFAULT_LAYER:
         return counts_map(svc, scope, state, lang)
@@ -44,25 +93,31 @@ def draw_map(
         refused: Component | None = html.Div(refusal, className="legend-note layer-refused")
     else:
         refused = None
-    stations_url, _ = geo_urls(svc, scope, state.filters.res)
-    outline = selection_outline(svc, scope, state.selection, stations_url)
+    selected = state.selection.to_data() if state.selection else None
     empty = layer_empty_reason(svc, scope, flt, frame)
     if spec.geometry == "points":
-        figure = points_map(frame, spec.id, lang, stations_url, svc, scope, outline, empty)
+        answer = points_map(frame, spec.id, lang, svc, scope, selected, empty, state.filters.res)
     else:
-        figure = cells_map(
-            frame, spec.id, lang, stations_url, svc, scope, outline, empty, state.filters.res
-        )
+        answer = cells_map(frame, spec.id, lang, svc, scope, selected, empty, state.filters.res)
     legend = legend_component(build_legend(spec, frame, lang))
     if refused is not None:
-        return figure, html.Div([legend, refused])
+        return MapAnswer(answer.paint, answer.cells_url, answer.points, html.Div([legend, refused]))
     if spec.id == "patrol_plan":
         # The plan's own track record, beside the plan: what the chief reads before trusting it.
         values = state.layer.values()
         tested = {k: values[k] for k in ("method", "budget_share", "train_weeks")}
         panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.filters.res)
         legend = html.Div([legend, accuracy_note(panel, lang)])
-    return figure, legend
+    return MapAnswer(answer.paint, answer.cells_url, answer.points, legend)
+
+
+def empty_words(reason: str | None, lang: str) -> tuple[str, str] | None:
+    """The title and hint shown over an empty map (None when it is not empty)."""
+    if reason is None:
+        return None
+    if reason not in EMPTY_REASONS:
+        raise ValueError(f"'empty_reason' should be one of {EMPTY_REASONS}, got {reason!r}")
+    return t(f"empty.{reason}", lang), t(f"empty.{reason}_hint", lang)
 
 
 def refusal_reason(err: ValueError, lang: str) -> str:
@@ -106,31 +161,19 @@ def cells_url(svc: Services, scope: Scope, res: int) -> str:
     )
 
 
-def selection_outline(
-    svc: Services, scope: Scope, selection: Selection | None, stations_url: str
-) -> tuple[str, str] | None:
-    """The GeoJSON URL holding the selection and its feature id (None: nothing to outline)."""
-    if selection is None:
-        return None
-    if selection.kind == "station":
-        return stations_url, selection.id
-    res = cell_resolution(str_to_cell(selection.id))
-    if res not in DISPLAY_RESOLUTIONS:
-        return None
-    return cells_url(svc, scope, res), selection.id
+NO_POINTS: dict = {"type": "FeatureCollection", "features": []}
 
 
 def cells_map(
     frame: pl.DataFrame,
     layer_id: str,
     lang: str,
-    stations_url: str,
     svc: Services,
     scope: Scope,
-    outline: tuple[str, str] | None,
+    selected: dict | None,
     empty: str | None,
     res: int,
-) -> go.Figure:
+) -> MapAnswer:
     """A cell layer: its value per hexagon, at the resolution of its cells (patrol plans and
     near-repeat zones are always resolution 9; the others follow the chosen ``res``)."""
     spec = REGISTRY[layer_id]
@@ -138,53 +181,61 @@ def cells_map(
     names = svc.station_names(scope, lang)
     labels, values = hover_text(frame, layer_id, lang, names, svc.access.tz)
     outside = t("map.outside", lang)
-    return cell_layer_figure(
+    titles = [names.get(c, outside) if c else outside for c in frame["station"].to_list()]
+    tips = [
+        tooltip(title, list(zip(labels, row, strict=True)), lang)
+        for title, row in zip(titles, values, strict=True)
+    ]
+    colours = colour_scale(spec, frame)
+    url = cells_url(svc, scope, layer_res)
+    paint = cell_paint(
+        MAP_KEY,
         [cell_to_str(c) for c in frame["cell"].to_list()],
-        colour_scale(spec, frame),
-        lang,
-        stations_url,
-        cells_url(svc, scope, layer_res),
-        layer_id=layer_id,
-        res=layer_res,
-        cell_names=[names.get(c, outside) if c else outside for c in frame["station"].to_list()],
-        hover_labels=labels,
-        hover_values=values,
-        stations=svc.geometry.stations(scope.stations),
-        areas_url=areas_geo_url(svc, scope),
-        selection=outline,
-        empty_reason=empty,
+        colours.z,
+        colours.zmin,
+        colours.zmax,
+        colours.colorscale,
+        tips,
+        cells_url=url,
+        selection=selected,
+        empty=empty_words(empty, lang),
+        meta={"res": layer_res, "layer": layer_id, "empty": empty},
     )
+    return MapAnswer(paint, url, NO_POINTS, html.Div())
 
 
-def counts_map(
-    svc: Services, scope: Scope, state: OverviewState, lang: str
-) -> tuple[go.Figure, Component]:
+def counts_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> MapAnswer:
     """The base layer: incidents per hexagon at the chosen resolution."""
     flt = state.incident_filter()
-    counts = svc.access.cell_counts(scope, flt, state.filters.res)
-    stations_url, cells_url_ = geo_urls(svc, scope, state.filters.res)
-    shown = state.selection
-    if (
-        shown is not None
-        and shown.kind == "cell"
-        and cell_resolution(str_to_cell(shown.id)) != state.filters.res
-    ):
-        shown = None
-    figure = map_figure(
-        counts,
-        state.filters.res,
-        lang,
-        stations_url,
-        cells_url_,
-        stations=svc.geometry.stations(scope.stations),
-        areas_url=areas_geo_url(svc, scope),
-        cell_station=svc.geometry.cell_owner(scope.stations, state.filters.res),
-        selection=shown.to_data() if shown else None,
-        empty_reason=None if counts.height else empty_reason(svc, scope, flt),
-        show_scale=False,
+    res = state.filters.res
+    counts = svc.access.cell_counts(scope, flt, res)
+    url = cells_url(svc, scope, res)
+    owner = svc.geometry.cell_owner(scope.stations, res)
+    names = svc.station_names(scope, lang)
+    outside = t("map.outside", lang)
+    cells = counts["cell"].to_list() if counts.height else []
+    n = counts["count"].to_numpy().astype(np.int64) if counts.height else np.zeros(0, np.int64)
+    word = t("map.colorbar", lang)
+    reason = None if counts.height else empty_reason(svc, scope, flt)
+    tips = [
+        tooltip(names.get(owner.get(c, ""), outside), [(word, str(k))], lang)
+        for c, k in zip(cells, n.tolist(), strict=True)
+    ]
+    paint = cell_paint(
+        MAP_KEY,
+        [cell_to_str(c) for c in cells],
+        n,
+        0.0,
+        float(colour_top(n)),
+        palettes.ramp(palettes.SEQUENTIAL),
+        tips,
+        cells_url=url,
+        selection=state.selection.to_data() if state.selection else None,
+        empty=empty_words(reason, lang),
+        meta={"res": res, "layer": DEFAULT_LAYER, "empty": reason},
     )
     legend = build_legend(REGISTRY[DEFAULT_LAYER], counts, lang)
-    return figure, legend_component(legend)
+    return MapAnswer(paint, url, NO_POINTS, legend_component(legend))
 
 
 def named_cells(
@@ -200,12 +251,12 @@ def points_map(
     frame: pl.DataFrame,
     layer_id: str,
     lang: str,
-    stations_url: str,
     svc: Services,
     scope: Scope,
-    outline: tuple[str, str] | None,
+    selected: dict | None,
     empty: str | None,
-) -> go.Figure:
+    res: int,
+) -> MapAnswer:
     """A point layer (repeat addresses): circles sized and coloured by the count."""
     spec = REGISTRY[layer_id]
     placed = frame.filter(pl.col("lat").is_not_null() & pl.col("lng").is_not_null()).sort(
@@ -213,25 +264,42 @@ def points_map(
     )
     names = svc.station_names(scope, lang)
     labels, values = hover_text(placed, layer_id, lang, names, svc.access.tz)
-    return point_layer_figure(
+    titles = (
+        [str(v) if v else "" for v in placed["address_raw"].to_list()]
+        if "address_raw" in placed.columns
+        else [""] * placed.height
+    )
+    tips = [
+        tooltip(title, list(zip(labels, row, strict=True)), lang)
+        for title, row in zip(titles, values, strict=True)
+    ]
+    colours = colour_scale(spec, placed)
+    cells = point_cells(placed)
+    points = point_features(
         placed["lat"].to_numpy(),
         placed["lng"].to_numpy(),
-        point_sizes(placed[spec.value_column].to_numpy()),
-        colour_scale(spec, placed),
-        lang,
-        stations_url,
-        layer_id=layer_id,
-        cells=point_cells(placed),
-        names=[str(v) if v else "" for v in placed["address_raw"].to_list()]
-        if "address_raw" in placed.columns
-        else [""] * placed.height,
-        hover_labels=labels,
-        hover_values=values,
-        stations=svc.geometry.stations(scope.stations),
-        areas_url=areas_geo_url(svc, scope),
-        selection=outline,
-        empty_reason=empty or (None if placed.height else "no_layer_rows"),
+        point_sizes(placed[spec.value_column].to_numpy()) / 2,
+        colours_of(colours.z, colours.zmin, colours.zmax, colours.colorscale),
+        tips,
+        [{"kind": "cell", "id": c} if c else None for c in cells],
+        selected,
     )
+    url = cells_url(svc, scope, res)
+    reason = empty or (None if placed.height else "no_layer_rows")
+    paint = cell_paint(
+        MAP_KEY,
+        [],
+        np.zeros(0),
+        0.0,
+        1.0,
+        colours.colorscale,
+        [],
+        cells_url=url,
+        selection=selected,
+        empty=empty_words(reason, lang),
+        meta={"layer": layer_id, "points": placed.height, "empty": reason},
+    )
+    return MapAnswer(paint, url, points, html.Div())
 
 
 def layer_empty_reason(

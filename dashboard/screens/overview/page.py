@@ -27,7 +27,6 @@ from datetime import date
 import plotly.graph_objects as go
 from dash import (
     ALL,
-    ClientsideFunction,
     Dash,
     Input,
     NoUpdate,
@@ -43,7 +42,7 @@ from dash.development.base_component import Component
 from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from dashboard.parts import ids
-from dashboard.parts.figures import empty_figure, fit_view, stations_bbox, trend_figure
+from dashboard.parts.figures import empty_figure, trend_figure
 from dashboard.parts.filters import (
     MAP_LAYERS,
     MAP_RESOLUTIONS,
@@ -74,11 +73,20 @@ from dashboard.parts.layer_views import (
     table_columns,
     table_rows,
 )
+from dashboard.parts.leaflet_map import initial_view, map_ids, register_map, station_bounds
 from dashboard.parts.services import services
 from dashboard.parts.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
 from dashboard.screens.overview import history as overview_history
 from dashboard.screens.overview import time_slider, zoom_resolution
-from dashboard.screens.overview.map import draw_map, empty_reason, named_cells
+from dashboard.screens.overview.map import (
+    MAP_KEY,
+    MAP_SIZE,
+    bare_map,
+    draw_map,
+    empty_reason,
+    named_cells,
+    overview_map_part,
+)
 from dashboard.web.api import export_url
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame, triggered_props
@@ -132,9 +140,9 @@ ParamIds = list[dict[str, str]] | None
 WINDOW_INPUTS = [Input(time_slider.SLIDER, "value"), Input(time_slider.WINDOW, "value")]
 #: The resolution of the map's current zoom (the hexagon size when it is automatic).
 ZOOM_RES = "map-zoom-res"
-#: The reader's view of the map ``{"zoom", "lat", "lon"}``, kept in the browser
-#: (``assets/map_view.js``) and put back into each new map figure.
-MAP_VIEW = "map-view"
+#: The map's parts (:mod:`dashboard.parts.leaflet_map`) and the note over an empty map.
+MAP = map_ids(MAP_KEY)
+MAP_EMPTY = "map-empty"
 #: Under the resolution control: the size the zoom chose.
 RES_NOW = "map-res-now"
 #: Wrappers that show a spinner while their views are recomputed (after a short delay, so
@@ -150,13 +158,14 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     extent = svc.access.date_extent(scope)
     names = svc.station_names(scope, lang)
     stations = svc.geometry.stations(scope.stations)
-    centre, zoom = fit_view(stations_bbox(stations))
-    fitted = zoom_resolution.resolution_for_zoom(zoom, centre["lat"])
+    centre, zoom = initial_view(station_bounds(stations), MAP_SIZE)
+    fitted = zoom_resolution.resolution_for_zoom(zoom - 1, centre[0])
     state = from_query(search, extent, list(names), auto_res=fitted)
     labels = station_labels(stations, names)
+    part = overview_map_part(svc, scope, state.filters.res, lang)
     return build(
         lang, state, extent, labels, version=svc.access.data_version(), search=search,
-        zoom_res=fitted,
+        zoom_res=fitted, map_part=part,
     )  # fmt: skip
 
 
@@ -252,13 +261,16 @@ def build(
     version: int | None = None,
     search: str = "",
     zoom_res: int | None = None,
+    map_part: Component | None = None,
 ) -> html.Div:
     """The page's components for ``state`` in ``lang`` (pure: no database, no request).
 
     ``version`` is the store's data version the page is drawn from; the poll timer compares
     it with the store's every :data:`REFRESH_SECONDS` and refreshes the views on a change.
     ``search`` is the query string the page was opened with (the back button compares the
-    URL with it) and ``zoom_res`` the resolution of the map's first view.
+    URL with it), ``zoom_res`` the resolution of the map's first view and ``map_part`` the
+    map (:func:`~dashboard.screens.overview.map.overview_map_part`; a map without stations
+    when not given).
     """
     default_start, default_end = default_range(extent)
     month_format = "MMMM YYYY" if lang == "en" else "YYYY年M月"
@@ -400,18 +412,8 @@ def build(
             html.Div(id=ids.MAP_LEGEND, className="map-legend-wrap"),
             html.Div(
                 [
-                    _loading(
-                        dcc.Graph(
-                            id=ids.MAP,
-                            config={
-                                "displayModeBar": False,
-                                "scrollZoom": True,
-                                "doubleClick": "reset",
-                            },
-                            className="map-graph",
-                        ),
-                        lang,
-                    ),
+                    _loading(map_part or bare_map(lang), lang),
+                    html.Div(id=MAP_EMPTY, className="map-empty", hidden=True),
                 ],
                 className="map-wrap",
             ),
@@ -634,7 +636,6 @@ def build(
                 ),
                 dcc.Store(id=ids.DATA_VERSION, data=version),
                 dcc.Store(id=ZOOM_RES, data=zoom_res),
-                dcc.Store(id=MAP_VIEW),
                 dcc.Store(id=overview_history.WRITTEN, data=search or ""),
                 dcc.Interval(id=ids.REFRESH_TICK, interval=REFRESH_SECONDS * 1000),
             ],
@@ -662,13 +663,13 @@ def update_map(
     week: int | None = None,
     weeks: int | None = None,
     zoom_res: int | None = None,
-    view: dict | None = None,
-) -> tuple[go.Figure, Component]:
-    """Callback: the map of the chosen layer over the filtered incidents, and its legend.
+) -> tuple[dict, str, dict, Component, list, bool]:
+    """Callback: the map's paint of the chosen layer over the filtered incidents, the cell
+    geometry it refers to, the point layer, the legend and the note over an empty map.
 
     ``week``/``weeks`` are the time slider's (the map shows that window), ``zoom_res`` the
-    resolution of the map's zoom (used when the resolution control is automatic), ``view``
-    the reader's zoom and centre (kept: plotly's ``uirevision`` keeps the centre only).
+    resolution of the map's zoom (used when the resolution control is automatic). The map
+    itself keeps the reader's view: only its colours change.
     """
     state = from_controls(
         start,
@@ -684,30 +685,28 @@ def update_map(
         zoom_res=zoom_res,
         window=time_slider.window_of(week, weeks, start, end),
     )
-    figure, legend = draw_map(services(), current_scope(), state, lang)
-    return keep_view(figure, view), legend
+    answer = draw_map(services(), current_scope(), state, lang)
+    empty = answer.paint.get("empty")
+    note = [html.B(empty["title"]), html.Br(), empty["hint"]] if empty else []
+    return answer.paint, answer.cells_url, answer.points, answer.legend, note, not empty
 
 
-def keep_view(figure: go.Figure, view: dict | None) -> go.Figure:
-    """``figure`` showing the reader's ``view`` (``{"zoom", "lat", "lon"}``) if there is one."""
-    if not isinstance(view, dict):
-        return figure
-    zoom, lat, lon = view.get("zoom"), view.get("lat"), view.get("lon")
-    if isinstance(zoom, int | float) and 0 <= zoom <= 22:
-        figure.layout.map.zoom = zoom
-    if isinstance(lat, int | float) and isinstance(lon, int | float) and -85 < lat < 85:
-        figure.layout.map.center = {"lat": lat, "lon": lon}
-    return figure
-
-
-def follow_zoom(relayout: dict | None, known: int | None) -> int | NoUpdate:
+def follow_zoom(zoom: float | None, centre: object, known: int | None) -> int | NoUpdate:
     """Callback: the resolution of the map's new zoom, when it differs from ``known``.
 
-    Pans and resizes leave it alone, so the map is redrawn only when the hexagon size must
-    change (the figure's ``uirevision`` keeps the reader's view through the redraw).
+    Pans leave it alone, so the map is redrawn only when the hexagon size must change.
+    Leaflet counts 256-pixel tiles, one zoom more than the 512-pixel tiles
+    :func:`zoom_resolution.resolution_for_zoom` counts.
     """
-    res = zoom_resolution.resolution_of_view(relayout)
-    if res is None or res == known:
+    if not isinstance(zoom, int | float) or not math.isfinite(zoom):
+        raise PreventUpdate
+    lat = zoom_resolution.DEFAULT_LATITUDE
+    if isinstance(centre, list | tuple) and centre and isinstance(centre[0], int | float):
+        lat = float(centre[0])
+    elif isinstance(centre, dict) and isinstance(centre.get("lat"), int | float):
+        lat = float(centre["lat"])
+    res = zoom_resolution.resolution_for_zoom(float(zoom) - 1, lat)
+    if res == known:
         raise PreventUpdate
     return res
 
@@ -1006,7 +1005,9 @@ def period_label(selection: Selection, lang: str) -> str:
 
 
 def select(
-    click_data: dict | None,
+    cell_click: dict | None,
+    station_click: dict | None,
+    point_click: dict | None,
     clear_clicks: int | None,
     trend_click: dict | None = None,
     every: str | None = None,
@@ -1018,14 +1019,26 @@ def select(
         return None
     if f"{ids.TREND}.clickData" in triggered:
         return bar_selection(trend_click, every)
-    points = (click_data or {}).get("points") or []
-    for point in points:
-        custom = point.get("customdata")
-        if isinstance(custom, list | tuple) and len(custom) >= 2:
-            chosen = parse_selection({"kind": custom[0], "id": custom[1]})
+    clicked = {
+        f"{MAP.cells}.clickData": ("cell", cell_click),
+        f"{MAP.stations}.clickData": ("station", station_click),
+        f"{MAP.points}.clickData": (None, point_click),
+    }
+    for prop, (kind, feature) in clicked.items():
+        if (prop in triggered or not triggered) and isinstance(feature, dict):
+            chosen = parse_selection(feature_selection(kind, feature))
             if chosen is not None:
                 return chosen.to_data()
     return no_update
+
+
+def feature_selection(kind: str | None, feature: dict) -> dict | None:
+    """What a clicked map feature selects: a cell or station by its id, a point by the
+    ``kind``/``id`` in its properties."""
+    if kind is not None:
+        return {"kind": kind, "id": feature.get("id")}
+    props = feature.get("properties") or {}
+    return {"kind": props.get("kind"), "id": props.get("id")} if props.get("kind") else None
 
 
 def bar_selection(click: dict | None, every: str | None) -> SelectionData | NoUpdate:
@@ -1126,9 +1139,14 @@ def register_callbacks(app: Dash) -> None:
     """Register the page's callbacks on ``app``."""
     lang = State(ids.PAGE_LANG, "data")
     zoom_res = Input(ZOOM_RES, "data")
+    register_map(app, MAP_KEY)
     app.callback(
-        Output(ids.MAP, "figure"),
+        Output(MAP.paint, "data"),
+        Output(MAP.cells, "url"),
+        Output(MAP.points, "data"),
         Output(ids.MAP_LEGEND, "children"),
+        Output(MAP_EMPTY, "children"),
+        Output(MAP_EMPTY, "hidden"),
         *FILTER_INPUTS,
         Input(ids.RESOLUTION, "value"),
         Input(ids.SELECTION, "data"),
@@ -1139,17 +1157,11 @@ def register_callbacks(app: Dash) -> None:
         DATA_CHANGED,
         *WINDOW_INPUTS,
         zoom_res,
-        State(MAP_VIEW, "data"),
     )(update_map)
-    app.clientside_callback(
-        ClientsideFunction("anning_map", "view"),
-        Output(MAP_VIEW, "data"),
-        Input(ids.MAP, "relayoutData"),
-        prevent_initial_call=True,
-    )
     app.callback(
         Output(ZOOM_RES, "data"),
-        Input(ids.MAP, "relayoutData"),
+        Input(MAP.map, "zoom"),
+        State(MAP.map, "center"),
         State(ZOOM_RES, "data"),
         prevent_initial_call=True,
     )(follow_zoom)
@@ -1251,7 +1263,9 @@ def register_callbacks(app: Dash) -> None:
     )(show_selection)
     app.callback(
         Output(ids.SELECTION, "data"),
-        Input(ids.MAP, "clickData"),
+        Input(MAP.cells, "clickData"),
+        Input(MAP.stations, "clickData"),
+        Input(MAP.points, "clickData"),
         Input(ids.SELECTION_CLEAR, "n_clicks"),
         Input(ids.TREND, "clickData"),
         State(ids.TREND_EVERY, "value"),

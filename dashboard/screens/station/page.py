@@ -22,14 +22,17 @@ from collections.abc import Mapping
 
 import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
 from dashboard.parts import ids
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
+from dashboard.parts.leaflet_map import leaflet_map, map_ids, register_map
 from dashboard.parts.linked import from_station
 from dashboard.parts.services import layer_now, services
 from dashboard.parts.tables import grid_locale
 from dashboard.screens.station import loop
+from dashboard.screens.station import map as station_map
 from dashboard.screens.station.access import FORBIDDEN, MISSING, OK, code_in_path, station_access
 from dashboard.screens.station.export import export_href
 from dashboard.screens.station.grid import (
@@ -43,6 +46,7 @@ from dashboard.screens.station.grid import (
     to_query,
     with_controls,
 )
+from dashboard.screens.station.map import station_map_part
 from dashboard.screens.station.panels import (
     due_panel,
     format_int,
@@ -94,7 +98,8 @@ def layout(lang: str, search: str, code: str | None = None, **_: str) -> html.Di
     if verdict == MISSING:
         return not_found(lang)
     names = svc.station_names(scope, lang)
-    return build(lang, code or "", from_query(search), names, scope.personal_details)
+    part = station_map_part(svc, scope, code or "", lang)
+    return build(lang, code or "", from_query(search), names, scope.personal_details, part)
 
 
 def not_found(lang: str) -> html.Div:
@@ -131,9 +136,15 @@ def _field(caption: str, control, html_for: str | None = None) -> html.Div:
 
 
 def build(
-    lang: str, code: str, state: GridState, names: Mapping[str, str], personal: bool
+    lang: str,
+    code: str,
+    state: GridState,
+    names: Mapping[str, str],
+    personal: bool,
+    map_part: Component | None = None,
 ) -> html.Div:
-    """The workspace's components for ``state`` (pure: no database, no request)."""
+    """The workspace's components for ``state`` (pure: no database, no request); ``map_part``
+    is the station map (:func:`~dashboard.screens.station.map.station_map_part`)."""
     title = t("station.title", lang, station=names.get(code, code))
     switch = dcc.Dropdown(
         id=SWITCH,
@@ -271,6 +282,7 @@ def build(
             dcc.Store(id=CODE, data=code),
             dcc.Store(id=PAGE_GOAL, data=state.page if state.page > 1 else None),
             head,
+            map_card(lang, map_part),
             html.Div([cases, side], className="station-layout"),
             loop.section(lang, code),  # support requests, warning visits, tasks (issue 13)
         ],
@@ -278,7 +290,57 @@ def build(
     )
 
 
+def map_card(lang: str, map_part: Component | None) -> html.Section:
+    """The card holding the station map (a map without stations for Dash's validation)."""
+    part = map_part or leaflet_map(
+        station_map.MAP_KEY,
+        stations_url="/geo/stations.geojson",
+        cells_url="/geo/cells/9.geojson",
+        stations=(),
+        names={},
+        fit_label=t("map.fit_station", lang),
+    )
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("station.map.title", lang), className="card-title"),
+                    html.Span(
+                        t("station.map.hint", lang, days=station_map.MAP_DAYS),
+                        className="card-hint",
+                    ),
+                ],
+                className="card-head",
+            ),
+            part,
+        ],
+        className="card station-map-card",
+    )
+
+
 # -- callbacks ------------------------------------------------------------------------------------
+def paint_map(code: str | None, pathname: str | None, lang: str | None) -> tuple[dict, dict]:
+    """Callback: the station map's paint and repeat-address dots."""
+    lang = normalise_language(lang)
+    checked = _checked_code(pathname)
+    return station_map.station_paint(services(), current_scope(), checked, lang)
+
+
+def open_cell(
+    cell_click: dict | None, point_click: dict | None, lang: str | None
+) -> tuple[str, str]:
+    """Callback: a click on a hexagon or a dot opens the overview with that cell's cases."""
+    lang = normalise_language(lang)
+    dots = f"{map_ids(station_map.MAP_KEY).points}.clickData"
+    if dots in shell.triggered_props() or cell_click is None:
+        cell = ((point_click or {}).get("properties") or {}).get("id")
+    else:
+        cell = cell_click.get("id")
+    if not isinstance(cell, str) or not cell:
+        raise PreventUpdate
+    return "/", f"?lang={lang}&res={station_map.MAP_RES}&sel=cell:{cell}"
+
+
 def _checked_code(pathname: str | None) -> str:
     """The station of the page's path if the caller may open it; otherwise stop the callback."""
     code = code_in_path(pathname)
@@ -477,6 +539,23 @@ def _now():
 def register_callbacks(app: Dash) -> None:
     """Register the screen's callbacks on ``app``."""
     lang = State(ids.PAGE_LANG, "data")
+    parts = map_ids(station_map.MAP_KEY)
+    register_map(app, station_map.MAP_KEY)
+    app.callback(
+        Output(parts.paint, "data"),
+        Output(parts.points, "data"),
+        Input(CODE, "data"),
+        State(ids.URL, "pathname"),
+        lang,
+    )(paint_map)
+    app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(parts.cells, "clickData"),
+        Input(parts.points, "clickData"),
+        lang,
+        prevent_initial_call=True,
+    )(open_cell)
     app.callback(
         Output(GRID, "getRowsResponse"),
         Output(TOTAL, "children"),
