@@ -37,6 +37,19 @@ def _kpi(page) -> int:
     return int(page.inner_text("#kpi-incidents").replace(",", ""))
 
 
+def _settled(page, cell_id: str) -> dict:
+    """The hexagon ``cell_id`` once its place on screen holds still for 300 ms: the page below
+    the header may still be settling (its other parts drawing) after the map is ready."""
+    before = None
+    for _ in range(40):
+        now = next(h for h in page.evaluate(HEXAGONS) if h["id"] == cell_id)
+        if before is not None and (now["x"], now["y"]) == (before["x"], before["y"]):
+            return now
+        before = now
+        page.wait_for_timeout(300)
+    raise AssertionError(f"hexagon {cell_id} kept moving on screen")
+
+
 def _click(page, x: float, y: float) -> None:
     page.mouse.move(x, y)
     page.wait_for_timeout(150)
@@ -77,6 +90,7 @@ def test_a_category_filter_changes_the_numbers_and_the_trend(page, server, shoot
 def test_a_hexagon_click_lists_its_cases_and_a_case_opens_its_detail(page, server, shoot):
     _open(page, f"{server}/")
     hottest = max(page.evaluate(HEXAGONS), key=lambda h: h["z"])
+    hottest = _settled(page, hottest["id"])
     _click(page, hottest["x"], hottest["y"])
     page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
     assert hottest["id"] in page.inner_text("#selection-chip")
