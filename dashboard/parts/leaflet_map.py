@@ -25,6 +25,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
+from data.settings import basemap
 from geo.jurisdictions import Jurisdiction
 
 #: Leaflet's zoom counts 256-pixel tiles (MapLibre's 512): one more for the same view.
@@ -73,6 +74,11 @@ class MapIds:
     def painted(self) -> str:
         """How many paints the browser applied (a counter, for tests)."""
         return f"{self.key}-painted"
+
+    @property
+    def basemap(self) -> str:
+        """The basemap's tile layer (present only with ``ANNING_BASEMAP``)."""
+        return f"{self.key}-basemap"
 
     @property
     def fit(self) -> str:
@@ -255,7 +261,21 @@ def leaflet_map(
     bounds = station_bounds(stations)
     centre, zoom = initial_view(bounds, size)
     hideout = _look_hideout(key, look, names, bounds)
-    layers: list = [
+    tiles = basemap()
+    layers: list = []
+    if tiles is not None:
+        # The police network's tile server, or Anning's own MBTiles route (ANNING_BASEMAP);
+        # under the stations and hexagons. Without it the map is tile-free.
+        layers.append(
+            dl.TileLayer(
+                id=ids.basemap,
+                url=tiles.url,
+                attribution=tiles.attribution or None,
+                maxZoom=MAX_ZOOM,
+                className="map-basemap",
+            )
+        )
+    layers += [
         dl.GeoJSON(
             id=ids.stations,
             url=stations_url,
@@ -314,7 +334,7 @@ def leaflet_map(
                 minZoom=5,
                 maxZoom=MAX_ZOOM,
                 preferCanvas=True,
-                attributionControl=False,
+                attributionControl=bool(tiles and tiles.attribution),
                 className=f"leaflet-map {look.label_class}",
                 style={"background": look.background},
             ),

@@ -80,8 +80,14 @@ def demo_database(tmp_path_factory) -> str:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str, var_dir: Path, incidents: int = DEMO_INCIDENTS):
-    """Run the real server (``python app.py``) on a free loopback port; yield its base URL."""
+def running_server(
+    database_url: str,
+    var_dir: Path,
+    incidents: int = DEMO_INCIDENTS,
+    extra_env: dict[str, str] | None = None,
+):
+    """Run the real server (``python app.py``) on a free loopback port, with ``extra_env``
+    set too; yield its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = var_dir / "server.log"
@@ -91,6 +97,7 @@ def running_server(database_url: str, var_dir: Path, incidents: int = DEMO_INCID
         "ANNING_VAR_DIR": str(var_dir),
         "ANNING_DEMO": "1",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     with log.open("w") as out:
         proc = subprocess.Popen(
