@@ -466,6 +466,14 @@
         st.painted += 1;
         return st.painted;
       },
+      /* a search answer chosen: fly to its bounds ([[south, west], [north, east]]) */
+      goTo: function (clicks, bounds) {
+        var hit = window.dash_clientside.callback_context.triggered_id;
+        if (!hit || !bounds || !clicks || !clicks[hit.index] || !bounds[hit.index]) {
+          return window.dash_clientside.no_update;
+        }
+        return { bounds: bounds[hit.index], transition: "flyToBounds" };
+      },
       /* the fit button: fly back to the stations */
       fit: function (clicks, bounds) {
         if (!clicks || !bounds) { return window.dash_clientside.no_update; }

@@ -80,6 +80,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.protection_orders": {"zh": "人身安全保护令", "en": "Protection orders"},
     # -- map ------------------------------------------------------------------------------------
     "map.title": {"zh": "态势地图", "en": "Situation map"},
+    "map.search": {
+        "zh": "搜索社区、道路、地标或地址",
+        "en": "Find a community, road, landmark or address",
+    },
+    "map.search_none": {"zh": "没有找到。", "en": "Nothing found."},
     "map.colorbar": {"zh": "事件数", "en": "Incidents"},
     "map.hint": {
         "zh": "点击六边形、圆点或派出所辖区，查看其案件列表。",
@@ -614,6 +619,15 @@ VOCABULARY: dict[str, dict[str, dict[str, str]]] = {
         "outside": {"zh": "辖区外", "en": "Outside the stations"},
     },
     # -- codes the analytic layers write --------------------------------------------------------
+    "place_kind": {
+        "street": {"zh": "街道", "en": "Subdistrict"},
+        "community": {"zh": "社区", "en": "Community"},
+        "urban_village": {"zh": "城中村", "en": "Urban village"},
+        "compound": {"zh": "小区", "en": "Compound"},
+        "landmark": {"zh": "地标", "en": "Landmark"},
+        "road": {"zh": "道路", "en": "Road"},
+        "address": {"zh": "地址", "en": "Address"},
+    },
     "gi_class": {
         "hot_99": {"zh": "热点（99% 置信）", "en": "Hot spot, 99% confidence"},
         "hot_95": {"zh": "热点（95% 置信）", "en": "Hot spot, 95% confidence"},

@@ -27,6 +27,7 @@ from datetime import date
 import plotly.graph_objects as go
 from dash import (
     ALL,
+    ClientsideFunction,
     Dash,
     Input,
     NoUpdate,
@@ -58,7 +59,7 @@ from dashboard.parts.filters import (
     period_of,
     to_query,
 )
-from dashboard.parts.i18n import dropdown_labels, label, options, t
+from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.layer_controls import (
     FOLLOW_MAP,
     hidden_groups,
@@ -74,6 +75,7 @@ from dashboard.parts.layer_views import (
     table_rows,
 )
 from dashboard.parts.leaflet_map import initial_view, map_ids, register_map, station_bounds
+from dashboard.parts.search import search
 from dashboard.parts.services import services
 from dashboard.parts.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
 from dashboard.screens.overview import history as overview_history
@@ -143,6 +145,11 @@ ZOOM_RES = "map-zoom-res"
 #: The map's parts (:mod:`dashboard.parts.leaflet_map`) and the note over an empty map.
 MAP = map_ids(MAP_KEY)
 MAP_EMPTY = "map-empty"
+#: The map's search box, its answers and where each answer lies.
+MAP_SEARCH = "map-search"
+MAP_SEARCH_RESULTS = "map-search-results"
+MAP_SEARCH_BOUNDS = "map-search-bounds"
+MAP_SEARCH_HIT = "map-search-hit"
 #: Under the resolution control: the size the zoom chose.
 RES_NOW = "map-res-now"
 #: Wrappers that show a spinner while their views are recomputed (after a short delay, so
@@ -381,6 +388,21 @@ def build(
                 [
                     html.H2(t("map.title", lang), className="card-title"),
                     html.Span(t("map.hint", lang), className="card-hint"),
+                    html.Div(
+                        [
+                            dcc.Input(
+                                id=MAP_SEARCH,
+                                type="search",
+                                debounce=True,
+                                maxLength=60,
+                                placeholder=t("map.search", lang),
+                                className="text-input map-search-input",
+                            ),
+                            html.Div(id=MAP_SEARCH_RESULTS, className="map-search-results"),
+                            dcc.Store(id=MAP_SEARCH_BOUNDS, data=[]),
+                        ],
+                        className="map-search",
+                    ),
                 ],
                 className="card-head",
             ),
@@ -1135,11 +1157,54 @@ def poll_data_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
     return current if current != known else no_update
 
 
+def search_map(text: object, lang: str | None) -> tuple[list, list]:
+    """Callback: the places and addresses matching the search box, as buttons, and the
+    bounds each one zooms the map to (:mod:`dashboard.parts.search`)."""
+    lang = normalise_language(lang)
+    if not isinstance(text, str) or not text.strip():
+        return [], []
+    found = search(services(), current_scope(), text, lang)
+    if not found:
+        return [html.P(t("map.search_none", lang), className="muted")], []
+    buttons = [
+        html.Button(
+            [
+                html.Span(hit.label, className="map-search-name"),
+                html.Span(
+                    label("place_kind", hit.kind, lang)
+                    + (f" · {hit.incidents:,}" if hit.incidents else ""),
+                    className="map-search-kind",
+                ),
+            ],
+            id={"type": MAP_SEARCH_HIT, "index": i},
+            n_clicks=0,
+            type="button",
+            className="map-search-hit",
+        )
+        for i, hit in enumerate(found)
+    ]
+    return buttons, [[[b[1], b[0]], [b[3], b[2]]] for b in (hit.bounds for hit in found)]
+
+
 def register_callbacks(app: Dash) -> None:
     """Register the page's callbacks on ``app``."""
     lang = State(ids.PAGE_LANG, "data")
     zoom_res = Input(ZOOM_RES, "data")
     register_map(app, MAP_KEY)
+    app.callback(
+        Output(MAP_SEARCH_RESULTS, "children"),
+        Output(MAP_SEARCH_BOUNDS, "data"),
+        Input(MAP_SEARCH, "value"),
+        lang,
+        prevent_initial_call=True,
+    )(search_map)
+    app.clientside_callback(
+        ClientsideFunction("anning_leaflet", "goTo"),
+        Output(MAP.map, "viewport", allow_duplicate=True),
+        Input({"type": MAP_SEARCH_HIT, "index": ALL}, "n_clicks"),
+        State(MAP_SEARCH_BOUNDS, "data"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output(MAP.paint, "data"),
         Output(MAP.cells, "url"),
