@@ -85,6 +85,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Find a community, road, landmark or address",
     },
     "map.search_none": {"zh": "没有找到。", "en": "Nothing found."},
+    "map.draw_hint": {
+        "zh": "用地图左侧的工具画一个圆或多边形，即可得到该区域的案件报告。",
+        "en": "Draw a circle or a polygon with the tools on the map's left for that area's report.",
+    },
+    "map.drawn": {
+        "zh": "所画区域内本期 {n} 起。",
+        "en": "{n} cases in the drawn area this period.",
+    },
+    "map.drawn_open": {"zh": "打开区域报告", "en": "Open the area's report"},
     "map.colorbar": {"zh": "事件数", "en": "Incidents"},
     "map.hint": {
         "zh": "点击六边形、圆点或派出所辖区，查看其案件列表。",

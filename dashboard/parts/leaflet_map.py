@@ -248,14 +248,15 @@ def leaflet_map(
     paint: dict | None = None,
     points: dict | None = None,
     class_name: str = "",
+    extra_layers: Sequence = (),
 ) -> html.Div:
     """A map of ``stations`` (named on the map) with a cell layer painted from the server.
 
     ``stations_url``/``cells_url``/``areas_url`` are the GeoJSON documents (fetched once);
     ``names`` station code → name in the page's language; ``size`` the map's expected size in
     pixels (for the first view); ``paint`` an initial paint (else the page's callback sends
-    it); ``points`` an initial point layer (GeoJSON). The map's parts have the ids of
-    :func:`map_ids`.
+    it); ``points`` an initial point layer (GeoJSON); ``extra_layers`` more of the map's
+    children (a drawing tool). The map's parts have the ids of :func:`map_ids`.
     """
     ids = map_ids(key)
     bounds = station_bounds(stations)
@@ -321,6 +322,7 @@ def leaflet_map(
             interactive=False,
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
+        *extra_layers,
     ]
     return html.Div(
         [

@@ -30,3 +30,16 @@ def wait_for_url_part(page, text: str) -> None:
     """Wait until the address bar holds ``text``: Dash updates it after the callback returns."""
     page.wait_for_function("t => window.location.href.includes(t)", arg=text, timeout=10_000)
     assert text in page.url
+
+
+def settled_point(page, lng: float, lat: float) -> tuple[float, float]:
+    """Screen position of ``(lng, lat)`` on the overview map once it holds still for 300 ms
+    (the page below the header may still be settling after the map is ready)."""
+    before = None
+    for _ in range(40):
+        now = tuple(page.evaluate(PROJECT, [lng, lat]))
+        if now == before:
+            return now
+        before = now
+        page.wait_for_timeout(300)
+    raise AssertionError(f"({lng}, {lat}) kept moving on screen")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dash_leaflet as dl
 import numpy as np
 import polars as pl
 from dash import html
@@ -27,6 +28,7 @@ from dashboard.parts.legends import accuracy_note, build_legend, colour_scale, l
 from dashboard.parts.map_paint import cell_paint, colours_of, point_features, tooltip
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
+from geo import areas
 from geo.h3cells import cell_resolution, cell_to_str
 from layers.refusal import LayerRefusedError
 from layers.registry import REGISTRY
@@ -51,7 +53,56 @@ def overview_map_part(svc: Services, scope: Scope, res: int, lang: str) -> Compo
         fit_label=t(fit, lang),
         size=MAP_SIZE,
         class_name="map-graph",
+        extra_layers=[draw_tool()],
     )
+
+
+#: The overview map's drawing tool (a circle or a polygon: the area of a report).
+DRAW = "map-draw"
+
+
+def draw_tool() -> Component:
+    """Leaflet.draw's toolbar: a circle (its radius in metres) or a polygon, one at a time."""
+    return dl.FeatureGroup(
+        dl.EditControl(
+            id=DRAW,
+            position="topleft",
+            draw={
+                "polyline": False,
+                "marker": False,
+                "circlemarker": False,
+                "rectangle": False,
+                "polygon": {"allowIntersection": False, "showArea": False},
+                "circle": {"metric": True, "feet": False},
+            },
+            edit={"edit": False, "remove": True},
+        )
+    )
+
+
+def drawn_area(geojson: object) -> str | None:
+    """The last area drawn with :func:`draw_tool`, as :mod:`geo.areas` text (None: none).
+
+    A circle comes as a point with ``_mRadius`` (metres; ``_radius`` is in screen pixels), a
+    polygon as its ring.
+    """
+    features = geojson.get("features") if isinstance(geojson, dict) else None
+    if not isinstance(features, list) or not features:
+        return None
+    last = features[-1] if isinstance(features[-1], dict) else {}
+    geometry, props = last.get("geometry") or {}, last.get("properties") or {}
+    coords = geometry.get("coordinates")
+    try:
+        if props.get("type") == "circle" and geometry.get("type") == "Point":
+            text = f"circle:{float(coords[0])},{float(coords[1])},{float(props['_mRadius'])}"
+        elif geometry.get("type") == "Polygon":
+            ring = coords[0][:-1] if coords[0][0] == coords[0][-1] else coords[0]
+            text = "poly:" + ";".join(f"{float(x)} {float(y)}" for x, y in ring)
+        else:
+            return None
+        return areas.parse(text).text()
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def bare_map(lang: str) -> Component:

@@ -42,7 +42,7 @@ from dash import (
 from dash.development.base_component import Component
 from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
-from dashboard.parts import ids
+from dashboard.parts import case_links, ids
 from dashboard.parts.figures import empty_figure, trend_figure
 from dashboard.parts.filters import (
     MAP_LAYERS,
@@ -55,6 +55,7 @@ from dashboard.parts.filters import (
     default_range,
     from_controls,
     from_query,
+    parse_date,
     parse_selection,
     period_of,
     to_query,
@@ -76,15 +77,17 @@ from dashboard.parts.layer_views import (
 )
 from dashboard.parts.leaflet_map import initial_view, map_ids, register_map, station_bounds
 from dashboard.parts.search import search
-from dashboard.parts.services import services
+from dashboard.parts.services import layer_now, services
 from dashboard.parts.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
 from dashboard.screens.overview import history as overview_history
 from dashboard.screens.overview import time_slider, zoom_resolution
 from dashboard.screens.overview.map import (
+    DRAW,
     MAP_KEY,
     MAP_SIZE,
     bare_map,
     draw_map,
+    drawn_area,
     empty_reason,
     named_cells,
     overview_map_part,
@@ -92,11 +95,12 @@ from dashboard.screens.overview.map import (
 from dashboard.web.api import export_url
 from dashboard.web.scope import current_scope
 from dashboard.web.shell import page_frame, triggered_props
-from data.access import SORTABLE_COLUMNS
+from data.access import SORTABLE_COLUMNS, IncidentFilter
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
 from geo.h3cells import cell_resolution, str_to_cell
 from geo.jurisdictions import Jurisdiction
 from layers.registry import REGISTRY
+from measures import cases
 
 #: What callbacks receive from the controls: a date picker's ``YYYY-MM-DD``, a multi-select
 #: dropdown's codes, the selection store's ``{"kind", "id"}``.
@@ -150,6 +154,9 @@ MAP_SEARCH = "map-search"
 MAP_SEARCH_RESULTS = "map-search-results"
 MAP_SEARCH_BOUNDS = "map-search-bounds"
 MAP_SEARCH_HIT = "map-search-hit"
+#: Under the map: the report of the area drawn on it.
+AREA_REPORT = "map-area-report"
+AREA_LINK = "map-area-link"
 #: Under the resolution control: the size the zoom chose.
 RES_NOW = "map-res-now"
 #: Wrappers that show a spinner while their views are recomputed (after a short delay, so
@@ -438,6 +445,11 @@ def build(
                     html.Div(id=MAP_EMPTY, className="map-empty", hidden=True),
                 ],
                 className="map-wrap",
+            ),
+            html.Div(
+                html.Span(t("map.draw_hint", lang), className="muted"),
+                id=AREA_REPORT,
+                className="map-area-report",
             ),
             time_slider.time_bar(lang, state.window, state.filters.start, state.filters.end),
         ],
@@ -1157,6 +1169,36 @@ def poll_data_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
     return current if current != known else no_update
 
 
+def area_report(geojson: object, start: object, end: object, lang: str | None) -> Component:
+    """Callback: the area just drawn on the map, its number of cases in the date range, and
+    the link to its report (the case list of the area, with its summary and CSV export;
+    the area is in the link, so the link reproduces the report)."""
+    lang = normalise_language(lang)
+    area = drawn_area(geojson)
+    if area is None:
+        return html.Span(t("map.draw_hint", lang), className="muted")
+    try:
+        spec = cases.CaseSpec(
+            measure="incidents",
+            start=parse_date(start),
+            end=parse_date(end),
+            area=area,
+        )
+    except (cases.SpecError, ValueError):
+        return html.Span(t("map.draw_hint", lang), className="muted")
+    svc, scope = services(), current_scope()
+    incidents = svc.access.incidents(scope, IncidentFilter())
+    tz = svc.access.tz
+    total = cases.select(incidents, None, spec, layer_now(None, tz), tz).height
+    return html.Span(
+        [
+            t("map.drawn", lang, n=f"{total:,}"),
+            " ",
+            dcc.Link(t("map.drawn_open", lang), href=case_links.href(spec, lang), id=AREA_LINK),
+        ]
+    )
+
+
 def search_map(text: object, lang: str | None) -> tuple[list, list]:
     """Callback: the places and addresses matching the search box, as buttons, and the
     bounds each one zooms the map to (:mod:`dashboard.parts.search`)."""
@@ -1191,6 +1233,14 @@ def register_callbacks(app: Dash) -> None:
     lang = State(ids.PAGE_LANG, "data")
     zoom_res = Input(ZOOM_RES, "data")
     register_map(app, MAP_KEY)
+    app.callback(
+        Output(AREA_REPORT, "children"),
+        Input(DRAW, "geojson"),
+        State(ids.DATE_RANGE, "start_date"),
+        State(ids.DATE_RANGE, "end_date"),
+        lang,
+        prevent_initial_call=True,
+    )(area_report)
     app.callback(
         Output(MAP_SEARCH_RESULTS, "children"),
         Output(MAP_SEARCH_BOUNDS, "data"),

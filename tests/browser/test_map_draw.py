@@ -1,0 +1,40 @@
+"""Draw an area on the overview map, get its report: the count said under the map is the
+number of cases the report lists, and the area (in metres) is in the report's link."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from browser_helpers import MAP_READY, settled_point
+
+from data.demo.scenario import village_centres
+from geo.areas import parse
+
+
+def test_a_drawn_circle_gives_a_report_of_the_cases_inside_it(page, server, shoot):
+    page.goto(f"{server}/?lang=en")
+    page.wait_for_function(MAP_READY)
+    ((_, lng, lat),) = [c for c in village_centres() if c[0].name == "翻身"]
+    x, y = settled_point(page, lng, lat)
+    page.click(".leaflet-draw-draw-circle")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y, steps=5)
+    page.mouse.move(x + 60, y, steps=5)
+    page.mouse.up()
+    link = page.locator("#map-area-link")
+    link.wait_for()
+    said = int(re.search(r"([\d,]+) cases in the drawn area", page.inner_text("#map-area-report"))
+               .group(1).replace(",", ""))  # fmt: skip
+    shoot(page, "map-area-drawn-en")
+    area = parse(parse_qs(urlsplit(link.get_attribute("href")).query)["area"][0])
+    assert area.is_circle and 100 < area.radius_m < 10_000  # metres, not screen pixels
+    assert abs(area.points[0][0] - lng) < 0.01 and abs(area.points[0][1] - lat) < 0.01
+    link.click()
+    page.wait_for_selector("#case-list-count")
+    listed = int(page.get_attribute("#case-list-count", "data-total"))
+    assert listed == said and said > 0
+    assert page.locator("#case-list-area").count() == 1
+    assert page.locator("#case-list-csv").count() == 1
+    shoot(page, "map-area-report-en")
