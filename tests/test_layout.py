@@ -111,3 +111,12 @@ def test_layering(module):
         assert not others, f"screen {own} imports another screen: {sorted(others)}"
     if module.split(".")[0] in ("data", "geo", "layers", "measures"):
         assert not {t for t in targets if t.startswith("dashboard")}, f"{module} imports dashboard"
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by their base name (rootdir-less ``sys.path`` insertion):
+    two ``test_x.py`` in different folders stop the whole run at collection."""
+    names: dict[str, list[str]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {n: p for n, p in names.items() if len(p) > 1} == {}
