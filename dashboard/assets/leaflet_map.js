@@ -11,7 +11,21 @@
   "use strict";
   var maps = {};
 
+  /* dash-leaflet reports a tracked map's view from a timer and on every move; a map Dash
+     removed in between (the page changed) has no panes left and Leaflet would throw
+     "_leaflet_pos" from a page that is already gone: such a map keeps its last position */
+  var guarded = false;
+  function guardRemovedMaps() {
+    if (guarded || !window.L || !window.L.Map) { return; }
+    guarded = true;
+    var panePos = window.L.Map.prototype._getMapPanePos;
+    window.L.Map.prototype._getMapPanePos = function () {
+      return this._mapPane ? panePos.call(this) : window.L.point(0, 0);
+    };
+  }
+
   function state(key) {
+    guardRemovedMaps();
     if (!maps[key]) {
       maps[key] = { cellsByRes: {}, stations: new Map(), paint: null, painted: 0 };
     }

@@ -249,6 +249,7 @@ def leaflet_map(
     points: dict | None = None,
     class_name: str = "",
     extra_layers: Sequence = (),
+    track_view: bool = False,
 ) -> html.Div:
     """A map of ``stations`` (named on the map) with a cell layer painted from the server.
 
@@ -256,7 +257,10 @@ def leaflet_map(
     ``names`` station code → name in the page's language; ``size`` the map's expected size in
     pixels (for the first view); ``paint`` an initial paint (else the page's callback sends
     it); ``points`` an initial point layer (GeoJSON); ``extra_layers`` more of the map's
-    children (a drawing tool). The map's parts have the ids of :func:`map_ids`.
+    children (a drawing tool); ``track_view`` whether the map reports its zoom and centre
+    to the page (only a page that reads them: each report is a round of Dash props, and a
+    report timed after the page changed would reach a map already gone). The map's parts
+    have the ids of :func:`map_ids`.
     """
     ids = map_ids(key)
     bounds = station_bounds(stations)
@@ -336,6 +340,7 @@ def leaflet_map(
                 minZoom=5,
                 maxZoom=MAX_ZOOM,
                 preferCanvas=True,
+                trackViewport=track_view,
                 attributionControl=bool(tiles and tiles.attribution),
                 className=f"leaflet-map {look.label_class}",
                 style={"background": look.background},

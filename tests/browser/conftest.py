@@ -222,7 +222,8 @@ def _page(browser, traffic, cookies: list[dict]):
     context.route("**/*", route)
     context.on("request", lambda request: traffic.seen.append(request.url))
     tab = context.new_page()
-    tab.on("pageerror", lambda err: traffic.errors.append(str(err)))
+    # each error with the stack of where it was thrown
+    tab.on("pageerror", lambda err: traffic.errors.append(err.stack or str(err)))
 
     def console(msg) -> None:
         if "Content Security Policy" in msg.text:  # Chromium's "Refused to …" reports

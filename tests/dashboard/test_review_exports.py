@@ -119,6 +119,29 @@ def test_the_controls_write_the_url_and_the_sort(request_context):
     ) == (review.no_update, review.no_update)  # fmt: skip
 
 
+def test_a_period_chosen_while_the_grid_reports_its_columns_still_reaches_the_url(
+    request_context,
+):
+    # Dash hands one call every input that changed meanwhile: the grid's report (the same
+    # sort) and the period chosen arrive together; the period is a change all the same
+    from unittest import mock
+
+    fired = {f"{review.LEAGUE}.columnState": review.LEAGUE, f"{review.KIND}.value": review.KIND}
+    grid_only = {f"{review.LEAGUE}.columnState": review.LEAGUE}
+    columns = [{"colId": "incidents", "sort": None}]
+    bare = "?lang=zh&period=month&day=2026-11-01&cmp=previous"
+    args = ("week", "2026-11-12", None, None, "previous", columns, bare, None, [], "zh")
+    # (Dash's ``triggered_id`` names the first of them: here the grid)
+    both = mock.Mock(triggered_id=review.LEAGUE, triggered_prop_ids=fired)
+    with mock.patch.object(review, "ctx", both):
+        query, _ = review.sync_url(*args)
+    assert query == "?lang=zh&period=week&day=2026-11-09&cmp=previous"
+    alone = mock.Mock(triggered_id=review.LEAGUE, triggered_prop_ids=grid_only)
+    with mock.patch.object(review, "ctx", alone):
+        query, _ = review.sync_url(*args)
+    assert query is review.no_update  # the grid alone: the URL stays as it is
+
+
 @pytest.mark.parametrize(
     ("column", "direction"),
     [

@@ -54,6 +54,7 @@ def overview_map_part(svc: Services, scope: Scope, res: int, lang: str) -> Compo
         size=MAP_SIZE,
         class_name="map-graph",
         extra_layers=[draw_tool()],
+        track_view=True,  # the hexagon size follows its zoom
     )
 
 
@@ -114,6 +115,7 @@ def bare_map(lang: str) -> Component:
         stations=(),
         names={},
         fit_label=t("map.fit_district", lang),
+        track_view=True,
     )
 
 

@@ -514,12 +514,15 @@ def sorted_column(column_state: list[dict] | None) -> tuple[str, bool] | None:
     return None
 
 
-def _triggered_by(component_id: str) -> bool:
-    """Whether the running callback was set off by ``component_id`` (False outside one)."""
+def _only_triggered_by(component_id: str) -> bool:
+    """Whether the running callback was set off by ``component_id`` alone (False outside
+    one). Dash hands one call every input that changed meanwhile: a period chosen while the
+    grid reports its columns arrives with the grid's report, and is a change all the same."""
     try:
-        return ctx.triggered_id == component_id
+        fired = ctx.triggered_prop_ids
     except MissingCallbackContextException:  # called directly, not as a callback
         return False
+    return bool(fired) and all(which == component_id for which in fired.values())
 
 
 def sync_url(
@@ -553,7 +556,7 @@ def sync_url(
     query = to_query(state, lang or "zh")
     params = to_params(state)
     before = _state_of(search)
-    if _triggered_by(LEAGUE) and chosen == (before.sort, before.descending):
+    if _only_triggered_by(LEAGUE) and chosen == (before.sort, before.descending):
         # The grid only reported its columns (ready, redrawn, resized): its controls may be
         # those of a body being replaced after a back or forward; the URL stays as it is.
         query = search or ""
