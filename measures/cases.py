@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from data.access import IncidentFilter
-from geo import areas
+from geo import areas, h3cells
 from layers.service_levels import SLAS
 from measures import review, service, station
 from measures.wall import TILE_KEYS, month_windows, pulsing
@@ -55,6 +55,7 @@ LIST_MEASURES: tuple[str, ...] = (
     "hotspot",
     "follow_ups_due",
     "follow_ups_overdue",
+    "open",
 )
 _LIST_KEYS = ("st", "cat", "risk", "src", "nos")
 #: An entry's incident numbers are listed in the URL; more than this is refused (an entry
@@ -71,8 +72,8 @@ class CaseSpec:
     """Which cases a number counts: its ``measure`` over local days ``start``–``end``, in
     ``stations`` (empty: all the scope may see), of ``categories``/``risk_levels``/
     ``sources``, late on ``sla`` (``late_open`` only), among the incident numbers ``nos``
-    (an early-warning entry's cases), judged at ``now`` (None: the caller's now); ``page``
-    counts from 1."""
+    (an early-warning entry's cases), in the H3 ``cells`` (one resolution: a hexagon picked on a
+    map), judged at ``now`` (None: the caller's now); ``page`` counts from 1."""
 
     measure: str = "incidents"
     start: date | None = None
@@ -89,6 +90,8 @@ class CaseSpec:
     res: int | None = None
     #: An area drawn on a map (:mod:`geo.areas` text): only the cases located in it.
     area: str | None = None
+    #: H3 cells of one resolution (a hexagon selected on the overview's map).
+    cells: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.measure not in LIST_MEASURES:
@@ -105,6 +108,8 @@ class CaseSpec:
             raise SpecError(f"res: an H3 resolution 5 to 9, got {self.res}")
         if self.now is not None and self.now.tzinfo is None:
             raise SpecError("now: should carry a time zone")
+        if len({h3cells.cell_resolution(c) for c in self.cells}) > 1:
+            raise SpecError("cell: hexagons of one resolution only")
         if self.area is not None:
             try:
                 canonical = areas.parse(self.area).text()
@@ -140,6 +145,8 @@ class CaseSpec:
             out["res"] = str(self.res)
         if self.area:
             out["area"] = self.area
+        if self.cells:
+            out["cell"] = ",".join(h3cells.cell_to_str(c) for c in self.cells)
         if self.page != 1:
             out["page"] = str(self.page)
         return out
@@ -182,7 +189,14 @@ class CaseSpec:
                 raise SpecError(f"{key}: {raw[:20]!r} is not a number") from None
 
         page = number("page") or 1
+        cells = []
+        for text in listed("cell")[:MAX_NOS]:
+            try:
+                cells.append(h3cells.str_to_cell(text))
+            except ValueError:
+                raise SpecError(f"cell: {text[:20]!r} is not an H3 cell") from None
         return cls(
+            cells=tuple(cells),
             measure=params.get("m") or "incidents",
             start=day("start"),
             end=day("end"),
@@ -225,6 +239,8 @@ def _filters(spec: CaseSpec) -> pl.Expr:
         pred &= pl.col("incident_no").is_in(list(spec.nos))
     if spec.area:
         pred &= in_area(areas.parse(spec.area))
+    if spec.cells:
+        pred &= IncidentFilter(cells=spec.cells).expression("UTC")  # no dates: any zone
     return pred
 
 
@@ -342,6 +358,8 @@ def select(
         )
         repeat = counts.filter(pl.col("_n") >= review.REPEAT_MIN_INCIDENTS)["address_key"]
         sel = sel.filter(pl.col("address_key").is_in(repeat.to_list()))
+    elif measure == "open":
+        sel = sel.filter(pl.col("status") != "closed")
     elif measure in ("warning_letters", "protection_orders"):
         flag = measure.removesuffix("s")
         sel = sel.filter(pl.col(flag).fill_null(False).cast(pl.Boolean))

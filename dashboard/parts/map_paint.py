@@ -69,6 +69,13 @@ def tooltip(title: str, lines: Sequence[tuple[str, str]], lang: str) -> str:
     return "<br>".join(parts)
 
 
+def place_lines(places: Mapping[int, str], cell: int, label: str) -> list[tuple[str, str]]:
+    """The tooltip line naming the place ``cell`` lies in (``places``: cell → name, from
+    :meth:`dashboard.parts.services.Services.cell_names`); none when no place names it."""
+    name = places.get(int(cell))
+    return [(label, name)] if name else []
+
+
 def cell_paint(
     key: str,
     cells: Sequence[str],

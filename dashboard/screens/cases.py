@@ -31,6 +31,7 @@ from dashboard.web.shell import page_frame
 from data import audit
 from data.access import IncidentFilter, mask_address
 from geo import areas
+from geo.h3cells import cell_to_str
 from layers.hotspot import CLASS_LABELS as HOT_CLASS_LABELS
 from measures import cases, service
 from measures import station as station_measures
@@ -55,6 +56,8 @@ def measure_name(measure: str, lang: str) -> str:
         return t("station.due_title", lang)
     if measure == "follow_ups_overdue":
         return t("caselist.follow_ups_overdue", lang)
+    if measure == "open":
+        return t("kpi.open", lang)
     return t(f"review.m.{measure}", lang)
 
 
@@ -64,7 +67,7 @@ def measure_definition(measure: str, lang: str, parts: dict[str, int] | None = N
         key = measure.removeprefix("tile.")
         values = {k: f"{v:,}" for k, v in (parts or {}).items()}
         return t(f"command.def.{key}", lang, **values)
-    if measure in ("warning", "pulse", "hotspot"):
+    if measure in ("warning", "pulse", "hotspot", "open"):
         return t(f"caselist.def.{measure}", lang)
     if measure == "follow_ups_due":
         return t("station.def.due", lang, days=station_measures.DUE_DAYS)
@@ -95,6 +98,9 @@ def _scope_line(spec: cases.CaseSpec, names: dict[str, str], now: datetime, tz: 
         bits.append(label("sla", spec.sla, lang))
     if spec.hot_class:
         bits.append(label("gi_class", HOT_CLASS_LABELS[spec.hot_class], lang))
+    if spec.cells:
+        hexagons = ", ".join(cell_to_str(c) for c in spec.cells)
+        bits.append(t("caselist.cells", lang, cells=hexagons))
     local = now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     bits.append(t("caselist.judged_at", lang, time=local))
     return " · ".join(bits)

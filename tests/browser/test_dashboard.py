@@ -120,6 +120,21 @@ def test_a_hexagon_click_lists_its_cases_and_a_case_opens_its_detail(page, serve
         arg=hottest["id"],
     )
 
+    # the headline numbers follow the selection, and each opens the cases it counts
+    page.wait_for_function(
+        f"() => document.querySelector('#kpi-incidents')?.innerText === '{hottest['z']}'"
+    )
+    page.click("#kpi-open-link")
+    page.wait_for_function("() => location.pathname === '/cases'")
+    assert "m=open" in page.url and f"cell={hottest['id']}" in page.url
+    page.wait_for_selector("#case-list-count, .case-list p.muted")
+    found = page.locator("#case-list-count")
+    listed = found.get_attribute("data-total") if found.count() else "0"  # or "No cases"
+    page.go_back()
+    page.wait_for_function(MAP_READY)
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#kpi-open')?.innerText)")
+    assert int(listed) == int(page.inner_text("#kpi-open").replace(",", ""))
+
 
 def test_a_station_click_lists_the_station_cases(page, server):
     _open(page, f"{server}/?cat=elder_abuse")

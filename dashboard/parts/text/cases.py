@@ -36,6 +36,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Incidents reported in the dates shown inside the hot-spot cells (Getis-Ord Gi*) "
         "of this confidence class.",
     },
+    "caselist.def.open": {
+        "zh": "所示日期范围内接报、现在尚未办结（状态不是“已办结”）的事件。",
+        "en": "Incidents reported in the dates shown that are not closed now.",
+    },
+    "caselist.cells": {"zh": "网格 {cells}", "en": "hexagon {cells}"},
     "caselist.def.warning": {
         "zh": "该条预警所依据的全部事件。",
         "en": "Every incident this early-warning entry rests on.",

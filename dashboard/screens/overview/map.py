@@ -25,7 +25,13 @@ from dashboard.parts.i18n import t
 from dashboard.parts.layer_views import hover_text, point_cells, with_station
 from dashboard.parts.leaflet_map import leaflet_map
 from dashboard.parts.legends import accuracy_note, build_legend, colour_scale, legend_component
-from dashboard.parts.map_paint import cell_paint, colours_of, point_features, tooltip
+from dashboard.parts.map_paint import (
+    cell_paint,
+    colours_of,
+    place_lines,
+    point_features,
+    tooltip,
+)
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo import areas
@@ -235,9 +241,13 @@ def cells_map(
     labels, values = hover_text(frame, layer_id, lang, names, svc.access.tz)
     outside = t("map.outside", lang)
     titles = [names.get(c, outside) if c else outside for c in frame["station"].to_list()]
+    places = svc.cell_names(frame["cell"].to_list(), lang, street=False)
+    place_word = t("column.place", lang)
     tips = [
-        tooltip(title, list(zip(labels, row, strict=True)), lang)
-        for title, row in zip(titles, values, strict=True)
+        tooltip(
+            title, place_lines(places, c, place_word) + list(zip(labels, row, strict=True)), lang
+        )
+        for title, c, row in zip(titles, frame["cell"].to_list(), values, strict=True)
     ]
     colours = colour_scale(spec, frame)
     url = cells_url(svc, scope, layer_res)
@@ -270,8 +280,14 @@ def counts_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> 
     n = counts["count"].to_numpy().astype(np.int64) if counts.height else np.zeros(0, np.int64)
     word = t("map.colorbar", lang)
     reason = None if counts.height else empty_reason(svc, scope, flt)
+    places = svc.cell_names(cells, lang, street=False)
+    place_word = t("column.place", lang)
     tips = [
-        tooltip(names.get(owner.get(c, ""), outside), [(word, str(k))], lang)
+        tooltip(
+            names.get(owner.get(c, ""), outside),
+            [*place_lines(places, c, place_word), (word, str(k))],
+            lang,
+        )
         for c, k in zip(cells, n.tolist(), strict=True)
     ]
     paint = cell_paint(

@@ -58,6 +58,7 @@ from dashboard.parts.filters import (
     parse_date,
     parse_selection,
     period_of,
+    selection_filter,
     to_query,
 )
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
@@ -81,6 +82,7 @@ from dashboard.parts.services import layer_now, services
 from dashboard.parts.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
 from dashboard.screens.overview import history as overview_history
 from dashboard.screens.overview import time_slider, zoom_resolution
+from dashboard.screens.overview.kpis import kpi_specs
 from dashboard.screens.overview.map import (
     DRAW,
     MAP_KEY,
@@ -257,14 +259,33 @@ def _field(label_key: str, control: Component, lang: str, html_for: str | None =
     )
 
 
-def _kpi(component_id: str, label_key: str, lang: str, tone: str = "") -> html.Div:
-    return html.Div(
+def _kpi(component_id: str, label_key: str, lang: str, tone: str = "") -> dcc.Link:
+    """A headline number: a card that opens its cases (``update_kpis`` writes its link)."""
+    return dcc.Link(
         [
             html.Div(t(label_key, lang), className="kpi-label"),
             html.Div("–", id=component_id, className="kpi-value"),
         ],
+        id=kpi_link_id(component_id),
+        href=case_links.CASES_PATH,
+        title=t("caselist.open_list", lang),
         className=f"kpi card {tone}".strip(),
     )
+
+
+def kpi_link_id(component_id: str) -> str:
+    """The id of the link around the KPI ``component_id``."""
+    return f"{component_id}-link"
+
+
+#: The KPIs' value ids, in :data:`kpis.KPIS` order.
+KPI_IDS = (
+    ids.KPI_INCIDENTS,
+    ids.KPI_HIGH_RISK,
+    ids.KPI_OPEN,
+    ids.KPI_WARNING_LETTERS,
+    ids.KPI_PROTECTION_ORDERS,
+)
 
 
 def build(
@@ -898,7 +919,8 @@ def update_trend(
 ) -> go.Figure:
     """Callback: the daily or weekly trend of the filtered incidents over their whole range,
     with the time slider's window shaded and a selected bar outlined (``version``: the data
-    version, an input only so that new data redraws it). A bar click selects its cases."""
+    version, an input only so that new data redraws it). A bar click selects its cases; a
+    selected hexagon or station narrows the trend to its incidents."""
     state = from_controls(
         start,
         end,
@@ -912,6 +934,8 @@ def update_trend(
     )
     svc, scope = services(), current_scope()
     flt = state.range_filter()
+    if state.selection is not None and state.selection.kind in ("cell", "station"):
+        flt = selection_filter(flt, state.selection)
     trend = svc.access.trend(scope, flt, state.every)
     if trend.is_empty() or int(trend["count"].sum()) == 0:
         return empty_figure(empty_reason(svc, scope, flt), lang)
@@ -933,18 +957,24 @@ def update_kpis(
     version: int | None = None,
     week: int | None = None,
     weeks: int | None = None,
+    selection: SelectionData = None,
+    lang: str | None = "zh",
 ) -> tuple[str, ...]:
-    """Callback: the five headline numbers of the time slider's window, formatted with
-    thousands separators (``version``: the data version, an input only so that new data
-    recounts them)."""
+    """Callback: the five headline numbers of the time slider's window and the selection (a
+    hexagon, station or bar: what the case list shows), formatted with thousands
+    separators, then the link of each to its cases (``version``: the data version, an input
+    only so that new data recounts them)."""
     state = from_controls(
-        start, end, categories, sources, risks, stations,
+        start, end, categories, sources, risks, stations, selection=selection,
         window=time_slider.window_of(week, weeks, start, end),
     )  # fmt: skip
-    frame = services().access.incidents(current_scope(), state.incident_filter(), KPI_COLUMNS)
-    k = kpis(frame)
+    access = services().access
+    flt = state.case_filter()
+    k = kpis(access.incidents(current_scope(), flt, KPI_COLUMNS))
     values = (k.incidents, k.high_risk, k.open_cases, k.warning_letters, k.protection_orders)
-    return tuple(f"{v:,}" for v in values)
+    links = kpi_specs(flt, access.expand_stations)
+    hrefs = tuple(case_links.href(link.spec, normalise_language(lang)) for link in links)
+    return (*(f"{v:,}" for v in values), *hrefs)
 
 
 def update_cases(
@@ -1341,14 +1371,13 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.SELECTION, "data"),
     )(update_trend)
     app.callback(
-        Output(ids.KPI_INCIDENTS, "children"),
-        Output(ids.KPI_HIGH_RISK, "children"),
-        Output(ids.KPI_OPEN, "children"),
-        Output(ids.KPI_WARNING_LETTERS, "children"),
-        Output(ids.KPI_PROTECTION_ORDERS, "children"),
+        *(Output(kpi, "children") for kpi in KPI_IDS),
+        *(Output(kpi_link_id(kpi), "href") for kpi in KPI_IDS),
         *FILTER_INPUTS,
         DATA_CHANGED,
         *WINDOW_INPUTS,
+        Input(ids.SELECTION, "data"),
+        lang,
     )(update_kpis)
     app.callback(
         Output(ids.CASE_TABLE, "data"),

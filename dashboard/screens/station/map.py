@@ -21,7 +21,13 @@ from dashboard.parts import palettes
 from dashboard.parts.figures import colour_top, point_sizes
 from dashboard.parts.i18n import t
 from dashboard.parts.leaflet_map import leaflet_map
-from dashboard.parts.map_paint import cell_paint, colours_of, point_features, tooltip
+from dashboard.parts.map_paint import (
+    cell_paint,
+    colours_of,
+    place_lines,
+    point_features,
+    tooltip,
+)
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import cell_to_str, latlng_to_cells
@@ -72,10 +78,13 @@ def station_paint(
     plan = svc.layer(scope, every, "patrol_plan")
     patrol = [cell_to_str(int(c)) for c in plan["cell"].to_list()] if plan.height else []
     patrol_word = t("station.map.patrol", lang)
+    places = svc.cell_names(cells, lang, street=False)
+    place_word = t("column.place", lang)
     tips = [
         tooltip(
             name,
-            [(word, str(k))] + ([(patrol_word, "✓")] if cell_to_str(c) in patrol else []),
+            [*place_lines(places, c, place_word), (word, str(k))]
+            + ([(patrol_word, "✓")] if cell_to_str(c) in patrol else []),
             lang,
         )
         for c, k in zip(cells, n.tolist(), strict=True)
