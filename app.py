@@ -45,8 +45,9 @@ def _progress(done: int, total: int) -> None:
 def prepare_database() -> None:
     """Migrate the database and load the demo district if it is empty (once per start).
 
-    ``python app.py`` calls it before serving; under gunicorn the master process calls it
-    before forking the workers (``gunicorn.conf.py``), so workers never race to migrate.
+    ``python app.py`` calls it before serving; under gunicorn the master has it done before
+    forking the workers, in a spawned process (:func:`prepare_in_child`), so workers never
+    race to migrate.
     """
     from data.database import engine, upgrade
     from data.demo.load import ensure_demo
@@ -64,6 +65,46 @@ def prepare_database() -> None:
     # ``-shm`` index per process and file, and a worker inheriting the master's read-write
     # map would reuse it, and die of SIGBUS, when the storage turns read-only.
     eng.dispose()
+
+
+def prepare_in_child() -> None:
+    """:func:`prepare_database` in a process of its own, spawned (not forked), for a server
+    that forks its workers next (gunicorn's master).
+
+    Generating the demo runs polars, whose thread pool does not survive a fork: workers
+    forked from a process that had used it hang at their first query (the first start of
+    ``python app.py`` served its login page but never a number). The master so never runs
+    polars, and holds no database connection or SQLite memory map either. Exits as the
+    preparation did (2 with its one-line reason)."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(
+        target=_prepare_or_say_why, name="anning-prepare"
+    )
+    child.start()
+    child.join()
+    if child.exitcode:
+        raise SystemExit(child.exitcode)
+
+
+def _prepare_or_say_why() -> None:
+    """:func:`prepare_database`; what a user can fix is one line on stderr and exit code 2."""
+    try:
+        prepare_database()
+    except (SettingsError, SQLAlchemyError, OSError) as exc:
+        print(_reason(exc), file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a failure a user can fix (a wrong database URL, an unwritable folder, a
+    port in use): no stack trace."""
+    if isinstance(exc, SettingsError):
+        return f"anning: {exc}"
+    from data.settings import database_url
+
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"anning: {reason} (database: {database_url()})"
 
 
 def wsgi():
@@ -88,7 +129,7 @@ def serve(host: str, port: int) -> None:
     if server_kind() == "gunicorn":
         from dashboard.web.server import run
 
-        prepare_database()
+        prepare_in_child()
         run(host, port, wsgi)
         return
     from dashboard import create_app
@@ -185,16 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             init_db()
         else:
             serve(args.host, args.port)
-    except SettingsError as exc:
-        print(f"anning: {exc}", file=sys.stderr)
-        return 2
-    except (SQLAlchemyError, OSError) as exc:
-        # What a user can fix (a wrong database URL, an unwritable folder, a port in use) gets
-        # one line, not a stack trace.
-        from data.settings import database_url
-
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"anning: {reason} (database: {database_url()})", file=sys.stderr)
+    except (SettingsError, SQLAlchemyError, OSError) as exc:
+        print(_reason(exc), file=sys.stderr)
         return 2
     return 0
 

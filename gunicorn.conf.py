@@ -34,16 +34,18 @@ forwarded_allow_ips = "127.0.0.1"
 
 
 def on_starting(server) -> None:
-    """Migrate and seed the database once, in the master, before any worker exists.
+    """Migrate and seed the database once, before any worker exists, in a process spawned
+    by the master (:func:`app.prepare_in_child`): polars' thread pool must not exist in a
+    process that forks (a worker would inherit its locks held and hang), and generating the
+    demo runs polars.
 
-    The master does not write the shared snapshot: polars' thread pool must not exist in a
-    process that forks (a worker would inherit its locks held and hang), and a spawned writer
-    would cost a whole second start-up. The first worker to need it writes it under the
-    writer lock while the others wait for it; later starts find the files on disk.
+    The master does not write the shared snapshot either: the first worker to need it writes
+    it under the writer lock while the others wait for it; later starts find the files on
+    disk.
     """
-    from app import prepare_database
+    from app import prepare_in_child
 
-    prepare_database()
+    prepare_in_child()
 
 
 def post_fork(server, worker) -> None:
