@@ -79,7 +79,17 @@ def measure_definition(measure: str, lang: str, parts: dict[str, int] | None = N
     return text
 
 
-def _scope_line(spec: cases.CaseSpec, names: dict[str, str], now: datetime, tz: str, lang: str):
+def _scope_line(
+    spec: cases.CaseSpec,
+    names: dict[str, str],
+    now: datetime,
+    tz: str,
+    lang: str,
+    places: dict[int, str] | None = None,
+):
+    """The list's scope in words: period, stations, filters, hexagons (named by ``places``,
+    cell → place name, where known) and when it was judged."""
+    places = places or {}
     bits = []
     if spec.start or spec.end:
         start = spec.start.isoformat() if spec.start else "…"
@@ -99,7 +109,12 @@ def _scope_line(spec: cases.CaseSpec, names: dict[str, str], now: datetime, tz: 
     if spec.hot_class:
         bits.append(label("gi_class", HOT_CLASS_LABELS[spec.hot_class], lang))
     if spec.cells:
-        hexagons = ", ".join(cell_to_str(c) for c in spec.cells)
+        hexagons = ", ".join(
+            f"{cell_to_str(c)}（{places[c]}）" if lang == "zh" and c in places
+            else f"{cell_to_str(c)} ({places[c]})" if c in places
+            else cell_to_str(c)
+            for c in spec.cells
+        )  # fmt: skip
         bits.append(t("caselist.cells", lang, cells=hexagons))
     local = now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     bits.append(t("caselist.judged_at", lang, time=local))
@@ -212,7 +227,10 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     first = (min(spec.page, total_pages) - 1) * cases.PAGE_SIZE
     body = [
         html.H1(measure_name(spec.measure, lang), className="case-list-title"),
-        html.P(_scope_line(spec, names, now, tz, lang), className="case-list-scope"),
+        html.P(
+            _scope_line(spec, names, now, tz, lang, svc.cell_names(spec.cells, lang, street=False)),
+            className="case-list-scope",
+        ),
         html.P(measure_definition(spec.measure, lang, parts), className="case-list-definition"),
         html.P(
             t(

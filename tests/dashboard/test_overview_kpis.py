@@ -23,6 +23,11 @@ from measures.cases import CaseSpec
 
 def _list_total(demo_app, demo_engine, href: str) -> int:
     """How many cases the case list of ``href`` holds (rendered as the router does)."""
+    return _list(demo_app, demo_engine, href)[0]
+
+
+def _list(demo_app, demo_engine, href: str) -> tuple[int, str]:
+    """The case list of ``href`` (rendered as the router does): its total and its page."""
     from dashboard.screens import cases as case_list
     from dashboard.web.auth import use_identity
     from data.users import add_user, get_user
@@ -37,8 +42,8 @@ def _list_total(demo_app, demo_engine, href: str) -> int:
     found = re.search(r"data-total='(\d+)'", page)
     if found is None:  # an empty list says so instead of a count
         assert "No cases match." in page, page[:400]
-        return 0
-    return int(found.group(1))
+        return 0, page
+    return int(found.group(1)), page
 
 
 def _kpis(demo_app, demo_engine, *args, selection=None):
@@ -86,6 +91,9 @@ def test_every_kpi_lists_what_it_counts(demo_app, demo_engine, busiest, case, fi
     for (key, _, _), value, href in zip(KPIS, values, hrefs, strict=True):
         assert href.startswith("/cases?"), href
         assert _list_total(demo_app, demo_engine, href) == value, (key, href)
+    if case == "a hexagon":  # the list names the hexagon and the place it lies in
+        _, page = _list(demo_app, demo_engine, hrefs[0])
+        assert re.search(cell_to_str(cell) + r" \(\w+ Community", page), page[:2000]
     if selection is not None:  # a selection narrows every number
         whole, _ = _kpis(demo_app, demo_engine, first, last, *filters)
         assert values[0] < whole[0]
