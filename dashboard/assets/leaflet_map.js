@@ -223,7 +223,9 @@
   function declutter(m) {
     if (!alive(m)) { return; }
     var frame = m.getContainer().getBoundingClientRect();
-    var spans = [].slice.call(m.getContainer().querySelectorAll(".map-label-text"));
+    /* names not shown at this zoom take no room */
+    var spans = [].slice.call(m.getContainer().querySelectorAll(".map-label-text"))
+      .filter(function (el) { return el.offsetParent !== null; });
     spans.forEach(function (el) { el.style.top = "0px"; el.style.visibility = ""; });
     var boxes = spans.map(function (el) { return el.getBoundingClientRect(); });
     var placed = [];
@@ -264,6 +266,27 @@
       el.style.top = best + "px";
       placed.push({ left: r.left, right: r.right, top: r.top + best, bottom: r.bottom + best });
     });
+  }
+
+  /* place names each from their zoom (``minZoom``): shown or hidden as the reader zooms,
+     before the names are placed apart again (zoomend comes before moveend) */
+  function showByZoom(m) {
+    if (!alive(m)) { return; }
+    var z = m.getZoom();
+    (m._anningZoomLabels || []).forEach(function (marker) {
+      var el = marker.getElement();
+      if (el) { el.style.display = z >= marker._anningMinZoom ? "" : "none"; }
+    });
+  }
+
+  function watchZoom(m, marker) {
+    m._anningZoomLabels = (m._anningZoomLabels || []).filter(function (l) { return !!l._map; });
+    m._anningZoomLabels.push(marker);
+    if (!m._anningZoomWatch) {
+      m._anningZoomWatch = true;
+      m.on("zoomend", function () { showByZoom(m); });
+    }
+    showByZoom(m);
   }
 
   function declutterSoon(m) {
@@ -337,7 +360,9 @@
                           html: el, iconSize: null }),
         interactive: false, keyboard: false
       });
+      if (p.minZoom !== undefined) { marker._anningMinZoom = p.minZoom; }
       marker.on("add", function () {
+        if (marker._anningMinZoom !== undefined) { watchZoom(marker._map, marker); }
         declutterSoon(marker._map);
         setTimeout(function () { if (marker._map) { declutter(marker._map); } }, 0);
       });

@@ -56,6 +56,11 @@ class MapIds:
         return f"{self.key}-stations"
 
     @property
+    def places(self) -> str:
+        """The place names written as the reader zooms in."""
+        return f"{self.key}-places"
+
+    @property
     def points(self) -> str:
         """The point layer (``data`` and ``clickData``)."""
         return f"{self.key}-points"
@@ -250,6 +255,7 @@ def leaflet_map(
     class_name: str = "",
     extra_layers: Sequence = (),
     track_view: bool = False,
+    place_labels: dict | None = None,
 ) -> html.Div:
     """A map of ``stations`` (named on the map) with a cell layer painted from the server.
 
@@ -259,8 +265,10 @@ def leaflet_map(
     it); ``points`` an initial point layer (GeoJSON); ``extra_layers`` more of the map's
     children (a drawing tool); ``track_view`` whether the map reports its zoom and centre
     to the page (only a page that reads them: each report is a round of Dash props, and a
-    report timed after the page changed would reach a map already gone). The map's parts
-    have the ids of :func:`map_ids`.
+    report timed after the page changed would reach a map already gone); ``place_labels``
+    the place names written as the reader zooms in
+    (:func:`dashboard.parts.place_labels.place_label_features`). The map's parts have the ids
+    of :func:`map_ids`.
     """
     ids = map_ids(key)
     bounds = station_bounds(stations)
@@ -324,6 +332,19 @@ def leaflet_map(
             pointToLayer={"variable": "anningMap.label"},
             hideout=hideout,
             interactive=False,
+        ),
+        *(
+            [
+                dl.GeoJSON(
+                    id=ids.places,
+                    data=place_labels,
+                    pointToLayer={"variable": "anningMap.label"},
+                    hideout=hideout,
+                    interactive=False,
+                )
+            ]
+            if place_labels and place_labels.get("features")
+            else []
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
         *extra_layers,

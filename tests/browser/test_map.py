@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from browser_helpers import CELL_RES, HEXAGONS, MAP_READY, ZOOM, wait_for_url_part
+from browser_helpers import CELL_RES, HEXAGONS, MAP_READY, PROJECT, ZOOM, wait_for_url_part
 
 from dashboard.screens.overview.zoom_resolution import resolution_for_zoom
 
@@ -224,3 +224,36 @@ def test_the_english_overview_with_the_slider_and_a_layer(page, server, shoot):
     assert "All" in page.inner_text("#map-time-slider")
     assert not re.search(r"[\u3400-\u9fff]", page.inner_text(".time-bar"))
     shoot(page, "map_slider_hotspot_en")
+
+
+#: The names written on the overview map and in view: text and screen centre.
+NAMES_SHOWN = """
+() => {
+  const box = document.querySelector('#map').getBoundingClientRect();
+  return [...document.querySelectorAll('#map .map-label-text')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden'
+      && r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  }).map(e => e.innerText);
+}
+"""
+
+
+def test_place_names_come_in_as_the_reader_zooms_in(page, server, shoot):
+    from data.demo.scenario import village_centres
+
+    _open(page, f"{server}/")
+    fitted = page.evaluate(NAMES_SHOWN)
+    assert "西乡派出所" in fitted and not any(n.endswith("社区") for n in fitted), fitted
+    ((_, lng, lat),) = [c for c in village_centres() if c[0].name == "固戍"]
+    for _ in range(12):  # the mouse wheel over 固戍, as a reader zooms in on it
+        x, y = page.evaluate(PROJECT, [lng, lat])
+        page.mouse.move(x, y)
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(250)
+        if page.evaluate(ZOOM) >= 13:
+            break
+    page.wait_for_timeout(1500)  # the last step's animation has ended, the names are placed
+    shown = page.evaluate(NAMES_SHOWN)
+    assert "固戍社区" in shown, (page.evaluate(ZOOM), shown)
+    shoot(page, "overview_place_names_zoomed")

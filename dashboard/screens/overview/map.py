@@ -32,6 +32,7 @@ from dashboard.parts.map_paint import (
     point_features,
     tooltip,
 )
+from dashboard.parts.place_labels import place_label_features
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo import areas
@@ -49,12 +50,14 @@ def overview_map_part(svc: Services, scope: Scope, res: int, lang: str) -> Compo
     """The overview's map: the scope's stations, named, and the hexagons at ``res``."""
     stations_url, cells = geo_urls(svc, scope, res)
     fit = "map.fit_station" if scope.stations is not None else "map.fit_district"
+    stations = svc.geometry.leaves(scope.stations)
     return leaflet_map(
         MAP_KEY,
         stations_url=stations_url,
         cells_url=cells,
         areas_url=areas_geo_url(svc, scope),
-        stations=svc.geometry.leaves(scope.stations),
+        place_labels=place_label_features(svc.places().places, lang, stations),
+        stations=stations,
         names=svc.station_names(scope, lang),
         fit_label=t(fit, lang),
         size=MAP_SIZE,

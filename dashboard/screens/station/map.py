@@ -28,6 +28,7 @@ from dashboard.parts.map_paint import (
     point_features,
     tooltip,
 )
+from dashboard.parts.place_labels import place_label_features
 from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo.h3cells import cell_to_str, latlng_to_cells
@@ -50,15 +51,17 @@ def station_map_part(svc: Services, scope: Scope, code: str, lang: str) -> Compo
     own = [s for s in stations if s.code == code]
     stations_doc = svc.geometry.stations_document(scope.stations)
     cells_doc = svc.geometry.cells_document(scope.stations, MAP_RES)
+    shown = own or stations
     return leaflet_map(
         MAP_KEY,
         stations_url=f"/geo/stations.geojson?v={stations_doc.etag[:12]}",
         cells_url=f"/geo/cells/{MAP_RES}.geojson?v={cells_doc.etag[:12]}",
-        stations=own or stations,
+        stations=shown,
         names=svc.station_names(scope, lang),
         fit_label=t("map.fit_station", lang),
         size=MAP_SIZE,
         class_name="station-map",
+        place_labels=place_label_features(svc.places().places, lang, shown),
     )
 
 
