@@ -7,7 +7,6 @@ data-access layer, which is the only place that decides what a scope may read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -58,38 +57,6 @@ _VOCAB_OF_COLUMN = {
     "risk_level": "risk",
     "status": "status",
 }
-
-
-@dataclass(frozen=True)
-class Kpis:
-    """The overview's headline numbers for the filtered incidents."""
-
-    incidents: int
-    high_risk: int
-    open_cases: int
-    warning_letters: int
-    protection_orders: int
-
-
-#: The incident columns :func:`kpis` reads (ask the access layer for these only).
-KPI_COLUMNS: tuple[str, ...] = ("risk_level", "status", "warning_letter", "protection_order")
-
-
-def kpis(frame: pl.DataFrame) -> Kpis:
-    """Headline numbers of an incident frame (snapshot columns).
-
-    Open cases are those whose status is not ``closed``.
-    """
-    if frame.is_empty():
-        return Kpis(0, 0, 0, 0, 0)
-    row = frame.select(
-        pl.len().alias("incidents"),
-        (pl.col("risk_level") == "high").sum().alias("high_risk"),
-        (pl.col("status") != "closed").sum().alias("open_cases"),
-        pl.col("warning_letter").fill_null(False).sum().alias("warning_letters"),
-        pl.col("protection_order").fill_null(False).sum().alias("protection_orders"),
-    ).row(0, named=True)
-    return Kpis(**{k: int(v) for k, v in row.items()})
 
 
 def station_label(code: str | None, names: Mapping[str, str], lang: str) -> str:

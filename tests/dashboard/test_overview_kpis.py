@@ -15,10 +15,10 @@ import polars as pl
 import pytest
 
 from dashboard.screens.overview import page as overview
-from dashboard.screens.overview.kpis import KPIS
 from data.access import CaseAccess, IncidentFilter, Scope
 from geo.h3cells import cell_to_str
 from measures.cases import CaseSpec
+from measures.overview import KPIS
 
 
 def _list_total(demo_app, demo_engine, href: str) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.parts.tables import CASE_COLUMNS, Kpis, case_columns, case_rows, detail_rows, kpis
+from dashboard.parts.tables import CASE_COLUMNS, case_columns, case_rows, detail_rows
+from measures.overview import Kpis, kpis
 
 NAMES = {"BA02": "西乡派出所"}
 

@@ -79,10 +79,9 @@ from dashboard.parts.layer_views import (
 from dashboard.parts.leaflet_map import initial_view, map_ids, register_map, station_bounds
 from dashboard.parts.search import search
 from dashboard.parts.services import layer_now, services
-from dashboard.parts.tables import KPI_COLUMNS, PAGE_SIZE, case_columns, case_rows, kpis
+from dashboard.parts.tables import PAGE_SIZE, case_columns, case_rows
 from dashboard.screens.overview import history as overview_history
 from dashboard.screens.overview import time_slider, zoom_resolution
-from dashboard.screens.overview.kpis import kpi_specs
 from dashboard.screens.overview.map import (
     DRAW,
     MAP_KEY,
@@ -103,6 +102,7 @@ from geo.h3cells import cell_resolution, str_to_cell
 from geo.jurisdictions import Jurisdiction
 from layers.registry import REGISTRY
 from measures import cases
+from measures.overview import KPI_COLUMNS, kpi_specs, kpis
 
 #: What callbacks receive from the controls: a date picker's ``YYYY-MM-DD``, a multi-select
 #: dropdown's codes, the selection store's ``{"kind", "id"}``.
@@ -278,7 +278,7 @@ def kpi_link_id(component_id: str) -> str:
     return f"{component_id}-link"
 
 
-#: The KPIs' value ids, in :data:`kpis.KPIS` order.
+#: The KPIs' value ids, in :data:`measures.overview.KPIS` order.
 KPI_IDS = (
     ids.KPI_INCIDENTS,
     ids.KPI_HIGH_RISK,
