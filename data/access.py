@@ -394,6 +394,23 @@ class CaseAccess:
             .collect()
         )
 
+    def cell_week_counts(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.DataFrame:
+        """Incident count per H3 cell at ``res`` and local ISO week: columns ``cell``
+        (int64), ``week`` (the week's Monday, a local date) and ``count``."""
+        if not 0 <= res <= BASE_RESOLUTION:
+            raise ValueError(f"resolution must be 0..{BASE_RESOLUTION}, got {res}")
+        day = self._local_day()
+        located = self.matching(scope, flt).filter(pl.col("h3_cell").is_not_null())
+        return (
+            located.group_by(
+                _cell_at(res).alias("cell"),
+                (day - pl.duration(days=day.dt.weekday() - 1)).alias("week"),
+            )
+            .agg(pl.len().cast(pl.Int64).alias("count"))
+            .sort("cell", "week")
+            .collect()
+        )
+
     def station_counts(self, scope: Scope, flt: IncidentFilter) -> pl.DataFrame:
         """Incident count per station: ``station_code`` and ``count`` (stations with none: 0)."""
         counts = (

@@ -615,6 +615,24 @@ def colour_top(counts: np.ndarray) -> int:
     return max(MIN_ZMAX, math.ceil(float(np.quantile(counts, TOP_QUANTILE))))
 
 
+def playback_top(week_counts: pl.DataFrame, weeks: int) -> int:
+    """One colour-scale top for every position of the time slider: :func:`colour_top` of the
+    per-cell counts of every window of ``weeks`` weeks in the range (``week_counts``: cell,
+    week Monday, count, as :meth:`data.access.CaseAccess.cell_week_counts` gives them).
+    Playback then shows a week's hexagons darker only when that week had more incidents,
+    never because a quiet week stretched the scale."""
+    if week_counts.is_empty():
+        return MIN_ZMAX
+    shifted = pl.concat(
+        week_counts.with_columns(pl.col("week") + pl.duration(days=7 * k)) for k in range(weeks)
+    )  # a week's count belongs to each window that ends in one of the next ``weeks`` weeks
+    last = week_counts["week"].max()
+    windows = (
+        shifted.filter(pl.col("week") <= last).group_by("cell", "week").agg(pl.col("count").sum())
+    )
+    return colour_top(windows["count"].to_numpy())
+
+
 def _colourbar_ticks(top: int, clipped: bool) -> dict:
     """Whole-number colour-bar ticks; the top one reads "≥ top" when counts go beyond it."""
     if not clipped:

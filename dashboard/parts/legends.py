@@ -122,8 +122,9 @@ def _class_index(values: pl.Series, classes: Classes) -> np.ndarray:
     return np.array([index.get(v, -1) for v in values.to_list()], dtype=np.float64)
 
 
-def colour_scale(spec: LayerSpec, frame: pl.DataFrame) -> LayerColours:
-    """The numbers plotly colours ``frame``'s rows by, for the spec's legend type."""
+def colour_scale(spec: LayerSpec, frame: pl.DataFrame, top: float | None = None) -> LayerColours:
+    """The numbers plotly colours ``frame``'s rows by, for the spec's legend type; ``top``
+    fixes a sequential scale's darkest value (playback: one scale for every frame)."""
     values = frame[spec.value_column] if frame.height else pl.Series([], dtype=pl.Float64)
     if spec.legend in ("diverging", "categorical"):
         classes = classes_of(spec)
@@ -136,11 +137,13 @@ def colour_scale(spec: LayerSpec, frame: pl.DataFrame) -> LayerColours:
         high = float(max(z.max(), 2.0)) if z.size else 2.0
         ramp = [[1 - stop, colour] for stop, colour in reversed(ramp)]
         return LayerColours(z, low, high, ramp)
-    return LayerColours(z, 0.0, float(colour_top(z)), ramp)
+    return LayerColours(z, 0.0, float(top if top is not None else colour_top(z)), ramp)
 
 
-def build_legend(spec: LayerSpec, frame: pl.DataFrame, lang: str) -> Legend:
-    """The legend of ``spec``'s result ``frame`` in ``lang``.
+def build_legend(
+    spec: LayerSpec, frame: pl.DataFrame, lang: str, top: float | None = None
+) -> Legend:
+    """The legend of ``spec``'s result ``frame`` in ``lang`` (``top``: as :func:`colour_scale`).
 
     Diverging legends list every class (a reader must see that cold spots exist even when
     there are none), categorical ones only the classes present; both say how many rows fall
@@ -169,7 +172,7 @@ def build_legend(spec: LayerSpec, frame: pl.DataFrame, lang: str) -> Legend:
     note = t("legend.size_note", lang) if spec.geometry == "points" else None
     if not frame.height:
         return Legend("sequential", title, stops, note=t("legend.empty", lang))
-    scale = colour_scale(spec, frame)
+    scale = colour_scale(spec, frame, top)
     if spec.value_column in REVERSED_COLUMNS:
         ticks = (
             t("legend.rank_first", lang, rank=int(scale.zmin)),

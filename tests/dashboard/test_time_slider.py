@@ -48,7 +48,11 @@ def test_labels_read_as_the_locale_writes_dates():
     assert ts.window_label(window, START, END, "zh") == "第 41 周：2026年10月5日 至 10月11日"
     assert ts.window_label(window, START, END, "en") == "Week 41: 5 Oct 2026 – 11 Oct"
     four = ts.window_label(TimeWindow(date(2026, 8, 31), 4), START, END, "en")
-    assert four == "4 weeks to week 36: 23 Aug 2026 – 6 Sep"  # clipped to the range's start
+    # clipped to the range's start: said, so a short window is not read as a quiet one
+    assert four == "4 weeks to week 36: 23 Aug 2026 – 6 Sep (partial: 15 of 28 days)"
+    last = TimeWindow(date(2026, 11, 16))  # the range ends on Friday 20 November
+    assert ts.window_label(last, START, END, "en").endswith("(partial: 5 of 7 days)")
+    assert ts.window_label(last, START, END, "zh").endswith("（不完整：7 天中的 5 天）")
     assert ts.window_label(None, START, END, "zh") == "全部时段：2026年8月23日 至 2026年11月20日"
     assert ts.window_label(None, None, None, "en") == "Whole range"
 
@@ -75,3 +79,11 @@ def test_playback_starts_moves_week_by_week_and_stops_at_the_end():
     assert ts.play(3, 3, high, low, high, True, click, "zh")[0] == low + 7  # again from the start
     with pytest.raises(PreventUpdate):
         ts.play(1, 4, low + 21, low, high, True, tick, "zh")  # a late tick after the pause
+
+
+def test_playback_waits_for_the_map_to_draw_the_week_shown():
+    # the slider moved when the map had painted 5 times: a tick before the 6th paint waits
+    assert ts.waiting_for_draw(5, [5, 0])
+    assert not ts.waiting_for_draw(6, [5, 0])  # drawn: move on
+    assert not ts.waiting_for_draw(5, [5, ts.MAX_WAIT_TICKS])  # never drawn: move on anyway
+    assert not ts.waiting_for_draw(None, None)  # nothing known yet: as before

@@ -43,6 +43,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "map.time_whole": {"zh": "全部时段：{start} 至 {end}", "en": "Whole range: {start} – {end}"},
     "map.time_whole_empty": {"zh": "全部时段", "en": "Whole range"},
     "map.time_span": {"zh": "{start} 至 {end}", "en": "{start} – {end}"},
+    "map.time_partial": {
+        "zh": "（不完整：{of} 天中的 {days} 天）",
+        "en": " (partial: {days} of {of} days)",
+    },
     "map.time_week": {"zh": "第 {week} 周：{span}", "en": "Week {week}: {span}"},
     "map.time_weeks": {
         "zh": "截至第 {week} 周的 {weeks} 周：{span}",

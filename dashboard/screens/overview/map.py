@@ -19,7 +19,7 @@ from dash import html
 from dash.development.base_component import Component
 
 from dashboard.parts import palettes
-from dashboard.parts.figures import EMPTY_REASONS, colour_top, point_sizes
+from dashboard.parts.figures import EMPTY_REASONS, colour_top, playback_top, point_sizes
 from dashboard.parts.filters import DEFAULT_LAYER, OverviewState
 from dashboard.parts.i18n import t
 from dashboard.parts.layer_views import hover_text, point_cells, with_station
@@ -283,6 +283,10 @@ def counts_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> 
     n = counts["count"].to_numpy().astype(np.int64) if counts.height else np.zeros(0, np.int64)
     word = t("map.colorbar", lang)
     reason = None if counts.height else empty_reason(svc, scope, flt)
+    top = None
+    if state.window is not None:  # the time slider: one scale for all its weeks
+        weekly = svc.access.cell_week_counts(scope, state.range_filter(), res)
+        top = playback_top(weekly, state.window.weeks)
     places = svc.cell_names(cells, lang, street=False)
     place_word = t("column.place", lang)
     tips = [
@@ -298,7 +302,7 @@ def counts_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> 
         [cell_to_str(c) for c in cells],
         n,
         0.0,
-        float(colour_top(n)),
+        float(top if top is not None else colour_top(n)),
         palettes.ramp(palettes.SEQUENTIAL),
         tips,
         cells_url=url,
@@ -306,7 +310,7 @@ def counts_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> 
         empty=empty_words(reason, lang),
         meta={"res": res, "layer": DEFAULT_LAYER, "empty": reason},
     )
-    legend = build_legend(REGISTRY[DEFAULT_LAYER], counts, lang)
+    legend = build_legend(REGISTRY[DEFAULT_LAYER], counts, lang, top)
     return MapAnswer(paint, url, NO_POINTS, legend_component(legend))
 
 

@@ -1508,9 +1508,18 @@ def play_time(
     high: int | None,
     stopped: bool | None,
     lang: str,
-) -> tuple[object, bool, str, str]:
-    """Callback: play, pause and the ticks of playback (see :func:`time_slider.play`)."""
-    return time_slider.play(clicks, ticks, value, low, high, stopped, triggered_props(), lang)
+    painted: int | None = None,
+    frame: list | None = None,
+) -> tuple[object, ...]:
+    """Callback: play, pause and the ticks of playback (see :func:`time_slider.play`); a
+    tick before the map has drawn the week shown waits for it (``painted``: the map's paint
+    count; ``frame``: the count when the slider last moved, and the ticks waited since)."""
+    triggered = triggered_props()
+    tick = f"{time_slider.TICK}.n_intervals" in triggered
+    if tick and not stopped and time_slider.waiting_for_draw(painted, frame):
+        return no_update, no_update, no_update, no_update, [frame[0], int(frame[1]) + 1]
+    answer = time_slider.play(clicks, ticks, value, low, high, stopped, triggered, lang)
+    return (*answer, [painted if isinstance(painted, int) else 0, 0])
 
 
 def _register_time_slider(app: Dash, lang: State) -> None:
@@ -1537,6 +1546,7 @@ def _register_time_slider(app: Dash, lang: State) -> None:
         Output(time_slider.TICK, "disabled"),
         Output(time_slider.PLAY, "children"),
         Output(time_slider.PLAY, "title"),
+        Output(time_slider.FRAME, "data"),
         Input(time_slider.PLAY, "n_clicks"),
         Input(time_slider.TICK, "n_intervals"),
         State(time_slider.SLIDER, "value"),
@@ -1544,5 +1554,7 @@ def _register_time_slider(app: Dash, lang: State) -> None:
         State(time_slider.SLIDER, "max"),
         State(time_slider.TICK, "disabled"),
         lang,
+        State(MAP.painted, "data"),
+        State(time_slider.FRAME, "data"),
         prevent_initial_call=True,
     )(play_time)

@@ -8,8 +8,9 @@ The window (:class:`dashboard.parts.filters.TimeWindow`) narrows the map, its la
 the lists together; the trend keeps the whole range and shades the window.
 
 Playback advances the slider one week per tick of a ``dcc.Interval`` and stops at the last
-week. While it plays the URL is left alone (one history entry per week would bury the back
-button); pausing writes the week into the URL.
+week; a tick that comes before the map has drawn the week shown waits (a slow PC sees every
+week, later, rather than skipping some). While it plays the URL is left alone (one history
+entry per week would bury the back button); pausing writes the week into the URL.
 
 Layout builders are pure; the callbacks are plain functions (tested without a browser).
 """
@@ -31,6 +32,11 @@ PLAY = "map-time-play"
 TICK = "map-time-tick"
 LABEL = "map-time-label"
 BAR = "map-time-bar"
+#: What the map had painted when playback last moved the slider, and ticks waited since.
+FRAME = "map-time-frame"
+#: Ticks playback waits for the map to draw a week before it moves on regardless (a map
+#: whose answer never comes must not stop playback for good).
+MAX_WAIT_TICKS = 4
 #: Milliseconds between two weeks of playback: time to read the map before it moves on.
 PLAY_INTERVAL_MS = 1500
 #: At most this many month labels under the slider (more would overlap at 1440 px).
@@ -121,8 +127,14 @@ def window_label(window: TimeWindow | None, start: object, end: object, lang: st
     )
     week = window.week.isocalendar().week
     if window.weeks == 1:
-        return t("map.time_week", lang, week=week, span=span)
-    return t("map.time_weeks", lang, weeks=window.weeks, week=week, span=span)
+        text = t("map.time_week", lang, week=week, span=span)
+    else:
+        text = t("map.time_weeks", lang, weeks=window.weeks, week=week, span=span)
+    shown = (hi - lo).days + 1
+    whole = (window.last_day - window.first_day).days + 1
+    if shown < whole:  # the range cuts the window: fewer incidents, not a quieter week
+        text += t("map.time_partial", lang, days=shown, of=whole)
+    return text
 
 
 def time_bar(
@@ -173,6 +185,7 @@ def time_bar(
                 **{"aria-live": "polite"},
             ),
             dcc.Interval(id=TICK, interval=PLAY_INTERVAL_MS, disabled=True),
+            dcc.Store(id=FRAME, data=None),
         ],
         id=BAR,
         className="time-bar",
@@ -196,6 +209,16 @@ def update_bounds(
 def show_window(value: object, weeks: object, start: object, end: object, lang: str) -> str:
     """Callback: the label beside the slider."""
     return window_label(window_of(value, weeks, start, end), start, end, lang)
+
+
+def waiting_for_draw(painted: object, frame: object) -> bool:
+    """Whether playback should let this tick pass: the map has not drawn (``painted``: its
+    paint count) since the slider last moved (``frame``: ``[paint count then, ticks waited]``),
+    and has been waited for fewer than :data:`MAX_WAIT_TICKS` ticks."""
+    if not isinstance(frame, list | tuple) or len(frame) != 2 or not isinstance(painted, int):
+        return False
+    then, waited = frame
+    return isinstance(then, int) and painted <= then and int(waited) < MAX_WAIT_TICKS
 
 
 def play(
