@@ -289,9 +289,11 @@ def test_the_matrix_covers_every_route_and_callback(canary_app):
 
 
 # -- exact answers per role (positive controls) ----------------------------------------------------
+_KPIS = (ids.KPI_INCIDENTS, ids.KPI_HIGH_RISK, ids.KPI_OPEN, ids.KPI_WARNING_LETTERS)
+_KPIS += (ids.KPI_PROTECTION_ORDERS,)
+#: The overview's KPI callback: the five numbers, then the link of each to its cases.
 KPI_KEY = (
-    f"..{ids.KPI_INCIDENTS}.children...{ids.KPI_HIGH_RISK}.children...{ids.KPI_OPEN}.children"
-    f"...{ids.KPI_WARNING_LETTERS}.children...{ids.KPI_PROTECTION_ORDERS}.children.."
+    ".." + "...".join([f"{k}.children" for k in _KPIS] + [f"{k}-link.href" for k in _KPIS]) + ".."
 )
 
 
@@ -321,6 +323,7 @@ def test_the_numbers_each_role_gets(
     values = crafted_values(incident_ids)
     assert _kpi(canary_app, principals[principal].client, values) == asking_ba02
     values[(ids.STATION, "value")] = []
+    values[(ids.SELECTION, "data")] = None  # the KPIs follow the selection too
     assert _kpi(canary_app, principals[principal].client, values) == everything
 
 

@@ -16,9 +16,11 @@ from dashboard.parts import ids
 
 CALLBACK = "/_dash-update-component"
 REVEAL_KEY = f"..{ids.CASE_FIELDS}.children...{ids.REVEAL_MESSAGE}.children.."
+_KPIS = (ids.KPI_INCIDENTS, ids.KPI_HIGH_RISK, ids.KPI_OPEN, ids.KPI_WARNING_LETTERS)
+_KPIS += (ids.KPI_PROTECTION_ORDERS,)
+#: The overview's KPI callback: the five numbers, then the link of each to its cases.
 KPI_KEY = (
-    f"..{ids.KPI_INCIDENTS}.children...{ids.KPI_HIGH_RISK}.children...{ids.KPI_OPEN}.children"
-    f"...{ids.KPI_WARNING_LETTERS}.children...{ids.KPI_PROTECTION_ORDERS}.children.."
+    ".." + "...".join([f"{k}.children" for k in _KPIS] + [f"{k}-link.href" for k in _KPIS]) + ".."
 )
 
 
