@@ -372,15 +372,21 @@ class CaseAccess:
             rows = conn.execute(select(Station.code, Station.parent_code)).all()
         return dict(rows)
 
-    def data_version(self) -> int:
-        """The snapshot's version after bringing it up to date; caches key on it.
+    def data_version(self) -> int | str:
+        """The store revision the snapshot reflects, after bringing it up to date; caches
+        key on it and pages poll it to learn that the data changed.
 
-        Refreshing first (one ``max``/``count`` query when nothing changed) keeps a cached
-        result from outliving a change that no other view has read yet.
+        The revision is the database's (:func:`data.revision.current`: an integer, or text
+        on Citus), so every worker answers alike for the same data. (It was the snapshot's
+        own counter, which each gunicorn worker keeps for itself: a page that polled
+        another worker than the one that drew it could take the old number for the new and
+        miss a pushed incident for several polls.) Refreshing first (one primary-key read
+        when nothing changed) keeps a cached result from outliving a change that no other
+        view has read yet.
         """
         snapshot = snapshot_for(self.engine)
         snapshot.refresh()
-        return snapshot.version
+        return snapshot.revision if snapshot.revision is not None else snapshot.version
 
     def cell_counts(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.DataFrame:
         """Incident count per H3 cell at ``res``: columns ``cell`` (int64) and ``count``."""

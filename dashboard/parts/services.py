@@ -189,8 +189,9 @@ class Services:
                 self._layers.popitem(last=False)
         return result
 
-    def _data_version(self) -> int:
-        """The snapshot's version, brought up to date (see :meth:`CaseAccess.data_version`)."""
+    def _data_version(self) -> int | str:
+        """The store revision the data reflects, brought up to date (see
+        :meth:`CaseAccess.data_version`)."""
         return self.access.data_version()
 
     def case_refs(
