@@ -390,25 +390,27 @@ class CaseAccess:
 
     def cell_counts(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.DataFrame:
         """Incident count per H3 cell at ``res``: columns ``cell`` (int64) and ``count``."""
-        if not 0 <= res <= BASE_RESOLUTION:
-            raise ValueError(f"resolution must be 0..{BASE_RESOLUTION}, got {res}")
-        located = self.matching(scope, flt).filter(pl.col("h3_cell").is_not_null())
         return (
-            located.group_by(_cell_at(res).alias("cell"))
+            self._located(scope, flt, res)
+            .group_by(_cell_at(res).alias("cell"))
             .agg(pl.len().cast(pl.Int64).alias("count"))
             .sort("cell")
             .collect()
         )
 
+    def _located(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.LazyFrame:
+        """The located incidents of ``flt``, for counting by cell at ``res`` (checked)."""
+        if not 0 <= res <= BASE_RESOLUTION:
+            raise ValueError(f"resolution must be 0..{BASE_RESOLUTION}, got {res}")
+        return self.matching(scope, flt).filter(pl.col("h3_cell").is_not_null())
+
     def cell_week_counts(self, scope: Scope, flt: IncidentFilter, res: int) -> pl.DataFrame:
         """Incident count per H3 cell at ``res`` and local ISO week: columns ``cell``
         (int64), ``week`` (the week's Monday, a local date) and ``count``."""
-        if not 0 <= res <= BASE_RESOLUTION:
-            raise ValueError(f"resolution must be 0..{BASE_RESOLUTION}, got {res}")
         day = self._local_day()
-        located = self.matching(scope, flt).filter(pl.col("h3_cell").is_not_null())
         return (
-            located.group_by(
+            self._located(scope, flt, res)
+            .group_by(
                 _cell_at(res).alias("cell"),
                 (day - pl.duration(days=day.dt.weekday() - 1)).alias("week"),
             )

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from flask import Flask, current_app
 
+from dashboard.parts.figures import playback_top
 from dashboard.parts.geometry import GeometryCache
 from data.access import CaseAccess, IncidentFilter, Scope
 from data.places import load_places, places_version
@@ -81,6 +82,7 @@ class Services:
     _cell_names: dict[tuple[int, str, bool], str] = field(
         default_factory=dict, init=False, repr=False
     )
+    _tops: dict[tuple, int] = field(default_factory=dict, init=False, repr=False)
     #: Cache hits and misses since start (for measurements and tests).
     layer_hits: int = field(default=0, init=False)
     layer_misses: int = field(default=0, init=False)
@@ -188,6 +190,21 @@ class Services:
             while len(self._layers) > LAYER_CACHE_SIZE:
                 self._layers.popitem(last=False)
         return result
+
+    def playback_top(self, scope: Scope, flt: IncidentFilter, res: int, weeks: int) -> int:
+        """The colour-scale top the time slider keeps over the range of ``flt``
+        (:func:`dashboard.parts.figures.playback_top`), worked out once per data version:
+        playback asks for it at every week it shows."""
+        key = (self._data_version(), replace(scope, remote_addr=None), flt, res, weeks)
+        with self._lock:
+            top = self._tops.get(key)
+        if top is None:
+            top = playback_top(self.access.cell_week_counts(scope, flt, res), weeks)
+            with self._lock:
+                if len(self._tops) >= LAYER_CACHE_SIZE:
+                    self._tops.clear()
+                self._tops[key] = top
+        return top
 
     def _data_version(self) -> int | str:
         """The store revision the data reflects, brought up to date (see

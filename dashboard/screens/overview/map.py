@@ -19,7 +19,7 @@ from dash import html
 from dash.development.base_component import Component
 
 from dashboard.parts import palettes
-from dashboard.parts.figures import EMPTY_REASONS, colour_top, playback_top, point_sizes
+from dashboard.parts.figures import EMPTY_REASONS, colour_top, point_sizes
 from dashboard.parts.filters import DEFAULT_LAYER, OverviewState
 from dashboard.parts.i18n import t
 from dashboard.parts.layer_views import hover_text, point_cells, with_station
@@ -285,8 +285,7 @@ def counts_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> 
     reason = None if counts.height else empty_reason(svc, scope, flt)
     top = None
     if state.window is not None:  # the time slider: one scale for all its weeks
-        weekly = svc.access.cell_week_counts(scope, state.range_filter(), res)
-        top = playback_top(weekly, state.window.weeks)
+        top = svc.playback_top(scope, state.range_filter(), res, state.window.weeks)
     places = svc.cell_names(cells, lang, street=False)
     place_word = t("column.place", lang)
     tips = [

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import astuple, replace
 from datetime import date
 
 import plotly.graph_objects as go
@@ -970,8 +970,7 @@ def update_kpis(
     )  # fmt: skip
     access = services().access
     flt = state.case_filter()
-    k = kpis(access.incidents(current_scope(), flt, KPI_COLUMNS))
-    values = (k.incidents, k.high_risk, k.open_cases, k.warning_letters, k.protection_orders)
+    values = astuple(kpis(access.incidents(current_scope(), flt, KPI_COLUMNS)))  # KPIS order
     links = kpi_specs(flt, access.expand_stations)
     hrefs = tuple(case_links.href(link.spec, normalise_language(lang)) for link in links)
     return (*(f"{v:,}" for v in values), *hrefs)
