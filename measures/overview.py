@@ -27,6 +27,7 @@ import polars as pl
 
 from data.access import IncidentFilter
 from measures.cases import CaseSpec
+from measures.service import status_open
 
 __all__ = ["KPIS", "KPI_COLUMNS", "KpiLink", "Kpis", "kpi_specs", "kpis"]
 
@@ -53,7 +54,7 @@ def kpis(frame: pl.DataFrame) -> Kpis:
     row = frame.select(
         pl.len().alias("incidents"),
         (pl.col("risk_level") == "high").sum().alias("high_risk"),
-        (pl.col("status") != "closed").sum().alias("open_cases"),
+        status_open().sum().alias("open_cases"),
         pl.col("warning_letter").fill_null(False).sum().alias("warning_letters"),
         pl.col("protection_order").fill_null(False).sum().alias("protection_orders"),
     ).row(0, named=True)

@@ -39,6 +39,14 @@ import polars as pl
 
 from layers import service_levels as sl
 
+
+def status_open() -> pl.Expr:
+    """Whether an incident's status says it is not closed: "open" as the overview's KPI and
+    the wall's high-risk tile count it (the service levels read ``closed_at`` instead; see
+    ``docs/measures.md``)."""
+    return pl.col("status") != "closed"
+
+
 __all__ = [
     "checks",
     "due_soon_open",

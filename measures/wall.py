@@ -140,7 +140,7 @@ def compute_tiles(
     week_start = local - timedelta(days=7)
     (month_start, month_end), (last_start, last_end) = month_windows(now, tz)
 
-    open_high = (pl.col("risk_level") == "high") & (pl.col("status") != "closed")
+    open_high = (pl.col("risk_level") == "high") & service.status_open()
     letters = pl.col("warning_letter").fill_null(False).cast(pl.Boolean)
     orders = pl.col("protection_order").fill_null(False).cast(pl.Boolean)
 

@@ -110,11 +110,11 @@ def _scope_line(
         bits.append(label("gi_class", HOT_CLASS_LABELS[spec.hot_class], lang))
     if spec.cells:
         hexagons = ", ".join(
-            f"{cell_to_str(c)}（{places[c]}）" if lang == "zh" and c in places
-            else f"{cell_to_str(c)} ({places[c]})" if c in places
+            t("caselist.cell_place", lang, cell=cell_to_str(c), place=places[c])
+            if c in places
             else cell_to_str(c)
             for c in spec.cells
-        )  # fmt: skip
+        )
         bits.append(t("caselist.cells", lang, cells=hexagons))
     local = now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     bits.append(t("caselist.judged_at", lang, time=local))

@@ -144,3 +144,9 @@ def test_a_hexagon_in_the_link_reads_back_and_a_bad_one_is_refused():
     assert CaseSpec.from_params(params) == spec
     with pytest.raises(ValueError, match="cell: 'nonsense' is not an H3 cell"):
         CaseSpec.from_params({"m": "open", "cell": "nonsense"})
+
+
+def test_too_many_hexagons_in_a_link_are_refused_not_cut():
+    many = ",".join(["88411cac4bfffff"] * 501)
+    with pytest.raises(ValueError, match="cell: up to 500 hexagons"):
+        CaseSpec.from_params({"m": "open", "cell": many})

@@ -41,6 +41,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Incidents reported in the dates shown that are not closed now.",
     },
     "caselist.cells": {"zh": "网格 {cells}", "en": "hexagon {cells}"},
+    "caselist.cell_place": {"zh": "{cell}（{place}）", "en": "{cell} ({place})"},
     "caselist.def.warning": {
         "zh": "该条预警所依据的全部事件。",
         "en": "Every incident this early-warning entry rests on.",
