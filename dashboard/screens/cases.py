@@ -86,16 +86,19 @@ def _scope_line(
     tz: str,
     lang: str,
     places: dict[int, str] | None = None,
+    scope_stations: frozenset[str] | None = None,
 ):
-    """The list's scope in words: period, stations, filters, hexagons (named by ``places``,
-    cell → place name, where known) and when it was judged."""
+    """The list's scope in words: period, stations (the reader's own when the link names
+    none and the reader sees only some), filters, hexagons (named by ``places``, cell →
+    place name, where known) and when it was judged."""
     places = places or {}
     bits = []
     if spec.start or spec.end:
         start = spec.start.isoformat() if spec.start else "…"
         end = spec.end.isoformat() if spec.end else "…"
         bits.append(t("review.period_label", lang, start=start, end=end))
-    stations = [names.get(s, s) for s in spec.stations]
+    shown = spec.stations or sorted(scope_stations or ())
+    stations = [names.get(s, s) for s in shown]
     bits.append(
         ("、" if lang == "zh" else ", ").join(stations)
         if stations
@@ -228,7 +231,15 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
     body = [
         html.H1(measure_name(spec.measure, lang), className="case-list-title"),
         html.P(
-            _scope_line(spec, names, now, tz, lang, svc.cell_names(spec.cells, lang, street=False)),
+            _scope_line(
+                spec,
+                names,
+                now,
+                tz,
+                lang,
+                svc.cell_names(spec.cells, lang, street=False),
+                scope.stations,
+            ),
             className="case-list-scope",
         ),
         html.P(measure_definition(spec.measure, lang, parts), className="case-list-definition"),

@@ -95,3 +95,11 @@ def test_a_bad_area_is_refused_with_why(demo_app, demo_engine):
     client = signed_in_client(demo_app, demo_engine, "t-area-chief", "station_chief", "BA01")
     response = client.get("/cases.csv?m=incidents&area=circle:1,2")
     assert response.status_code == 400 and b"circle:LNG,LAT,RADIUS_M" in response.data
+
+
+def test_a_chief_s_list_says_whose_stations_it_holds(demo_app, demo_engine):
+    page = _page(
+        demo_app, demo_engine, "t-scope-chief", "station_chief", "BA01", "m=incidents&lang=en"
+    )
+    assert "Xin&#x27;an Station" in page or "Xin'an Station" in page
+    assert "All stations" not in page
