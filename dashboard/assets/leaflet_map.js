@@ -217,54 +217,70 @@
   }
 
   /* move names apart where two would overlap (two small stations side by side): a later
-     name (a smaller station: the server sends the largest first) moves up or down by the
-     least that clears the names already placed, at most twice its height; a name that
-     cannot be placed so, or would leave the map, is not shown */
+     name (a smaller station: the server sends the largest first) moves by the least that
+     clears the names already placed: up or down by at most twice its height, sideways by at
+     most its width, or both; a name that cannot be placed so, or would leave the map,
+     is not shown */
   function declutter(m) {
     if (!alive(m)) { return; }
     var frame = m.getContainer().getBoundingClientRect();
     /* names not shown at this zoom take no room */
     var spans = [].slice.call(m.getContainer().querySelectorAll(".map-label-text"))
       .filter(function (el) { return el.offsetParent !== null; });
-    spans.forEach(function (el) { el.style.top = "0px"; el.style.visibility = ""; });
+    spans.forEach(function (el) {
+      el.style.top = "0px"; el.style.left = "0px"; el.style.visibility = "";
+    });
     var boxes = spans.map(function (el) { return el.getBoundingClientRect(); });
     var placed = [];
-    var hits = function (r, shift) {
+    var hits = function (r, dx, dy) {
       var found = [];
       for (var i = 0; i < placed.length; i++) {
         var q = placed[i];
-        if (r.left < q.right && q.left < r.right && r.top + shift < q.bottom &&
-            q.top < r.bottom + shift) { found.push(q); }
+        if (r.left + dx < q.right && q.left < r.right + dx && r.top + dy < q.bottom &&
+            q.top < r.bottom + dy) { found.push(q); }
       }
       return found;
     };
     spans.forEach(function (el, n) {
       var r = boxes[n];
       var height = r.bottom - r.top;
+      var width = r.right - r.left;
       var tried = {};
-      var queue = [0];
+      var queue = [[0, 0]];
       var best = null;
+      /* sideways moves count double: a name stays over its own area where it can */
+      var cost = function (s) { return 2 * Math.abs(s[0]) + Math.abs(s[1]); };
       while (queue.length && best === null) {
-        queue.sort(function (a, b) { return Math.abs(a) - Math.abs(b); });
-        var shift = queue.shift();
-        if (tried[shift] || Math.abs(shift) > 2 * height) { continue; }
-        tried[shift] = true;
+        queue.sort(function (a, b) { return cost(a) - cost(b); });
+        var s = queue.shift();
+        var dx = s[0], dy = s[1];
+        if (tried[dx + "," + dy] || Math.abs(dy) > 2 * height || Math.abs(dx) > width) {
+          continue;
+        }
+        tried[dx + "," + dy] = true;
         /* a name moved must stay on the map (one in place may be panned out of view) */
-        var inside = shift === 0 ||
-          (r.top + shift >= frame.top && r.bottom + shift <= frame.bottom);
-        var over = hits(r, shift);
-        if (!over.length && inside) { best = shift; break; }
+        var inside = (dx === 0 && dy === 0) ||
+          (r.top + dy >= frame.top && r.bottom + dy <= frame.bottom &&
+           r.left + dx >= frame.left && r.right + dx <= frame.right);
+        var over = hits(r, dx, dy);
+        if (!over.length && inside) { best = s; break; }
         over.forEach(function (q) {
-          queue.push(Math.ceil(q.bottom - r.top + 1));
-          queue.push(Math.floor(q.top - r.bottom - 1));
+          queue.push([dx, Math.ceil(q.bottom - r.top + 1)]);
+          queue.push([dx, Math.floor(q.top - r.bottom - 1)]);
+          queue.push([Math.ceil(q.right - r.left + 1), dy]);
+          queue.push([Math.floor(q.left - r.right - 1), dy]);
         });
       }
       if (best === null) {
         el.style.visibility = "hidden";
         return;
       }
-      el.style.top = best + "px";
-      placed.push({ left: r.left, right: r.right, top: r.top + best, bottom: r.bottom + best });
+      el.style.left = best[0] + "px";
+      el.style.top = best[1] + "px";
+      /* two names side by side keep a space between them, or they read as one */
+      var gap = height / 3;
+      placed.push({ left: r.left + best[0] - gap, right: r.right + best[0] + gap,
+                    top: r.top + best[1], bottom: r.bottom + best[1] });
     });
   }
 
