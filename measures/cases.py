@@ -275,7 +275,7 @@ def _wall(frame: pl.DataFrame, key: str, checks: pl.DataFrame, now: datetime, tz
     if key == "week":
         return frame.filter(between(local - timedelta(days=7), tonight))
     if key == "high_risk_open":
-        return frame.filter((pl.col("risk_level") == "high") & service.status_open())
+        return frame.filter((pl.col("risk_level") == "high") & service.open_at(now))
     if key == "sla_breached":
         return frame.filter(pl.col("id").is_in(service.late_open_ids(checks)))
     flag = "warning_letter" if key == "warning_letters" else "protection_order"
@@ -361,7 +361,7 @@ def select(
         repeat = counts.filter(pl.col("_n") >= review.REPEAT_MIN_INCIDENTS)["address_key"]
         sel = sel.filter(pl.col("address_key").is_in(repeat.to_list()))
     elif measure == "open":
-        sel = sel.filter(service.status_open())
+        sel = sel.filter(service.open_at(now))
     elif measure in ("warning_letters", "protection_orders"):
         flag = measure.removesuffix("s")
         sel = sel.filter(pl.col(flag).fill_null(False).cast(pl.Boolean))

@@ -5,14 +5,12 @@ selection: a hexagon, a station or a bar picked on the map or the trend):
 
 ``incidents``          every incident reported in the window
 ``high_risk``          those of risk level ``high``
-``open``               those whose status is not ``closed``
+``open``               those not closed by ``now`` (:func:`measures.service.open_at`)
 ``warning_letters``    those with a warning letter issued
 ``protection_orders``  those with a personal-safety protection order
 
-"Open" here reads the status, as the wall's ``high_risk_open`` tile does; the service levels
-judge a case open by its ``closed_at`` (``docs/measures.md``). The two agree wherever a closed
-case carries its closing time (the demo's 3,000: 646 open either way) and differ on data that
-close cases without one.
+"Open" is the one definition every screen uses (``docs/measures.md``): the closing time
+decides, not the status text.
 
 :func:`kpi_specs` writes each number as a :class:`measures.cases.CaseSpec`, so the case list
 (``/cases``) holds exactly the cases counted.
@@ -22,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
 from data.access import IncidentFilter
 from measures.cases import CaseSpec
-from measures.service import status_open
+from measures.service import open_at
 
 __all__ = ["KPIS", "KPI_COLUMNS", "KpiLink", "Kpis", "kpi_specs", "kpis"]
 
@@ -44,17 +43,18 @@ class Kpis:
 
 
 #: The incident columns :func:`kpis` reads (ask the access layer for these only).
-KPI_COLUMNS: tuple[str, ...] = ("risk_level", "status", "warning_letter", "protection_order")
+KPI_COLUMNS: tuple[str, ...] = ("risk_level", "closed_at", "warning_letter", "protection_order")
 
 
-def kpis(frame: pl.DataFrame) -> Kpis:
-    """Headline numbers of an incident frame (snapshot columns); see the module's words."""
+def kpis(frame: pl.DataFrame, now: datetime) -> Kpis:
+    """Headline numbers of an incident frame (snapshot columns), cases open at ``now``; see
+    the module's words."""
     if frame.is_empty():
         return Kpis(0, 0, 0, 0, 0)
     row = frame.select(
         pl.len().alias("incidents"),
         (pl.col("risk_level") == "high").sum().alias("high_risk"),
-        status_open().sum().alias("open_cases"),
+        open_at(now).sum().alias("open_cases"),
         pl.col("warning_letter").fill_null(False).sum().alias("warning_letters"),
         pl.col("protection_order").fill_null(False).sum().alias("protection_orders"),
     ).row(0, named=True)

@@ -40,11 +40,13 @@ import polars as pl
 from layers import service_levels as sl
 
 
-def status_open() -> pl.Expr:
-    """Whether an incident's status says it is not closed: "open" as the overview's KPI and
-    the wall's high-risk tile count it (the service levels read ``closed_at`` instead; see
-    ``docs/measures.md``)."""
-    return pl.col("status") != "closed"
+def open_at(now: datetime) -> pl.Expr:
+    """Whether a case is open at ``now``: not closed by then (its ``closed_at`` is empty or
+    later than ``now``). The one definition of "open" (``docs/measures.md``): the service
+    levels, the wall's tiles, the overview's KPI and every list read it; the status text does
+    not decide, so a past ``now`` gives the answer it gave then."""
+    closed = pl.col("closed_at")
+    return closed.is_null() | (closed > now)
 
 
 __all__ = [

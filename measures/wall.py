@@ -122,7 +122,7 @@ def compute_tiles(
     ----------
     incidents : polars.DataFrame
         Every incident of the scope (snapshot columns ``reported_at`` (UTC), ``risk_level``,
-        ``status``, ``warning_letter``, ``protection_order``).
+        ``closed_at``, ``warning_letter``, ``protection_order``).
     checks : polars.DataFrame
         The service-level checks of the same incidents at ``now``
         (:func:`measures.service.checks`).
@@ -140,7 +140,7 @@ def compute_tiles(
     week_start = local - timedelta(days=7)
     (month_start, month_end), (last_start, last_end) = month_windows(now, tz)
 
-    open_high = (pl.col("risk_level") == "high") & service.status_open()
+    open_high = (pl.col("risk_level") == "high") & service.open_at(now)
     letters = pl.col("warning_letter").fill_null(False).cast(pl.Boolean)
     orders = pl.col("protection_order").fill_null(False).cast(pl.Boolean)
 

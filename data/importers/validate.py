@@ -203,6 +203,7 @@ def _canonical(
     cols.update(_times(frame, profile, context, rejects, warnings))
     for name in ("source_channel", "category", "risk_level", "status"):
         cols[name] = _coded(frame, profile, name, warnings)
+    _closing_disagreements(cols["status"], cols["closed_at"], warnings)
     for name in FLAG_FIELDS:
         cols[name] = _flag(frame, profile, name, warnings)
     cols["address_raw"] = address
@@ -210,6 +211,35 @@ def _canonical(
     cols["community"] = _cut(community, MAX_COMMUNITY, "community", warnings)
     cols["summary"] = mask_numbers(_text(frame, profile, "summary"))
     return pl.DataFrame({k: v.alias(k) for k, v in cols.items()})
+
+
+def _closing_disagreements(
+    status: pl.Series, closed_at: pl.Series, warnings: list[RowWarning]
+) -> None:
+    """Warn where the status and the closing time disagree. Every screen judges a case open
+    by its closing time (``measures.service.open_at``), so such rows are counted by the time:
+    the summary says how many, and which way."""
+    closed = status == "closed"
+    no_time = int((closed & closed_at.is_null()).sum())
+    if no_time:
+        warnings.append(
+            RowWarning(
+                "closed_without_time",
+                no_time,
+                f"status: {no_time} rows are 'closed' without a closing time: counted as open "
+                "(and late once 15 days pass) until one is given",
+            )
+        )
+    timed = int((~closed & closed_at.is_not_null()).fill_null(False).sum())
+    if timed:
+        warnings.append(
+            RowWarning(
+                "closing_time_not_closed",
+                timed,
+                f"closed_at: {timed} rows have a closing time but a status other than 'closed': "
+                "counted as closed from that time",
+            )
+        )
 
 
 # ------------------------------------------------------------------------------ columns, keep

@@ -78,6 +78,7 @@ FIXTURE_ROWS = [
         datetime(2026, 11, 11, 12, 0),
         category="relationship_dispute",
         status="closed",
+        closed_at=datetime(2026, 11, 12, 9, 0),
     ),
     _row(
         "T3",
@@ -86,9 +87,17 @@ FIXTURE_ROWS = [
         category="family_dispute",
         risk_level="medium",
         status="closed",
+        closed_at=datetime(2026, 11, 13, 10, 0),
         protection_order=True,
     ),
-    _row("T4", "BA10", datetime(2026, 6, 1, 4, 0), category="elder_abuse", status="closed"),
+    _row(
+        "T4",
+        "BA10",
+        datetime(2026, 6, 1, 4, 0),
+        category="elder_abuse",
+        status="closed",
+        closed_at=datetime(2026, 6, 3, 16, 0),
+    ),
     _row(
         "T5",
         None,

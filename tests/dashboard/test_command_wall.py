@@ -43,6 +43,7 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
         "reported_at": None,
         "risk_level": "low",
         "status": "reported",
+        "closed_at": None,
         "warning_letter": False,
         "protection_order": False,
         "lat": 22.6,
@@ -55,6 +56,7 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
             "reported_at": pl.Datetime("us", "UTC"),
             "risk_level": pl.String,
             "status": pl.String,
+            "closed_at": pl.Datetime("us", "UTC"),
             "warning_letter": pl.Boolean,
             "protection_order": pl.Boolean,
             "lat": pl.Float64,
@@ -97,7 +99,12 @@ def test_tiles_compare_each_period_with_the_one_they_name():
             {"reported_at": _utc(2026, 11, 12, 9), "protection_order": True},
             # yesterday before 10:00 counts for the comparison, after 10:00 does not
             {"reported_at": _utc(2026, 11, 11, 8)},
-            {"reported_at": _utc(2026, 11, 11, 20), "risk_level": "high", "status": "closed"},
+            {
+                "reported_at": _utc(2026, 11, 11, 20),
+                "risk_level": "high",
+                "status": "closed",
+                "closed_at": _utc(2026, 11, 11, 23),
+            },
             # inside the last 7 × 24 h, with a warning letter
             {"reported_at": _utc(2026, 11, 6, 12), "warning_letter": True},
             # the 7 × 24 h before (5 Nov 10:00 back to 29 Oct 10:00)

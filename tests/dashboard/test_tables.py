@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import polars as pl
 
 from dashboard.parts.tables import CASE_COLUMNS, case_columns, case_rows, detail_rows
 from measures.overview import Kpis, kpis
 
 NAMES = {"BA02": "西乡派出所"}
+NOW = datetime(2026, 11, 12, 4, 0, tzinfo=UTC)
 
 
 def test_kpis_count_high_risk_open_cases_and_instruments():
     frame = pl.DataFrame(
         {
             "risk_level": ["high", "low", "high", "medium"],
-            "status": ["closed", "handling", "reported", "closed"],
+            # the closing time decides, not the status: the last row closes after ``now``
+            "status": ["closed", "handling", "closed", "closed"],
+            "closed_at": [NOW - timedelta(days=1), None, None, NOW + timedelta(hours=1)],
             "warning_letter": [True, False, None, True],
             "protection_order": [False, False, True, None],
         }
     )
-    assert kpis(frame) == Kpis(
-        incidents=4, high_risk=2, open_cases=2, warning_letters=2, protection_orders=1
+    assert kpis(frame, NOW) == Kpis(
+        incidents=4, high_risk=2, open_cases=3, warning_letters=2, protection_orders=1
     )
-    assert kpis(frame.clear()) == Kpis(0, 0, 0, 0, 0)
+    assert kpis(frame.clear(), NOW) == Kpis(0, 0, 0, 0, 0)
 
 
 def test_case_rows_are_translated_and_keep_the_id():

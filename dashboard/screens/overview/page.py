@@ -970,7 +970,8 @@ def update_kpis(
     )  # fmt: skip
     access = services().access
     flt = state.case_filter()
-    values = astuple(kpis(access.incidents(current_scope(), flt, KPI_COLUMNS)))  # KPIS order
+    now = layer_now(None, access.tz)  # open now: what the "open" list shows too
+    values = astuple(kpis(access.incidents(current_scope(), flt, KPI_COLUMNS), now))  # KPIS order
     links = kpi_specs(flt, access.expand_stations)
     hrefs = tuple(case_links.href(link.spec, normalise_language(lang)) for link in links)
     return (*(f"{v:,}" for v in values), *hrefs)

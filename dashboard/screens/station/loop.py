@@ -20,6 +20,7 @@ callback checks the station of the URL against the caller's scope again.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import polars as pl
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
@@ -43,6 +44,7 @@ from data import support, tasks, warning_visits
 from data.access import IncidentFilter, mask_address
 from data.settings import warning_schedule_days
 from data.vocab import SUPPORT_REASONS, SUPPORT_SUBJECTS, SUPPORT_URGENCIES
+from measures.service import open_at
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +218,15 @@ def subject_options(kind: str | None, pathname: str | None, lang: str | None):
     frame = svc.access.incidents(
         scope,
         flt,
-        ["id", "incident_no", "reported_at", "address_raw", "address_key", "risk_level", "status"],
+        [
+            "id",
+            "incident_no",
+            "reported_at",
+            "address_raw",
+            "address_key",
+            "risk_level",
+            "closed_at",
+        ],
     )
 
     def shown(address: str | None) -> str:
@@ -266,7 +276,7 @@ def subject_options(kind: str | None, pathname: str | None, lang: str | None):
             )
     else:
         recent = (
-            frame.filter(pl.col("status") != "closed")
+            frame.filter(open_at(datetime.now(UTC)))
             .sort("reported_at", descending=True)
             .head(MAX_ENTRIES)
         )

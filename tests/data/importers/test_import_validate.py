@@ -321,3 +321,25 @@ def test_a_row_longer_than_the_header_is_rejected_not_shifted(engine_with_statio
     assert reject["row_number"] == 3 and reject["column"].startswith("(row)")
     assert reject["reason"].startswith("19 cells for 18 columns")
     assert _stored(engine_with_stations)["incident_no"].to_list() == ["J1", "J3"]
+
+
+def test_a_status_that_disagrees_with_the_closing_time_is_counted_and_said(
+    engine_with_stations, tmp_path
+):
+    """Every screen judges "open" by the closing time; rows whose status says otherwise are
+    kept, and the summary says how many and how they are counted."""
+    rows = cn110_rows(
+        {"警情编号": "C1", "处置状态": "已办结", "办结时间": "2024-03-02 08:30:00"},
+        {"警情编号": "C2", "处置状态": "已办结"},  # closed, but when?
+        {"警情编号": "C3", "处置状态": "已办结"},
+        {"警情编号": "C4", "办结时间": "2024-03-02 08:30:00"},  # a closing time, status open
+        {"警情编号": "C5"},
+    )
+    summary = _import(engine_with_stations, tmp_path, rows)
+    assert summary.inserted == 5 and summary.rejected == 0
+    no_time = _warning(summary, "closed_without_time")
+    assert no_time is not None and no_time.count == 2 and "counted as open" in no_time.message
+    timed = _warning(summary, "closing_time_not_closed")
+    assert timed is not None and timed.count == 1 and "counted as closed" in timed.message
+    assert _warning(_import(engine_with_stations, tmp_path, cn110_rows({"警情编号": "C6"}),
+                            name="ok.csv"), "closed_without_time") is None  # fmt: skip
