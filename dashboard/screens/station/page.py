@@ -283,7 +283,7 @@ def build(
             dcc.Store(id=PAGE_GOAL, data=state.page if state.page > 1 else None),
             head,
             map_card(lang, map_part),
-            html.Div([cases, side], className="station-layout"),
+            html.Div([side, cases], className="station-layout"),
             loop.section(lang, code),  # support requests, warning visits, tasks (issue 13)
         ],
         "page-station",
