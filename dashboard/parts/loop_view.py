@@ -4,12 +4,31 @@ clock texts, durations, local times and the small tables, all pure functions of 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from dash import html
 
 from dashboard.parts.i18n import MISSING, label, t
+
+#: What the support screen's list shows (``/support?show=…``): open requests, those past their
+#: response time (unanswered), or all.
+SUPPORT_SHOWS: tuple[str, ...] = ("open", "late", "all")
+
+
+def support_href(lang: str, show: str = "open", unit: str | None = None) -> str:
+    """The support screen's list of ``show`` requests (of ``unit`` only, when given)."""
+    query = {"show": show, **({"unit": unit} if unit else {}), "lang": lang}
+    return "/support?" + urlencode(query)
+
+
+def support_filter(search: str | None) -> tuple[str, str | None]:
+    """``(show, unit)`` from a support-screen URL query; an unknown ``show`` reads as "open"."""
+    query = parse_qs((search or "").lstrip("?"))
+    show = (query.get("show") or ["open"])[0]
+    unit = (query.get("unit") or [None])[0]
+    return (show if show in SUPPORT_SHOWS else "open"), (unit or None)
 
 
 def now_utc() -> datetime:

@@ -38,6 +38,7 @@ def _list(client):
         "outputs": {"id": "support-list", "property": "children"},
         "inputs": [
             {"id": "support-open-only", "property": "value", "value": ["open"]},
+            {"id": "support-unit", "property": "value", "value": None},
             {"id": "support-tick", "property": "data", "value": 0},
         ],
         "state": [{"id": "page-lang", "property": "data", "value": "en"}],

@@ -27,3 +27,13 @@ def find(component, component_id):
     if getattr(component, "id", None) == component_id:
         return component
     return find(getattr(component, "children", None), component_id)
+
+
+def find_all(component, predicate) -> list:
+    """Every component inside a Dash component tree for which ``predicate`` holds."""
+    if component is None or isinstance(component, str | int | float):
+        return []
+    if isinstance(component, list | tuple):
+        return [found for c in component for found in find_all(c, predicate)]
+    own = [component] if predicate(component) else []
+    return own + find_all(getattr(component, "children", None), predicate)

@@ -41,6 +41,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "support.filter_state": {"zh": "状态", "en": "State"},
     "support.open_only": {"zh": "只看未办结", "en": "Open only"},
+    "support.late_only": {"zh": "只看超时未响应", "en": "Past response time only"},
+    "support.all_units": {"zh": "全部支援单位", "en": "All units"},
     "support.list_title": {"zh": "请求列表", "en": "Requests"},
     "support.count": {
         "zh": "共 {n} 条，{open} 条未办结，{late} 条超时未响应",

@@ -169,7 +169,7 @@ def layout(lang: str, search: str, **_: str) -> html.Div:
             status,
             html.Div(id=STALE, className="wall-stale", role="alert", hidden=True),
             tiles,
-            loop.strip(lang),  # open support requests and those past due (issue 13)
+            loop.strip(lang, loop.linked()),  # open support requests, those past due (issue 13)
             html.Div([map_card, side], className="wall-main"),
             ticker,
             dcc.Interval(id=REFRESH, interval=seconds * 1000),

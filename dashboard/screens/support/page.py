@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import logging
 
+import polars as pl
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.parts import ids
 from dashboard.parts.i18n import MISSING, label, normalise_language, t
-from dashboard.parts.loop_view import local, now_utc, reasons_text, request_clock
+from dashboard.parts.loop_view import (
+    local,
+    now_utc,
+    reasons_text,
+    request_clock,
+    support_filter,
+)
 from dashboard.parts.services import services
 from dashboard.web import shell
 from dashboard.web.scope import current_scope
@@ -34,6 +41,7 @@ logger = logging.getLogger(__name__)
 ROLES = SUPPORT_SCREEN_ROLES
 
 OPEN_ONLY = "support-open-only"
+UNIT_FILTER = "support-unit"
 LIST = "support-list"
 DETAIL = "support-detail"
 SELECTED = "support-selected"
@@ -58,17 +66,29 @@ def _unit_names(lang: str) -> dict[str, str]:
 
 
 def layout(lang: str, search: str, **_: str) -> html.Div:
-    """The screen: the request list and, for the picked request, its detail."""
+    """The screen: the request list and, for the picked request, its detail. The URL may
+    choose the list (``show=open|late|all``, ``unit=<code>``: the wall's numbers link so)."""
     scope = current_scope()
     if scope.role == SUPPORT_UNIT and not scope.unit:
         body = [html.Div(html.P(t("support.no_unit", lang)), className="card notice")]
         return shell.page_frame(lang, body, "page-support")
-    return build(lang, scope)
+    show, unit = support_filter(search)
+    return build(lang, scope, show, unit)
 
 
-def build(lang: str, scope: Scope | None = None) -> html.Div:
+#: The list's check boxes for each ``show`` of the URL.
+SHOW_VALUES = {"open": ["open"], "late": ["open", "late"], "all": []}
+
+
+def build(
+    lang: str, scope: Scope | None = None, show: str = "open", unit: str | None = None
+) -> html.Div:
     """The screen's components (also the validation layout)."""
     names = _unit_names(lang) if scope is not None else {}
+    if unit not in names:
+        unit = None
+    # a unit answers its own requests only: no unit to choose
+    one_unit = scope is not None and bool(scope.unit)
     title = (
         t("support.title", lang, unit=names.get(scope.unit, scope.unit))
         if scope is not None and scope.unit
@@ -89,13 +109,38 @@ def build(lang: str, scope: Scope | None = None) -> html.Div:
                         html.Div(
                             [
                                 html.H2(t("support.list_title", lang)),
-                                dcc.Checklist(
-                                    id=OPEN_ONLY,
-                                    options=[
-                                        {"label": t("support.open_only", lang), "value": "open"}
+                                html.Div(
+                                    [
+                                        dcc.Dropdown(
+                                            id=UNIT_FILTER,
+                                            options=[
+                                                {"label": name, "value": code}
+                                                for code, name in names.items()
+                                            ],
+                                            value=unit,
+                                            placeholder=t("support.all_units", lang),
+                                            clearable=True,
+                                            searchable=False,
+                                            className="support-unit-filter",
+                                            style={"display": "none"} if one_unit else None,
+                                        ),
+                                        dcc.Checklist(
+                                            id=OPEN_ONLY,
+                                            options=[
+                                                {
+                                                    "label": t("support.open_only", lang),
+                                                    "value": "open",
+                                                },
+                                                {
+                                                    "label": t("support.late_only", lang),
+                                                    "value": "late",
+                                                },
+                                            ],
+                                            value=SHOW_VALUES[show],
+                                            inline=True,
+                                        ),
                                     ],
-                                    value=["open"],
-                                    inline=True,
+                                    className="support-filters",
                                 ),
                             ],
                             className="support-list-head",
@@ -125,15 +170,22 @@ def validation_layout() -> html.Div:
 
 
 # -- the list ---------------------------------------------------------------------------------
-def request_list(open_only: list | None, _tick, lang: str | None):
-    """Callback: the requests the caller may see, newest first, with their clocks."""
+def request_list(open_only: list | None, unit: str | None, _tick, lang: str | None):
+    """Callback: the requests the caller may see, newest first, with their clocks: open ones
+    only, past their response time only (``open_only`` holds ``"open"``, ``"late"``), of one
+    unit only (``unit``). The count line is of all the caller's requests (of ``unit``)."""
     lang = normalise_language(lang)
     scope = current_scope()
     engine = services().access.engine
     frame = support.with_clocks(support.request_frame(engine, scope), now_utc())
+    if isinstance(unit, str) and unit:
+        frame = frame.filter(pl.col("unit_code") == unit)
     total, opened, late = frame.height, int(frame["open"].sum()), int(frame["past_due"].sum())
-    if open_only and "open" in open_only:
-        frame = frame.filter(frame["open"])
+    chosen = open_only if isinstance(open_only, list) else []
+    if "open" in chosen:
+        frame = frame.filter(pl.col("open"))
+    if "late" in chosen:
+        frame = frame.filter(pl.col("past_due"))
     stations = {
         c: (zh if lang == "zh" else en) for c, (zh, en) in support.station_names(engine).items()
     }
@@ -391,6 +443,7 @@ def register_callbacks(app: Dash) -> None:
     app.callback(
         Output(LIST, "children"),
         Input(OPEN_ONLY, "value"),
+        Input(UNIT_FILTER, "value"),
         Input(TICK, "data"),
         State(ids.PAGE_LANG, "data"),
     )(request_list)
