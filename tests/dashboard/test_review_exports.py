@@ -448,3 +448,31 @@ def test_the_map_page_draws_hot_cells_and_names_every_station():
 
     assert near(rgb(palettes.DIVERGING[0])) and near(rgb(palettes.DIVERGING[2]))
     assert map_caption(MapPage(stations, hot), "en").startswith("2 Gi* hot cells")
+
+
+def test_the_workbook_colours_values_against_their_targets_as_the_screen_does(
+    client, request_context
+):
+    """The league sheet's cells and the cover's values carry the screen's verdicts: the same
+    good/bad per station and measure as the web league table, and the cover names targets."""
+    params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
+    *_, rows, _pinned, _, _ = review.update_review(params, "en")
+    screen = {r["station_code__text"]: r["sla_compliance__tone"] for r in rows}
+    response = client.get(f"/review/export.xlsx?lang=en&{NOVEMBER}&sort=station_code&dir=asc")
+    book = load_workbook(io.BytesIO(response.data))
+    league = book.worksheets[1]
+    header = [c.value for c in league[1]]
+    column = header.index("Service levels met") + 1
+    fills = {"E3F4E6": "good", "FBE3E3": "bad"}
+    judged = 0
+    for line in league.iter_rows(min_row=2, max_row=league.max_row - 1):  # the stations
+        cell = line[column - 1]
+        colour = (cell.fill.fgColor.rgb or "")[-6:] if cell.fill.fill_type == "solid" else ""
+        assert fills.get(colour, "") == screen[line[0].value], (line[0].value, colour)
+        judged += bool(colour)
+    assert judged >= 1, "no station judged: the test would pass vacuously"
+    # counts have no target: no colour
+    assert all(line[1].fill.fill_type is None for line in league.iter_rows(min_row=2))
+    cover = book.worksheets[0]
+    texts = [c.value for line in cover.iter_rows() for c in line if isinstance(c.value, str)]
+    assert "Target ≥ 90.0%" in texts and "Colours" in texts

@@ -265,6 +265,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "review.xlsx.made": {"zh": "生成时间", "en": "Made"},
     "review.xlsx.user": {"zh": "生成人", "en": "Made by"},
     "review.xlsx.note": {"zh": "说明", "en": "Note"},
+    "review.xlsx.target": {"zh": "目标", "en": "Target"},
+    "review.xlsx.colours": {"zh": "颜色", "en": "Colours"},
+    "review.xlsx.colours_text": {
+        "zh": "有目标的指标：绿色为达标，红色为未达标（与会商页面相同）",
+        "en": "Measures with a target: green meets it, red misses it (as on the review screen)",
+    },
     "review.xlsx.period": {"zh": "日期", "en": "Date"},
     "review.xlsx.weekday": {"zh": "星期", "en": "Weekday"},
     "review.export_refused": {

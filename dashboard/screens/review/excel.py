@@ -9,6 +9,7 @@ formats (``#,##0``, ``0.0%``, signed changes), headers are frozen and columns si
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -24,9 +25,16 @@ from dashboard.parts.loop_view import (
     UNIT_HEADER_KEYS,
 )
 from dashboard.screens.review.loop import LoopFigures
-from dashboard.screens.review.report import COUNT_MEASURES, SHARE_MEASURES, Report, coverage_notes
+from dashboard.screens.review.report import (
+    COUNT_MEASURES,
+    SHARE_MEASURES,
+    Report,
+    coverage_notes,
+    target_words,
+)
 from dashboard.screens.review.report import station_label as _station
 from measures.review import LEAGUE_COLUMNS, MEASURES
+from measures.targets import judge
 
 #: Excel number formats per kind of value.
 FORMAT_COUNT = "#,##0"
@@ -36,6 +44,12 @@ FORMAT_CHANGE = "+#,##0;-#,##0;0"
 FORMAT_CHANGE_PCT = "+0.0%;-0.0%;0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="DCE4F2")
 HEADER_FONT = Font(bold=True)
+#: A value against its target, by meaning (as on the screen): met, missed.
+TONE_FILLS = {
+    "good": PatternFill("solid", fgColor="E3F4E6"),
+    "bad": PatternFill("solid", fgColor="FBE3E3"),
+}
+TONE_FONTS = {"good": Font(color="1B7F3B"), "bad": Font(color="B10026", bold=True)}
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,6 +66,13 @@ def number_format(column: str) -> str:
     return FORMAT_DAYS
 
 
+def _tone(cell, measure: str, value, targets: Mapping[str, float]) -> None:
+    """Colour ``cell`` by whether ``value`` meets ``measure``'s target (no target: as is)."""
+    verdict = judge(measure, value, targets)
+    if verdict:
+        cell.fill, cell.font = TONE_FILLS[verdict], TONE_FONTS[verdict]
+
+
 def _header(sheet: Worksheet, names: list[str], widths: list[int]) -> None:
     sheet.append(names)
     for i, width in enumerate(widths, start=1):
@@ -62,16 +83,26 @@ def _header(sheet: Worksheet, names: list[str], widths: list[int]) -> None:
     sheet.freeze_panes = "B2"
 
 
-def build_workbook(report: Report, lang: str, user: str, loop: LoopFigures | None = None) -> bytes:
+def build_workbook(
+    report: Report,
+    lang: str,
+    user: str,
+    loop: LoopFigures | None = None,
+    targets: Mapping[str, float] | None = None,
+) -> bytes:
     """The workbook of ``report`` in ``lang``, made by ``user``, as ``.xlsx`` bytes; with
-    ``loop``, one sheet per loop table (support per unit, departments, warning visits)."""
+    ``loop``, one sheet per loop table (support per unit, departments, warning visits). With
+    ``targets`` (measure → target), the cover names each target and the measures' values on
+    the cover and in the league table are coloured as on the screen: green meets the target,
+    red misses it."""
+    targets = targets or {}
     book = Workbook()
     made = report.now.astimezone(ZoneInfo(report.tz)).replace(tzinfo=None)
     book.properties.creator = user
     book.properties.created = made
     book.properties.modified = made
-    _cover(book.active, report, lang, user, made)
-    _league(book.create_sheet(t("review.xlsx.league", lang)), report, lang)
+    _cover(book.active, report, lang, user, made, targets)
+    _league(book.create_sheet(t("review.xlsx.league", lang)), report, lang, targets)
     for key, frame, kind in (
         ("review.xlsx.trend_category", report.trend_category, "category"),
         ("review.xlsx.trend_source", report.trend_source, "source"),
@@ -137,7 +168,14 @@ def _loop_sheets(book: Workbook, loop: LoopFigures, lang: str) -> None:
         visits.cell(row=visits.max_row, column=6).number_format = "0.0%"
 
 
-def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetime) -> None:
+def _cover(
+    sheet: Worksheet,
+    report: Report,
+    lang: str,
+    user: str,
+    made: datetime,
+    targets: Mapping[str, float],
+) -> None:
     sheet.title = t("review.xlsx.cover", lang)
     sheet.append([t("review.pdf.title", lang)])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -153,6 +191,8 @@ def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetim
         (t("review.xlsx.user", lang), user),
     ]
     rows += [(t("review.xlsx.note", lang), note) for note in coverage_notes(report, lang)]
+    if targets:
+        rows.append((t("review.xlsx.colours", lang), t("review.xlsx.colours_text", lang)))
     for name, value in rows:
         sheet.append([name, value])
         cell = sheet.cell(row=sheet.max_row, column=2)
@@ -168,6 +208,7 @@ def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetim
         t("review.pdf.comparison", lang),
         t("review.m.change", lang),
         t("review.m.change_pct", lang),
+        t("review.xlsx.target", lang),
         t("review.pdf.definitions", lang),
     ]
     sheet.append(heads)
@@ -185,10 +226,12 @@ def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetim
                 ch.previous,
                 ch.delta,
                 pct,
+                target_words(measure, lang, targets) or None,
                 t(f"review.def.{measure}", lang),
             ]
         )
         row = sheet.max_row
+        _tone(sheet.cell(row=row, column=2), measure, ch.current, targets)
         fmt = number_format(measure)
         sheet.cell(row=row, column=2).number_format = fmt
         sheet.cell(row=row, column=3).number_format = fmt
@@ -200,8 +243,8 @@ def _cover(sheet: Worksheet, report: Report, lang: str, user: str, made: datetim
             else "+0.0;-0.0;0.0"
         )
         sheet.cell(row=row, column=5).number_format = FORMAT_CHANGE_PCT
-        sheet.cell(row=row, column=6).alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCDEF", (22, 16, 16, 12, 12, 70), strict=True):
+        sheet.cell(row=row, column=7).alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEFG", (22, 16, 16, 12, 12, 16, 70), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
@@ -214,7 +257,7 @@ def _scope_text(report: Report, lang: str) -> str:
     )
 
 
-def _league(sheet: Worksheet, report: Report, lang: str) -> None:
+def _league(sheet: Worksheet, report: Report, lang: str, targets: Mapping[str, float]) -> None:
     names = [t(f"review.m.{c}", lang) for c in LEAGUE_COLUMNS]
     _header(sheet, names, [14] + [13] * (len(LEAGUE_COLUMNS) - 1))
     for row in report.league.iter_rows(named=True):
@@ -228,7 +271,9 @@ def _league(sheet: Worksheet, report: Report, lang: str) -> None:
             values.append(value)
         sheet.append(values)
         for i, column in enumerate(LEAGUE_COLUMNS[1:], start=2):
-            sheet.cell(row=sheet.max_row, column=i).number_format = number_format(column)
+            cell = sheet.cell(row=sheet.max_row, column=i)
+            cell.number_format = number_format(column)
+            _tone(cell, column, row[column], targets)
     # The district's total row: the same measures over every station (and unplaced cases).
     change = report.change("incidents")
     totals = {**report.totals, "change": change.delta, "change_pct": change.pct}
@@ -244,6 +289,8 @@ def _league(sheet: Worksheet, report: Report, lang: str) -> None:
         cell.font = Font(bold=True)
         if i > 1:
             cell.number_format = number_format(column)
+            _tone(cell, column, totals.get(column), targets)
+            cell.font = Font(bold=True, color=cell.font.color)
 
 
 def _trend(sheet: Worksheet, frame, kind: str, lang: str) -> None:

@@ -87,8 +87,11 @@ def _download(fmt: str) -> Response | tuple[Response, int]:
             body = build_pdf(report, lang, user.display_name or user.username, loop, found, hot_map)
         else:
             from dashboard.screens.review.excel import MIME, build_workbook
+            from data.settings import review_targets
 
-            body = build_workbook(report, lang, user.display_name or user.username, loop)
+            body = build_workbook(
+                report, lang, user.display_name or user.username, loop, review_targets()
+            )
     except Exception:
         logger.exception("review export %s failed", fmt)
         return jsonify(error=t("error.callback", lang)), 500

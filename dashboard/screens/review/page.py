@@ -39,6 +39,7 @@ from dashboard.screens.review.report import (
     fmt_period,
     fmt_value,
     station_label,
+    target_words,
 )
 from dashboard.screens.review.state import (
     ReviewState,
@@ -277,11 +278,7 @@ def _chart_card(graph_id: str, title_key: str, hint_key: str | None, lang: str) 
 
 def target_text(measure: str, lang: str, targets: dict[str, float] | None = None) -> str:
     """``目标 ≥ 90.0%`` / ``Target ≤ 15.0``: the target of ``measure`` in words ('' if none)."""
-    targets = review_targets() if targets is None else targets
-    if measure not in targets:
-        return ""
-    sign = "≥" if better_direction(measure) == "up" else "≤"
-    return t("review.target", lang, sign=sign, value=fmt_value(measure, targets[measure]))
+    return target_words(measure, lang, review_targets() if targets is None else targets)
 
 
 def _header_tip(column: str, lang: str, targets: dict[str, float]) -> str:

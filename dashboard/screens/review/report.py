@@ -20,7 +20,7 @@ from dashboard.parts.i18n import MISSING, t
 from dashboard.parts.services import layer_now
 from dashboard.screens.review.state import ReviewState
 from data.access import CaseAccess, IncidentFilter, Scope
-from measures import findings
+from measures import better_direction, findings
 from measures import review as rd
 
 #: Measures counted in whole numbers; shares are fractions; the rest are days.
@@ -157,6 +157,14 @@ def fmt_value(measure: str, value: float | None) -> str:
     if measure in SHARE_MEASURES:
         return f"{value * 100:.1f}%"
     return f"{value:.1f}"
+
+
+def target_words(measure: str, lang: str, targets: Mapping[str, float]) -> str:
+    """``目标 ≥ 90.0%`` / ``Target ≤ 15.0``: the target of ``measure`` in words ('' if none)."""
+    if measure not in targets:
+        return ""
+    sign = "≥" if better_direction(measure) == "up" else "≤"
+    return t("review.target", lang, sign=sign, value=fmt_value(measure, targets[measure]))
 
 
 def fmt_change(measure: str, ch: rd.Change, lang: str) -> str:
