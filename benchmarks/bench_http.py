@@ -60,7 +60,11 @@ CHROMIUM_ARGS = [
 ]
 USER = "demo-command"
 #: Which recorded callback is which: a component id in its ``output``.
-WATCHED = {"map": f"{ids.MAP}.figure", "trend": f"{ids.TREND}.figure", "cases": ids.CASE_TABLE}
+WATCHED = {
+    "map": f"{ids.MAP}.figure",
+    "trend": f"{ids.TREND}.figure",
+    "cases": f"{ids.CASE_TABLE}.getRowsResponse",  # the case list's rows (an AG Grid request)
+}
 
 
 def _free_port() -> int:

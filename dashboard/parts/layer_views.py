@@ -6,7 +6,8 @@ it into what the map's hover text, the layer table and the JSON API show:
 * (masking for the caller's scope is done before, by :meth:`data.access.CaseAccess.layer`);
 * :func:`with_station` names the station of each cell; :func:`format_column` writes a
   column in words (codes translated, times local, numbers rounded);
-* :func:`table_columns`, :func:`sort_frame` and :func:`table_rows` build the layer table,
+* :func:`table_columns`, :func:`sort_frame` and :func:`table_rows` build the layer table
+  (an AG Grid),
   :func:`hover_text` the map's hover lines;
 * :func:`export_frame` gives the API's form: cells as hex strings with their centres,
   times in ISO 8601 UTC.
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from dashboard.parts.i18n import MISSING, column_label, label, t, yes_no
+from dashboard.parts.tables import header_width, two_lines
 from geo.h3cells import BASE_RESOLUTION, cell_to_latlng, cell_to_str, latlng_to_cells
 from layers import hotspot
 from layers.registry import REGISTRY
@@ -297,31 +299,82 @@ def format_column(
 
 
 # -- the layer table ---------------------------------------------------------------------------
-def table_columns(layer_id: str, lang: str) -> list[dict[str, str]]:
-    """DataTable column definitions of ``layer_id``'s table, headers in ``lang``."""
-    return [
-        {
-            "id": c,
-            "name": column_label(c, lang, layer_id),
-            **({"presentation": "markdown"} if c in MARKDOWN_COLUMNS else {}),
+#: Widths of the layer table's columns (minimum pixels and flex shares), by groups of
+#: columns; others get :data:`DEFAULT_WIDTH`. No column is narrower than a word of its header
+#: (:func:`~dashboard.parts.tables.header_width`). Cells and person keys are monospace.
+COLUMN_WIDTHS: tuple[tuple[frozenset[str], dict[str, object]], ...] = (
+    (frozenset({"reasons"}), {"minWidth": 170, "flex": 2.4}),
+    (
+        frozenset({"address_raw", "address_key", "place", "categories"}),
+        {"minWidth": 140, "flex": 2},
+    ),
+    (frozenset({"incident_ids", "incident_no"}), {"minWidth": 130, "flex": 1.8}),
+    (
+        frozenset({"first_at", "last_at", "due_at", "until", "week_start", "week_end"}),
+        {"minWidth": 124, "flex": 1},
+    ),
+    (STATION_COLUMNS, {"minWidth": 90, "flex": 1}),
+    (frozenset({"kind"}), {"minWidth": 90, "flex": 1}),
+    (frozenset({"category"}), {"minWidth": 104, "flex": 1}),
+    (frozenset({"status", "sla"}), {"minWidth": 96, "flex": 1}),
+    (frozenset({"community", "role", "state", "list", "label"}), {"minWidth": 72, "flex": 1}),
+    (frozenset({"cell", "person_key"}), {"minWidth": 110, "flex": 1.2, "cellClass": "grid-mono"}),
+)
+DEFAULT_WIDTH: dict[str, object] = {"minWidth": 48, "flex": 0.7}
+#: Columns kept on one line (identifiers: an ellipsis rather than a break inside them);
+#: the others take up to two lines of the row.
+ONE_LINE_COLUMNS: frozenset[str] = frozenset({"cell", "person_key"})
+
+
+def column_width(column: str, header: str = "") -> dict[str, object]:
+    """The width options of a layer-table column (see :data:`COLUMN_WIDTHS`), at least as wide
+    as each word of its ``header``."""
+    width = dict(DEFAULT_WIDTH)
+    for columns, group in COLUMN_WIDTHS:
+        if column in columns:
+            width = dict(group)
+            break
+    width["minWidth"] = max(int(width["minWidth"]), header_width(header))  # type: ignore[call-overload]
+    return width
+
+
+def table_columns(layer_id: str, lang: str) -> list[dict[str, object]]:
+    """AG Grid column definitions of ``layer_id``'s table, headers in ``lang``.
+
+    Every column sorts (on the server: :func:`sort_frame`). The markdown columns
+    (:data:`MARKDOWN_COLUMNS`) are drawn by dash-ag-grid's markdown renderer, which draws no
+    HTML of its own (``dangerously_allow_code`` stays off) and opens links in the same tab;
+    the others take up to two lines (but :data:`ONE_LINE_COLUMNS`) and show their whole text
+    on hover.
+    """
+    defs: list[dict[str, object]] = []
+    for column in TABLE_COLUMNS[layer_id]:
+        header = column_label(column, lang, layer_id)
+        spec: dict[str, object] = {
+            "field": column,
+            "colId": column,
+            "headerName": header,
+            "sortable": True,
         }
-        for c in TABLE_COLUMNS[layer_id]
-    ]
+        if column in MARKDOWN_COLUMNS:
+            spec.update(cellRenderer="markdown", linkTarget="_self", wrapText=True)
+        elif column in ONE_LINE_COLUMNS:
+            spec["tooltipField"] = column
+        else:
+            spec.update(two_lines(column))
+        spec.update(column_width(column, header))
+        defs.append(spec)
+    return defs
 
 
 def sort_frame(
-    frame: pl.DataFrame, layer_id: str, sort_by: Sequence[Mapping[str, str]] | None
+    frame: pl.DataFrame, layer_id: str, sort: str | None = None, descending: bool = True
 ) -> pl.DataFrame:
-    """``frame`` in the table's order: the user's column (lists by length), else the
-    layer's default order. Unknown columns are ignored."""
-    column, descending = DEFAULT_ORDER[layer_id]
-    chosen = False
-    if sort_by:
-        first = sort_by[0]
-        if first.get("column_id") in TABLE_COLUMNS[layer_id]:
-            column = str(first["column_id"])
-            descending = first.get("direction") != "asc"
-            chosen = True
+    """``frame`` in the table's order: by the column ``sort`` the user chose (lists by
+    length), else in the layer's default order. An unknown column is ignored; missing values
+    (NaN too: a z-score without variance) come last either way."""
+    chosen = sort in TABLE_COLUMNS[layer_id]
+    column, descending = (sort, descending) if chosen else DEFAULT_ORDER[layer_id]
     if column not in frame.columns or frame.is_empty():
         return frame
     key = pl.col(column)
@@ -329,6 +382,8 @@ def sort_frame(
         key = key.list.len()
     elif isinstance(frame.schema[column], pl.Struct):
         return frame
+    elif frame.schema[column].is_float():
+        key = key.fill_nan(None)  # polars puts NaN above every number: with the nulls instead
     keys, order = [key, pl.col("_order")], [descending, False]
     lead = DEFAULT_FIRST.get(layer_id)
     if not chosen and lead is not None and lead in frame.columns:
@@ -396,10 +451,13 @@ def table_rows(
     numbers: Mapping[str, int] | None = None,
     search: str = "",
     cell_names: Mapping[int, str] | None = None,
+    first: int = 0,
 ) -> list[dict]:
     """Rows of one page of a layer table, values in ``lang``.
 
-    Each row carries ``_target`` (see :func:`row_target`) for a click to act on.
+    Each row carries ``_target`` (see :func:`row_target`) for a click to act on, and
+    ``_key``, the grid's id of the row: its place in the table (the page starts at row
+    ``first``) and its target, so that a click on it names what it selects.
     ``numbers`` resolves the case links (see :func:`incident_refs`); ``search`` is
     the query string the case page's back link returns to; ``cell_names`` names each
     ``cell`` by its place (``place`` column; :meth:`Services.cell_names`).
@@ -428,6 +486,7 @@ def table_rows(
             key = "incident_no" if layer_id == "service_levels" else "incident_ids"
             row[key] = case_links(refs, lang, search)
         row["_target"] = row_target(layer_id, raw, cells[i], numbers)
+        row["_key"] = f"{first + i}|{row['_target'] or ''}"
         rows.append(row)
     return rows
 

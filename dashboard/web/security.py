@@ -157,10 +157,12 @@ PROPERTY_TYPES: dict[str, tuple[type, ...]] = {
     "start_date": (str,),
     "end_date": (str,),
     "date": (str,),
-    "page_current": (int,),
-    "page_size": (int,),
-    "sort_by": (list,),
-    "active_cell": (dict,),
+    # AG Grid (dash-ag-grid): a row request of the infinite row model, clicks and selections
+    "getRowsRequest": (dict,),
+    "cellClicked": (dict,),
+    "selectedRows": (list,),
+    "filterModel": (dict,),
+    "columnDefs": (list,),
     "clickData": (dict,),
     "selectedData": (dict,),
     "relayoutData": (dict,),
@@ -181,12 +183,38 @@ def _value_problem(component: str, prop: str, value: object) -> str | None:
     ok = isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted)
     if ok and prop == "value" and isinstance(value, list):
         ok = all(isinstance(v, _SCALAR) and not isinstance(v, bool) for v in value)
-    if ok and prop == "sort_by":
-        ok = all(isinstance(v, dict) for v in value)
+    if ok and prop == "getRowsRequest":
+        field = _row_request_problem(value)
+        if field:
+            return f"{component[:40]}.{prop}.{field}"
     if ok:
         return None
     names = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in wanted))
     return f"{component[:40]}.{prop} must be {names}, got {type(value).__name__}"
+
+
+#: What each field of a row request of AG Grid's infinite row model may be (None is allowed).
+ROW_REQUEST_FIELDS: dict[str, tuple[type, ...]] = {
+    "startRow": (int,),
+    "endRow": (int,),
+    "sortModel": (list,),
+    "filterModel": (dict,),
+}
+
+
+def _row_request_problem(request: dict) -> str | None:
+    """What is wrong with a grid's ``getRowsRequest`` (``'startRow must be a number, got
+    str'``), or None: row indices are whole numbers, the sort model a list of objects."""
+    for name, wanted in ROW_REQUEST_FIELDS.items():
+        value = request.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            names = " or ".join(_TYPE_NAMES[t] for t in wanted)
+            return f"{name} must be {names}, got {type(value).__name__}"
+        if name == "sortModel" and not all(isinstance(v, dict) for v in value):
+            return "sortModel must be a list of objects"
+    return None
 
 
 def _check_items(name: str, items: object, declared: list) -> None:

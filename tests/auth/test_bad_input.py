@@ -52,7 +52,23 @@ def test_path_tricks_in_component_suites_are_a_404(principals, path, caplog):
         ((ids.URL, "pathname"), -1, "url.pathname"),
         ((ids.URL, "search"), {"$ne": 1}, "url.search"),
         ((ids.LANG_STORE, "data"), [], "lang-store.data"),
-        ((ids.CASE_TABLE, "page_current"), "x", "case-table.page_current"),
+        ((ids.CASE_TABLE, "getRowsRequest"), "x", "case-table.getRowsRequest"),
+        # a grid's request for rows whose page (its first row) is not a number
+        (
+            (ids.CASE_TABLE, "getRowsRequest"),
+            {"startRow": "15", "endRow": 30},
+            "case-table.getRowsRequest.startRow",
+        ),
+        (
+            (ids.LAYER_TABLE, "getRowsRequest"),
+            {"startRow": 0, "endRow": 15, "sortModel": "z"},
+            "layer-table.getRowsRequest.sortModel",
+        ),
+        (
+            (ids.LAYER_TABLE, "getRowsRequest"),
+            {"startRow": 0, "endRow": [15]},
+            "layer-table.getRowsRequest.endRow",
+        ),
         ((ids.STATION, "value"), [[["deep"]]], "filter-station.value"),
         ((ids.REVEAL_BUTTON, "n_clicks"), True, "reveal-button.n_clicks"),
     ],

@@ -74,8 +74,8 @@ def test_every_callback_takes_hostile_values_calmly(
         (b'{"output": "page.children", "outputs": {}, "inputs": []}', "must have 2 items"),
         (
             b'{"output": "page.children", "outputs": {}, "inputs": [{"id": "case-table", '
-            b'"property": "data"}, {"id": "lang-store", "property": "data"}], "state": [{"id": '
-            b'"url", "property": "search"}]}',
+            b'"property": "getRowsRequest"}, {"id": "lang-store", "property": "data"}], "state": '
+            b'[{"id": "url", "property": "search"}]}',
             "where the callback declares",
         ),
         (

@@ -115,8 +115,9 @@ def crafted_values(incident_ids: dict[str, int]) -> dict[tuple[str, str], object
         (ids.STATION, "value"): ["BA02"],
         (ids.RESOLUTION, "value"): 8,
         (ids.SELECTION, "data"): {"kind": "station", "id": "BA02"},
-        (ids.CASE_TABLE, "page_current"): 0,
-        (ids.CASE_TABLE, "sort_by"): [],
+        # the case list and the layer table ask for their first page (AG Grid's request)
+        (ids.CASE_TABLE, "getRowsRequest"): {"startRow": 0, "endRow": 15, "sortModel": []},
+        (ids.LAYER_TABLE, "getRowsRequest"): {"startRow": 0, "endRow": 15, "sortModel": []},
         (ids.REVEAL_BUTTON, "n_clicks"): 1,
         (ids.REVEAL_REASON, "value"): "matrix: crafted reveal",
         (ids.ADMIN_AUDIT_TABLE, "getRowsRequest"): {"startRow": 0, "endRow": 20},
@@ -328,10 +329,12 @@ def test_the_numbers_each_role_gets(
 
 
 def _case_rows(app, client, values) -> list[dict]:
-    key = next(k for k in app.callback_map if k.startswith(f"..{ids.CASE_TABLE}.data"))
+    key = next(k for k in app.callback_map if k.startswith(f"..{ids.CASE_TABLE}.getRowsResponse"))
     response = _post(app, client, key, values)
     assert response.status_code == 200
-    return response.get_json()["response"][ids.CASE_TABLE]["data"]
+    answer = response.get_json()["response"][ids.CASE_TABLE]["getRowsResponse"]
+    assert answer["rowCount"] == len(answer["rowData"])  # all of them on the first page
+    return answer["rowData"]
 
 
 def test_case_lists_are_scoped_and_masked_per_role(canary_app, principals, incident_ids):

@@ -43,3 +43,44 @@ def settled_point(page, lng: float, lat: float) -> tuple[float, float]:
         before = now
         page.wait_for_timeout(300)
     raise AssertionError(f"({lng}, {lat}) kept moving on screen")
+
+
+#: The texts of one column of an AG Grid's current page, in row order (rows still loading
+#: left out): ``[grid id, column id]``.
+GRID_COLUMN = """
+([grid, col]) => [...document.querySelectorAll(`#${grid} .ag-center-cols-container .ag-row`)]
+  .filter(row => !row.classList.contains('ag-row-loading'))
+  .sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))
+  .map(row => row.querySelector(`[col-id='${col}']`))
+  .filter(cell => cell)
+  .map(cell => cell.innerText.trim())
+"""
+
+#: The visible headers of an AG Grid, in column order: ``grid id``.
+GRID_HEADERS = """
+(grid) => [...document.querySelectorAll(`#${grid} .ag-header-cell[aria-colindex]`)]
+  .sort((a, b) => Number(a.getAttribute('aria-colindex')) - Number(b.getAttribute('aria-colindex')))
+  .map(cell => cell.querySelector('.ag-header-cell-text').innerText.trim())
+"""
+
+
+def grid_column(page, grid: str, col: str) -> list[str]:
+    """The texts of column ``col`` on the current page of the AG Grid ``grid``, in row order."""
+    return page.evaluate(GRID_COLUMN, [grid, col])
+
+
+def grid_headers(page, grid: str) -> list[str]:
+    """The headers of the AG Grid ``grid``, in column order."""
+    return page.evaluate(GRID_HEADERS, grid)
+
+
+def wait_for_grid_rows(page, grid: str, count: int | None = None) -> None:
+    """Wait until the AG Grid ``grid`` shows rows (exactly ``count`` of them, if given)."""
+    page.wait_for_function(
+        """([grid, count]) => {
+          const rows = [...document.querySelectorAll(`#${grid} .ag-center-cols-container .ag-row`)]
+            .filter(row => !row.classList.contains('ag-row-loading') && row.innerText.trim());
+          return count === null ? rows.length > 0 : rows.length === count;
+        }""",
+        arg=[grid, count],
+    )

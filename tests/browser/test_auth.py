@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_helpers import grid_column, wait_for_grid_rows
 
 from data.users import DEMO_PASSWORD
 
@@ -59,13 +60,12 @@ def test_a_chief_logs_in_sees_the_banner_and_logs_out(anonymous_page, server, sh
     assert DEMO_BANNER in page.inner_text("#demo-banner")
     menu = page.inner_text("#user-menu")
     assert "演示·新安派出所所长" in menu and "派出所所长 · 新安派出所" in menu
-    page.wait_for_selector("#case-table td[data-dash-column=station_code]")  # the list loaded
-    stations = page.evaluate(
-        "() => [...document.querySelectorAll('#case-table td[data-dash-column=station_code]')]"
-        ".map(td => td.innerText)"
-    )
-    assert stations and set(stations) == {"新安派出所"}  # only their own station's cases
-    assert "*" not in page.inner_text("#case-table")  # and in full
+    wait_for_grid_rows(page, "case-table", 15)  # the list loaded
+    stations = grid_column(page, "case-table", "station_code")
+    assert len(stations) == 15 and set(stations) == {"新安派出所"}  # their own station's cases
+    addresses = grid_column(page, "case-table", "address_raw")
+    assert addresses and all(addresses) and not any("*" in a for a in addresses)  # in full
+    assert "*" not in page.inner_text("#case-table")
     shoot(page, "overview_station_chief")
     page.click("#logout-button")
     page.wait_for_url(re.compile(r"/login\?ended=1"))

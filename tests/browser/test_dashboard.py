@@ -13,7 +13,17 @@ import urllib.request
 
 import pytest
 import shapely
-from browser_helpers import CELLS_URL, HEXAGONS, MAP_READY, PROJECT, wait_for_url_part
+from browser_helpers import (
+    CELLS_URL,
+    GRID_COLUMN,
+    HEXAGONS,
+    MAP_READY,
+    PROJECT,
+    grid_column,
+    grid_headers,
+    wait_for_grid_rows,
+    wait_for_url_part,
+)
 from shapely.geometry import shape
 
 pytestmark = pytest.mark.browser
@@ -22,6 +32,11 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 TREND_NAMES = "() => document.querySelector('#trend .js-plotly-plot')._fullData.map(t => t.name)"
+#: The case list (an AG Grid) and its rows.
+CASES = "case-table"
+CASE_ROWS = f"#{CASES} .ag-center-cols-container .ag-row"
+#: An element's colour and font weight.
+STYLE = "e => getComputedStyle(e).color + ' ' + getComputedStyle(e).fontWeight"
 
 
 def _open(page, url: str) -> None:
@@ -98,12 +113,12 @@ def test_a_hexagon_click_lists_its_cases_and_a_case_opens_its_detail(page, serve
         f"() => document.querySelector('#case-list-total')?.innerText === '共 {hottest['z']} 起'"
     )
     wait_for_url_part(page, f"sel=cell:{hottest['id']}")
-    rows = page.locator("#case-table td[data-dash-column=incident_no]")
-    assert rows.count() == min(hottest["z"], 15)
+    wait_for_grid_rows(page, CASES, min(hottest["z"], 15))
+    assert len(grid_column(page, CASES, "incident_no")) == min(hottest["z"], 15)
     shoot(page, "drilldown_cell")
 
-    number = rows.first.inner_text()
-    rows.first.click()
+    number = grid_column(page, CASES, "incident_no")[0]
+    page.click(f"{CASE_ROWS}[row-index='0'] [col-id='category']")
     page.wait_for_url(re.compile(r"/case/\d+\?"))
     page.wait_for_selector("#case-timeline li")
     assert number in page.inner_text(".page-title")
@@ -152,8 +167,9 @@ def test_a_station_click_lists_the_station_cases(page, server):
     page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
     assert page.inner_text("#selection-chip") == "西乡派出所"
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#case-table td[data-dash-column=station_code]')]"
-        ".every(td => td.innerText === '西乡派出所')"
+        f"args => {{ const cells = ({GRID_COLUMN})(args);"
+        " return cells.length > 0 && cells.every(c => c === '西乡派出所'); }",
+        arg=[CASES, "station_code"],
     )
     wait_for_url_part(page, "sel=station:BA02")
 
@@ -171,17 +187,78 @@ def test_the_english_switch_translates_the_page(page, server, shoot):
     )
     # everything the interface itself says is English (the switch offers 中文 by name)
     assert not _CJK.search(chrome.replace("中文", "")), chrome
-    headers = " ".join(page.locator("#case-table th").all_inner_texts())
+    wait_for_grid_rows(page, CASES)
+    headers = " ".join(grid_headers(page, CASES))
     assert "Incident no." in headers and not _CJK.search(headers)
-    assert page.inner_text("#case-table td[data-dash-column=station_code] >> nth=0").endswith(
-        "Station"
-    )
+    assert "Page 1 of" in page.inner_text(f"#{CASES} .ag-paging-panel")  # the pager in English
+    assert grid_column(page, CASES, "station_code")[0].endswith("Station")
     shoot(page, "overview_en")
     page.reload()  # the choice is kept in the URL …
     page.wait_for_function("() => document.querySelector('.brand-name')?.innerText === 'Anning'")
     page.goto(f"{server}/")  # … and in the browser's local storage
     page.wait_for_function("() => document.querySelector('.brand-name')?.innerText === 'Anning'")
     assert page.inner_text(".kpis").startswith("Incidents")
+
+
+def _total(page) -> int:
+    return int(re.sub(r"[^0-9]", "", page.inner_text("#case-list-total")) or 0)
+
+
+def test_the_case_list_sorts_pages_and_a_filter_brings_it_back_to_page_one(page, server, shoot):
+    _open(page, f"{server}/?lang=en")
+    wait_for_grid_rows(page, CASES, 15)
+    everything = _total(page)
+    assert everything > 30
+    newest = grid_column(page, CASES, "reported_at")
+    assert newest == sorted(newest, reverse=True)  # newest first to begin with
+    # a high risk is red and bold, and nothing else is
+    high = page.locator(f"{CASE_ROWS} [col-id=risk_level].grid-risk-high")
+    assert high.count() == grid_column(page, CASES, "risk_level").count("High")
+    if high.count():
+        style = high.first.evaluate(STYLE)
+        assert style == "rgb(177, 0, 38) 700"
+    number = page.locator(f"{CASE_ROWS}[row-index='0'] [col-id=incident_no]")
+    assert number.evaluate("c => getComputedStyle(c).color") == "rgb(20, 80, 200)"  # link blue
+
+    # a click on a header sorts the whole list on the server, by that column
+    page.click(f"#{CASES} .ag-header-cell[col-id='incident_no'] .ag-header-cell-label")
+    page.wait_for_function(
+        "() => document.querySelector('#case-table .ag-header-cell[col-id=incident_no]')"
+        ".getAttribute('aria-sort') === 'ascending'"
+    )
+    page.wait_for_function(
+        f"([args, first]) => ({GRID_COLUMN})(args)[0] !== first",
+        arg=[[CASES, "incident_no"], grid_column(page, CASES, "incident_no")[0]],
+    )
+    wait_for_grid_rows(page, CASES, 15)
+    first_page = grid_column(page, CASES, "incident_no")
+    assert first_page == sorted(first_page) and len(set(first_page)) == 15
+
+    # the next page goes on in the same order
+    page.click(f"#{CASES} .ag-paging-button[data-ref='btNext']")
+    page.wait_for_selector(f"{CASE_ROWS}[row-index='15'] [col-id='incident_no']:not(:empty)")
+    assert "Page 2 of" in page.inner_text(f"#{CASES} .ag-paging-description")
+    second_page = grid_column(page, CASES, "incident_no")
+    assert second_page == sorted(second_page) and second_page[0] > first_page[-1]
+    shoot(page, "case_list_sorted_page_2_en")
+
+    # a filter: the list starts again from page 1, still in the reader's order
+    page.click("#filter-category")
+    page.locator(".dash-dropdown-options [role=option]", has_text="Domestic violence").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        f"() => !document.querySelector('#case-list-total').innerText.includes('{everything:,}')"
+    )
+    page.wait_for_selector(f"{CASE_ROWS}[row-index='0'] [col-id='incident_no']:not(:empty)")
+    assert "Page 1 of" in page.inner_text(f"#{CASES} .ag-paging-description")
+    assert page.locator(f"{CASE_ROWS}[row-index='15']").count() == 0
+    filtered = _total(page)
+    assert 0 < filtered < everything
+    wait_for_grid_rows(page, CASES, min(filtered, 15))
+    assert set(grid_column(page, CASES, "category")) == {"Domestic violence"}
+    numbers = grid_column(page, CASES, "incident_no")
+    assert numbers == sorted(numbers)
+    wait_for_url_part(page, "cat=domestic_violence")
 
 
 @pytest.mark.parametrize("raw", ["abc", "-1", "999999999999999999999999"])

@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from browser_helpers import wait_for_url_part
+from browser_helpers import grid_column, grid_headers, wait_for_grid_rows, wait_for_url_part
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +30,9 @@ LAYER_READY = """
 
 #: The points of the repeat-address layer: their cells, radii and on-screen positions.
 POINTS = "() => window.anningMap.points('map')"
+#: The layer table (an AG Grid) and its rows.
+TABLE = "layer-table"
+TABLE_ROWS = f"#{TABLE} .ag-center-cols-container .ag-row"
 
 
 def _param_input(layer: str, name: str) -> str:
@@ -74,20 +77,49 @@ def test_hot_spots_k_and_the_layer_table(page, server, shoot, traffic):
     page.wait_for_function("() => location.search.includes('k=2')")
 
     page.locator("#list-tabs label", has_text="图层数据").click()
-    page.wait_for_selector("#layer-panel:not([hidden]) #layer-table td")
+    page.wait_for_selector(f"#layer-panel:not([hidden]) {TABLE_ROWS} [col-id=label]:not(:empty)")
     page.wait_for_function(
         "() => document.querySelector('#layer-table-export').getAttribute('href').includes('k=2')"
     )
-    headers = " ".join(page.locator("#layer-table th").all_inner_texts())
+    headers = " ".join(grid_headers(page, TABLE))
     assert "热点等级" in headers and "派出所" in headers
-    first = page.inner_text("#layer-table td[data-dash-column=label] >> nth=0")
-    assert first.startswith("热点")  # hottest first
+    wait_for_grid_rows(page, TABLE, 15)
+    assert grid_column(page, TABLE, "label")[0].startswith("热点")  # hottest first
+    hottest = float(grid_column(page, TABLE, "z")[0])
     assert "共" in page.inner_text("#layer-table-total")
     export = page.get_attribute("#layer-table-export", "href")
     assert export.startswith("/api/v1/layers/hotspot?") and "format=csv" in export
     wait_for_url_part(page, "tab=layer")
+    # the table pages on the server, and a header sorts it: the coldest first
+    page.click(f"#{TABLE} .ag-paging-button[data-ref='btNext']")
+    page.wait_for_selector(f"{TABLE_ROWS}[row-index='15'] [col-id=label]:not(:empty)")
+    assert "第 2 /" in page.inner_text(f"#{TABLE} .ag-paging-description")
+    page.click(f"#{TABLE} .ag-header-cell[col-id='z'] .ag-header-cell-label")
+    page.wait_for_selector(f"{TABLE_ROWS}[row-index='0'] [col-id=label]:not(:empty)")
+    assert "第 1 /" in page.inner_text(f"#{TABLE} .ag-paging-description")
+    wait_for_grid_rows(page, TABLE, 15)
+    scores = [float(z) for z in grid_column(page, TABLE, "z")]
+    assert scores == sorted(scores) and scores[0] < hottest
+    # twice more: the highest scores first (halo cells too), then the layer's own order again
+    # (core hot spots before halo cells)
+    first = f"{TABLE_ROWS}[row-index='0']"
+    for order, check in (("descending", ">="), ("none", "===")):
+        page.click(f"#{TABLE} .ag-header-cell[col-id='z'] .ag-header-cell-label")
+        page.wait_for_function(
+            f"""([order, z]) => {{
+              const head = document.querySelector('#layer-table .ag-header-cell[col-id=z]');
+              const cell = document.querySelector("{first} [col-id=z]");
+              const label = document.querySelector("{first} [col-id=label]");
+              return head.getAttribute('aria-sort') === order && !!cell && !!label
+                && Number(cell.innerText) {check} z
+                && (order !== 'none' || !label.innerText.includes('外围'));
+            }}""",
+            arg=[order, hottest],
+        )
+    wait_for_grid_rows(page, TABLE, 15)
+    assert grid_column(page, TABLE, "label")[0].startswith("热点")
     # a row selects its cell and shows the cases there
-    page.locator("#layer-table td[data-dash-column=station] >> nth=0").click()
+    page.click(f"{TABLE_ROWS}[row-index='0'] [col-id=station]")
     page.wait_for_selector("#cases-panel:not([hidden])")
     page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
     wait_for_url_part(page, "sel=cell:")
@@ -99,18 +131,19 @@ def test_hot_spots_k_and_the_layer_table(page, server, shoot, traffic):
 def test_the_early_warning_table_shows_reasons_as_chips(page, server, shoot):
     _open(page, f"{server}/?tab=layer")
     _choose(page, "layer-table-source", "预警清单")
-    page.wait_for_selector("#layer-table td[data-dash-column=reasons] code")
+    page.wait_for_selector(f"{TABLE_ROWS} [col-id=reasons] code")
     wait_for_url_part(page, "table=early_warning")
-    headers = page.locator("#layer-table th").all_inner_texts()
-    assert [h.strip() for h in headers[:5]] == ["排名", "清单", "清单内排名", "类型", "预警原因"]
-    chips = page.locator("#layer-table td[data-dash-column=reasons] code").all_inner_texts()
+    headers = grid_headers(page, TABLE)
+    assert headers[:5] == ["排名", "清单", "清单内排名", "类型", "预警原因"]
+    chips = page.locator(f"{TABLE_ROWS} [col-id=reasons] code").all_inner_texts()
     assert chips and all(_CJK.search(c) and "_" not in c for c in chips)
     # its parameters are shown, the map layer's are not
     assert page.locator(_param_input("early_warning", "high_risk_days")).is_visible()
-    links = page.locator("#layer-table td[data-dash-column=incident_ids] a")
+    links = page.locator(f"{TABLE_ROWS} [col-id=incident_ids] a")
     assert links.count() > 0
     href = links.first.get_attribute("href")
     assert re.match(r"^/case/\d+\?", href) and "table=early_warning" in href
+    assert links.first.get_attribute("target") == "_self"  # the same tab
     colour = links.first.evaluate("a => getComputedStyle(a).color")
     assert colour == "rgb(20, 80, 200)"  # the accent blue, not the data table's pink
     shoot(page, "early_warning_table")
@@ -136,9 +169,8 @@ def test_repeat_addresses_are_dots_that_drill_down(page, server, shoot):
     page.mouse.click(biggest["x"], biggest["y"])
     page.wait_for_function("() => document.querySelector('#selection-chip-wrap')?.hidden === false")
     assert biggest["cell"] in page.inner_text("#selection-chip")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#case-table td[data-dash-column=incident_no]').length > 0"
-    )
+    wait_for_grid_rows(page, "case-table")
+    assert grid_column(page, "case-table", "incident_no")
 
 
 def test_a_shared_link_reproduces_the_view_in_english(page, server):

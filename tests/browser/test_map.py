@@ -12,7 +12,16 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from browser_helpers import CELL_RES, HEXAGONS, MAP_READY, PROJECT, ZOOM, wait_for_url_part
+from browser_helpers import (
+    CELL_RES,
+    HEXAGONS,
+    MAP_READY,
+    PROJECT,
+    ZOOM,
+    grid_column,
+    wait_for_grid_rows,
+    wait_for_url_part,
+)
 
 from dashboard.screens.overview.zoom_resolution import resolution_for_zoom
 
@@ -204,8 +213,9 @@ def test_a_trend_bar_lists_the_cases_of_its_day_and_category(page, server, shoot
     page.wait_for_function(
         f"() => document.querySelector('#case-list-total')?.innerText === '共 {bar['count']} 起'"
     )
-    days = page.locator("#case-table td[data-dash-column=reported_at]").all_inner_texts()
-    assert days
+    wait_for_grid_rows(page, "case-table", min(bar["count"], 15))
+    days = grid_column(page, "case-table", "reported_at")
+    assert len(days) == min(bar["count"], 15)
     last = first + timedelta(days=6)
     for text in days:
         day = date.fromisoformat(text[:10])

@@ -15,6 +15,8 @@ from dataclasses import replace
 import pytest
 from component_tree import find, text_of
 from dash import html, no_update
+from dash.exceptions import PreventUpdate
+from grid_requests import grid_request
 
 from dashboard import ROUTES, create_app
 from dashboard.parts import ids
@@ -179,7 +181,7 @@ def test_the_overview_renders_in_english_with_the_state_of_the_url(request_conte
     assert find(page, ids.CATEGORY).options[0]["label"] == "Domestic violence"
     assert find(page, ids.RESOLUTION).value == 9
     assert find(page, ids.SELECTION).data == {"kind": "station", "id": "BA02"}
-    assert find(page, ids.CASE_TABLE).columns[0]["name"] == "Incident no."
+    assert find(page, ids.CASE_TABLE).columnDefs[0]["headerName"] == "Incident no."
 
 
 def test_an_unknown_path_says_so(request_context):
@@ -306,26 +308,59 @@ def test_the_trend_callback(request_context):
     assert empty.layout.meta["empty"] == "no_match"
 
 
+def _cases(request: dict, *controls, lang: str = "zh") -> tuple[list[dict], int, str]:
+    """The case list's rows, row count and total line for a grid request and the controls
+    (dates, category, source, risk, station, selection)."""
+    response, total = overview.get_cases(request, *controls, lang)
+    return response["rowData"], response["rowCount"], total
+
+
 def test_the_case_list_pages_sorts_and_drills_down(request_context):
-    rows, pages, page, total = overview.update_cases(
-        *DEFAULT, *NO_FILTER, None, 0, [{"column_id": "incident_no", "direction": "asc"}], "zh"
-    )
+    by_number = grid_request(sort=("incident_no", "asc"))
+    rows, count, total = _cases(by_number, *DEFAULT, *NO_FILTER, None)
     assert [r["incident_no"] for r in rows] == ["T1", "T2", "T3", "T5"]
-    assert (pages, page, total) == (1, 0, "共 4 起")
+    assert (count, total) == (4, "共 4 起")
+    # a later page: the rows the grid asks for, in the same order
+    rows, count, _ = _cases(grid_request(2, 2, ("incident_no", "asc")), *DEFAULT, *NO_FILTER, None)
+    assert [r["incident_no"] for r in rows] == ["T3", "T5"] and count == 4
+    descending = grid_request(sort=("incident_no", "desc"))
+    assert [r["incident_no"] for r in _cases(descending, *DEFAULT, *NO_FILTER, None)[0]] == [
+        "T5",
+        "T3",
+        "T2",
+        "T1",
+    ]
     station = {"kind": "station", "id": "BA02"}
-    rows, _, _, total = overview.update_cases(*DEFAULT, *NO_FILTER, station, 0, None, "en")
+    rows, count, total = _cases(grid_request(), *DEFAULT, *NO_FILTER, station, lang="en")
     assert [r["incident_no"] for r in rows] == ["T2", "T1"]  # newest first by default
-    assert total == "2 cases" and rows[0]["station_code"] == "Xixiang Station"
+    assert total == "2 cases" and count == 2 and rows[0]["station_code"] == "Xixiang Station"
     cell = {"kind": "cell", "id": _cell("BA01", 8)}
-    rows, *_ = overview.update_cases(*DEFAULT, *NO_FILTER, cell, 0, None, "zh")
+    rows, *_ = _cases(grid_request(), *DEFAULT, *NO_FILTER, cell)
     assert [r["incident_no"] for r in rows] == ["T3"]
-    outside = overview.update_cases(*DEFAULT, [], [], [], ["BA01"], station, 0, None, "zh")
-    assert outside[0] == [] and outside[3] == "没有符合条件的案件。"
+    outside = _cases(grid_request(), *DEFAULT, [], [], [], ["BA01"], station)
+    assert outside == ([], 0, "没有符合条件的案件。")
 
 
 def test_an_unsortable_column_keeps_the_default_order(request_context):
-    unsortable = [{"column_id": "address_raw", "direction": "asc"}]
-    assert len(overview.update_cases(*DEFAULT, *NO_FILTER, None, 0, unsortable, "zh")[0]) == 4
+    unsortable = grid_request(sort=("address_raw", "asc"))
+    newest_first = [r["incident_no"] for r in _cases(grid_request(), *DEFAULT, *NO_FILTER, None)[0]]
+    rows = _cases(unsortable, *DEFAULT, *NO_FILTER, None)[0]
+    assert [r["incident_no"] for r in rows] == newest_first and len(rows) == 4
+
+
+def test_the_case_list_asks_nothing_without_a_request_and_reloads_on_a_new_filter():
+    with pytest.raises(PreventUpdate):
+        overview.get_cases(None, *DEFAULT, *NO_FILTER, None, "zh")
+    model = overview.reload_cases(*DEFAULT, *NO_FILTER, None)
+    assert set(model) == {"_reload"}  # the grid's hidden column: it asks again from page 1
+    with pytest.raises(PreventUpdate):  # the same filters: nothing to ask again
+        overview.reload_cases(*DEFAULT, *NO_FILTER, None, None, None, model)
+    for changed in (
+        overview.reload_cases(*DEFAULT, ["other"], [], [], [], None),
+        overview.reload_cases(*DEFAULT, *NO_FILTER, {"kind": "station", "id": "BA02"}),
+        overview.reload_cases(*DEFAULT, *NO_FILTER, None, 739500, 1),
+    ):
+        assert changed != model
 
 
 def test_clicks_select_stations_and_cells_and_the_chip_names_them(request_context):
@@ -353,7 +388,10 @@ def test_the_url_carries_the_state_and_a_row_opens_its_case(request_context):
     assert query == (
         "?lang=en&start=2026-08-15&end=2026-11-12&cat=elder_abuse&res=9&every=1w&sel=station:BA02"
     )
-    assert overview.open_case({"row": 0, "column": 1, "row_id": 12}) == "/case/12"
+    assert overview.open_case([{"id": 12, "incident_no": "T1"}]) == "/case/12"
+    for nothing in (None, [], [{"incident_no": "T1"}], [{"id": "12; DROP"}], [{"id": True}]):
+        with pytest.raises(PreventUpdate):
+            overview.open_case(nothing)
     assert str_to_cell(_cell("BA02", 8))  # the fixture cell is a valid cell
 
 
@@ -384,6 +422,8 @@ def test_an_empty_database_says_so_everywhere(db_engine):
         trend = overview.update_trend(None, None, *NO_FILTER, "1d", "zh")
         assert trend.layout.meta["empty"] == "no_data"
         assert overview.update_kpis(None, None, *NO_FILTER)[:5] == ("0",) * 5
-        assert overview.update_cases(None, None, *NO_FILTER, None, 0, None, "en")[3] == (
-            "No cases match."
+        assert _cases(grid_request(), None, None, *NO_FILTER, None, lang="en") == (
+            [],
+            0,
+            "No cases match.",
         )

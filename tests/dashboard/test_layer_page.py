@@ -10,6 +10,7 @@ import pytest
 from component_tree import find, text_of
 from dash import dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from grid_requests import grid_request
 
 from dashboard.parts import ids
 from dashboard.parts.filters import MAP_LAYERS, TABLE_LAYERS
@@ -49,11 +50,19 @@ def _map(layer: str, lang: str = "zh", selection=None, res: int = 8, **params):
     )
 
 
-def _table(layer: str, table: str = FOLLOW_MAP, page: int = 0, sort=None, lang="zh", **params):
+def _controls(layer: str, table: str = FOLLOW_MAP, lang: str = "zh", **params) -> tuple:
+    """The layer table's controls as its callbacks receive them, in their order."""
     values, control_ids = _params(**params)
-    return overview.update_layer_table(
-        *DEFAULT, *NO_FILTER, 8, layer, table, values, control_ids, page, sort, lang
-    )
+    return (*DEFAULT, *NO_FILTER, 8, layer, table, values, control_ids, lang)
+
+
+def _table(layer: str, table: str = FOLLOW_MAP, start: int = 0, sort=None, lang="zh", **params):
+    """The layer table's columns, the rows the grid asks for (from row ``start``, in the order
+    ``sort``), the row count, the total line and the export link."""
+    controls = _controls(layer, table, lang, **params)
+    columns, _, href = overview.setup_layer_table(*controls)
+    response, total = overview.get_layer_rows(grid_request(start, 15, sort), *controls)
+    return columns, response["rowData"], response["rowCount"], total, href
 
 
 # -- controls (pure) -------------------------------------------------------------------------------
@@ -186,9 +195,10 @@ def test_the_controls_callback_shows_the_hint_and_names_the_map_layer(request_co
 
 # -- the layer table -------------------------------------------------------------------------------
 def test_the_table_follows_the_map_layer(request_context):
-    columns, rows, pages, page, total, href = _table("hotspot")
-    assert [c["id"] for c in columns][:4] == ["place", "cell", "station", "label"]
-    assert total.startswith("共 ") and pages >= 1 and page == 0
+    columns, rows, count, total, href = _table("hotspot")
+    assert [c["colId"] for c in columns][:4] == ["place", "cell", "station", "label"]
+    assert columns[-1]["colId"] == "_reload" and columns[-1]["hide"]  # carries the filters
+    assert total == f"共 {count:,} 行" and count > 15
     assert len(rows) == 15
     assert rows[0]["label"].startswith("热点")  # hottest first
     assert rows[0]["_target"].startswith("cell:")
@@ -197,18 +207,46 @@ def test_the_table_follows_the_map_layer(request_context):
 
 
 def test_the_table_pages_and_sorts(request_context):
-    _, first, pages, _, _, _ = _table("hotspot")
-    _, ascending, _, _, _, _ = _table("hotspot", sort=[{"column_id": "z", "direction": "asc"}])
+    _, first, count, _, _ = _table("hotspot")
+    _, ascending, _, _, _ = _table("hotspot", sort=("z", "asc"))
     assert first[0]["z"] != ascending[0]["z"]
-    assert pages > 1
-    overview_ctx_page = _table("hotspot", page=1)
-    assert overview_ctx_page[3] == 0  # outside a paging event, a new view starts on page 1
+    assert count > 15
+    _, second, again, _, _ = _table("hotspot", start=15)
+    assert again == count and len(second) == min(15, count - 15)
+    assert {r["_key"] for r in first}.isdisjoint(r["_key"] for r in second)
+    assert second[0]["_key"].startswith("15|cell:")  # the grid's id: place and target
+
+
+def test_a_new_view_reloads_the_table_from_its_first_page(request_context):
+    columns, model, href = overview.setup_layer_table(*_controls("hotspot", hotspot={"k": 1}))
+    assert set(model) == {"_reload"}
+    shown = [*_controls("hotspot", hotspot={"k": 1}), None, None, None, columns, model]
+    # the same view: the grid keeps its columns and its page
+    assert overview.setup_layer_table(*shown)[:2] == (no_update, no_update)
+    # another parameter: the same columns, a new filterModel (the grid asks again from row 0)
+    other = [*_controls("hotspot", hotspot={"k": 2}), None, None, None, columns, model]
+    same_columns, new_model, new_href = overview.setup_layer_table(*other)
+    assert same_columns is no_update and new_model not in (no_update, model)
+    assert "k=2" in new_href and "k=2" not in href
+    # another layer: its own columns
+    table = [*_controls("counts", "early_warning"), None, None, None, columns, new_model]
+    new_columns, _, table_href = overview.setup_layer_table(*table)
+    assert [c["colId"] for c in new_columns][:2] == ["rank", "list"]
+    assert table_href.startswith("/api/v1/layers/early_warning?")
+    with pytest.raises(PreventUpdate):  # the grid asks for nothing yet
+        overview.get_layer_rows(None, *_controls("hotspot"))
+
+
+def test_a_layer_that_refuses_the_range_says_why_in_the_table(request_context):
+    _, rows, count, total, _ = _table("emerging_hotspot", lang="en")
+    assert (rows, count) == ([], 0)
+    assert "history is too short" in total
 
 
 @pytest.mark.parametrize("table", TABLE_LAYERS)
 def test_table_only_layers_answer(request_context, table):
-    columns, _, _, _, total, href = _table("counts", table, lang="en")
-    assert columns[0]["name"]
+    columns, _, _, total, href = _table("counts", table, lang="en")
+    assert columns[0]["headerName"]
     assert f"/api/v1/layers/{table}?" in href
     assert total.endswith("rows") or total == "No results for these filters."
 
@@ -228,22 +266,32 @@ def test_early_warning_rows_carry_translated_reason_chips(request_context):
     assert "`" in chips and "sla_breached" not in chips
 
 
+def _click(row_id: str | None, column: str) -> dict:
+    """The grid's ``cellClicked``: the clicked cell's column and its row's id (``_key``)."""
+    return {"value": "x", "colId": column, "rowIndex": 0, "rowId": row_id, "timestamp": 1}
+
+
 def test_a_row_click_selects_its_cell_or_opens_its_case():
-    rows = [{"_target": "cell:89411cac35bffff"}, {"_target": "case:12"}, {"_target": None}]
-    path, selection, cleared = overview.open_layer_row({"row": 0, "column_id": "z"}, rows)
-    assert (path, selection, cleared) == (
-        no_update,
-        {"kind": "cell", "id": "89411cac35bffff"},
-        None,
-    )
+    path, selection = overview.open_layer_row(_click("0|cell:89411cac35bffff", "z"))
+    assert (path, selection) == (no_update, {"kind": "cell", "id": "89411cac35bffff"})
     assert overview.show_cases_of_selection(selection) == "cases"
     assert overview.show_cases_of_selection(None) is no_update
-    assert overview.open_layer_row({"row": 1, "column_id": "sla"}, rows)[0] == "/case/12"
-    for cell in ({"row": 2, "column_id": "x"}, {"row": 0, "column_id": "incident_ids"}, None):
+    assert overview.open_layer_row(_click("1|case:12", "sla")) == ("/case/12", no_update)
+    # the reasons' chips select too; a click on a link column is left to the link
+    assert overview.open_layer_row(_click("0|cell:89411cac35bffff", "reasons"))[1] == selection
+    for clicked in (
+        _click("2|", "x"),  # a row that selects nothing
+        _click("0|cell:89411cac35bffff", "incident_ids"),
+        _click("0|case:12", "incident_no"),
+        _click("0|cell:garbage", "z"),
+        _click("0|case:12; DROP", "z"),
+        _click(None, "z"),
+        _click("12", "z"),
+        None,
+        [],
+    ):
         with pytest.raises(PreventUpdate):
-            overview.open_layer_row(cell, rows)
-    with pytest.raises(PreventUpdate):
-        overview.open_layer_row({"row": 9, "column_id": "z"}, rows)
+            overview.open_layer_row(clicked)
 
 
 def test_the_list_switch_and_the_url():

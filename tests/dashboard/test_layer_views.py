@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.parts.layer_views import (
     HOVER_COLUMNS,
+    MARKDOWN_COLUMNS,
     TABLE_COLUMNS,
     case_links,
     export_frame,
@@ -22,6 +23,7 @@ from dashboard.parts.layer_views import (
     table_rows,
     with_station,
 )
+from dashboard.parts.tables import header_width
 from data.access import redact_layer as redact
 from geo.h3cells import cell_to_latlng, cell_to_str, latlng_to_cells
 from layers.registry import REGISTRY
@@ -159,11 +161,11 @@ def test_case_links_escape_their_text_and_stop_after_four():
 def test_sorting_by_a_column_by_list_length_and_by_default():
     frame = _warnings()
     assert sort_frame(frame, "early_warning", None)["rank"].to_list() == [1, 2]
-    by_reasons = sort_frame(frame, "early_warning", [{"column_id": "reasons", "direction": "asc"}])
+    by_reasons = sort_frame(frame, "early_warning", "reasons", descending=False)
     assert by_reasons["rank"].to_list() == [2, 1]
-    unknown = sort_frame(frame, "early_warning", [{"column_id": "score;drop", "direction": "asc"}])
+    unknown = sort_frame(frame, "early_warning", "score;drop", descending=False)
     assert unknown["rank"].to_list() == [1, 2]
-    by_time = sort_frame(frame, "early_warning", [{"column_id": "last_at", "direction": "asc"}])
+    by_time = sort_frame(frame, "early_warning", "last_at", descending=False)
     assert by_time["rank"].to_list() == [1, 2]  # nulls last
 
 
@@ -176,14 +178,37 @@ def test_table_rows_carry_chips_links_and_a_click_target():
         TZ,
         numbers={"BA11": 11, "BA12": 12, "BA7": 7},
         search="?tab=layer",
+        first=30,
     )
     assert rows[0]["reasons"] == "`近期高风险` `地址警情升级`"
     assert rows[0]["incident_ids"] == "[BA11](/case/11?tab=layer) [BA12](/case/12?tab=layer)"
     assert rows[0]["_target"].startswith("cell:89")  # the household's resolution-9 cell
     assert rows[1]["_target"] == "case:7"
+    # the grid's id of a row: its place in the table and what a click on it selects
+    assert rows[0]["_key"] == f"30|{rows[0]['_target']}" and rows[1]["_key"] == "31|case:7"
     assert rows[0]["address_key"] == "固戍*路*栋*室"
-    headers = [c["name"] for c in table_columns("early_warning", "zh")]
-    assert headers[:5] == ["排名", "清单", "清单内排名", "类型", "预警原因"]
+    columns = table_columns("early_warning", "zh")
+    assert [c["headerName"] for c in columns][:5] == [
+        "排名",
+        "清单",
+        "清单内排名",
+        "类型",
+        "预警原因",
+    ]
+    assert [c["colId"] for c in columns] == list(TABLE_COLUMNS["early_warning"])
+    assert all(c["sortable"] for c in columns)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("layer_id", list(TABLE_COLUMNS))
+def test_layer_table_columns_draw_links_same_tab_and_keep_their_headers_whole(layer_id, lang):
+    columns = table_columns(layer_id, lang)
+    for column in columns:
+        if column["colId"] in MARKDOWN_COLUMNS:  # links and chips: markdown, never HTML
+            assert column["cellRenderer"] == "markdown" and column["linkTarget"] == "_self"
+        assert column["minWidth"] >= header_width(column["headerName"]), column["colId"]
+    # every table fits a 1440-pixel screen's list (1,070 pixels) without scrolling sideways
+    assert sum(c["minWidth"] for c in columns) <= 1070
 
 
 def test_repeat_address_rows_link_their_incident_numbers():
@@ -234,5 +259,9 @@ def test_the_api_form_of_a_cell_layer():
 def test_the_hot_spot_table_lists_halo_cells_after_the_core_cells():
     frame = pl.DataFrame({"cell": [1, 2, 3], "z": [5.0, 4.0, 3.0], "halo": [True, False, False]})
     assert sort_frame(frame, "hotspot", None)["cell"].to_list() == [2, 3, 1]
-    by_z = sort_frame(frame, "hotspot", [{"column_id": "z", "direction": "desc"}])
+    by_z = sort_frame(frame, "hotspot", "z", descending=True)
+    unknown = pl.DataFrame({"cell": [1, 2, 3], "z": [1.0, float("nan"), 2.0], "halo": [False] * 3})
+    for descending, cells in ((True, [3, 1, 2]), (False, [1, 3, 2])):  # NaN last both ways
+        ordered = sort_frame(unknown, "hotspot", "z", descending=descending)
+        assert ordered["cell"].to_list() == cells
     assert by_z["cell"].to_list() == [1, 2, 3]  # the user's own order is kept

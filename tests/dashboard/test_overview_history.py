@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
+from grid_requests import grid_request
 
 from dashboard.parts import ids
 from dashboard.parts.filters import OverviewState, from_query
@@ -76,9 +77,10 @@ def test_the_time_slider_narrows_the_kpis_cases_and_map_but_not_the_trend(reques
     assert whole[0] == "4"
     empty_week = date(2026, 8, 17).toordinal()
     assert overview.update_kpis(*DEFAULT, *NO_FILTER, None, empty_week, 1)[0] == "0"
-    rows, _, _, total = overview.update_cases(
-        *DEFAULT, *NO_FILTER, None, 0, None, "en", None, empty_week, 1
+    response, total = overview.get_cases(
+        grid_request(), *DEFAULT, *NO_FILTER, None, "en", empty_week, 1
     )
+    rows = response["rowData"]
     assert rows == [] and total.startswith("No cases match in the weeks shown")
     paint, *_, hidden = overview.update_map(
         *DEFAULT, *NO_FILTER, "auto", None, "counts", [], [], "zh", None, empty_week, 1, 9
@@ -98,7 +100,8 @@ def test_a_trend_bar_click_selects_its_week_and_category(request_context):
     chosen = overview.bar_selection(click, "1w")
     category = bar.customdata[hit][0]
     assert chosen == {"kind": "period", "id": f"{day}.1w.{category}"}
-    rows, _, _, total = overview.update_cases(*DEFAULT, *NO_FILTER, chosen, 0, None, "en")
+    response, total = overview.get_cases(grid_request(), *DEFAULT, *NO_FILTER, chosen, "en")
+    rows = response["rowData"]
     assert total == f"{bar.y[hit]} cases" and len(rows) == bar.y[hit]
     chip, hidden, _ = overview.show_selection(chosen, "en")
     assert chip.startswith("Week of ") and not hidden

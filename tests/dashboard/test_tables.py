@@ -5,8 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+import pytest
 
-from dashboard.parts.tables import CASE_COLUMNS, case_columns, case_rows, detail_rows
+from dashboard.parts.tables import (
+    CASE_COLUMNS,
+    GridRequest,
+    case_columns,
+    case_rows,
+    detail_rows,
+    grid_request,
+    header_width,
+    reload_model,
+)
+from data.access import SORTABLE_COLUMNS
 from measures.overview import Kpis, kpis
 
 NAMES = {"BA02": "西乡派出所"}
@@ -48,7 +59,8 @@ def test_case_rows_are_translated_and_keep_the_id():
     )
     (zh,) = case_rows(page, "zh", NAMES)
     (en,) = case_rows(page, "en", {"BA02": "Xixiang Station"})
-    assert zh["id"] == 7 and set(zh) == {"id", *CASE_COLUMNS}
+    assert zh["id"] == 7 and set(zh) == {"id", "risk_code", *CASE_COLUMNS}
+    assert zh["risk_code"] == "high"  # the red of a high risk follows the code
     assert (zh["category"], zh["risk_level"], zh["status"]) == ("家庭暴力", "高", "回访中")
     assert (zh["station_code"], zh["warning_letter"], zh["protection_order"]) == (
         "西乡派出所",
@@ -60,7 +72,55 @@ def test_case_rows_are_translated_and_keep_the_id():
         "Following up",
         "Xixiang Station",
     )
-    assert [c["name"] for c in case_columns("en")][:2] == ["Incident no.", "Reported"]
+    assert [c["headerName"] for c in case_columns("en")][:2] == ["Incident no.", "Reported"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_case_list_columns_sort_on_the_server_and_keep_their_headers_whole(lang):
+    columns = case_columns(lang)
+    assert [c["colId"] for c in columns] == list(CASE_COLUMNS)
+    assert {c["colId"] for c in columns if c["sortable"]} == set(SORTABLE_COLUMNS) & {*CASE_COLUMNS}
+    assert [c["colId"] for c in columns if c.get("sort")] == ["reported_at"]  # newest first
+    assert columns[0]["cellClass"] == "grid-case-no"  # drawn in the link blue
+    risk = next(c for c in columns if c["colId"] == "risk_level")
+    assert "risk_code == 'high'" in risk["cellClassRules"]["grid-risk-high"]
+    for column in columns:  # a header's words are never cut (the address column stretches)
+        width = column.get("width") or column["minWidth"]
+        assert width >= header_width(column["headerName"]), column["colId"]
+    # the list fits a 1440-pixel screen's card (1,070 pixels) without scrolling sideways
+    assert sum(c.get("width") or c["minWidth"] for c in columns) <= 1070
+
+
+def test_header_widths_hold_the_longest_word():
+    assert header_width("Protection order") == header_width("Protection")
+    assert header_width("Protection") > header_width("order") > 20
+    assert header_width("风险等级") == 4 * 13 + 20
+    assert header_width("检验区域（平方公里）") == header_width("风险等级")  # wraps after four
+
+
+def test_grid_requests_are_read_safely():
+    request = {
+        "startRow": 30,
+        "endRow": 45,
+        "sortModel": [{"colId": "incident_no", "sort": "asc"}],
+        "filterModel": {},
+    }
+    assert grid_request(request, 15, SORTABLE_COLUMNS) == GridRequest(30, 15, "incident_no", False)
+    unsortable = {**request, "sortModel": [{"colId": "address_raw", "sort": "asc"}]}
+    assert grid_request(unsortable, 15, SORTABLE_COLUMNS) == GridRequest(30, 15, None, True)
+    assert grid_request(unsortable, 15).sort == "address_raw"  # any column, for a layer table
+    assert grid_request({"startRow": -5}, 15) == GridRequest(0, 15, None, True)
+    assert grid_request({"startRow": 0, "endRow": 10**9}, 15).count == 500
+    assert grid_request({"startRow": float("nan"), "endRow": True}, 15) == GridRequest(0, 15)
+    for nothing in (None, {}, [], "x"):
+        assert grid_request(nothing, 15) is None
+
+
+def test_a_reload_model_changes_with_the_filters_only():
+    first = reload_model("2026-08-15", ["BA01"], {"kind": "station", "id": "BA01"})
+    assert first == reload_model("2026-08-15", ["BA01"], {"id": "BA01", "kind": "station"})
+    assert first != reload_model("2026-08-15", ["BA02"], {"kind": "station", "id": "BA01"})
+    assert set(first) == {"_reload"} and first["_reload"]["filterType"] == "text"
 
 
 def test_case_rows_name_a_missing_station():

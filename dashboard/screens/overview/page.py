@@ -8,6 +8,13 @@ the layer
 table lists the map layer's rows, or those of a table-only layer (early warning, repeat
 victims and offenders, service levels).
 
+Both lists are AG Grids that ask the server for each page (the infinite row model,
+:func:`dashboard.parts.tables.paged_grid`): the grid sends ``getRowsRequest`` (rows, sort)
+and :func:`get_cases` or :func:`get_layer_rows` answers it from the page's controls. A change
+of the controls writes a new ``filterModel`` into the grid (:func:`reload_cases`,
+:func:`setup_layer_table`), which makes it ask again from the first page; new data
+(``DATA_CHANGED``) reloads the case list's page in view (``assets/grids.js``).
+
 Callbacks are thin: they parse their inputs into an
 :class:`~dashboard.parts.filters.OverviewState`, ask :class:`~data.access.CaseAccess` (through
 :func:`dashboard.parts.services.services`, with the scope of
@@ -24,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import astuple, replace
 from datetime import date
 
+import dash_ag_grid as dag
 import plotly.graph_objects as go
 from dash import (
     ALL,
@@ -34,7 +42,6 @@ from dash import (
     Output,
     State,
     ctx,
-    dash_table,
     dcc,
     html,
     no_update,
@@ -79,7 +86,17 @@ from dashboard.parts.layer_views import (
 from dashboard.parts.leaflet_map import initial_view, map_ids, register_map, station_bounds
 from dashboard.parts.search import search
 from dashboard.parts.services import layer_now, services
-from dashboard.parts.tables import PAGE_SIZE, case_columns, case_rows
+from dashboard.parts.tables import (
+    PAGE_SIZE,
+    TWO_LINE_ROW_HEIGHT,
+    case_columns,
+    case_rows,
+    grid_columns,
+    grid_locale,
+    grid_request,
+    paged_grid,
+    reload_model,
+)
 from dashboard.screens.overview import history as overview_history
 from dashboard.screens.overview import time_slider, zoom_resolution
 from dashboard.screens.overview.map import (
@@ -92,6 +109,7 @@ from dashboard.screens.overview.map import (
     empty_reason,
     named_cells,
     overview_map_part,
+    refusal_reason,
 )
 from dashboard.web.api import export_url
 from dashboard.web.scope import current_scope
@@ -100,6 +118,7 @@ from data.access import SORTABLE_COLUMNS, IncidentFilter
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES
 from geo.h3cells import cell_resolution, str_to_cell
 from geo.jurisdictions import Jurisdiction
+from layers.refusal import LayerRefusedError
 from layers.registry import REGISTRY
 from measures import cases
 from measures.overview import KPI_COLUMNS, kpi_specs, kpis
@@ -110,18 +129,11 @@ DateValue = str | None
 Codes = list[str] | None
 SelectionData = dict[str, str] | None
 
-#: Widths of the layer table's wordy columns (a rule for a column a layer lacks is ignored).
-LAYER_TABLE_WIDTHS = [
-    {"if": {"column_id": ["reasons", "address_raw", "address_key"]}, "minWidth": "190px"},
-    {"if": {"column_id": ["incident_ids", "incident_no"]}, "minWidth": "150px"},
-    {"if": {"column_id": ["first_at", "last_at", "due_at", "until"]}, "minWidth": "118px"},
-    {"if": {"column_id": ["station", "station_code", "latest_station"]}, "minWidth": "96px"},
-    {"if": {"column_id": ["community", "kind", "role", "state"]}, "minWidth": "80px"},
-    {"if": {"column_id": ["cell", "person_key"]}, "fontFamily": "monospace", "fontSize": "12px"},
-]
-
-#: The case list's initial order: newest first.
-DEFAULT_SORT = [{"column_id": "reported_at", "direction": "desc"}]
+#: The case list's order when the reader sorts nothing: newest first.
+DEFAULT_SORT = ("reported_at", True)
+#: Where the case list notes the data version it last reloaded its page for
+#: (``assets/grids.js``).
+CASE_REFRESH = "case-table-refresh"
 
 #: Seconds between two looks at the store's data version: an incident pushed through the
 #: API (or imported) appears within this time, without a reload. The look is one cheap query.
@@ -138,14 +150,18 @@ FILTER_INPUTS = [
     Input(ids.RISK, "value"),
     Input(ids.STATION, "value"),
 ]
+#: The same controls read when a grid asks for rows (not an input: the grid's request is).
+FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 #: Every layer parameter control: their values (an input) and their ids (to tell them apart).
 PARAM_VALUES = Input({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "value")
 PARAM_IDS = State({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "id")
+PARAM_STATES = State({"type": ids.LAYER_PARAM, "layer": ALL, "param": ALL}, "value")
 #: What the controls send: the parameter controls' values and ids, in matching order.
 ParamValues = list[object] | None
 ParamIds = list[dict[str, str]] | None
 #: The time slider's week (a day ordinal) and window length: every view of the window.
 WINDOW_INPUTS = [Input(time_slider.SLIDER, "value"), Input(time_slider.WINDOW, "value")]
+WINDOW_STATES = [State(time_slider.SLIDER, "value"), State(time_slider.WINDOW, "value")]
 #: The resolution of the map's current zoom (the hexagon size when it is automatic).
 ZOOM_RES = "map-zoom-res"
 #: The map's parts (:mod:`dashboard.parts.leaflet_map`) and the note over an empty map.
@@ -530,56 +546,8 @@ def build(
                 ],
                 className="card-head",
             ),
-            dash_table.DataTable(
-                id=ids.CASE_TABLE,
-                columns=case_columns(lang),
-                data=[],
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=1,
-                sort_action="custom",
-                sort_mode="single",
-                sort_by=DEFAULT_SORT,
-                cell_selectable=True,
-                style_as_list_view=True,
-                style_table={"overflowX": "auto"},
-                style_cell={
-                    "fontFamily": "var(--font)",
-                    "fontSize": "13px",
-                    "padding": "6px 10px",
-                    "textAlign": "left",
-                    "whiteSpace": "nowrap",
-                    "cursor": "pointer",
-                },
-                style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},
-                style_data={"fontFamily": "var(--font)"},
-                style_cell_conditional=[
-                    {"if": {"column_id": "incident_no"}, "color": "#1450c8", "fontWeight": "600"},
-                    {
-                        "if": {"column_id": ["category", "source_channel", "station_code"]},
-                        "whiteSpace": "normal",
-                        "maxWidth": "150px",
-                    },
-                    {
-                        "if": {"column_id": "address_raw"},
-                        "maxWidth": "220px",
-                        "overflow": "hidden",
-                        "textOverflow": "ellipsis",
-                    },
-                ],
-                style_data_conditional=[
-                    {
-                        "if": {
-                            "filter_query": f"{{risk_level}} = '{label('risk', 'high', lang)}'",
-                            "column_id": "risk_level",
-                        },
-                        "color": "#b10026",
-                        "fontWeight": "600",
-                    },
-                ],
-                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
-            ),
+            case_grid(lang),
+            dcc.Store(id=CASE_REFRESH, data=version),
         ],
         id=ids.CASES_PANEL,
         hidden=state.tab != "cases",
@@ -616,7 +584,7 @@ def build(
                     html.A(
                         t("layer_table.export", lang),
                         id=ids.LAYER_TABLE_EXPORT,
-                        href="",
+                        href=export_url(state.table_layer, state.window_filters()),
                         className="button export-link",
                         download="",
                     ),
@@ -624,40 +592,7 @@ def build(
                 className="layer-bar",
             ),
             html.P(t("layer_table.hint", lang), className="card-hint layer-table-hint"),
-            dash_table.DataTable(
-                id=ids.LAYER_TABLE,
-                columns=[],
-                data=[],
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=1,
-                sort_action="custom",
-                sort_mode="single",
-                sort_by=[],
-                cell_selectable=True,
-                markdown_options={"link_target": "_self"},
-                style_as_list_view=True,
-                style_table={"overflowX": "auto"},
-                style_cell={
-                    "fontFamily": "var(--font)",
-                    "fontSize": "13px",
-                    "padding": "6px 10px",
-                    "textAlign": "left",
-                    "whiteSpace": "normal",
-                    "minWidth": "64px",
-                    "maxWidth": "260px",
-                    "cursor": "pointer",
-                },
-                style_header={
-                    "fontWeight": "600",
-                    "backgroundColor": "#f5f7fa",
-                    "whiteSpace": "nowrap",
-                },
-                style_data={"fontFamily": "var(--font)"},
-                style_cell_conditional=LAYER_TABLE_WIDTHS,
-                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
-            ),
+            layer_grid(state.table_layer.id, lang),
         ],
         id=ids.LAYER_PANEL,
         hidden=state.tab != "layer",
@@ -698,6 +633,37 @@ def build(
         ),
     ]
     return page_frame(lang, body, "overview")
+
+
+def case_grid(lang: str) -> dag.AgGrid:
+    """The case list: :data:`PAGE_SIZE` cases a page, asked of the server page by page
+    (:func:`get_cases`); a click on a row opens its case (:func:`open_case`)."""
+    return paged_grid(
+        ids.CASE_TABLE,
+        case_columns(lang),
+        lang,
+        PAGE_SIZE,
+        "overview-grid overview-case-grid",
+        rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+        localeText=grid_locale(lang, noRowsToShow=t("cases.empty", lang)),
+        rowHeight=TWO_LINE_ROW_HEIGHT,
+    )
+
+
+def layer_grid(layer_id: str, lang: str) -> dag.AgGrid:
+    """The layer table of ``layer_id`` (its columns change with the layer shown:
+    :func:`setup_layer_table`), asked of the server page by page (:func:`get_layer_rows`);
+    a click on a row selects its hexagon or opens its case (:func:`open_layer_row`)."""
+    return paged_grid(
+        ids.LAYER_TABLE,
+        table_columns(layer_id, lang),
+        lang,
+        PAGE_SIZE,
+        "overview-grid overview-layer-grid",
+        getRowId="params.data._key",
+        localeText=grid_locale(lang, noRowsToShow=t("layer_table.empty", lang)),
+        rowHeight=TWO_LINE_ROW_HEIGHT,
+    )
 
 
 # -- callbacks ------------------------------------------------------------------------------
@@ -793,31 +759,24 @@ def show_layer_controls(
     )
 
 
-def update_layer_table(
+def _layer_state(
     start: DateValue,
     end: DateValue,
     categories: Codes,
     sources: Codes,
     risks: Codes,
     stations: Codes,
-    res: int | None,
+    res: int | str | None,
     layer: str | None,
     table_source: str | None,
     param_values: ParamValues,
     param_ids: ParamIds,
-    page_current: int | None,
-    sort_by: list[dict[str, str]] | None,
-    lang: str,
-    week: int | None = None,
-    weeks: int | None = None,
-    zoom_res: int | None = None,
-) -> tuple[list[dict], list[dict], int, int, str, str]:
-    """Callback: one page of the layer table (the map layer's rows, or a table-only layer's),
-    its columns, page count, current page, total and CSV export link.
-
-    A change of anything but the page or the order goes back to the first page.
-    """
-    state = from_controls(
+    week: int | None,
+    weeks: int | None,
+    zoom_res: int | None,
+) -> OverviewState:
+    """The state the layer table shows, from the page's controls."""
+    return from_controls(
         start,
         end,
         categories,
@@ -831,21 +790,94 @@ def update_layer_table(
         zoom_res=zoom_res,
         window=time_slider.window_of(week, weeks, start, end),
     )
+
+
+def setup_layer_table(
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    res: int | str | None,
+    layer: str | None,
+    table_source: str | None,
+    param_values: ParamValues,
+    param_ids: ParamIds,
+    lang: str,
+    week: int | None = None,
+    weeks: int | None = None,
+    zoom_res: int | None = None,
+    shown: list[dict] | None = None,
+    model: dict | None = None,
+) -> tuple[list[dict] | NoUpdate, dict | NoUpdate, str]:
+    """Callback: the layer table's columns (when the layer shown changes), the filterModel
+    that makes it ask again from the first page (when anything it shows changes) and the
+    CSV export link of what it shows.
+
+    ``shown`` and ``model`` are the grid's current columns and filterModel.
+    """
+    state = _layer_state(
+        start, end, categories, sources, risks, stations, res, layer, table_source,
+        param_values, param_ids, week, weeks, zoom_res,
+    )  # fmt: skip
+    choice = state.table_layer
+    lang = normalise_language(lang)
+    columns = grid_columns(table_columns(choice.id, lang))
+    same_columns = isinstance(shown, list) and [
+        c.get("colId") for c in shown if isinstance(c, dict)
+    ] == [c["colId"] for c in columns]
+    reload = reload_model(choice.id, choice.values(), state.window_filters().to_data())
+    return (
+        no_update if same_columns else columns,
+        no_update if reload == model else reload,
+        export_url(choice, state.window_filters()),
+    )
+
+
+def get_layer_rows(
+    request: dict | None,
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    res: int | str | None,
+    layer: str | None,
+    table_source: str | None,
+    param_values: ParamValues,
+    param_ids: ParamIds,
+    lang: str,
+    week: int | None = None,
+    weeks: int | None = None,
+    zoom_res: int | None = None,
+) -> tuple[dict, str]:
+    """Callback: the rows of the layer table the grid asks for (the map layer's rows, or a
+    table-only layer's), in the order of its sort, and the total.
+
+    Every row links its cases (the case page's back link returns to the table) and carries
+    what a click on it selects (``_target``, and ``_key``, the grid's id of the row).
+    """
+    asked = grid_request(request, PAGE_SIZE)
+    if asked is None:
+        raise PreventUpdate
+    state = _layer_state(
+        start, end, categories, sources, risks, stations, res, layer, table_source,
+        param_values, param_ids, week, weeks, zoom_res,
+    )  # fmt: skip
+    lang = normalise_language(lang)
     svc, scope = services(), current_scope()
     choice = state.table_layer
     flt = state.incident_filter()
-    frame = svc.layer(scope, flt, choice.id, choice.values(), state.filters.res)
+    try:
+        frame = svc.layer(scope, flt, choice.id, choice.values(), state.filters.res)
+    except LayerRefusedError as err:  # e.g. a range too short for the layer: say why
+        return {"rowData": [], "rowCount": 0}, refusal_reason(err, lang)
     if REGISTRY[choice.id].geometry == "cells":
         frame, _ = named_cells(svc, scope, frame, state.filters.res)
-    triggered = triggered_props()
-    paging_only = bool(triggered) and triggered <= {
-        f"{ids.LAYER_TABLE}.page_current",
-        f"{ids.LAYER_TABLE}.sort_by",
-    }
-    pages = max(1, math.ceil(frame.height / PAGE_SIZE))
-    page = min(int(page_current or 0), pages - 1) if paging_only else 0
-    ordered = sort_frame(frame, choice.id, sort_by)
-    page_frame_ = ordered.slice(page * PAGE_SIZE, PAGE_SIZE)
+    ordered = sort_frame(frame, choice.id, asked.sort, asked.descending)
+    page_frame_ = ordered.slice(asked.start, asked.count)
     by_number, _ = svc.case_refs(scope, referenced_incidents(page_frame_))
     rows = table_rows(
         page_frame_,
@@ -857,14 +889,14 @@ def update_layer_table(
         # links live in the layer table: the case page's back link returns to it
         search=to_query(replace(state, tab="layer"), lang),
         cell_names=svc.cell_names(_cells_of(page_frame_), lang),
+        first=asked.start,
     )
     total = (
         t("layer_table.total", lang, n=f"{frame.height:,}")
         if frame.height
         else t("layer_table.empty", lang)
     )
-    href = export_url(choice, state.window_filters())
-    return table_columns(choice.id, lang), rows, pages, page, total, href
+    return {"rowData": rows, "rowCount": frame.height}, total
 
 
 def _cells_of(frame) -> list[int]:
@@ -872,25 +904,27 @@ def _cells_of(frame) -> list[int]:
     return [c for c in frame["cell"].to_list() if c is not None] if "cell" in frame.columns else []
 
 
-def open_layer_row(
-    active_cell: dict | None, rows: list[dict] | None
-) -> tuple[str | NoUpdate, SelectionData | NoUpdate, None]:
-    """Callback: a click on a layer-table row selects its cell (the case list then shows its
-    cases) or opens its case. Clicks on links are left to the link."""
-    if not active_cell or not rows:
+def open_layer_row(clicked: dict | None) -> tuple[str | NoUpdate, SelectionData | NoUpdate]:
+    """Callback: a click on a layer-table row (the grid's ``cellClicked``) selects its cell
+    (the case list then shows its cases) or opens its case. Clicks on links are left to
+    the link.
+
+    The grid names the clicked row by its id, ``<place>|<target>`` (:func:`table_rows`).
+    """
+    if not isinstance(clicked, dict):
         raise PreventUpdate
-    row_index, column = active_cell.get("row"), active_cell.get("column_id")
-    if not isinstance(row_index, int) or not 0 <= row_index < len(rows):
+    column, row_id = clicked.get("colId"), clicked.get("rowId")
+    if not isinstance(row_id, str) or "|" not in row_id:
         raise PreventUpdate
     if column in MARKDOWN_COLUMNS and column != "reasons":
         raise PreventUpdate
-    target = rows[row_index].get("_target")
-    if isinstance(target, str) and target.startswith("case:"):
-        return f"/case/{int(target[5:])}", no_update, None
-    chosen = parse_selection(target) if isinstance(target, str) else None
+    target = row_id.split("|", 1)[1]
+    if target.startswith("case:") and target[5:].isdigit():
+        return f"/case/{int(target[5:])}", no_update
+    chosen = parse_selection(target) if target else None
     if chosen is None:
         raise PreventUpdate
-    return no_update, chosen.to_data(), None
+    return no_update, chosen.to_data()
 
 
 def show_cases_of_selection(selection: SelectionData) -> str | NoUpdate:
@@ -977,7 +1011,7 @@ def update_kpis(
     return (*(f"{v:,}" for v in values), *hrefs)
 
 
-def update_cases(
+def reload_cases(
     start: DateValue,
     end: DateValue,
     categories: Codes,
@@ -985,52 +1019,55 @@ def update_cases(
     risks: Codes,
     stations: Codes,
     selection: SelectionData,
-    page_current: int | None,
-    sort_by: list[dict[str, str]] | None,
-    lang: str,
-    version: int | None = None,
     week: int | None = None,
     weeks: int | None = None,
-) -> tuple[list[dict], int, int, str]:
-    """Callback: one page of the case list (of the time slider's window), its page count and
-    total; an empty list says whether the window or the filters left nothing.
+    model: dict | None = None,
+) -> dict:
+    """Callback: a new filterModel for the case list when the filters, the time slider's
+    window or the selection change: the grid then asks again from the first page
+    (``model``: the grid's current one; the same filters ask nothing again)."""
+    reload = reload_model(start, end, categories, sources, risks, stations, selection, week, weeks)
+    if reload == model:
+        raise PreventUpdate
+    return reload
 
-    A change of filters or selection goes back to the first page; new data (``version``)
-    keeps the page shown.
-    """
+
+def get_cases(
+    request: dict | None,
+    start: DateValue,
+    end: DateValue,
+    categories: Codes,
+    sources: Codes,
+    risks: Codes,
+    stations: Codes,
+    selection: SelectionData,
+    lang: str,
+    week: int | None = None,
+    weeks: int | None = None,
+) -> tuple[dict, str]:
+    """Callback: the case-list rows the grid asks for (of the time slider's window and the
+    selection) in the order of its sort (newest first unless the reader sorts a column of
+    :data:`~data.access.SORTABLE_COLUMNS`), and the total; an empty list says whether the
+    window or the filters left nothing."""
+    asked = grid_request(request, PAGE_SIZE, SORTABLE_COLUMNS)
+    if asked is None:
+        raise PreventUpdate
+    lang = normalise_language(lang)
     state = from_controls(
         start, end, categories, sources, risks, stations, selection=selection,
         window=time_slider.window_of(week, weeks, start, end),
     )  # fmt: skip
     svc, scope = services(), current_scope()
-    triggered = triggered_props()
-    paging_only = bool(triggered) and triggered <= {
-        f"{ids.CASE_TABLE}.page_current",
-        f"{ids.CASE_TABLE}.sort_by",
-        f"{ids.DATA_VERSION}.data",
-    }
-    page = int(page_current or 0) if paging_only else 0
-    column, descending = "reported_at", True
-    if sort_by:
-        first = sort_by[0]
-        if first.get("column_id") in SORTABLE_COLUMNS:
-            column = first["column_id"]
-            descending = first.get("direction") != "asc"
+    column, descending = (asked.sort, asked.descending) if asked.sort else DEFAULT_SORT
     frame, total = svc.access.case_page(
-        scope, state.case_filter(), column, descending, page * PAGE_SIZE, PAGE_SIZE
+        scope, state.case_filter(), column, descending, asked.start, asked.count
     )
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page >= pages:
-        page = pages - 1
-        frame, total = svc.access.case_page(
-            scope, state.case_filter(), column, descending, page * PAGE_SIZE, PAGE_SIZE
-        )
     rows = case_rows(frame, lang, svc.station_names(scope, lang))
     if total:
         summary = t("cases.total", lang, n=f"{total:,}")
     else:
         summary = t("map.cases_empty_window" if state.window else "cases.empty", lang)
-    return rows, pages, page, summary
+    return {"rowData": rows, "rowCount": total}, summary
 
 
 def show_selection(selection: SelectionData, lang: str) -> tuple[str, bool, str]:
@@ -1183,11 +1220,15 @@ def reset_filters(
     return defaults.get("start"), defaults.get("end"), [], [], [], []
 
 
-def open_case(active_cell: dict | None) -> str | NoUpdate:
-    """Callback: a click on a case-list row opens the case (the query string is kept)."""
-    if not active_cell or active_cell.get("row_id") is None:
-        return no_update
-    return f"/case/{int(active_cell['row_id'])}"
+def open_case(selected: list | None) -> str:
+    """Callback: a click on a case-list row (the grid selects it) opens the case (the query
+    string is kept, for the case page's way back)."""
+    if not isinstance(selected, list) or not selected or not isinstance(selected[0], dict):
+        raise PreventUpdate
+    number = selected[0].get("id")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise PreventUpdate
+    return f"/case/{number}"
 
 
 def poll_data_version(_ticks: int | None, known: int | None) -> int | NoUpdate:
@@ -1325,11 +1366,8 @@ def register_callbacks(app: Dash) -> None:
         lang,
     )(show_layer_controls)
     app.callback(
-        Output(ids.LAYER_TABLE, "columns"),
-        Output(ids.LAYER_TABLE, "data"),
-        Output(ids.LAYER_TABLE, "page_count"),
-        Output(ids.LAYER_TABLE, "page_current"),
-        Output(ids.LAYER_TABLE_TOTAL, "children"),
+        Output(ids.LAYER_TABLE, "columnDefs"),
+        Output(ids.LAYER_TABLE, "filterModel"),
         Output(ids.LAYER_TABLE_EXPORT, "href"),
         *FILTER_INPUTS,
         Input(ids.RESOLUTION, "value"),
@@ -1337,18 +1375,32 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.LAYER_TABLE_SOURCE, "value"),
         PARAM_VALUES,
         PARAM_IDS,
-        Input(ids.LAYER_TABLE, "page_current"),
-        Input(ids.LAYER_TABLE, "sort_by"),
         lang,
         *WINDOW_INPUTS,
         zoom_res,
-    )(update_layer_table)
+        State(ids.LAYER_TABLE, "columnDefs"),
+        State(ids.LAYER_TABLE, "filterModel"),
+        prevent_initial_call=True,
+    )(setup_layer_table)
+    app.callback(
+        Output(ids.LAYER_TABLE, "getRowsResponse"),
+        Output(ids.LAYER_TABLE_TOTAL, "children"),
+        Input(ids.LAYER_TABLE, "getRowsRequest"),
+        *FILTER_STATES,
+        State(ids.RESOLUTION, "value"),
+        State(ids.LAYER, "value"),
+        State(ids.LAYER_TABLE_SOURCE, "value"),
+        PARAM_STATES,
+        PARAM_IDS,
+        lang,
+        *WINDOW_STATES,
+        State(ZOOM_RES, "data"),
+        prevent_initial_call=True,
+    )(get_layer_rows)
     app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
         Output(ids.SELECTION, "data", allow_duplicate=True),
-        Output(ids.LAYER_TABLE, "active_cell"),
-        Input(ids.LAYER_TABLE, "active_cell"),
-        State(ids.LAYER_TABLE, "data"),
+        Input(ids.LAYER_TABLE, "cellClicked"),
         prevent_initial_call=True,
     )(open_layer_row)
     app.callback(
@@ -1380,18 +1432,30 @@ def register_callbacks(app: Dash) -> None:
         lang,
     )(update_kpis)
     app.callback(
-        Output(ids.CASE_TABLE, "data"),
-        Output(ids.CASE_TABLE, "page_count"),
-        Output(ids.CASE_TABLE, "page_current"),
-        Output(ids.CASE_TOTAL, "children"),
+        Output(ids.CASE_TABLE, "filterModel"),
         *FILTER_INPUTS,
         Input(ids.SELECTION, "data"),
-        Input(ids.CASE_TABLE, "page_current"),
-        Input(ids.CASE_TABLE, "sort_by"),
-        lang,
-        DATA_CHANGED,
         *WINDOW_INPUTS,
-    )(update_cases)
+        State(ids.CASE_TABLE, "filterModel"),
+        prevent_initial_call=True,
+    )(reload_cases)
+    app.callback(
+        Output(ids.CASE_TABLE, "getRowsResponse"),
+        Output(ids.CASE_TOTAL, "children"),
+        Input(ids.CASE_TABLE, "getRowsRequest"),
+        *FILTER_STATES,
+        State(ids.SELECTION, "data"),
+        lang,
+        *WINDOW_STATES,
+        prevent_initial_call=True,
+    )(get_cases)
+    app.clientside_callback(
+        ClientsideFunction("anning_grid", "refresh"),
+        Output(CASE_REFRESH, "data"),
+        DATA_CHANGED,
+        State(ids.CASE_TABLE, "id"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output(ids.DATA_VERSION, "data"),
         Input(ids.REFRESH_TICK, "n_intervals"),
@@ -1448,7 +1512,7 @@ def register_callbacks(app: Dash) -> None:
     )(reset_filters)
     app.callback(
         Output(ids.URL, "pathname"),
-        Input(ids.CASE_TABLE, "active_cell"),
+        Input(ids.CASE_TABLE, "selectedRows"),
         prevent_initial_call=True,
     )(open_case)
 
