@@ -164,8 +164,13 @@ DECIMALS: dict[str, int] = {
     "median_gap_days": 1,
     "overdue_hours": 1,
     "radius_m": 0,
+    "pai": 2,
+    "pai_pooled": 2,
+    "area_km2": 2,
 }
 P_VALUE_COLUMNS: frozenset[str] = frozenset({"p", "p_fdr", "mk_p"})
+#: Shares (0–1) shown as percentages (a hit rate of 0.42 read "0" as a whole number).
+SHARE_COLUMNS: frozenset[str] = frozenset({"hit_rate", "hit_rate_pooled", "area_share"})
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
@@ -203,6 +208,8 @@ def _number(value: float | None, column: str) -> str:
         return MISSING
     if column in P_VALUE_COLUMNS:
         return "<0.001" if value < 0.001 else f"{value:.3f}"
+    if column in SHARE_COLUMNS:
+        return f"{value * 100:.1f}%"
     decimals = DECIMALS.get(column)
     if decimals is None:
         return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"

@@ -265,3 +265,17 @@ def test_the_hot_spot_table_lists_halo_cells_after_the_core_cells():
         ordered = sort_frame(unknown, "hotspot", "z", descending=descending)
         assert ordered["cell"].to_list() == cells
     assert by_z["cell"].to_list() == [1, 2, 3]  # the user's own order is kept
+
+
+def test_patrol_accuracy_shares_read_as_percentages():
+    """A hit rate of 0.42 read "0" when every number without decimals was a whole number."""
+    frame = pl.DataFrame(
+        {"hit_rate": [0.4237, None], "area_share": [0.05, 0.0], "pai": [8.47, 1.0]}
+    )
+    shown = {
+        column: format_column(frame, "patrol_accuracy", column, "en", {}, "UTC")
+        for column in frame.columns
+    }
+    assert shown["hit_rate"] == ["42.4%", "—"]
+    assert shown["area_share"] == ["5.0%", "0.0%"]
+    assert shown["pai"] == ["8.47", "1.00"]
