@@ -133,7 +133,16 @@ def test_the_fit_button_brings_the_whole_district_back_into_view(page, server):
     assert outside() > 0, "zooming in should have taken hexagons out of view"
     page.locator("#map-fit").click()  # 显示全区
     page.wait_for_function(f"() => Math.abs(({ZOOM})() - {fitted}) <= 0.5")
-    page.wait_for_timeout(1500)  # the flight has ended and the hexagons are redrawn
+    # The flight zooms out before it settles, so a zoom near the fitted one can come while it
+    # still flies (CI on a loaded machine read 111 hexagons outside then): wait, at most 15 s,
+    # until every painted hexagon is inside the map, and the map is ready.
+    every_inside = f"""() => {{
+      const r = document.querySelector('#map.leaflet-container').getBoundingClientRect();
+      const hexagons = ({HEXAGONS})();
+      return hexagons.length > 0 && hexagons.every(
+        h => h.x >= r.left && h.x <= r.right && h.y >= r.top && h.y <= r.bottom);
+    }}"""
+    page.wait_for_function(every_inside, timeout=15_000)
     page.wait_for_function(MAP_READY)
     assert outside() == 0
 
