@@ -13,7 +13,6 @@ Everything a reader sets (search, filters, sort, page) lives in the URL query
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
@@ -21,7 +20,7 @@ from urllib.parse import parse_qs, urlencode
 import polars as pl
 
 from dashboard.parts.i18n import t
-from dashboard.parts.tables import case_rows
+from dashboard.parts.tables import GridRequest, case_rows, grid_request
 from data.access import MAX_ADDRESS_QUERY, SORTABLE_COLUMNS
 from data.vocab import CATEGORIES, RISK_LEVELS, STATUSES
 
@@ -144,15 +143,10 @@ def state_from_request(request: Mapping[str, object] | None) -> tuple[GridState,
     The page is derived from the first row; unknown sort columns and codes are ignored.
     """
     request = request or {}
-    start = _int(request.get("startRow"), 0)
-    end = _int(request.get("endRow"), start + PAGE_SIZE)
-    count = max(1, min(end - start, 500))
-    sort, descending = DEFAULT_SORT, True
-    model = request.get("sortModel")
-    if isinstance(model, list) and model and isinstance(model[0], dict):
-        column = str(model[0].get("colId", ""))
-        if column in SORTABLE_COLUMNS:
-            sort, descending = column, model[0].get("sort") != "asc"
+    asked = grid_request(request, PAGE_SIZE, SORTABLE_COLUMNS) or GridRequest(0, PAGE_SIZE)
+    start = min(asked.start, MAX_ROW)
+    count = max(1, min(asked.count, MAX_ROW - start))
+    sort, descending = (asked.sort, asked.descending) if asked.sort else (DEFAULT_SORT, True)
     filters = request.get("filterModel")
     filters = filters if isinstance(filters, dict) else {}
 
@@ -169,15 +163,6 @@ def state_from_request(request: Mapping[str, object] | None) -> tuple[GridState,
         **{name: _codes(text_of(col), codes) for col, (name, codes) in _CODE_FILTERS.items()},
     )
     return state, max(0, start), count
-
-
-def _int(value: object, default: int) -> int:
-    """A row index from a request: finite, within ``0..MAX_ROW``; else ``default``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return default
-    if isinstance(value, float) and not math.isfinite(value):
-        return default
-    return max(0, min(int(value), MAX_ROW))
 
 
 def with_controls(
