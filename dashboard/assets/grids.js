@@ -8,6 +8,11 @@
    ClientsideFunction("anning_grid", "refresh"), which notes the version it reloaded for;
    no eval.
 
+   A new selection (a hexagon, a station, a trend bar) brings the case list into view: the
+   page scrolls just far enough to show the list's head and first rows at the bottom of the
+   window, so most of the map stays in view. Reached as ClientsideFunction("anning_grid",
+   "reveal").
+
    AnningClamp, a cell renderer (colDef "cellRenderer": "AnningClamp"): the cell's text in a
    span that CSS clamps to two lines (an ellipsis after), centred in the row. */
 (function () {
@@ -32,6 +37,23 @@
     return version;
   }
 
+  /* Rows of the list (with its head) that a selection brings into view. */
+  var REVEAL_PX = 300;
+
+  function reveal(selection, cardId) {
+    var card = selection && document.getElementById(cardId);
+    if (!card) {
+      return window.dash_clientside.no_update;
+    }
+    var box = card.getBoundingClientRect();
+    var below = box.top + Math.min(box.height, REVEAL_PX) - window.innerHeight;
+    if (below > 0) {
+      var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      window.scrollBy({ top: below + 12, behavior: still ? "auto" : "smooth" });
+    }
+    return below > 0 ? Math.round(below + 12) : 0;
+  }
+
   var renderers = (window.dashAgGridComponentFunctions =
     window.dashAgGridComponentFunctions || {});
   renderers.AnningClamp = function (props) {
@@ -44,6 +66,6 @@
   };
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    anning_grid: { refresh: refresh },
+    anning_grid: { refresh: refresh, reveal: reveal },
   });
 })();

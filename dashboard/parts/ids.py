@@ -66,6 +66,8 @@ LAYER_PARAMS = "layer-params"
 #: The switch between the case list and the layer table, and the two panels.
 LIST_TABS = "list-tabs"
 CASES_PANEL = "cases-panel"
+#: The card of the overview's lists (the cases and the layer table), below the map.
+CASES_CARD = "cases-card"
 LAYER_PANEL = "layer-panel"
 #: The layer table: which layer it shows, its rows, their count and the CSV export link.
 LAYER_TABLE_SOURCE = "layer-table-source"

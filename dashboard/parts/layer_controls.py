@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dash import dcc, html
 
 from dashboard.parts import ids
+from dashboard.parts.form import field
 from dashboard.parts.i18n import label, t
 from layers.registry import REGISTRY, LayerSpec, Param
 
@@ -98,10 +99,7 @@ def param_control(layer_id: str, param: Param, value: object, lang: str) -> html
             className="param-number",
         )
     bounds = "" if param.kind is bool or param.choices else _bounds(param)
-    return html.Div(
-        [html.Label(name, className="param-label", title=bounds or None), control],
-        className="param",
-    )
+    return field(name, control, small=True, title=bounds or None)
 
 
 def param_group(spec: LayerSpec, values: Mapping[str, object], lang: str, hidden: bool) -> html.Div:

@@ -31,7 +31,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Response, jsonify, request
 
-from dashboard.parts import ids
+from dashboard.parts import form, ids
 from dashboard.parts.filters import parse_date
 from dashboard.parts.i18n import audit_action_label, t
 from dashboard.parts.services import services
@@ -285,46 +285,35 @@ def build(
     )
     controls = html.Div(
         [
-            html.Div(
-                [
-                    html.Label(t("admin.filter_user", lang), className="field-label"),
-                    dcc.Input(
-                        id=ids.ADMIN_AUDIT_USER,
-                        type="text",
-                        debounce=True,
-                        maxLength=64,
-                        className="text-input",
-                    ),
-                ],
-                className="field",
+            form.field(
+                t("admin.filter_user", lang),
+                dcc.Input(
+                    id=ids.ADMIN_AUDIT_USER,
+                    type="text",
+                    debounce=True,
+                    maxLength=64,
+                    className="text-input",
+                ),
             ),
-            html.Div(
-                [
-                    html.Label(t("admin.filter_action", lang), className="field-label"),
-                    dcc.Dropdown(
-                        id=ids.ADMIN_AUDIT_ACTION,
-                        options=[
-                            {"label": audit_action_label(a, lang), "value": a} for a in actions
-                        ],
-                        placeholder=t("filter.all", lang),
-                        className="filter-dropdown",
-                    ),
-                ],
-                className="field",
+            form.field(
+                t("admin.filter_action", lang),
+                dcc.Dropdown(
+                    id=ids.ADMIN_AUDIT_ACTION,
+                    options=[{"label": audit_action_label(a, lang), "value": a} for a in actions],
+                    placeholder=t("filter.all", lang),
+                    className="filter-dropdown",
+                ),
             ),
-            html.Div(
-                [
-                    html.Label(t("filter.dates", lang), className="field-label"),
-                    dcc.DatePickerRange(
-                        id=ids.ADMIN_AUDIT_DATES,
-                        display_format="YYYY-MM-DD",
-                        first_day_of_week=1,
-                        number_of_months_shown=1,
-                        start_date_placeholder_text=t("filter.date_start", lang),
-                        end_date_placeholder_text=t("filter.date_end", lang),
-                    ),
-                ],
-                className="field",
+            form.field(
+                t("filter.dates", lang),
+                dcc.DatePickerRange(
+                    id=ids.ADMIN_AUDIT_DATES,
+                    display_format="YYYY-MM-DD",
+                    first_day_of_week=1,
+                    number_of_months_shown=1,
+                    start_date_placeholder_text=t("filter.date_start", lang),
+                    end_date_placeholder_text=t("filter.date_end", lang),
+                ),
             ),
             html.A(
                 t("admin.export", lang),

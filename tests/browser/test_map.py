@@ -112,6 +112,22 @@ def test_zooming_in_draws_smaller_hexagons_and_keeps_the_view(page, server):
     wait_for_url_part(page, "res=8")
 
 
+def test_the_map_holds_still_once_it_is_ready(page, server):
+    """Dash loads its dropdowns, date pickers and slider after the page: each used to grow
+    its field when it came, moving the ready map 36 px down under the reader's pointer."""
+    page.goto(f"{server}/?lang=en")
+    page.wait_for_function(MAP_READY)
+    at_ready = page.locator("#map.leaflet-container").bounding_box()
+    loaded = (
+        "() => ['map-layer', 'filter-station', 'filter-category', 'map-time-slider']"
+        ".every(id => document.getElementById(id)) && !!document.querySelector('.dash-datepicker')"
+    )
+    page.wait_for_function(loaded)
+    page.wait_for_timeout(500)  # the layout after the last of them
+    assert page.locator("#map.leaflet-container").bounding_box() == at_ready
+    assert page.evaluate("() => document.querySelectorAll('.field-control:empty').length") == 0
+
+
 def test_the_fit_button_brings_the_whole_district_back_into_view(page, server):
     _open(page, f"{server}/")
     fitted = page.evaluate(ZOOM)

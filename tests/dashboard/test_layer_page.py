@@ -84,16 +84,17 @@ def test_the_switcher_lists_the_map_layers_in_words():
 
 def test_parameters_are_rendered_after_their_type():
     number = param_control("hotspot", Param("k", int, 1, 0, 5), 2, "zh")
-    control = number.children[1]
+    control = number.children[1].children  # in the box that keeps its place while it loads
+    assert number.children[1].className == "field-control"
     assert isinstance(control, dcc.Input) and control.type == "number"
     assert (control.min, control.max, control.step, control.value) == (0, 5, 1, 2)
     assert control.id == {"type": ids.LAYER_PARAM, "layer": "hotspot", "param": "k"}
     assert number.children[0].children == "邻域环数 k"
     share = param_control("patrol_plan", REGISTRY["patrol_plan"].params[1], 0.05, "en")
-    assert share.children[1].step == "any"
+    assert share.children[1].children.step == "any"
     choice = param_control("patrol_plan", REGISTRY["patrol_plan"].params[0], "kde", "en")
-    assert isinstance(choice.children[1], dcc.Dropdown)
-    assert {"label": "Kernel density", "value": "kde"} in choice.children[1].options
+    assert isinstance(choice.children[1].children, dcc.Dropdown)
+    assert {"label": "Kernel density", "value": "kde"} in choice.children[1].children.options
     flag = param_control("hotspot", Param("fdr", bool, True), False, "en")
     assert isinstance(flag.children, dcc.Checklist) and flag.children.value == []
     assert flag.children.options[0]["label"] == "FDR correction"
@@ -103,10 +104,10 @@ def test_only_the_chosen_layers_group_shows():
     groups = param_groups(MAP_LAYERS, "hotspot", {"k": 3}, "zh")
     shown = [g for g in groups if not g.hidden]
     assert [g.id["layer"] for g in shown] == ["hotspot"]
-    assert shown[0].children[0].children[1].value == 3
+    assert shown[0].children[0].children[1].children.value == 3
     assert "counts" not in {g.id["layer"] for g in groups}  # no parameters, no group
     group = param_group(REGISTRY["service_levels"], {}, "en", hidden=False)
-    assert group.children[0].children[1].value == "all"
+    assert group.children[0].children[1].children.value == "all"
     ids_ = [{"layer": "hotspot"}, {"layer": "early_warning"}, {"layer": "patrol_plan"}]
     assert hidden_groups(ids_, ["hotspot", "early_warning"]) == [False, False, True]
 

@@ -68,6 +68,7 @@ from dashboard.parts.filters import (
     selection_filter,
     to_query,
 )
+from dashboard.parts.form import field
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.layer_controls import (
     FOLLOW_MAP,
@@ -134,6 +135,8 @@ DEFAULT_SORT = ("reported_at", True)
 #: Where the case list notes the data version it last reloaded its page for
 #: (``assets/grids.js``).
 CASE_REFRESH = "case-table-refresh"
+#: How far the page scrolled to bring the case list into view after a selection (px).
+CASE_REVEAL = "case-list-reveal"
 
 #: Seconds between two looks at the store's data version: an incident pushed through the
 #: API (or imported) appears within this time, without a reload. The look is one cheap query.
@@ -268,13 +271,6 @@ def _dropdown(
     )
 
 
-def _field(label_key: str, control: Component, lang: str, html_for: str | None = None) -> html.Div:
-    return html.Div(
-        [html.Label(t(label_key, lang), htmlFor=html_for, className="field-label"), control],
-        className="field",
-    )
-
-
 def _kpi(component_id: str, label_key: str, lang: str, tone: str = "") -> dcc.Link:
     """A headline number: a card that opens its cases (``update_kpis`` writes its link)."""
     return dcc.Link(
@@ -328,8 +324,8 @@ def build(
     filters = html.Aside(
         [
             html.H2(t("filters.title", lang), className="panel-title"),
-            _field(
-                "filter.dates",
+            field(
+                t("filter.dates", lang),
                 dcc.DatePickerRange(
                     id=ids.DATE_RANGE,
                     start_date=state.filters.start,
@@ -345,44 +341,39 @@ def build(
                     updatemode="bothdates",
                     className="date-range",
                 ),
-                lang,
             ),
-            _field(
-                "filter.category",
+            field(
+                t("filter.category", lang),
                 _dropdown(
                     ids.CATEGORY,
                     options("category", CATEGORIES, lang),
                     state.filters.categories,
                     lang,
                 ),
-                lang,
             ),
-            _field(
-                "filter.source",
+            field(
+                t("filter.source", lang),
                 _dropdown(
                     ids.SOURCE, options("source", SOURCES, lang), state.filters.sources, lang
                 ),
-                lang,
             ),
-            _field(
-                "filter.risk",
+            field(
+                t("filter.risk", lang),
                 _dropdown(
                     ids.RISK, options("risk", RISK_LEVELS, lang), state.filters.risk_levels, lang
                 ),
-                lang,
             ),
-            _field(
-                "filter.station",
+            field(
+                t("filter.station", lang),
                 _dropdown(
                     ids.STATION,
                     [{"label": name, "value": code} for code, name in station_names.items()],
                     state.filters.stations,
                     lang,
                 ),
-                lang,
             ),
-            _field(
-                "filter.resolution",
+            field(
+                t("filter.resolution", lang),
                 html.Div(
                     [
                         dcc.RadioItems(
@@ -400,7 +391,6 @@ def build(
                         ),
                     ]
                 ),
-                lang,
             ),
             html.Button(
                 t("filter.reset", lang), id=ids.RESET_FILTERS, className="button", n_clicks=0
@@ -452,21 +442,19 @@ def build(
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label(
-                                t("layers.label", lang), htmlFor=ids.LAYER, className="param-label"
-                            ),
-                            dcc.Dropdown(
-                                id=ids.LAYER,
-                                options=layer_options(MAP_LAYERS, lang),
-                                value=state.layer.id,
-                                clearable=False,
-                                searchable=False,
-                                className="layer-dropdown",
-                            ),
-                        ],
-                        className="param layer-switch",
+                    field(
+                        t("layers.label", lang),
+                        dcc.Dropdown(
+                            id=ids.LAYER,
+                            options=layer_options(MAP_LAYERS, lang),
+                            value=state.layer.id,
+                            clearable=False,
+                            searchable=False,
+                            className="layer-dropdown",
+                        ),
+                        html_for=ids.LAYER,
+                        small=True,
+                        class_name="layer-switch",
                     ),
                     *param_groups(MAP_LAYERS, state.layer.id, state.layer.values(), lang),
                 ],
@@ -556,23 +544,19 @@ def build(
         [
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label(
-                                t("layer_table.source", lang),
-                                htmlFor=ids.LAYER_TABLE_SOURCE,
-                                className="param-label",
-                            ),
-                            dcc.Dropdown(
-                                id=ids.LAYER_TABLE_SOURCE,
-                                options=table_source_options(state.layer.id, TABLE_LAYERS, lang),
-                                value=table_source,
-                                clearable=False,
-                                searchable=False,
-                                className="layer-dropdown",
-                            ),
-                        ],
-                        className="param layer-switch",
+                    field(
+                        t("layer_table.source", lang),
+                        dcc.Dropdown(
+                            id=ids.LAYER_TABLE_SOURCE,
+                            options=table_source_options(state.layer.id, TABLE_LAYERS, lang),
+                            value=table_source,
+                            clearable=False,
+                            searchable=False,
+                            className="layer-dropdown",
+                        ),
+                        html_for=ids.LAYER_TABLE_SOURCE,
+                        small=True,
+                        class_name="layer-switch",
                     ),
                     *param_groups(
                         TABLE_LAYERS,
@@ -611,8 +595,10 @@ def build(
             ),
             cases_panel,
             layer_panel,
+            dcc.Store(id=CASE_REVEAL),
         ],
         className="card cases-card",
+        id=ids.CASES_CARD,
     )
     body = [
         filters,
@@ -1408,6 +1394,13 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.SELECTION, "data"),
         prevent_initial_call=True,
     )(show_cases_of_selection)
+    app.clientside_callback(
+        ClientsideFunction("anning_grid", "reveal"),
+        Output(CASE_REVEAL, "data"),
+        Input(ids.SELECTION, "data"),
+        State(ids.CASES_CARD, "id"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output(ids.CASES_PANEL, "hidden"),
         Output(ids.LAYER_PANEL, "hidden"),

@@ -21,6 +21,7 @@ from dash import Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from dashboard.parts import case_links, ids
+from dashboard.parts.form import field
 from dashboard.parts.i18n import t
 from dashboard.parts.services import layer_now, services
 from dashboard.screens.review import loop
@@ -106,14 +107,6 @@ def validation_layout() -> html.Div:
     return html.Div(html.Div(body("zh", state, None), id=BODY))
 
 
-def _field(label_key: str, control, lang: str, **kwargs) -> html.Div:
-    return html.Div(
-        [html.Label(t(label_key, lang), className="field-label"), control],
-        className="review-field",
-        **kwargs,
-    )
-
-
 def _segmented(component_id: str, values: tuple[str, ...], prefix: str, value: str, lang: str):
     return dcc.RadioItems(
         id=component_id,
@@ -132,13 +125,13 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
     low, high = (extent[0], extent[1]) if extent else (None, None)
     controls = html.Section(
         [
-            _field(
-                "review.period",
+            field(
+                t("review.period", lang),
                 _segmented(KIND, PERIOD_KINDS, "review.kind", state.kind, lang),
-                lang,
+                class_name="review-field",
             ),
-            _field(
-                "review.anchor",
+            field(
+                t("review.anchor", lang),
                 dcc.DatePickerSingle(
                     id=DAY,
                     date=period.start,
@@ -149,12 +142,12 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
                     month_format="MMMM YYYY" if lang == "en" else "YYYY年M月",
                     className="review-date",
                 ),
-                lang,
+                class_name="review-field",
                 id=DAY_FIELD,
                 hidden=state.kind == "custom",
             ),
-            _field(
-                "review.range",
+            field(
+                t("review.range", lang),
                 dcc.DatePickerRange(
                     id=RANGE,
                     start_date=period.start,
@@ -167,14 +160,14 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
                     updatemode="bothdates",
                     className="review-date",
                 ),
-                lang,
+                class_name="review-field",
                 id=RANGE_FIELD,
                 hidden=state.kind != "custom",
             ),
-            _field(
-                "review.compare",
+            field(
+                t("review.compare", lang),
                 _segmented(COMPARE, ("previous", "last_year"), "review.cmp", state.compare, lang),
-                lang,
+                class_name="review-field",
             ),
             html.Div(
                 [

@@ -27,6 +27,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.parts import ids
+from dashboard.parts.form import field
 from dashboard.parts.i18n import MISSING, label, normalise_language, t
 from dashboard.parts.loop_view import (
     DEPARTMENT_HEADER_KEYS,
@@ -121,7 +122,7 @@ def file_form(lang: str) -> html.Section:
             html.P(t("loop.file_intro", lang), className="muted"),
             html.Div(
                 [
-                    _field(
+                    field(
                         t("loop.file_subject", lang),
                         dcc.RadioItems(
                             id=FILE_KIND,
@@ -133,20 +134,20 @@ def file_form(lang: str) -> html.Section:
                             inline=True,
                         ),
                     ),
-                    _field(
-                        "",
+                    field(
+                        None,
                         dcc.Dropdown(
                             id=FILE_ENTRY,
                             placeholder=t("loop.file_pick", lang),
                             className="filter-dropdown",
                         ),
-                        wide=True,
+                        class_name="field-wide",
                     ),
-                    _field(
+                    field(
                         t("loop.file_unit", lang),
                         dcc.Dropdown(id=FILE_UNIT, clearable=False, className="filter-dropdown"),
                     ),
-                    _field(
+                    field(
                         t("loop.file_urgency", lang),
                         dcc.RadioItems(
                             id=FILE_URGENCY,
@@ -158,7 +159,7 @@ def file_form(lang: str) -> html.Section:
                             inline=True,
                         ),
                     ),
-                    _field(
+                    field(
                         t("loop.file_reasons", lang),
                         dcc.Checklist(
                             id=FILE_REASONS,
@@ -169,12 +170,12 @@ def file_form(lang: str) -> html.Section:
                             value=["repeat_calls"],
                             inline=True,
                         ),
-                        wide=True,
+                        class_name="field-wide",
                     ),
-                    _field(
+                    field(
                         t("loop.file_text", lang),
                         dcc.Textarea(id=FILE_TEXT, className="loop-note", maxLength=500),
-                        wide=True,
+                        class_name="field-wide",
                     ),
                 ],
                 className="loop-form",
@@ -188,13 +189,6 @@ def file_form(lang: str) -> html.Section:
             ),
         ],
         className="card loop-section station-file",
-    )
-
-
-def _field(caption: str, control, wide: bool = False) -> html.Div:
-    return html.Div(
-        [html.Label(caption, className="field-label") if caption else None, control],
-        className="field field-wide" if wide else "field",
     )
 
 

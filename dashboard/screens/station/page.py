@@ -26,6 +26,7 @@ from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
 from dashboard.parts import ids
+from dashboard.parts.form import field
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.leaflet_map import leaflet_map, map_ids, register_map
 from dashboard.parts.linked import from_station
@@ -128,13 +129,6 @@ def _dropdown(component_id: str, kind: str, codes: tuple[str, ...], value, lang:
     )
 
 
-def _field(caption: str, control, html_for: str | None = None) -> html.Div:
-    return html.Div(
-        [html.Label(caption, htmlFor=html_for, className="field-label"), control],
-        className="field station-field",
-    )
-
-
 def build(
     lang: str,
     code: str,
@@ -167,7 +161,7 @@ def build(
     )
     controls = html.Div(
         [
-            _field(
+            field(
                 t("station.search", lang),
                 dcc.Input(
                     id=SEARCH,
@@ -178,18 +172,23 @@ def build(
                     placeholder=t("station.search_placeholder", lang),
                     className="text-input station-search",
                 ),
-                SEARCH,
+                html_for=SEARCH,
+                class_name="station-field",
             ),
-            _field(
+            field(
                 t("station.status", lang),
                 _dropdown(STATUS, "status", STATUSES, state.statuses, lang),
+                class_name="station-field",
             ),
-            _field(
-                t("station.risk", lang), _dropdown(RISK, "risk", RISK_LEVELS, state.risks, lang)
+            field(
+                t("station.risk", lang),
+                _dropdown(RISK, "risk", RISK_LEVELS, state.risks, lang),
+                class_name="station-field",
             ),
-            _field(
+            field(
                 t("station.category", lang),
                 _dropdown(CATEGORY, "category", CATEGORIES, state.categories, lang),
+                class_name="station-field",
             ),
             html.Button(t("station.clear", lang), id=CLEAR, n_clicks=0, className="button"),
         ],
