@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashboard.parts import ids  # noqa: E402
+from dashboard.parts.leaflet_map import map_ids  # noqa: E402
 from data.users import DEMO_PASSWORD  # noqa: E402
 from data.vocab import CATEGORIES, RISK_LEVELS, SOURCES  # noqa: E402
 
@@ -61,7 +62,7 @@ CHROMIUM_ARGS = [
 USER = "demo-command"
 #: Which recorded callback is which: a component id in its ``output``.
 WATCHED = {
-    "map": f"{ids.MAP}.figure",
+    "map": f"{map_ids(ids.MAP).paint}.data",  # the Leaflet map's paint
     "trend": f"{ids.TREND}.figure",
     "cases": f"{ids.CASE_TABLE}.getRowsResponse",  # the case list's rows (an AG Grid request)
 }

@@ -271,6 +271,24 @@ def _dropdown(
     )
 
 
+def _layer_switch(caption: str, component_id: str, choices: list[dict], value: str) -> html.Div:
+    """A captioned dropdown that picks a layer (the map's, or the layer table's)."""
+    return field(
+        caption,
+        dcc.Dropdown(
+            id=component_id,
+            options=choices,
+            value=value,
+            clearable=False,
+            searchable=False,
+            className="layer-dropdown",
+        ),
+        html_for=component_id,
+        small=True,
+        class_name="layer-switch",
+    )
+
+
 def _kpi(component_id: str, label_key: str, lang: str, tone: str = "") -> dcc.Link:
     """A headline number: a card that opens its cases (``update_kpis`` writes its link)."""
     return dcc.Link(
@@ -442,19 +460,11 @@ def build(
             ),
             html.Div(
                 [
-                    field(
+                    _layer_switch(
                         t("layers.label", lang),
-                        dcc.Dropdown(
-                            id=ids.LAYER,
-                            options=layer_options(MAP_LAYERS, lang),
-                            value=state.layer.id,
-                            clearable=False,
-                            searchable=False,
-                            className="layer-dropdown",
-                        ),
-                        html_for=ids.LAYER,
-                        small=True,
-                        class_name="layer-switch",
+                        ids.LAYER,
+                        layer_options(MAP_LAYERS, lang),
+                        state.layer.id,
                     ),
                     *param_groups(MAP_LAYERS, state.layer.id, state.layer.values(), lang),
                 ],
@@ -544,19 +554,11 @@ def build(
         [
             html.Div(
                 [
-                    field(
+                    _layer_switch(
                         t("layer_table.source", lang),
-                        dcc.Dropdown(
-                            id=ids.LAYER_TABLE_SOURCE,
-                            options=table_source_options(state.layer.id, TABLE_LAYERS, lang),
-                            value=table_source,
-                            clearable=False,
-                            searchable=False,
-                            className="layer-dropdown",
-                        ),
-                        html_for=ids.LAYER_TABLE_SOURCE,
-                        small=True,
-                        class_name="layer-switch",
+                        ids.LAYER_TABLE_SOURCE,
+                        table_source_options(state.layer.id, TABLE_LAYERS, lang),
+                        table_source,
                     ),
                     *param_groups(
                         TABLE_LAYERS,

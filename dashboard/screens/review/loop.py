@@ -105,11 +105,14 @@ def section(lang: str) -> html.Section:
                     html.Label(
                         t("loop.station_filter", lang), htmlFor=STATION, className="field-label"
                     ),
-                    dcc.Dropdown(
-                        id=STATION,
-                        options=[{"label": n, "value": c} for c, n in names.items()],
-                        placeholder=t("station.all", lang),
-                        className="filter-dropdown review-loop-station",
+                    html.Div(  # holds the dropdown's place while Dash loads it
+                        dcc.Dropdown(
+                            id=STATION,
+                            options=[{"label": n, "value": c} for c, n in names.items()],
+                            placeholder=t("station.all", lang),
+                            className="filter-dropdown review-loop-station",
+                        ),
+                        className="field-control",
                     ),
                 ],
                 className="card-head",

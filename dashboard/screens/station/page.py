@@ -152,7 +152,10 @@ def build(
         [
             html.H1(title, className="page-title"),
             html.Div(
-                [html.Span(t("station.switch", lang), className="field-label"), switch],
+                [
+                    html.Span(t("station.switch", lang), className="field-label"),
+                    html.Div(switch, className="field-control"),  # holds its place as it loads
+                ],
                 className="station-switch-wrap",
                 hidden=len(names) <= 1,
             ),
