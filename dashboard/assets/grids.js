@@ -46,12 +46,12 @@
       return window.dash_clientside.no_update;
     }
     var box = card.getBoundingClientRect();
-    var below = box.top + Math.min(box.height, REVEAL_PX) - window.innerHeight;
-    if (below > 0) {
+    var by = Math.max(0, box.top + Math.min(box.height, REVEAL_PX) + 12 - window.innerHeight);
+    if (by > 0) {
       var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-      window.scrollBy({ top: below + 12, behavior: still ? "auto" : "smooth" });
+      window.scrollBy({ top: by, behavior: still ? "auto" : "smooth" });
     }
-    return below > 0 ? Math.round(below + 12) : 0;
+    return Math.round(by);
   }
 
   var renderers = (window.dashAgGridComponentFunctions =

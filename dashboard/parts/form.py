@@ -34,7 +34,13 @@ def field(
         else None
     )
     return html.Div(
-        [label, html.Div(control, className="field-control")],
+        [label, holding_place(control)],
         className=f"{kind} {class_name}".strip(),
         **kwargs,
     )
+
+
+def holding_place(control: Component) -> html.Div:
+    """``control`` in a box that keeps a control's height until Dash has loaded it (for a
+    control placed without :func:`field`'s caption above it)."""
+    return html.Div(control, className="field-control")

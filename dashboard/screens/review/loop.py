@@ -19,6 +19,7 @@ from dash.exceptions import PreventUpdate
 from flask import has_request_context
 
 from dashboard.parts import ids
+from dashboard.parts.form import holding_place
 from dashboard.parts.i18n import normalise_language, t
 from dashboard.parts.loop_view import (
     COMPLIANCE_HEADER_KEYS,
@@ -105,14 +106,13 @@ def section(lang: str) -> html.Section:
                     html.Label(
                         t("loop.station_filter", lang), htmlFor=STATION, className="field-label"
                     ),
-                    html.Div(  # holds the dropdown's place while Dash loads it
+                    holding_place(
                         dcc.Dropdown(
                             id=STATION,
                             options=[{"label": n, "value": c} for c, n in names.items()],
                             placeholder=t("station.all", lang),
                             className="filter-dropdown review-loop-station",
-                        ),
-                        className="field-control",
+                        )
                     ),
                 ],
                 className="card-head",

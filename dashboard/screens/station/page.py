@@ -26,7 +26,7 @@ from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
 from dashboard.parts import ids
-from dashboard.parts.form import field
+from dashboard.parts.form import field, holding_place
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.leaflet_map import leaflet_map, map_ids, register_map
 from dashboard.parts.linked import from_station
@@ -154,7 +154,7 @@ def build(
             html.Div(
                 [
                     html.Span(t("station.switch", lang), className="field-label"),
-                    html.Div(switch, className="field-control"),  # holds its place as it loads
+                    holding_place(switch),
                 ],
                 className="station-switch-wrap",
                 hidden=len(names) <= 1,
