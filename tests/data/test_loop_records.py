@@ -342,7 +342,9 @@ def test_tasks_clocks_and_actions_enter_the_status_history(loop_db):
     )
     assert done == police
     with Session(loop_db) as s:
-        ev = s.scalars(select(StatusEvent).where(StatusEvent.incident_id == case)).all()
+        ev = s.scalars(
+            select(StatusEvent).where(StatusEvent.incident_id == case).order_by(StatusEvent.id)
+        ).all()
     assert [(e.status, e.department) for e in ev] == [("mediation", "police")]
     rows = {
         r["department"]: r

@@ -201,7 +201,9 @@ def test_case_detail_masks_and_is_audited(access):
     full = access.case_detail(Scope(user="li", personal_details=True), 1)
     assert full.fields["address_raw"] == "翻身路12栋302室"
     with access.engine.connect() as conn:
-        audit = conn.execute(select(AuditEvent.user, AuditEvent.action, AuditEvent.target)).all()
+        audit = conn.execute(
+            select(AuditEvent.user, AuditEvent.action, AuditEvent.target).order_by(AuditEvent.id)
+        ).all()
     assert audit == [("zhang", "view_case", "incident:1"), ("li", "view_case", "incident:1")]
 
 

@@ -138,7 +138,9 @@ def test_an_excel_export_imports(engine_with_stations, tmp_path):
     summary = import_file(engine_with_stations, path, "cn-110")
     assert _counts(summary) == (3, 0, 0, 0)
     with engine_with_stations.connect() as conn:
-        rows = conn.execute(select(Incident.reported_at, Incident.station_code)).all()
+        rows = conn.execute(
+            select(Incident.reported_at, Incident.station_code).order_by(Incident.reported_at)
+        ).all()
     assert (str(rows[0][0]), rows[0][1]) == ("2024-03-01 01:30:00", "A")
 
 
