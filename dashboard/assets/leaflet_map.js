@@ -66,13 +66,21 @@
     return !!s && s.kind === kind && s.id === id;
   }
 
+  /* the overlay's entry of a cell ([colour index, tooltip]), if the overlay outlines it */
+  function overlayOf(paint, id) {
+    return paint && paint.overlay && paint.overlay.cells ? paint.overlay.cells[id] : undefined;
+  }
+
   function cellStyleOf(id, paint, look) {
     var entry = paint && paint.cells ? paint.cells[id] : undefined;
     var selected = isSelected(paint, "cell", id);
-    if (paint && paint.outlinedSet && paint.outlinedSet.has(id) && !selected) {
-      /* a cell of the patrol plan: a blue outline, whatever its colour */
+    var over = overlayOf(paint, id);
+    if (over && !selected) {
+      /* a cell of the overlay (a patrol cell, a hot spot under another layer): outlined in
+         the overlay's colour, filled by the layer beneath (faintly where it has nothing) */
       return {
-        stroke: true, color: "#1450c8", weight: 2.5, opacity: 1, fill: true,
+        stroke: true, color: paint.overlay.palette[over[0]], weight: 2.5,
+        opacity: paint.overlay.opacity === undefined ? 1 : paint.overlay.opacity, fill: true,
         fillColor: entry ? paint.palette[entry[0]] : "#ffffff",
         fillOpacity: entry ? (paint.opacity === undefined ? 0.8 : paint.opacity) : 0.15,
         interactive: true
@@ -114,8 +122,12 @@
     var paint = state(key).paint;
     var entry = paint && paint.cells ? paint.cells[id] : undefined;
     var cellLine = '<span class="map-tip-cell">' + id + "</span>";
-    if (!entry) { return (paint && paint.blankTip ? paint.blankTip + "<br>" : "") + cellLine; }
-    return entry[1] + "<br>" + cellLine;
+    var over = overlayOf(paint, id);
+    var overLine = over && over[1] ? over[1] + "<br>" : "";
+    if (!entry) {
+      return (paint && paint.blankTip ? paint.blankTip + "<br>" : "") + overLine + cellLine;
+    }
+    return entry[1] + "<br>" + overLine + cellLine;
   }
 
   function escapeText(text) {
@@ -134,9 +146,10 @@
     cells.forEach(function (layer, id) {
       /* restyle only what changes: most hexagons stay empty from one filter to the next */
       var entry = paint.cells ? paint.cells[id] : undefined;
-      var outlined = paint.outlinedSet && paint.outlinedSet.has(id);
+      var over = overlayOf(paint, id);
       var look = (entry ? entry[0] + "|" + paint.palette[entry[0]] + "|" + paint.opacity : "-") +
-        (id === sel ? "|s" : "") + (outlined ? "|o" : "");
+        (id === sel ? "|s" : "") +
+        (over ? "|o" + paint.overlay.palette[over[0]] + "|" + paint.overlay.opacity : "");
       if (layer._anningLook === look) { return; }
       layer._anningLook = look;
       layer.setStyle(cellStyleOf(id, st.paint, cellLook));
@@ -393,10 +406,11 @@
           interactive: false
         });
       }
+      var opacity = p.opacity === undefined ? 0.95 : p.opacity;
       return L.circleMarker(latlng, {
-        radius: p.r || 6, fillColor: p.colour || "#d95f0e", fillOpacity: 0.95,
+        radius: p.r || 6, fillColor: p.colour || "#d95f0e", fillOpacity: opacity,
         color: p.selected ? "#000000" : (p.line || "#3e4c59"), weight: p.selected ? 3 : 1.5,
-        opacity: 0.95
+        opacity: Math.max(opacity, 0.5)
       });
     },
     eachPoint: function (feature, layer, context) {
@@ -476,6 +490,18 @@
         return !!l._map && (l.feature.properties || {}).halo;
       }).map(function (l) { return l.getRadius(); });
     },
+    /* the hexagons drawn with the overlay's outline now: id and outline colour (tests) */
+    outlinedCells: function (key) {
+      var st = state(key);
+      var out = [];
+      paintedCells(st).forEach(function (layer, id) {
+        var over = overlayOf(st.paint, id);
+        if (over && layer._map && layer.options.color === st.paint.overlay.palette[over[0]]) {
+          out.push({ id: id, colour: layer.options.color, opacity: layer.options.opacity });
+        }
+      });
+      return out;
+    },
     /* the layer the latest paint shows */
     layerShown: function (key) {
       var st = state(key);
@@ -514,7 +540,6 @@
       paint: function (paint) {
         if (!paint || !paint.key) { return window.dash_clientside.no_update; }
         var st = state(paint.key);
-        if (paint.outlined) { paint.outlinedSet = new Set(paint.outlined); }
         st.paint = paint;
         restyle(paint.key);
         if (paint.note) { showNote(paint.key, paint.empty); }

@@ -11,8 +11,11 @@ size follows the map's zoom), ``every`` (``1d``/``1w``), ``sel``
 followed by that layer's parameters under their own names (``layer=hotspot&k=2``), ``tab``
 (``cases`` or ``layer``: which list shows below the map), and ``table`` (a table-only layer
 shown in the layer table instead of the map layer) with its parameters prefixed ``table.``
-(``table=service_levels&table.state=breached``), ``week`` (``YYYY-MM-DD``, the Monday of the
-time slider's week) and ``win`` (weeks in the slider's window, ending with that week).
+(``table=service_levels&table.state=breached``), ``over`` (a second map layer drawn with the
+first: points over cells, cells under points, or its cells outlined over the first's fill) with
+its parameters prefixed ``over.``, ``op`` (the two layers' opacity in percent, ``80,90``),
+``week`` (``YYYY-MM-DD``, the Monday of the time slider's week) and ``win`` (weeks in the
+slider's window, ending with that week).
 A ``sel`` may also name a bar of the trend: ``period:<first day>.<1d|1w>[.<category>]``.
 
 The filter keys (:data:`FILTER_KEYS`) are parsed by :func:`parse_filters` for the overview
@@ -58,6 +61,16 @@ TABLE_LAYERS: tuple[str, ...] = tuple(i for i, s in REGISTRY.items() if s.geomet
 TABS: tuple[str, ...] = ("cases", "layer")
 #: URL prefix of the parameters of the table-only layer (``table.state=breached``).
 TABLE_PARAM_PREFIX = "table."
+#: Layers that can be drawn over (or under) the map layer: every map layer but the counts
+#: (the counts are the map's base; as an overlay they would outline every hexagon).
+OVERLAY_LAYERS: tuple[str, ...] = tuple(i for i in MAP_LAYERS if i != DEFAULT_LAYER)
+#: The overlay selector's value for "no second layer".
+NO_OVERLAY = "none"
+#: URL prefix of the overlay layer's parameters (``over.k=2``).
+OVERLAY_PARAM_PREFIX = "over."
+#: Opacity (percent) of the map layer and of the overlay by default, and the bounds.
+DEFAULT_OPACITY: tuple[int, int] = (80, 90)
+OPACITY_RANGE: tuple[int, int] = (10, 100)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Longest raw value an error message repeats.
 _SHOWN_CHARS = 40
@@ -193,6 +206,10 @@ class OverviewState:
     auto_res: bool = True
     #: The time slider's window; None: the whole date range.
     window: TimeWindow | None = None
+    #: A second map layer drawn with the first (never the same layer); None: one layer.
+    overlay: LayerChoice | None = None
+    #: Opacity in percent of the map layer and of the overlay.
+    opacity: tuple[int, int] = DEFAULT_OPACITY
 
     @property
     def table_layer(self) -> LayerChoice:
@@ -398,6 +415,39 @@ def parse_table(value: object, raw: Mapping[str, object]) -> LayerChoice | None:
     return layer_choice(value, raw, TABLE_LAYERS)
 
 
+def parse_overlay(value: object, layer_id: str, raw: Mapping[str, object]) -> LayerChoice | None:
+    """The layer drawn with the map layer ``layer_id``, or None (none chosen, an unknown one,
+    or the map layer itself)."""
+    if not isinstance(value, str) or value not in OVERLAY_LAYERS or value == layer_id:
+        return None
+    return layer_choice(value, raw, OVERLAY_LAYERS)
+
+
+def parse_opacity(value: object, default: int) -> int:
+    """An opacity in percent within :data:`OPACITY_RANGE` (``default`` for anything else)."""
+    try:
+        number = int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return default
+    low, high = OPACITY_RANGE
+    return min(max(number, low), high)
+
+
+def parse_opacities(value: object) -> tuple[int, int]:
+    """The two opacities of the URL's ``op`` (``"80,90"``); defaults where one is missing."""
+    parts = value.split(",") if isinstance(value, str) else []
+    parts += [None] * (2 - len(parts))
+    return (
+        parse_opacity(parts[0], DEFAULT_OPACITY[0]),
+        parse_opacity(parts[1], DEFAULT_OPACITY[1]),
+    )
+
+
+def _prefixed(params: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """The parameters under ``prefix`` (``table.`` or ``over.``), without it."""
+    return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+
+
 def _strict_codes(key: str, raw: str | None, allowed: Sequence[str], what: str) -> None:
     if raw is None:
         return
@@ -484,11 +534,8 @@ def from_query(
     is the resolution of the map's zoom, used when the URL chooses none.
     """
     params = query_params(search)
-    table_raw = {
-        k[len(TABLE_PARAM_PREFIX) :]: v
-        for k, v in params.items()
-        if k.startswith(TABLE_PARAM_PREFIX)
-    }
+    table_raw = _prefixed(params, TABLE_PARAM_PREFIX)
+    layer = layer_choice(params.get("layer"), params)
     filters = parse_filters(params, extent, station_codes)
     manual = parse_resolution_choice(params.get("res"))
     if manual is None and auto_res is not None:
@@ -497,11 +544,15 @@ def from_query(
         filters=filters,
         every=parse_every(params.get("every")),
         selection=parse_selection(params.get("sel")),
-        layer=layer_choice(params.get("layer"), params),
+        layer=layer,
         table=parse_table(params.get("table"), table_raw),
         tab=parse_tab(params.get("tab")),
         auto_res=manual is None,
         window=parse_window(params.get("week"), params.get("win"), filters.start, filters.end),
+        overlay=parse_overlay(
+            params.get("over"), layer.id, _prefixed(params, OVERLAY_PARAM_PREFIX)
+        ),
+        opacity=parse_opacities(params.get("op")),
     )
 
 
@@ -522,6 +573,9 @@ def from_controls(
     tab: object = "cases",
     zoom_res: object = None,
     window: TimeWindow | None = None,
+    overlay: object = None,
+    opacity: object = None,
+    overlay_opacity: object = None,
 ) -> OverviewState:
     """The overview state from the controls' values (as callbacks receive them).
 
@@ -529,7 +583,9 @@ def from_controls(
     :func:`control_values`); those of the chosen map and table layers are used. ``res`` is
     a resolution chosen by hand or :data:`RES_AUTO` (or None): the resolution of the map's
     zoom ``zoom_res`` then (the default resolution without one). ``window`` is the time
-    slider's (see :mod:`dashboard.screens.overview.time_slider`).
+    slider's (see :mod:`dashboard.screens.overview.time_slider`). ``overlay`` is the second
+    layer (its parameters also from ``layer_params``), ``opacity``/``overlay_opacity`` the two
+    layers' opacity in percent.
     """
     manual = parse_resolution_choice(res)
     effective = manual if manual is not None else _display_resolution(zoom_res)
@@ -537,6 +593,7 @@ def from_controls(
     if start_day is not None and end_day is not None and start_day > end_day:
         start_day, end_day = end_day, start_day
     station_values = stations if isinstance(stations, list | tuple) else ()
+    chosen = layer_choice(layer, (layer_params or {}).get(str(layer), {}))
     return OverviewState(
         filters=Filters(
             start=start_day,
@@ -549,11 +606,16 @@ def from_controls(
         ),
         every=parse_every(every),
         selection=parse_selection(selection),
-        layer=layer_choice(layer, (layer_params or {}).get(str(layer), {})),
+        layer=chosen,
         table=parse_table(table, (layer_params or {}).get(str(table), {})),
         tab=parse_tab(tab),
         auto_res=manual is None,
         window=window,
+        overlay=parse_overlay(overlay, chosen.id, (layer_params or {}).get(str(overlay), {})),
+        opacity=(
+            parse_opacity(opacity, DEFAULT_OPACITY[0]),
+            parse_opacity(overlay_opacity, DEFAULT_OPACITY[1]),
+        ),
     )
 
 
@@ -624,6 +686,13 @@ def to_query(state: OverviewState, lang: str) -> str:
         params["week"] = state.window.week.isoformat()
         if state.window.weeks != WINDOW_WEEKS[0]:
             params["win"] = str(state.window.weeks)
+    if state.overlay is not None:
+        params["over"] = state.overlay.id
+        params.update(
+            {OVERLAY_PARAM_PREFIX + k: _param_text(v) for k, v in state.overlay.changed().items()}
+        )
+    if state.opacity != DEFAULT_OPACITY:
+        params["op"] = ",".join(str(v) for v in state.opacity)
     return "?" + urlencode(params, safe=",:")
 
 

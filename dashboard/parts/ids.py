@@ -58,6 +58,10 @@ CASE_TABLE = "case-table"
 #: The map's layer switcher, the chosen layer's one-line explanation and the legend.
 LAYER = "map-layer"
 LAYER_HINT = "map-layer-hint"
+#: The second layer drawn with the map layer, and each layer's opacity (percent).
+OVERLAY = "map-overlay"
+OPACITY = "map-opacity"
+OVERLAY_OPACITY = "map-overlay-opacity"
 MAP_LEGEND = "map-legend"
 #: Pattern-matching types: one parameter control (``{"type", "layer", "param"}``) and the
 #: group of a layer's controls (``{"type", "layer"}``).

@@ -102,26 +102,50 @@ def param_control(layer_id: str, param: Param, value: object, lang: str) -> html
     return field(name, control, small=True, title=bounds or None)
 
 
-def param_group(spec: LayerSpec, values: Mapping[str, object], lang: str, hidden: bool) -> html.Div:
-    """The controls of every parameter of ``spec`` (``values`` fill them; defaults else)."""
+def param_group(
+    spec: LayerSpec,
+    values: Mapping[str, object],
+    lang: str,
+    hidden: bool,
+    overlay: bool = False,
+) -> html.Div:
+    """The controls of every parameter of ``spec`` (``values`` fill them; defaults else).
+
+    The group opens with the layer's name, shown only while it is the overlay's group
+    (``overlay``; :func:`group_class`), so its controls are not taken for the map layer's."""
+    caption = html.Span(
+        t("map.overlay_params", lang, layer=t(f"layer.{spec.id}", lang)),
+        className="param-group-caption",
+    )
     return html.Div(
-        [param_control(spec.id, p, values.get(p.name, p.default), lang) for p in spec.params],
+        [
+            caption,
+            *(param_control(spec.id, p, values.get(p.name, p.default), lang) for p in spec.params),
+        ],
         id=group_id(spec.id),
-        className="param-group",
+        className=group_class(overlay),
         hidden=hidden,
     )
 
 
+def group_class(overlay: bool) -> str:
+    """The class of a parameter group: marked when it is the overlay layer's."""
+    return "param-group param-group-overlay" if overlay else "param-group"
+
+
 def param_groups(
     layer_ids: Sequence[str],
-    chosen: str | None,
-    values: Mapping[str, object],
+    shown: Mapping[str, Mapping[str, object]],
     lang: str,
+    overlay: str | None = None,
 ) -> list[html.Div]:
-    """A parameter group for each of ``layer_ids`` that has parameters; only ``chosen``'s
-    shows, filled with ``values`` (the others with their defaults)."""
+    """A parameter group for each of ``layer_ids`` that has parameters; those in ``shown``
+    (layer id → parameter values) show, filled with their values (the others hidden, with
+    their defaults); ``overlay`` names the overlay layer's group."""
     return [
-        param_group(REGISTRY[i], values if i == chosen else {}, lang, hidden=i != chosen)
+        param_group(
+            REGISTRY[i], shown.get(i, {}), lang, hidden=i not in shown, overlay=i == overlay
+        )
         for i in layer_ids
         if REGISTRY[i].params
     ]

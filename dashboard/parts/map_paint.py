@@ -19,6 +19,9 @@ from plotly.colors import hex_to_rgb
 PALETTE_STEPS = 24
 #: Opacity of painted cells, so the station borders beneath stay legible.
 CELL_OPACITY = 0.8
+#: Outline of the cells of an overlay (:func:`outline_overlay`): a blue that stands out on
+#: every fill palette (sequential, diverging, emerging), e.g. the station map's patrol cells.
+OVERLAY_OUTLINE = "#1450c8"
 
 
 def palette_of(colorscale: list[list], steps: int = PALETTE_STEPS) -> list[str]:
@@ -145,6 +148,23 @@ def class_paint(
         "selected": dict(selection) if selection else None,
         "empty": {"title": empty[0], "hint": empty[1]} if empty else None,
         "meta": dict(meta or {}),
+    }
+
+
+def outline_overlay(
+    cells: Mapping[str, tuple[int, str]], palette: Sequence[str], opacity: float = 1.0
+) -> dict:
+    """A paint's ``overlay``: cells outlined over the paint's own fill, each in its colour.
+
+    ``cells`` maps a hex id to its colour index in ``palette`` and the tooltip lines the
+    overlay adds (HTML, see :func:`tooltip`; ``""`` for none). A cell the paint itself leaves
+    empty is still outlined, over a faint fill. The station map outlines its patrol cells so;
+    the overview a second layer's findings (:func:`dashboard.screens.overview.map.with_overlay`).
+    """
+    return {
+        "palette": list(palette),
+        "opacity": opacity,
+        "cells": {h: [int(c), tip] for h, (c, tip) in cells.items()},
     }
 
 

@@ -180,9 +180,61 @@ def test_a_shared_link_reproduces_the_view_in_english(page, server):
     assert "Incident counts" in method.inner_text()
     assert "Patrol priority" in page.inner_text("#map-legend")
     chrome = "\n".join(
-        page.inner_text(s) for s in (".map-card .layer-bar", "#map-legend", "#layer-panel")
+        page.inner_text(s)
+        for s in (".map-card .layer-bar", ".map-card .param-bar", "#map-legend", "#layer-panel")
     )
     assert not _CJK.search(chrome), chrome
+
+
+#: The hexagons drawn with the second layer's outline, and the points with their opacity.
+OUTLINED = "() => window.anningMap.outlinedCells('map')"
+POINT_OPACITY = """() => window.anningMap.leaflet('map') && [...Object.values(
+  window.anningMap.leaflet('map')._layers)].filter(l => l.feature && l.getRadius
+  && !(l.feature.properties || {}).halo).map(l => l.options.fillOpacity)"""
+
+
+def test_two_layers_at_once_each_with_its_opacity(page, server, shoot):
+    """Patrol cells outlined over the hot spots, then repeat addresses over them: the number
+    the legend gives is the number drawn, each layer's opacity follows its slider, and the
+    link carries both layers."""
+    _open(page, f"{server}/?layer=hotspot")
+    page.wait_for_function(LAYER_READY, arg="hotspot")
+    _choose(page, "map-overlay", "巡逻方案")
+    page.wait_for_function("() => location.search.includes('over=patrol_plan')")
+    page.wait_for_function(f"() => {OUTLINED[6:]}.length > 0")
+    page.wait_for_function("() => document.querySelector('.overlay-legend') !== null")
+    legend = page.inner_text("#map-legend")
+    assert "Gi* 热点等级" in legend  # the first layer's legend stays
+    drawn = re.search(r"叠加：巡逻方案，(\d+) 个六边形以蓝色边框标出", legend)
+    assert drawn, legend
+    outlined = page.evaluate(OUTLINED)
+    assert len(outlined) == int(drawn.group(1))
+    assert {o["colour"] for o in outlined} == {"#1450c8"} and outlined[0]["opacity"] == 0.9
+    # the plan's parameters show, named as the second layer's
+    caption = page.locator(".param-group-overlay .param-group-caption")
+    assert caption.is_visible() and "巡逻方案" in caption.inner_text()
+    page.wait_for_timeout(500)
+    shoot(page, "layer_overlay_patrol_on_hotspots")
+
+    # the second layer's opacity: one step down with the keyboard
+    page.locator("#map-overlay-opacity [role=slider]").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('op=80,80')")
+    page.wait_for_function(f"() => {OUTLINED[6:]}.every(o => o.opacity === 0.8)")
+
+    # repeat addresses over the hot spots: dots, at the second layer's opacity
+    _choose(page, "map-overlay", "重复警情地址")
+    page.wait_for_function("() => location.search.includes('over=repeat_addresses')")
+    page.wait_for_function(f"() => ({POINT_OPACITY[6:]} || []).length > 3")
+    assert set(page.evaluate(POINT_OPACITY)) == {0.8}
+    assert page.evaluate(OUTLINED) == []
+    assert "叠加：重复警情地址" in page.inner_text("#map-legend")
+
+    # the map layer becomes the overlay's layer: the overlay goes
+    _choose(page, "map-layer", "重复警情地址")
+    page.wait_for_function("() => !location.search.includes('over=')")
+    page.wait_for_function(LAYER_READY, arg="repeat_addresses")
+    assert "无" in page.inner_text("#map-overlay")
 
 
 def test_the_api_answers_in_the_logged_in_browser(page, server):

@@ -119,7 +119,8 @@ def test_the_map_holds_still_once_it_is_ready(page, server):
     page.wait_for_function(MAP_READY)
     at_ready = page.locator("#map.leaflet-container").bounding_box()
     loaded = (
-        "() => ['map-layer', 'filter-station', 'filter-category', 'map-time-slider']"
+        "() => ['map-layer', 'map-overlay', 'map-opacity', 'filter-station', 'filter-category', "
+        "'map-time-slider']"
         ".every(id => document.getElementById(id)) && !!document.querySelector('.dash-datepicker')"
     )
     page.wait_for_function(loaded)

@@ -101,13 +101,22 @@ def test_parameters_are_rendered_after_their_type():
 
 
 def test_only_the_chosen_layers_group_shows():
-    groups = param_groups(MAP_LAYERS, "hotspot", {"k": 3}, "zh")
+    groups = param_groups(MAP_LAYERS, {"hotspot": {"k": 3}}, "zh")
     shown = [g for g in groups if not g.hidden]
     assert [g.id["layer"] for g in shown] == ["hotspot"]
-    assert shown[0].children[0].children[1].children.value == 3
+    assert shown[0].children[1].children[1].children.value == 3
     assert "counts" not in {g.id["layer"] for g in groups}  # no parameters, no group
     group = param_group(REGISTRY["service_levels"], {}, "en", hidden=False)
-    assert group.children[0].children[1].children.value == "all"
+    assert group.children[1].children[1].children.value == "all"
+    # with an overlay both groups show, the overlay's marked and named
+    groups = param_groups(
+        MAP_LAYERS, {"hotspot": {"k": 3}, "near_repeat": {}}, "en", overlay="near_repeat"
+    )
+    shown = {g.id["layer"]: g for g in groups if not g.hidden}
+    assert set(shown) == {"hotspot", "near_repeat"}
+    assert "param-group-overlay" in shown["near_repeat"].className
+    assert "param-group-overlay" not in shown["hotspot"].className
+    assert "Near-repeat" in shown["near_repeat"].children[0].children
     ids_ = [{"layer": "hotspot"}, {"layer": "early_warning"}, {"layer": "patrol_plan"}]
     assert hidden_groups(ids_, ["hotspot", "early_warning"]) == [False, False, True]
 
@@ -188,10 +197,15 @@ def test_a_bad_parameter_falls_back_to_its_default(request_context):
 
 
 def test_the_controls_callback_shows_the_hint_and_names_the_map_layer(request_context):
-    hidden, hint, options = overview.show_layer_controls("patrol_plan", FOLLOW_MAP, "en")
+    hidden, classes, hint, options, overlays = overview.show_layer_controls(
+        "patrol_plan", FOLLOW_MAP, "en"
+    )
     assert "area budget" in hint
     assert options[0]["label"] == "Map layer: Patrol plan"
-    assert hidden == []  # outside Dash there are no groups to report on
+    assert hidden == [] and classes == []  # outside Dash there are no groups to report on
+    # the map layer cannot be its own overlay
+    assert {o["value"]: o.get("disabled") for o in overlays}["patrol_plan"] is True
+    assert overlays[0]["value"] == "none"
 
 
 # -- the layer table -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_the_controls_of_a_state_in_restore_order():
     values = overview_history.control_values(state, PARAM_IDS)
     assert values[:7] == ["2026-08-15", "2026-11-12", ["elder_abuse"], [], [], [], 9]
     assert values[9:12] == ["hotspot", [2, ["on"], "all"], "layer"]
-    assert values[13:] == [date(2026, 10, 5).toordinal(), 4]
+    assert values[13:] == [date(2026, 10, 5).toordinal(), 4, "none", 80, 90]
     auto = overview_history.control_values(OverviewState(), [])
     assert auto[6] == "auto" and auto[12] == "map" and auto[13] < 0 + date.today().toordinal()
 

@@ -25,6 +25,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "{steps} steps of {days} days reach back to {start}; the history covers {covered} "
         "step(s), and emerging hot spots need at least {minimum}. Choose an earlier date range.",
     },
+    # -- two layers at once ------------------------------------------------------------------
+    "map.opacity": {"zh": "图层不透明度", "en": "Layer opacity"},
+    "map.overlay": {"zh": "叠加图层", "en": "Second layer"},
+    "map.overlay_none": {"zh": "无", "en": "None"},
+    "map.overlay_opacity": {"zh": "叠加不透明度", "en": "Second layer opacity"},
+    "map.overlay_params": {"zh": "叠加「{layer}」：", "en": "Second layer, {layer}:"},
+    "map.overlay_legend": {"zh": "叠加：{layer}", "en": "Second layer: {layer}"},
+    "map.overlay_legend_outline": {
+        "zh": "叠加：{layer}，{cells} 个六边形以蓝色边框标出（填色仍为主图层；悬停可见其数值）",
+        "en": "Second layer: {layer}, {cells} hexagons outlined in blue (the fill is the first "
+        "layer; hover for its values)",
+    },
     # -- the resolution control --------------------------------------------------------------
     "map.res_auto": {"zh": "随缩放自动", "en": "Follows the zoom"},
     "map.res_auto_now": {"zh": "当前：{size}", "en": "Now: {size}"},

@@ -20,7 +20,7 @@ from typing import Any
 from dash import no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.parts.filters import RES_AUTO, OverviewState, from_query
+from dashboard.parts.filters import NO_OVERLAY, RES_AUTO, OverviewState, from_query
 from dashboard.parts.layer_controls import FOLLOW_MAP
 from dashboard.parts.services import services
 from dashboard.screens.overview import time_slider
@@ -39,7 +39,7 @@ def control_values(state: OverviewState, param_ids: Sequence[Mapping[str, str]])
     """The value of each overview control for ``state``, in the order of the restore callback's
     outputs: dates, category, source, risk, station, resolution, trend period, selection,
     layer, layer parameters (one per id in ``param_ids``), list tab, layer-table source,
-    slider, window length."""
+    slider, window length, overlay, the two opacities."""
     flt = state.filters
     return [
         flt.start.isoformat() if flt.start else None,
@@ -57,6 +57,8 @@ def control_values(state: OverviewState, param_ids: Sequence[Mapping[str, str]])
         state.table.id if state.table else FOLLOW_MAP,
         time_slider.slider_value(state.window, flt.start, flt.end),
         state.window.weeks if state.window else 1,
+        state.overlay.id if state.overlay else NO_OVERLAY,
+        *state.opacity,
     ]
 
 
@@ -64,7 +66,7 @@ def _param_value(state: OverviewState, ident: Mapping[str, str]) -> object:
     """A parameter control's value: the URL's for the chosen layers, else the default."""
     layer, name = ident.get("layer"), ident.get("param")
     values: dict[str, object] = {}
-    for choice in (state.layer, state.table):
+    for choice in (state.layer, state.table, state.overlay):
         if choice is not None and choice.id == layer:
             values = choice.values()
     spec = REGISTRY.get(str(layer))

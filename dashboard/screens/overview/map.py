@@ -10,7 +10,7 @@ the answer is a paint for the Leaflet map of :mod:`dashboard.parts.leaflet_map`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dash_leaflet as dl
 import numpy as np
@@ -26,8 +26,10 @@ from dashboard.parts.layer_views import hover_text, point_cells, with_station
 from dashboard.parts.leaflet_map import leaflet_map
 from dashboard.parts.legends import accuracy_note, build_legend, colour_scale, legend_component
 from dashboard.parts.map_paint import (
+    OVERLAY_OUTLINE,
     cell_paint,
     colours_of,
+    outline_overlay,
     place_lines,
     point_features,
     tooltip,
@@ -37,6 +39,7 @@ from dashboard.parts.services import Services
 from data.access import IncidentFilter, Scope
 from geo import areas
 from geo.h3cells import cell_resolution, cell_to_str
+from layers.emerging_hotspot import CATEGORIES as REGISTRY_CATEGORIES
 from layers.refusal import LayerRefusedError
 from layers.registry import REGISTRY
 
@@ -140,7 +143,24 @@ class MapAnswer:
 
 
 def draw_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> MapAnswer:
-    """The map of ``state``'s layer over its incidents, and the layer's legend."""
+    """The map of ``state``'s layer over its incidents, with its overlay when one is chosen
+    (:func:`with_overlay`), and the legends."""
+    main = layer_map(svc, scope, state, lang)
+    if state.overlay is None:
+        return MapAnswer(
+            {**main.paint, "opacity": state.opacity[0] / 100},
+            main.cells_url,
+            faded(main.points, state.opacity[0]),
+            main.legend,
+        )
+    return with_overlay(svc, scope, state, lang, main)
+
+
+def layer_map(
+    svc: Services, scope: Scope, state: OverviewState, lang: str, *, findings: bool = False
+) -> MapAnswer:
+    """The map of ``state``'s layer alone; with ``findings`` only the cells the layer finds
+    (:func:`finding_rows`: what an overlay outlines)."""
     if state.layer.id == DEFAULT_LAYER:
         return counts_map(svc, scope, state, lang)
     flt = state.incident_filter()
@@ -155,12 +175,16 @@ def draw_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> Ma
         refused: Component | None = html.Div(refusal, className="legend-note layer-refused")
     else:
         refused = None
+    if findings:
+        frame = finding_rows(spec.id, frame)
     selected = state.selection.to_data() if state.selection else None
     empty = layer_empty_reason(svc, scope, flt, frame)
     if spec.geometry == "points":
         answer = points_map(frame, spec.id, lang, svc, scope, selected, empty, state.filters.res)
     else:
-        answer = cells_map(frame, spec.id, lang, svc, scope, selected, empty, state.filters.res)
+        answer = cells_map(
+            frame, spec.id, lang, svc, scope, selected, empty, state.filters.res, findings
+        )
     legend = legend_component(build_legend(spec, frame, lang))
     if refused is not None:
         return MapAnswer(answer.paint, answer.cells_url, answer.points, html.Div([legend, refused]))
@@ -171,6 +195,108 @@ def draw_map(svc: Services, scope: Scope, state: OverviewState, lang: str) -> Ma
         panel = svc.layer(scope, flt, "patrol_accuracy", tested, state.filters.res)
         legend = html.Div([legend, accuracy_note(panel, lang)])
     return MapAnswer(answer.paint, answer.cells_url, answer.points, legend)
+
+
+#: What a layer drawn as an overlay's outlines keeps: the hexagons that are its finding (hot
+#: spots and emerging hot spots; every cell of a near-repeat zone or of a patrol plan).
+OVERLAY_FINDINGS: dict[str, tuple[str, frozenset[str]]] = {
+    "hotspot": ("label", frozenset({"hot_99", "hot_95", "hot_90"})),
+    "emerging_hotspot": (
+        "category",
+        frozenset(c for c in REGISTRY_CATEGORIES if c.endswith("_hotspot")),
+    ),
+}
+
+
+def finding_rows(layer_id: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a cell layer's result an overlay outlines (:data:`OVERLAY_FINDINGS`;
+    every row of a layer not listed there)."""
+    rule = OVERLAY_FINDINGS.get(layer_id)
+    if rule is None or not frame.height:
+        return frame
+    column, kept = rule
+    return frame.filter(pl.col(column).is_in(sorted(kept)))
+
+
+def with_overlay(
+    svc: Services, scope: Scope, state: OverviewState, lang: str, main: MapAnswer
+) -> MapAnswer:
+    """``main`` (the map layer's answer) with ``state``'s overlay drawn with it.
+
+    A point layer goes over the cells; a cell layer under the points of a point layer; over
+    another cell layer, the overlay's finding cells are outlined in their own colours on the
+    first layer's fill, both at the same hexagon size (the finer of the two when one layer
+    has a fixed size, e.g. the resolution-9 patrol plan). Each layer has its opacity, and
+    the legend shows both.
+    """
+    assert state.overlay is not None
+    over_state = replace(state, layer=state.overlay, overlay=None)
+    main_op, over_op = state.opacity
+    both_cells = state.layer.spec.geometry == "cells" and state.overlay.spec.geometry == "cells"
+    if both_cells:
+        res = main.paint["meta"].get("res", state.filters.res)
+        over = layer_map(svc, scope, _at(over_state, res), lang, findings=True)
+        over_res = over.paint["meta"].get("res", res)
+        if over_res != res:  # one of the two has a fixed hexagon size: draw both at it
+            main = layer_map(svc, scope, _at(state, over_res), lang)
+            if main.paint["meta"].get("res", over_res) != over_res:
+                over = layer_map(svc, scope, _at(over_state, main.paint["meta"]["res"]), lang)
+        # one outline colour that stands out on any fill (the overlay's own palette would
+        # vanish on a fill of the same hues); its values are in the tooltip
+        found = {h: (0, entry[1]) for h, entry in over.paint["cells"].items()}
+        paint = {
+            **main.paint,
+            "opacity": main_op / 100,
+            "overlay": outline_overlay(found, [OVERLAY_OUTLINE], over_op / 100),
+        }
+        if paint.get("empty") and found:
+            paint["empty"] = None  # the overlay has something to show
+        points = NO_POINTS
+    else:
+        over = layer_map(svc, scope, over_state, lang)
+        if state.layer.spec.geometry == "points":  # the overlay's cells go under the points
+            cells, dots, cells_op, dots_op = over, main, over_op, main_op
+        else:
+            cells, dots, cells_op, dots_op = main, over, main_op, over_op
+        paint = {**cells.paint, "opacity": cells_op / 100}
+        if paint.get("empty") and not dots.paint.get("empty"):
+            paint["empty"] = None  # the other layer has something to show
+        points = faded(dots.points, dots_op)
+        main = MapAnswer(paint, cells.cells_url, points, main.legend)
+    meta = {**main.paint["meta"], "layer": state.layer.id, "overlay": state.overlay.id}
+    if both_cells:
+        meta["overlay_cells"] = len(paint["overlay"]["cells"])
+    paint["meta"] = meta
+    name = t(f"layer.{state.overlay.id}", lang)
+    if both_cells:
+        title = [
+            html.Span(className="legend-outline", style={"borderColor": OVERLAY_OUTLINE}),
+            t("map.overlay_legend_outline", lang, layer=name, cells=meta["overlay_cells"]),
+        ]
+        second = html.Div(html.Div(title, className="overlay-legend-title"))
+    else:
+        title = [t("map.overlay_legend", lang, layer=name)]
+        second = html.Div([html.Div(title, className="overlay-legend-title"), over.legend])
+    legend = html.Div([main.legend, html.Div(second, className="overlay-legend")])
+    return MapAnswer(paint, main.cells_url, points, legend)
+
+
+def _at(state: OverviewState, res: int) -> OverviewState:
+    """``state`` at hexagon resolution ``res``."""
+    return replace(state, filters=replace(state.filters, res=res))
+
+
+def faded(points: dict, opacity: int) -> dict:
+    """A point layer's GeoJSON with every point drawn at ``opacity`` percent."""
+    if not points.get("features"):
+        return points
+    return {
+        **points,
+        "features": [
+            {**f, "properties": {**f["properties"], "opacity": opacity / 100}}
+            for f in points["features"]
+        ],
+    }
 
 
 def empty_words(reason: str | None, lang: str) -> tuple[str, str] | None:
@@ -235,9 +361,12 @@ def cells_map(
     selected: dict | None,
     empty: str | None,
     res: int,
+    overlay: bool = False,
 ) -> MapAnswer:
     """A cell layer: its value per hexagon, at the resolution of its cells (patrol plans and
-    near-repeat zones are always resolution 9; the others follow the chosen ``res``)."""
+    near-repeat zones are always resolution 9; the others follow the chosen ``res``). As an
+    ``overlay`` each tooltip holds only the layer's own lines under its name (the station
+    and the place are the first layer's)."""
     spec = REGISTRY[layer_id]
     frame, layer_res = named_cells(svc, scope, frame, res)
     names = svc.station_names(scope, lang)
@@ -246,12 +375,18 @@ def cells_map(
     titles = [names.get(c, outside) if c else outside for c in frame["station"].to_list()]
     places = svc.cell_names(frame["cell"].to_list(), lang, street=False)
     place_word = t("column.place", lang)
-    tips = [
-        tooltip(
-            title, place_lines(places, c, place_word) + list(zip(labels, row, strict=True)), lang
-        )
-        for title, c, row in zip(titles, frame["cell"].to_list(), values, strict=True)
-    ]
+    if overlay:
+        heading = t("map.overlay_legend", lang, layer=t(f"layer.{layer_id}", lang))
+        tips = [tooltip(heading, list(zip(labels, row, strict=True)), lang) for row in values]
+    else:
+        tips = [
+            tooltip(
+                title,
+                place_lines(places, c, place_word) + list(zip(labels, row, strict=True)),
+                lang,
+            )
+            for title, c, row in zip(titles, frame["cell"].to_list(), values, strict=True)
+        ]
     colours = colour_scale(spec, frame)
     url = cells_url(svc, scope, layer_res)
     paint = cell_paint(

@@ -54,6 +54,9 @@ from dashboard.parts.figures import empty_figure, trend_figure
 from dashboard.parts.filters import (
     MAP_LAYERS,
     MAP_RESOLUTIONS,
+    NO_OVERLAY,
+    OPACITY_RANGE,
+    OVERLAY_LAYERS,
     RES_AUTO,
     TABLE_LAYERS,
     OverviewState,
@@ -72,6 +75,7 @@ from dashboard.parts.form import field
 from dashboard.parts.i18n import dropdown_labels, label, normalise_language, options, t
 from dashboard.parts.layer_controls import (
     FOLLOW_MAP,
+    group_class,
     hidden_groups,
     layer_options,
     param_groups,
@@ -165,6 +169,12 @@ ParamIds = list[dict[str, str]] | None
 #: The time slider's week (a day ordinal) and window length: every view of the window.
 WINDOW_INPUTS = [Input(time_slider.SLIDER, "value"), Input(time_slider.WINDOW, "value")]
 WINDOW_STATES = [State(time_slider.SLIDER, "value"), State(time_slider.WINDOW, "value")]
+#: The second layer and the two layers' opacity (percent): only the map and the URL read them.
+OVERLAY_INPUTS = [
+    Input(ids.OVERLAY, "value"),
+    Input(ids.OPACITY, "value"),
+    Input(ids.OVERLAY_OPACITY, "value"),
+]
 #: The resolution of the map's current zoom (the hexagon size when it is automatic).
 ZOOM_RES = "map-zoom-res"
 #: The map's parts (:mod:`dashboard.parts.leaflet_map`) and the note over an empty map.
@@ -286,6 +296,38 @@ def _layer_switch(caption: str, component_id: str, choices: list[dict], value: s
         html_for=component_id,
         small=True,
         class_name="layer-switch",
+    )
+
+
+def overlay_options(layer_id: str | None, lang: str) -> list[dict]:
+    """The overlay selector's choices: none, then every layer that can go with the map
+    layer (the map layer itself is offered but disabled)."""
+    return [
+        {"label": t("map.overlay_none", lang), "value": NO_OVERLAY},
+        *(
+            {**choice, "disabled": choice["value"] == layer_id}
+            for choice in layer_options(OVERLAY_LAYERS, lang)
+        ),
+    ]
+
+
+def _opacity_slider(caption: str, component_id: str, value: int) -> html.Div:
+    """A captioned slider of a layer's opacity in percent."""
+    low, high = OPACITY_RANGE
+    return field(
+        caption,
+        dcc.Slider(
+            id=component_id,
+            min=low,
+            max=high,
+            step=10,
+            value=value,
+            marks=None,
+            tooltip={"placement": "bottom", "template": "{value} %"},
+            className="opacity-slider",
+        ),
+        small=True,
+        class_name="opacity-field",
     )
 
 
@@ -466,9 +508,27 @@ def build(
                         layer_options(MAP_LAYERS, lang),
                         state.layer.id,
                     ),
-                    *param_groups(MAP_LAYERS, state.layer.id, state.layer.values(), lang),
+                    _opacity_slider(t("map.opacity", lang), ids.OPACITY, state.opacity[0]),
+                    _layer_switch(
+                        t("map.overlay", lang),
+                        ids.OVERLAY,
+                        overlay_options(state.layer.id, lang),
+                        state.overlay.id if state.overlay else NO_OVERLAY,
+                    ),
+                    _opacity_slider(
+                        t("map.overlay_opacity", lang), ids.OVERLAY_OPACITY, state.opacity[1]
+                    ),
                 ],
                 className="layer-bar",
+            ),
+            html.Div(
+                param_groups(
+                    MAP_LAYERS,
+                    {c.id: c.values() for c in (state.layer, state.overlay) if c is not None},
+                    lang,
+                    overlay=state.overlay.id if state.overlay else None,
+                ),
+                className="layer-bar param-bar",
             ),
             html.P(
                 t(f"layer_hint.{state.layer.id}", lang), id=ids.LAYER_HINT, className="layer-hint"
@@ -562,8 +622,7 @@ def build(
                     ),
                     *param_groups(
                         TABLE_LAYERS,
-                        state.table.id if state.table else None,
-                        state.table.values() if state.table else {},
+                        {state.table.id: state.table.values()} if state.table else {},
                         lang,
                     ),
                     html.Span(id=ids.LAYER_TABLE_TOTAL, className="case-total"),
@@ -672,13 +731,17 @@ def update_map(
     week: int | None = None,
     weeks: int | None = None,
     zoom_res: int | None = None,
+    overlay: str | None = None,
+    opacity: int | None = None,
+    overlay_opacity: int | None = None,
 ) -> tuple[dict, str, dict, Component, list, bool]:
     """Callback: the map's paint of the chosen layer over the filtered incidents, the cell
     geometry it refers to, the point layer, the legend and the note over an empty map.
 
     ``week``/``weeks`` are the time slider's (the map shows that window), ``zoom_res`` the
-    resolution of the map's zoom (used when the resolution control is automatic). The map
-    itself keeps the reader's view: only its colours change.
+    resolution of the map's zoom (used when the resolution control is automatic);
+    ``overlay`` the second layer and ``opacity``/``overlay_opacity`` the layers' opacity in
+    percent. The map itself keeps the reader's view: only its colours change.
     """
     state = from_controls(
         start,
@@ -693,6 +756,9 @@ def update_map(
         layer_params=control_values(param_ids, param_values),
         zoom_res=zoom_res,
         window=time_slider.window_of(week, weeks, start, end),
+        overlay=overlay,
+        opacity=opacity,
+        overlay_opacity=overlay_opacity,
     )
     answer = draw_map(services(), current_scope(), state, lang)
     empty = answer.paint.get("empty")
@@ -730,21 +796,34 @@ def resolution_note(choice: int | str | None, zoom_res: int | None, lang: str) -
 
 
 def show_layer_controls(
-    layer: str | None, table_source: str | None, lang: str
-) -> tuple[list[bool], str, list[dict[str, str]]]:
-    """Callback: show the chosen layers' parameters, the map layer's hint, and name the map
-    layer in the layer table's selector."""
-    state = from_controls(None, None, None, None, None, None, layer=layer, table=table_source)
+    layer: str | None, table_source: str | None, lang: str, overlay: str | None = None
+) -> tuple[list[bool], list[str], str, list[dict[str, str]], list[dict]]:
+    """Callback: show the chosen layers' parameters (the overlay's marked as such), the map
+    layer's hint, name the map layer in the layer table's selector, and offer the overlays
+    that can go with it."""
+    state = from_controls(
+        None, None, None, None, None, None, layer=layer, table=table_source, overlay=overlay
+    )
     try:
         group_ids = [o["id"] for o in ctx.outputs_list[0]]
     except (MissingCallbackContextException, IndexError, KeyError, TypeError):
         group_ids = []
-    shown = [state.layer.id] + ([state.table.id] if state.table else [])
+    over = state.overlay.id if state.overlay else None
+    shown = [state.layer.id] + ([state.table.id] if state.table else []) + ([over] if over else [])
     return (
         hidden_groups(group_ids, shown),
+        [group_class(g.get("layer") == over) for g in group_ids],
         t(f"layer_hint.{state.layer.id}", lang),
         table_source_options(state.layer.id, TABLE_LAYERS, lang),
+        overlay_options(state.layer.id, lang),
     )
+
+
+def drop_overlay(layer: str | None, overlay: str | None) -> str:
+    """Callback: no overlay once the map layer is the layer the overlay showed."""
+    if overlay is None or overlay != layer:
+        raise PreventUpdate
+    return NO_OVERLAY
 
 
 def _layer_state(
@@ -1163,6 +1242,9 @@ def sync_url(
     week: int | None = None,
     weeks: int | None = None,
     stopped: bool | None = True,
+    overlay: str | None = None,
+    opacity: int | None = None,
+    overlay_opacity: int | None = None,
 ) -> str:
     """Callback: write the page's state into the URL's query string (if it changed).
 
@@ -1186,6 +1268,9 @@ def sync_url(
         table=table_source,
         tab=tab,
         window=time_slider.window_of(week, weeks, start, end),
+        overlay=overlay,
+        opacity=opacity,
+        overlay_opacity=overlay_opacity,
     )
     query = to_query(state, lang)
     if query == (search or ""):
@@ -1331,6 +1416,7 @@ def register_callbacks(app: Dash) -> None:
         DATA_CHANGED,
         *WINDOW_INPUTS,
         zoom_res,
+        *OVERLAY_INPUTS,
     )(update_map)
     app.callback(
         Output(ZOOM_RES, "data"),
@@ -1347,12 +1433,21 @@ def register_callbacks(app: Dash) -> None:
     )(resolution_note)
     app.callback(
         Output({"type": ids.LAYER_PARAMS, "layer": ALL}, "hidden"),
+        Output({"type": ids.LAYER_PARAMS, "layer": ALL}, "className"),
         Output(ids.LAYER_HINT, "children"),
         Output(ids.LAYER_TABLE_SOURCE, "options"),
+        Output(ids.OVERLAY, "options"),
         Input(ids.LAYER, "value"),
         Input(ids.LAYER_TABLE_SOURCE, "value"),
         lang,
+        Input(ids.OVERLAY, "value"),
     )(show_layer_controls)
+    app.callback(
+        Output(ids.OVERLAY, "value", allow_duplicate=True),
+        Input(ids.LAYER, "value"),
+        State(ids.OVERLAY, "value"),
+        prevent_initial_call=True,
+    )(drop_overlay)
     app.callback(
         Output(ids.LAYER_TABLE, "columnDefs"),
         Output(ids.LAYER_TABLE, "filterModel"),
@@ -1490,6 +1585,7 @@ def register_callbacks(app: Dash) -> None:
         State(ids.URL, "search"),
         *WINDOW_INPUTS,
         Input(time_slider.TICK, "disabled"),
+        *OVERLAY_INPUTS,
         prevent_initial_call=True,
     )(write_url)
     _register_history(app)
@@ -1529,6 +1625,9 @@ HISTORY_CONTROLS: list[tuple[str | dict, str]] = [
     (ids.LAYER_TABLE_SOURCE, "value"),
     (time_slider.SLIDER, "value"),
     (time_slider.WINDOW, "value"),
+    (ids.OVERLAY, "value"),
+    (ids.OPACITY, "value"),
+    (ids.OVERLAY_OPACITY, "value"),
 ]
 
 

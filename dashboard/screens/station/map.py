@@ -22,8 +22,10 @@ from dashboard.parts.figures import colour_top, point_sizes
 from dashboard.parts.i18n import t
 from dashboard.parts.leaflet_map import leaflet_map
 from dashboard.parts.map_paint import (
+    OVERLAY_OUTLINE,
     cell_paint,
     colours_of,
+    outline_overlay,
     place_lines,
     point_features,
     tooltip,
@@ -105,7 +107,7 @@ def station_paint(
         cells_url=cells_url,
         meta={"res": MAP_RES, "patrol": len(patrol)},
     )
-    paint["outlined"] = patrol
+    paint["overlay"] = outline_overlay({c: (0, "") for c in patrol}, [OVERLAY_OUTLINE])
     return paint, repeat_dots(svc.layer(scope, every, "repeat_addresses"), lang)
 
 
