@@ -94,6 +94,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{n} cases in the drawn area this period.",
     },
     "map.drawn_open": {"zh": "打开区域报告", "en": "Open the area's report"},
+    "map.drawn_compare": {
+        "zh": "在研判会商中对比最后画的两个区域",
+        "en": "Compare the last two areas in the review",
+    },
     "map.colorbar": {"zh": "事件数", "en": "Incidents"},
     "map.hint": {
         "zh": "点击六边形、圆点或派出所辖区，查看其案件列表。",

@@ -38,3 +38,44 @@ def test_a_drawn_circle_gives_a_report_of_the_cases_inside_it(page, server, shoo
     assert page.locator("#case-list-area").count() == 1
     assert page.locator("#case-list-csv").count() == 1
     shoot(page, "map-area-report-en")
+
+
+def _draw_circle(page, lng: float, lat: float) -> None:
+    x, y = settled_point(page, lng, lat)
+    page.click(".leaflet-draw-draw-circle")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 20, y, steps=4)
+    page.mouse.move(x + 40, y, steps=4)
+    page.mouse.up()
+
+
+def test_two_drawn_areas_are_compared_in_the_review(page, server, shoot):
+    """Draw two circles, open their comparison: the review shows both areas' measures, and a
+    value opens a case list of exactly that many cases, inside that area."""
+    page.goto(f"{server}/?lang=zh")
+    page.wait_for_function(MAP_READY)
+    centres = {c[0].name: (c[1], c[2]) for c in village_centres()}
+    _draw_circle(page, *centres["翻身"])
+    page.locator("#map-area-link").wait_for()
+    assert page.locator("#map-area-compare").count() == 0  # one area: nothing to compare
+    _draw_circle(page, *centres["固戍"])
+    compare = page.locator("#map-area-compare")
+    compare.wait_for()
+    compare.click()
+    page.wait_for_selector("#review-areas:not([hidden]) .review-areas-table")
+    table = page.inner_text("#review-areas")
+    assert "区域 A" in table and "区域 B" in table and "半径" in table
+    shoot(page, "review-areas-zh")
+    values = page.locator("#review-areas .review-area-value [data-measure=incidents]")
+    assert values.count() == 4  # two areas, this period and the comparison period
+    shown = int(values.first.inner_text().replace(",", ""))
+    href = page.locator("#review-areas .review-area-value").first.get_attribute("href")
+    area = parse(parse_qs(urlsplit(href).query)["area"][0])
+    lng, lat = centres["翻身"]
+    assert area.is_circle and abs(area.points[0][0] - lng) < 0.01
+    assert abs(area.points[0][1] - lat) < 0.01
+    values.first.click()
+    page.wait_for_selector("#case-list-count")
+    assert int(page.get_attribute("#case-list-count", "data-total")) == shown
+    assert page.locator("#case-list-area").count() == 1

@@ -79,7 +79,9 @@ def test_the_fixture_gives_every_measure_something_to_agree_on(computed):
 
 def test_the_review_page_shows_the_computed_values(request_context, fixed_now, computed):
     params = dict(pair.split("=") for pair in QUERY.split("&"))
-    _caption, _notes, kpis, *_rest, rows, _total, _pdf, _xlsx = review.update_review(params, "en")
+    _caption, _notes, kpis, *_rest, rows, _total, _pdf, _xlsx, _areas, _no_areas = (
+        review.update_review(params, "en")
+    )
     shown = {
         card.children.to_plotly_json()["props"]["data-measure"]: card.children.children[1].children
         for card in kpis

@@ -56,9 +56,10 @@ def test_the_callback_draws_the_period_and_its_comparison(request_context):
 
     state = from_query(f"?{NOVEMBER}", (date(2026, 6, 1), date(2026, 11, 12)), date(2026, 11, 20))
     params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
-    caption, _notes, kpis, cat, _src, heat, rows, pinned, pdf_href, xlsx_href = (
+    caption, _notes, kpis, cat, _src, heat, rows, pinned, pdf_href, xlsx_href, areas, hidden = (
         review.update_review(params, "en")
     )
+    assert areas == [] and hidden  # no drawn areas in this link
     text = str(caption)
     assert "2026-11-01 to 2026-11-30" in text and "2026-10-01 to 2026-10-31" in text
     # the incidents card: 4 this month (T5 too, unplaced), 0 in October: change +4, no %
@@ -330,7 +331,7 @@ def test_the_export_actions_read_in_words():
 
 def test_league_cells_and_kpis_are_coloured_against_their_targets(request_context, monkeypatch):
     params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
-    _, _, kpis, *_, rows, pinned, _, _ = review.update_review(params, "en")
+    _, _, kpis, *_, rows, pinned, _, _, _, _ = review.update_review(params, "en")
     tones = {r["id"]: r["sla_compliance__tone"] for r in rows if r["sla_compliance"] is not None}
     shares = {r["id"]: r["sla_compliance"] for r in rows if r["sla_compliance"] is not None}
     for code, share in shares.items():
@@ -338,7 +339,7 @@ def test_league_cells_and_kpis_are_coloured_against_their_targets(request_contex
     assert all(r["incidents__tone"] == "" for r in rows)  # counts without a target: no colour
     # a target the installation sets moves the verdict: every judged station now meets it
     monkeypatch.setenv("ANNING_REVIEW_TARGETS", "sla_compliance=0")
-    _, _, kpis, *_, rows, pinned, _, _ = review.update_review(params, "en")
+    _, _, kpis, *_, rows, pinned, _, _, _, _ = review.update_review(params, "en")
     (total,) = pinned.to_plotly_json()["operations"][0]["params"]["value"]
     assert total["sla_compliance__tone"] == "good"  # the district total is judged too
     assert {r["sla_compliance__tone"] for r in rows if r["sla_compliance"] is not None} == {"good"}
@@ -456,7 +457,7 @@ def test_the_workbook_colours_values_against_their_targets_as_the_screen_does(
     """The league sheet's cells and the cover's values carry the screen's verdicts: the same
     good/bad per station and measure as the web league table, and the cover names targets."""
     params = dict(pair.split("=") for pair in NOVEMBER.split("&"))
-    *_, rows, _pinned, _, _ = review.update_review(params, "en")
+    *_, rows, _pinned, _, _, _, _ = review.update_review(params, "en")
     screen = {r["station_code__text"]: r["sla_compliance__tone"] for r in rows}
     response = client.get(f"/review/export.xlsx?lang=en&{NOVEMBER}&sort=station_code&dir=asc")
     book = load_workbook(io.BytesIO(response.data))

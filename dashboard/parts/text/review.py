@@ -133,6 +133,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "review.trend_source": {"zh": "按案源渠道趋势", "en": "Trend by source"},
     "review.heatmap": {"zh": "时段分布（星期 × 小时）", "en": "Hour × weekday"},
     "review.league": {"zh": "派出所排名", "en": "Station league table"},
+    # -- two drawn areas compared ---------------------------------------------------------------
+    "review.areas_title": {"zh": "两个区域对比", "en": "Two drawn areas compared"},
+    "review.areas_hint": {
+        "zh": "在总览地图上画出的两个区域；点击数字查看其案件",
+        "en": "The two areas drawn on the overview's map; click a number for its cases",
+    },
+    "review.area_name": {"zh": "区域 {letter}", "en": "Area {letter}"},
+    "review.areas_measure": {"zh": "指标", "en": "Measure"},
+    "review.areas_change": {"zh": "变化", "en": "Change"},
+    "review.areas_not_covered": {
+        "zh": "对比期不在数据范围内",
+        "en": "The comparison period is not covered by the data",
+    },
     "review.bar_hint": {
         "zh": "点击柱形查看对应案件；右上角按钮可下载 PNG 图片。",
         "en": "Click a bar to list its cases; the button at the top right saves a PNG.",

@@ -93,17 +93,21 @@ def draw_tool() -> Component:
     )
 
 
-def drawn_area(geojson: object) -> str | None:
-    """The last area drawn with :func:`draw_tool`, as :mod:`geo.areas` text (None: none).
-
-    A circle comes as a point with ``_mRadius`` (metres; ``_radius`` is in screen pixels), a
-    polygon as its ring.
-    """
+def drawn_areas(geojson: object) -> list[str]:
+    """Every area drawn with :func:`draw_tool` and still on the map, in drawing order, as
+    :mod:`geo.areas` text (shapes that are not an area are left out)."""
     features = geojson.get("features") if isinstance(geojson, dict) else None
-    if not isinstance(features, list) or not features:
+    if not isinstance(features, list):
+        return []
+    return [a for a in (_feature_area(f) for f in features) if a is not None]
+
+
+def _feature_area(feature: object) -> str | None:
+    """One drawn shape as :mod:`geo.areas` text: a circle comes as a point with ``_mRadius``
+    (metres; ``_radius`` is in screen pixels), a polygon as its ring."""
+    if not isinstance(feature, dict):
         return None
-    last = features[-1] if isinstance(features[-1], dict) else {}
-    geometry, props = last.get("geometry") or {}, last.get("properties") or {}
+    geometry, props = feature.get("geometry") or {}, feature.get("properties") or {}
     coords = geometry.get("coordinates")
     try:
         if props.get("type") == "circle" and geometry.get("type") == "Point":

@@ -30,6 +30,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, replace
 from datetime import date
+from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import plotly.graph_objects as go
@@ -110,7 +111,7 @@ from dashboard.screens.overview.map import (
     MAP_SIZE,
     bare_map,
     draw_map,
-    drawn_area,
+    drawn_areas,
     empty_reason,
     named_cells,
     overview_map_part,
@@ -188,6 +189,8 @@ MAP_SEARCH_HIT = "map-search-hit"
 #: Under the map: the report of the area drawn on it.
 AREA_REPORT = "map-area-report"
 AREA_LINK = "map-area-link"
+#: The link comparing the last two drawn areas in the review.
+AREA_COMPARE = "map-area-compare"
 #: Under the resolution control: the size the zoom chose.
 RES_NOW = "map-res-now"
 #: Wrappers that show a spinner while their views are recomputed (after a short delay, so
@@ -1318,7 +1321,8 @@ def area_report(geojson: object, start: object, end: object, lang: str | None) -
     the link to its report (the case list of the area, with its summary and CSV export;
     the area is in the link, so the link reproduces the report)."""
     lang = normalise_language(lang)
-    area = drawn_area(geojson)
+    drawn = drawn_areas(geojson)
+    area = drawn[-1] if drawn else None
     if area is None:
         return html.Span(t("map.draw_hint", lang), className="muted")
     try:
@@ -1334,11 +1338,19 @@ def area_report(geojson: object, start: object, end: object, lang: str | None) -
     incidents = svc.access.incidents(scope, IncidentFilter())
     tz = svc.access.tz
     total = cases.select(incidents, None, spec, layer_now(None, tz), tz).height
+    compare: list = []
+    if len(drawn) >= 2:  # the last two drawn, side by side in the review
+        query = urlencode({"lang": lang, "area_a": drawn[-2], "area_b": drawn[-1]}, safe=",:;")
+        compare = [
+            " · ",
+            dcc.Link(t("map.drawn_compare", lang), href=f"/review?{query}", id=AREA_COMPARE),
+        ]
     return html.Span(
         [
             t("map.drawn", lang, n=f"{total:,}"),
             " ",
             dcc.Link(t("map.drawn_open", lang), href=case_links.href(spec, lang), id=AREA_LINK),
+            *compare,
         ]
     )
 

@@ -14,6 +14,7 @@ or station and the period's dates in its URL.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import dash_ag_grid as dag
@@ -25,6 +26,7 @@ from dashboard.parts.form import field
 from dashboard.parts.i18n import t
 from dashboard.parts.services import layer_now, services
 from dashboard.screens.review import loop
+from dashboard.screens.review.areas import area_figures, area_section
 from dashboard.screens.review.export import export_href
 from dashboard.screens.review.figures import (
     graph_config,
@@ -35,6 +37,7 @@ from dashboard.screens.review.figures import (
 from dashboard.screens.review.report import (
     Report,
     build_report,
+    change_tone,
     coverage_notes,
     fmt_change,
     fmt_period,
@@ -44,6 +47,7 @@ from dashboard.screens.review.report import (
 )
 from dashboard.screens.review.state import (
     ReviewState,
+    from_params,
     from_query,
     resolve,
     to_params,
@@ -75,6 +79,8 @@ COMPARE = "review-compare"
 CAPTION = "review-caption"
 NOTES = "review-notes"
 KPIS = "review-kpis"
+#: The two drawn areas compared (shown only when the URL names two areas).
+AREAS = "review-areas"
 TREND_CATEGORY = "review-trend-category"
 TREND_SOURCE = "review-trend-source"
 HEATMAP = "review-heatmap"
@@ -210,6 +216,7 @@ def body(lang: str, state: ReviewState, extent: tuple[date, date] | None) -> lis
                 ],
             ),
             html.Section(html.Div(t("review.loading", lang)), id=KPIS, className="review-kpis"),
+            html.Section(id=AREAS, className="card review-areas", hidden=not state.areas),
             html.Div(
                 [
                     _chart_card(TREND_CATEGORY, "review.trend_category", "review.bar_hint", lang),
@@ -343,15 +350,6 @@ def league_table(lang: str, state: ReviewState) -> dag.AgGrid:
 
 
 # -- views ------------------------------------------------------------------------------------
-def change_tone(measure: str, delta: float | None) -> str:
-    """``'good'``, ``'bad'`` or ``''``: a change coloured by what it means for ``measure``
-    (:func:`measures.better_direction`), not by its sign."""
-    better = better_direction(measure if measure in MEASURES else "incidents")
-    if not delta or better is None:
-        return ""
-    return "good" if (delta > 0) == (better == "up") else "bad"
-
-
 def worst_first_descending(column: str) -> bool:
     """Whether the league table shows the worst stations first on ``column`` when sorted
     descending: yes unless a higher value is better (``sla_compliance``, …); counts whose
@@ -436,20 +434,11 @@ def update_review(params: dict | None, lang: str | None):
         raise PreventUpdate
     svc, scope = services(), current_scope()
     extent = svc.access.date_extent(scope)
-    params = params or {}
-    state = resolve(
-        params.get("period"),
-        params.get("day"),
-        params.get("start"),
-        params.get("end"),
-        params.get("cmp"),
-        params.get("sort"),
-        params.get("dir"),
-        extent,
-        date.today(),
-    )
+    state = from_params(params, extent, date.today())
     names = leaf_names(lang)
-    report = build_report(svc.access, scope, state, layer_now(None, svc.access.tz), names)
+    now = layer_now(None, svc.access.tz)
+    report = build_report(svc.access, scope, state, now, names)
+    compared = area_section(area_figures(svc.access, scope, state, now), state, now, lang)
     rows, total = league_rows(report, lang)
     pinned = Patch()
     pinned["pinnedBottomRowData"] = total
@@ -486,6 +475,8 @@ def update_review(params: dict | None, lang: str | None):
         pinned,
         export_href("pdf", state, lang),
         export_href("xlsx", state, lang),
+        compared,
+        not compared,
     )
 
 
@@ -538,6 +529,8 @@ def sync_url(
         raise PreventUpdate
     extent = services().access.date_extent(current_scope())
     state = resolve(kind, day, start, end, compare, None, None, extent, date.today())
+    # the drawn areas have no control: they stay as the URL has them
+    state = replace(state, areas=_state_of(search).areas)
     chosen = sorted_column(column_state)
     if chosen is None:
         before = _state_of(search)
@@ -631,6 +624,8 @@ def register_callbacks(app: Dash) -> None:
         Output(LEAGUE, "dashGridOptions"),
         Output(EXPORT_PDF, "href"),
         Output(EXPORT_XLSX, "href"),
+        Output(AREAS, "children"),
+        Output(AREAS, "hidden"),
         Input(STATE, "data"),
         lang,
     )(update_review)

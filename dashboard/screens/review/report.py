@@ -91,11 +91,11 @@ def build_report(
     cover = rd.coverage(period, extent)
     cmp_cover = rd.coverage(comparison, extent)
     current = rd.measures(incidents, visits, period, now, tz)
-    totals = _row(rd.measures(incidents, visits, period, now, tz, by=None))
+    totals = overall_row(rd.measures(incidents, visits, period, now, tz, by=None))
     previous = before = None
     if cmp_cover == "full":
         before = rd.measures(incidents, visits, comparison, now, tz)
-        previous = _row(rd.measures(incidents, visits, comparison, now, tz, by=None))
+        previous = overall_row(rd.measures(incidents, visits, comparison, now, tz, by=None))
     league = rd.sort_league(
         rd.league_table(current, before, list(station_names)), state.sort, state.descending
     )
@@ -134,12 +134,21 @@ def _trend_lines(
     return lines
 
 
-def _row(frame: pl.DataFrame) -> dict[str, float | None]:
+def overall_row(frame: pl.DataFrame) -> dict[str, float | None]:
     """The single row of an overall :func:`~measures.review.measures`; zeros if
     empty."""
     if frame.is_empty():
         return {m: (0 if m in COUNT_MEASURES else None) for m in rd.MEASURES}
     return frame.row(0, named=True)
+
+
+def change_tone(measure: str, delta: float | None) -> str:
+    """``'good'``, ``'bad'`` or ``''``: a change coloured by what it means for ``measure``
+    (:func:`measures.better_direction`), not by its sign."""
+    better = better_direction(measure if measure in rd.MEASURES else "incidents")
+    if not delta or better is None:
+        return ""
+    return "good" if (delta > 0) == (better == "up") else "bad"
 
 
 # -- writing numbers ---------------------------------------------------------------------------
