@@ -17,8 +17,9 @@ Usage::
 
     .venv/bin/python benchmarks/bench_map_engine.py [--db /tmp/demo30k.db] [--out FILE]
 
-The demo database is built when missing (``--incidents`` 30,000, seed 11); each server gets
-its own copy. Results go to ``benchmarks/results/map_engine.md`` with the command, the machine
+The demo database is built when missing (``--incidents`` 30,000, seed 11); the current tree
+builds its own (the same seed and size) with its own code and schema; each server gets its
+own copy. Results go to ``benchmarks/results/map_engine.md`` with the command, the machine
 load (``uptime``) and the ratios.
 """
 
@@ -115,13 +116,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_demo(path: Path, incidents: int) -> None:
-    from data.database import make_engine
-    from data.demo.load import rebuild_demo
-
-    engine = make_engine(f"sqlite:///{path}")
-    rebuild_demo(engine, incidents, 11)
-    engine.dispose()
+def build_demo(path: Path, incidents: int, tree: Path = ROOT) -> None:
+    """The demo (seed 11) in ``path``, built by the code of ``tree``: an older tree cannot
+    open a database whose schema a newer one migrated ("Can't locate revision")."""
+    script = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from data.database import make_engine\n"
+        "from data.demo.load import rebuild_demo\n"
+        f"engine = make_engine('sqlite:///{path}')\n"
+        f"rebuild_demo(engine, {incidents}, 11)\n"
+        "engine.dispose()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=tree, check=True)
 
 
 @contextlib.contextmanager
@@ -256,12 +262,16 @@ def main() -> int:
         ["git", "archive", args.current_ref], cwd=ROOT, check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(current)], input=archive, check=True)
+    # the same demo (same seed and size), built by each tree's own code and schema
+    current_db = work / "current-demo.db"
+    build_demo(current_db, args.incidents, current)
+    databases = {"plotly": current_db, "leaflet": args.db}
     load_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     results = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for engine, tree in (("plotly", current), ("leaflet", ROOT)):
-            with server(tree, args.db, work / f"var-{engine}") as base:
+            with server(tree, databases[engine], work / f"var-{engine}") as base:
                 results.append(measure(browser, base, engine, args.loads, args.changes))
                 print(json.dumps(results[-1]), flush=True)
         browser.close()

@@ -12,17 +12,22 @@ from data.demo.scenario import village_centres
 from geo.areas import parse
 
 
-def test_a_drawn_circle_gives_a_report_of_the_cases_inside_it(page, server, shoot):
-    page.goto(f"{server}/?lang=en")
-    page.wait_for_function(MAP_READY)
-    ((_, lng, lat),) = [c for c in village_centres() if c[0].name == "翻身"]
+def _draw_circle(page, lng: float, lat: float, radius_px: int) -> None:
+    """Draw a circle on the overview map around ``(lng, lat)``, dragging ``radius_px``."""
     x, y = settled_point(page, lng, lat)
     page.click(".leaflet-draw-draw-circle")
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x + 30, y, steps=5)
-    page.mouse.move(x + 60, y, steps=5)
+    page.mouse.move(x + radius_px // 2, y, steps=5)
+    page.mouse.move(x + radius_px, y, steps=5)
     page.mouse.up()
+
+
+def test_a_drawn_circle_gives_a_report_of_the_cases_inside_it(page, server, shoot):
+    page.goto(f"{server}/?lang=en")
+    page.wait_for_function(MAP_READY)
+    ((_, lng, lat),) = [c for c in village_centres() if c[0].name == "翻身"]
+    _draw_circle(page, lng, lat, 60)
     link = page.locator("#map-area-link")
     link.wait_for()
     said = int(re.search(r"([\d,]+) cases in the drawn area", page.inner_text("#map-area-report"))
@@ -40,26 +45,16 @@ def test_a_drawn_circle_gives_a_report_of_the_cases_inside_it(page, server, shoo
     shoot(page, "map-area-report-en")
 
 
-def _draw_circle(page, lng: float, lat: float) -> None:
-    x, y = settled_point(page, lng, lat)
-    page.click(".leaflet-draw-draw-circle")
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 20, y, steps=4)
-    page.mouse.move(x + 40, y, steps=4)
-    page.mouse.up()
-
-
 def test_two_drawn_areas_are_compared_in_the_review(page, server, shoot):
     """Draw two circles, open their comparison: the review shows both areas' measures, and a
     value opens a case list of exactly that many cases, inside that area."""
     page.goto(f"{server}/?lang=zh")
     page.wait_for_function(MAP_READY)
     centres = {c[0].name: (c[1], c[2]) for c in village_centres()}
-    _draw_circle(page, *centres["翻身"])
+    _draw_circle(page, *centres["翻身"], 40)
     page.locator("#map-area-link").wait_for()
     assert page.locator("#map-area-compare").count() == 0  # one area: nothing to compare
-    _draw_circle(page, *centres["固戍"])
+    _draw_circle(page, *centres["固戍"], 40)
     compare = page.locator("#map-area-compare")
     compare.wait_for()
     compare.click()

@@ -115,19 +115,7 @@ def resolve(
 
 def from_query(search: str | None, extent: tuple[date, date] | None, today: date) -> ReviewState:
     """The state in the query string ``search`` (defaults where missing or invalid)."""
-    p = query_params(search)
-    return resolve(
-        p.get("period"),
-        p.get("day"),
-        p.get("start"),
-        p.get("end"),
-        p.get("cmp"),
-        p.get("sort"),
-        p.get("dir"),
-        extent,
-        today,
-        (p.get(AREA_KEYS[0]), p.get(AREA_KEYS[1])),
-    )
+    return from_params(query_params(search), extent, today)
 
 
 def from_params(
