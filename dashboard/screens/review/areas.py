@@ -20,6 +20,7 @@ from dash.development.base_component import Component
 
 from dashboard.parts import case_links
 from dashboard.parts.i18n import t
+from dashboard.parts.services import Services
 from dashboard.screens.review.report import change_tone, fmt_change, fmt_period, fmt_value
 from dashboard.screens.review.report import overall_row as _overall
 from dashboard.screens.review.state import ReviewState
@@ -69,12 +70,20 @@ def area_figures(
     return out
 
 
-def area_words(text: str, lang: str) -> str:
-    """What an area is, in words: a circle's radius, a polygon's corners."""
+def area_words(text: str, lang: str, svc: Services | None = None) -> str:
+    """What an area is, in words: where it lies (the place at its centre, with ``svc``'s
+    places) and its shape (a circle's radius, a polygon's corners)."""
     area = areas.parse(text)
     if area.is_circle:
-        return t("caselist.area_circle", lang, r=f"{area.radius_m:,.0f}")
-    return t("caselist.area_polygon", lang, n=len(area.points))
+        shape = t("caselist.area_circle", lang, r=f"{area.radius_m:,.0f}")
+    else:
+        shape = t("caselist.area_polygon", lang, n=len(area.points))
+    if svc is None:
+        return shape
+    centre = area.geometry().representative_point() if not area.is_circle else None
+    lng, lat = (centre.x, centre.y) if centre is not None else area.points[0]
+    place = svc.places().name_point(lng, lat).text(lang, True)
+    return f"{place} · {shape}" if place else shape
 
 
 def _value_link(
@@ -89,11 +98,15 @@ def _value_link(
 
 
 def area_section(
-    figures: list[AreaFigures], state: ReviewState, now: datetime, lang: str
+    figures: list[AreaFigures],
+    state: ReviewState,
+    now: datetime,
+    lang: str,
+    svc: Services | None = None,
 ) -> list[Component]:
     """The comparison table of the two areas (nothing without areas): per measure, each
     area's value this period and in the comparison period, and the change, coloured by what
-    it means; every value opens its cases."""
+    it means; every value opens its cases. With ``svc`` each area is named by its place."""
     if not figures or state.period is None:
         return []
     period, comparison = state.period, state.comparison()
@@ -103,7 +116,7 @@ def area_section(
             html.Th(
                 [
                     html.Div(t("review.area_name", lang, letter=letter)),
-                    html.Div(area_words(fig.area, lang), className="muted"),
+                    html.Div(area_words(fig.area, lang, svc), className="muted"),
                 ],
                 colSpan=3,
             )

@@ -438,7 +438,7 @@ def update_review(params: dict | None, lang: str | None):
     names = leaf_names(lang)
     now = layer_now(None, svc.access.tz)
     report = build_report(svc.access, scope, state, now, names)
-    compared = area_section(area_figures(svc.access, scope, state, now), state, now, lang)
+    compared = area_section(area_figures(svc.access, scope, state, now), state, now, lang, svc)
     rows, total = league_rows(report, lang)
     pinned = Patch()
     pinned["pinnedBottomRowData"] = total
