@@ -157,3 +157,18 @@ def test_the_overlay_is_dropped_when_the_map_layer_becomes_it():
     for layer, overlay in (("hotspot", "near_repeat"), ("hotspot", None)):
         with pytest.raises(PreventUpdate):
             overview.drop_overlay(layer, overlay)
+
+
+def test_the_back_button_restores_the_second_layer_and_the_opacities():
+    from dashboard.screens.overview import history as overview_history
+
+    state = from_query("?layer=hotspot&k=2&over=near_repeat&over.history_days=200&op=60,100", None)
+    param_ids = [
+        {"type": ids.LAYER_PARAM, "layer": "hotspot", "param": "k"},
+        {"type": ids.LAYER_PARAM, "layer": "near_repeat", "param": "history_days"},
+    ]
+    values = overview_history.control_values(state, param_ids)
+    assert values[9] == "hotspot" and values[10] == [2, 200]
+    assert values[-3:] == ["near_repeat", 60, 100]
+    plain = overview_history.control_values(from_query("?layer=hotspot", None), param_ids)
+    assert plain[-3:] == ["none", *DEFAULT_OPACITY]
