@@ -172,3 +172,16 @@ def test_the_back_button_restores_the_second_layer_and_the_opacities():
     assert values[-3:] == ["near_repeat", 60, 100]
     plain = overview_history.control_values(from_query("?layer=hotspot", None), param_ids)
     assert plain[-3:] == ["none", *DEFAULT_OPACITY]
+
+
+def test_a_fixed_size_first_layer_gets_the_overlays_findings_at_its_size(request_context):
+    """The patrol plan (resolution 9 only) under Gi*, chosen at size 8: Gi* is computed at 9
+    and only its hot cells are outlined (not every cell it tested)."""
+    from geo.h3cells import cell_to_str
+
+    paint, url, *_ = _map("patrol_plan", "hotspot", res=8)
+    assert paint["meta"]["res"] == 9 and "/cells/9." in url
+    state = from_controls(*DEFAULT, *NO_FILTER, 9, layer="hotspot")
+    frame = services().layer(DEFAULT_SCOPE, state.incident_filter(), "hotspot", {}, 9)
+    hot = {cell_to_str(c) for c in finding_rows("hotspot", frame)["cell"].to_list()}
+    assert set(paint["overlay"]["cells"]) == hot and len(hot) < frame.height

@@ -228,9 +228,10 @@ def with_overlay(
     """``main`` (the map layer's answer) with ``state``'s overlay drawn with it.
 
     A point layer goes over the cells; a cell layer under the points of a point layer; over
-    another cell layer, the overlay's finding cells are outlined in their own colours on the
-    first layer's fill, both at the same hexagon size (the finer of the two when one layer
-    has a fixed size, e.g. the resolution-9 patrol plan). Each layer has its opacity, and
+    another cell layer, the overlay's finding cells are outlined in one blue
+    (:data:`~dashboard.parts.map_paint.OVERLAY_OUTLINE`) on the first layer's fill, both at
+    the first layer's hexagon size, or at the overlay's when the overlay has a fixed size
+    (the resolution-9 patrol plan and near-repeat zones). Each layer has its opacity, and
     the legend shows both.
     """
     assert state.overlay is not None
@@ -241,10 +242,8 @@ def with_overlay(
         res = main.paint["meta"].get("res", state.filters.res)
         over = layer_map(svc, scope, _at(over_state, res), lang, findings=True)
         over_res = over.paint["meta"].get("res", res)
-        if over_res != res:  # one of the two has a fixed hexagon size: draw both at it
+        if over_res != res:  # the overlay has a fixed hexagon size: the first layer follows
             main = layer_map(svc, scope, _at(state, over_res), lang)
-            if main.paint["meta"].get("res", over_res) != over_res:
-                over = layer_map(svc, scope, _at(over_state, main.paint["meta"]["res"]), lang)
         # one outline colour that stands out on any fill (the overlay's own palette would
         # vanish on a fill of the same hues); its values are in the tooltip
         found = {h: (0, entry[1]) for h, entry in over.paint["cells"].items()}
@@ -376,13 +375,13 @@ def cells_map(
     names = svc.station_names(scope, lang)
     labels, values = hover_text(frame, layer_id, lang, names, svc.access.tz)
     outside = t("map.outside", lang)
-    titles = [names.get(c, outside) if c else outside for c in frame["station"].to_list()]
-    places = svc.cell_names(frame["cell"].to_list(), lang, street=False)
-    place_word = t("column.place", lang)
     if overlay:
         heading = t("map.overlay_legend", lang, layer=t(f"layer.{layer_id}", lang))
         tips = [tooltip(heading, list(zip(labels, row, strict=True)), lang) for row in values]
-    else:
+    else:  # the station and the place: an overlay's cells are named by the layer beneath
+        titles = [names.get(c, outside) if c else outside for c in frame["station"].to_list()]
+        places = svc.cell_names(frame["cell"].to_list(), lang, street=False)
+        place_word = t("column.place", lang)
         tips = [
             tooltip(
                 title,

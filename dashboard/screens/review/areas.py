@@ -21,7 +21,13 @@ from dash.development.base_component import Component
 from dashboard.parts import case_links
 from dashboard.parts.i18n import t
 from dashboard.parts.services import Services
-from dashboard.screens.review.report import change_tone, fmt_change, fmt_period, fmt_value
+from dashboard.screens.review.report import (
+    change_tone,
+    fmt_change,
+    fmt_period,
+    fmt_value,
+    period_change,
+)
 from dashboard.screens.review.report import overall_row as _overall
 from dashboard.screens.review.state import ReviewState
 from data.access import CaseAccess, IncidentFilter, Scope
@@ -44,8 +50,7 @@ class AreaFigures:
 
     def change(self, measure: str) -> rd.Change:
         """``measure`` this period against the comparison period."""
-        before = None if self.previous is None else self.previous.get(measure)
-        return rd.change(self.totals.get(measure), before, self.previous is not None)
+        return period_change(self.totals, self.previous, measure)
 
 
 def area_figures(

@@ -65,8 +65,7 @@ class Report:
 
     def change(self, measure: str) -> rd.Change:
         """``measure`` this period against the comparison period."""
-        before = None if self.previous is None else self.previous.get(measure)
-        return rd.change(self.totals.get(measure), before, self.comparable)
+        return period_change(self.totals, self.previous, measure)
 
 
 def build_report(
@@ -140,6 +139,17 @@ def overall_row(frame: pl.DataFrame) -> dict[str, float | None]:
     if frame.is_empty():
         return {m: (0 if m in COUNT_MEASURES else None) for m in rd.MEASURES}
     return frame.row(0, named=True)
+
+
+def period_change(
+    totals: Mapping[str, float | None],
+    previous: Mapping[str, float | None] | None,
+    measure: str,
+) -> rd.Change:
+    """``measure`` of ``totals`` against ``previous`` (None: the comparison period is not
+    fully covered by the data, so no change is claimed)."""
+    before = None if previous is None else previous.get(measure)
+    return rd.change(totals.get(measure), before, previous is not None)
 
 
 def change_tone(measure: str, delta: float | None) -> str:
