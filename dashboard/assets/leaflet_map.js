@@ -346,6 +346,11 @@
         if (!this.options.stroke && !(this.options.fill && this.options.fillOpacity > 0)) { return; }
         drawPath.call(this);
       };
+      /* fit the stations' bounds as soon as the hexagons are on the map, not only when
+         the stations' document arrives (else the map would move under the reader then) */
+      layer.once("add", function () {
+        if (layer._map) { fitOnce(layer._map, hideoutOf(context).bounds); }
+      });
       layer.bindTooltip(function () { return tipOf(key, feature.id); },
         { sticky: true, className: "map-tip", direction: "top", offset: [0, -6] });
     },
@@ -443,8 +448,13 @@
       var live = false;
       paintedCells(st).forEach(function (layer) { live = live || !!layer._map; });
       var m = window.anningMap.leaflet(key);
+      /* the stations too, where the map has any: their document may come after the
+         hexagons', and a click on a station before it is drawn selects nothing */
+      var stationsIn = !(st.cellLook && st.cellLook.bounds);
+      st.stations.forEach(function (layer) { stationsIn = stationsIn || layer._map === m; });
       /* and no fit is pending (a click aimed now would land where the map was) */
-      return !!(st.paint && st.painted > 0 && live && m && (!m._anningFit || m._anningSettled));
+      return !!(st.paint && st.painted > 0 && live && m && stationsIn &&
+                (!m._anningFit || m._anningSettled));
     },
     /* screen position (page pixels) of a WGS-84 point */
     project: function (key, lng, lat) {

@@ -27,6 +27,17 @@ from dashboard.screens.overview.zoom_resolution import resolution_for_zoom
 
 pytestmark = pytest.mark.browser
 
+#: How many hexagons the overview map has drawn (before it is ready, too).
+HEXAGONS_SHOWN = (
+    "() => window.anningMap && window.anningMap.leaflet('map') ? "
+    "window.anningMap.hexagons('map').length : 0"
+)
+#: The overview map's centre and zoom.
+VIEW = (
+    "() => { const m = window.anningMap.leaflet('map'); const c = m.getCenter();"
+    " return [c.lat, c.lng, m.getZoom()]; }"
+)
+
 #: The slider's position and bounds (day ordinals of Mondays), from its accessible thumb.
 SLIDER = """
 () => {
@@ -127,6 +138,29 @@ def test_the_map_holds_still_once_it_is_ready(page, server):
     page.wait_for_timeout(500)  # the layout after the last of them
     assert page.locator("#map.leaflet-container").bounding_box() == at_ready
     assert page.evaluate("() => document.querySelectorAll('.field-control:empty').length") == 0
+
+
+def test_the_map_is_not_ready_before_its_stations_are_drawn(page, server, traffic):
+    """The stations' document can come after the hexagons' (a busy server): the map said
+    "ready" with hexagons alone, and a click on a station in that moment selected nothing,
+    then the stations' arrival re-fitted the map under the pointer (seen in CI)."""
+    held = []
+    page.route("**/geo/stations.geojson*", lambda route: held.append(route))
+    page.goto(f"{server}/?lang=en")
+    page.wait_for_function(f"() => ({HEXAGONS_SHOWN})() > 0")  # the hexagons are drawn
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(200)
+    seen = [u for u in traffic.seen if "/geo/" in u]
+    assert held, f"the page should have asked for the stations' document: {seen}"
+    page.wait_for_timeout(500)
+    assert not page.evaluate(MAP_READY)
+    view = page.evaluate(VIEW)  # fitted to the district already, without the stations
+    for route in held:
+        route.continue_()
+    page.wait_for_function(MAP_READY)
+    assert page.evaluate(VIEW) == view  # the stations' arrival did not move the map
 
 
 def test_the_fit_button_brings_the_whole_district_back_into_view(page, server):
