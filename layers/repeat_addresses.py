@@ -409,17 +409,34 @@ def escalation_p_expr(gaps_days: pl.Expr) -> pl.Expr:
     return gaps_days.map_batches(_escalation_p_values, return_dtype=pl.Float64)
 
 
+#: Most comparisons held in memory at once while counting inversions (bytes of booleans).
+_INVERSION_CHUNK = 8_000_000
+
+
 def _escalation_p_values(gaps: pl.Series) -> pl.Series:
+    """The p-value of each list of gaps: inversions counted for all histories of one length
+    at once (an early warning over a province tests a few hundred thousand)."""
     out = np.ones(gaps.len(), dtype=np.float64)
-    for row, values in enumerate(gaps.to_list()):
-        if values is None or len(values) < 2:
-            continue
-        g = np.asarray(values, dtype=np.float64)
-        inversions = int(np.triu(g[:, None] > g[None, :], 1).sum())
-        out[row] = _mahonian_sf(g.size, inversions)
+    lengths = gaps.list.len().fill_null(0).to_numpy().astype(np.int64)
+    tested = np.flatnonzero(lengths >= 2)
+    if tested.size == 0:
+        return pl.Series(gaps.name, out, dtype=pl.Float64)
+    flat = gaps.gather(tested).explode().cast(pl.Float64).fill_null(np.nan).to_numpy()
+    starts = np.concatenate(([0], np.cumsum(lengths[tested])[:-1]))
+    for m in np.unique(lengths[tested]):
+        m = int(m)
+        rows = np.flatnonzero(lengths[tested] == m)
+        upper = np.triu(np.ones((m, m), dtype=bool), 1)  # the pairs i < j
+        step = max(1, _INVERSION_CHUNK // (m * m))
+        for chunk in range(0, rows.size, step):
+            part = rows[chunk : chunk + step]
+            g = flat[starts[part, None] + np.arange(m)]
+            inversions = ((g[:, :, None] > g[:, None, :]) & upper).sum(axis=(1, 2))
+            out[tested[part]] = [_mahonian_sf(m, int(i)) for i in inversions]
     return pl.Series(gaps.name, out, dtype=pl.Float64)
 
 
+@lru_cache(maxsize=4096)
 def _mahonian_sf(m: int, inversions: int) -> float:
     """``P(I >= inversions)`` for a uniformly random permutation of ``m`` items."""
     counts = _mahonian(m)

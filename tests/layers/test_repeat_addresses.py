@@ -333,6 +333,34 @@ def test_escalation_expression_on_gap_lists():
     assert p == pytest.approx([1 / 24, 1 / 6, 1.0, 1.0, 1.0])
 
 
+def test_escalation_p_values_equal_one_history_at_a_time(monkeypatch):
+    """The p-values come from all histories of one length at once; each must equal the
+    inversions counted one history at a time (the definition), ties, gaps in a list,
+    empty and missing lists included, and lengths past a counting chunk."""
+    from layers import repeat_addresses
+    from layers.repeat_addresses import _mahonian_sf
+
+    monkeypatch.setattr(repeat_addresses, "_INVERSION_CHUNK", 5_000)  # several chunks a length
+    rng = np.random.default_rng(5)
+    lists: list[list[float | None] | None] = [None, [], [3.0], [2.0, 2.0], [5.0, None, 1.0]]
+    for _ in range(3000):
+        m = int(rng.integers(2, 12))
+        lists.append([float(v) for v in rng.integers(0, 6, m)])  # many ties
+    lists += [list(rng.random(60)) for _ in range(5)] + [list(rng.random(150))]
+    lists += [sorted(rng.random(int(rng.integers(5, 10))), reverse=True) for _ in range(100)]
+
+    def one_at_a_time(values: list[float | None] | None) -> float:
+        if values is None or len(values) < 2:
+            return 1.0
+        g = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        return _mahonian_sf(g.size, int(np.triu(g[:, None] > g[None, :], 1).sum()))
+
+    frame = pl.DataFrame({"g": lists}, schema={"g": pl.List(pl.Float64)})
+    got = frame.select(escalation_p_expr(pl.col("g"))).to_series().to_list()
+    assert got == [one_at_a_time(v) for v in lists]  # exactly, not approximately
+    assert sum(p <= 0.05 for p in got) >= 100  # the 100 shrinking histories at least
+
+
 def test_escalation_test_keeps_its_false_positive_rate_and_finds_planted_escalation():
     """Planted truth: 2,000 trendless households (steady Poisson, 3-8 incidents) and 2,000
     escalating ones (each gap 0.55-0.70 of the one before, 5-8 incidents, a little noise).
