@@ -346,11 +346,6 @@
         if (!this.options.stroke && !(this.options.fill && this.options.fillOpacity > 0)) { return; }
         drawPath.call(this);
       };
-      /* fit the stations' bounds as soon as the hexagons are on the map, not only when
-         the stations' document arrives (else the map would move under the reader then) */
-      layer.once("add", function () {
-        if (layer._map) { fitOnce(layer._map, hideoutOf(context).bounds); }
-      });
       layer.bindTooltip(function () { return tipOf(key, feature.id); },
         { sticky: true, className: "map-tip", direction: "top", offset: [0, -6] });
     },
