@@ -2,7 +2,8 @@
 # Install what the tests need and run the whole suite, on SQLite and on PostgreSQL (the README's
 # second command; CI runs it).
 # - Debian packages, only where missing (as root, or through sudo): Chromium for the browser
-#   tests, a CJK font so Chinese renders, PostgreSQL 15 with PostGIS for the second backend.
+#   tests, a CJK font so Chinese renders, poppler's pdftotext to read the PDF exports,
+#   PostgreSQL 15 with PostGIS for the second backend.
 # - A virtual environment in .venv with the pinned test requirements.
 # - ruff over the whole tree; pytest over tests/ on SQLite, then again against a real
 #   PostgreSQL server started here on a loopback port (scripts/postgres.sh) and stopped after,
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # reads the meeting pack's PDF
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
