@@ -421,11 +421,11 @@ def _escalation_p_values(gaps: pl.Series) -> pl.Series:
     tested = np.flatnonzero(lengths >= 2)
     if tested.size == 0:
         return pl.Series(gaps.name, out, dtype=pl.Float64)
+    sizes = lengths[tested]
     flat = gaps.gather(tested).explode().cast(pl.Float64).fill_null(np.nan).to_numpy()
-    starts = np.concatenate(([0], np.cumsum(lengths[tested])[:-1]))
-    for m in np.unique(lengths[tested]):
-        m = int(m)
-        rows = np.flatnonzero(lengths[tested] == m)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    for m in map(int, np.unique(sizes)):
+        rows = np.flatnonzero(sizes == m)
         upper = np.triu(np.ones((m, m), dtype=bool), 1)  # the pairs i < j
         step = max(1, _INVERSION_CHUNK // (m * m))
         for chunk in range(0, rows.size, step):
