@@ -530,7 +530,8 @@ def from_query(
     """The overview state in ``search``, defaults where a value is missing or invalid.
 
     ``extent`` (first and last day with incidents) gives the default date range;
-    ``station_codes`` are the stations the user may see (others are dropped); ``auto_res``
+    ``station_codes`` are the stations the user may see (others are dropped, as filters and
+    as the selection); ``auto_res``
     is the resolution of the map's zoom, used when the URL chooses none.
     """
     params = query_params(search)
@@ -540,10 +541,14 @@ def from_query(
     manual = parse_resolution_choice(params.get("res"))
     if manual is None and auto_res is not None:
         filters = replace(filters, res=auto_res)
+    selection = parse_selection(params.get("sel"))
+    if selection is not None and selection.kind == "station" and station_codes:
+        # a station the user may not see, or none of that code: nothing is selected
+        selection = selection if selection.id in station_codes else None
     return OverviewState(
         filters=filters,
         every=parse_every(params.get("every")),
-        selection=parse_selection(params.get("sel")),
+        selection=selection,
         layer=layer,
         table=parse_table(params.get("table"), table_raw),
         tab=parse_tab(params.get("tab")),

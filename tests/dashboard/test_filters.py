@@ -271,3 +271,11 @@ def test_one_parser_serves_the_page_and_the_api():
     state = from_query("?" + "&".join(f"{k}={v}" for k, v in params.items()), EXTENT, ["BA01"])
     assert state.filters == strict
     assert strict.incident_filter() == state.incident_filter()
+
+
+def test_a_station_selection_the_user_cannot_see_selects_nothing():
+    """``sel=station:ZZ99`` (no such station, or another's) used to be kept: the KPIs and
+    list showed 0 cases while the map showed every hexagon."""
+    assert from_query("?sel=station:BA02", EXTENT, ["BA01", "BA02"]).selection.id == "BA02"
+    assert from_query("?sel=station:ZZ99", EXTENT, ["BA01", "BA02"]).selection is None
+    assert from_query("?sel=station:BA02", EXTENT, ["BA01"]).selection is None
